@@ -1,0 +1,50 @@
+package org.transprune.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code transprune} command-line tool. */
+@Command(
+        name = "transprune",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionInfo.class,
+        description = "Visual-token pruning for LLaVA-style models: run, sweep, score and report.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Builds the command line with the project's error handling (messages, not stack traces). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof UserError || ex instanceof IllegalArgumentException
+                    || ex instanceof org.transprune.checkpoint.CheckpointException
+                    || ex instanceof java.io.FileNotFoundException
+                    || ex instanceof java.nio.file.NoSuchFileException) {
+                String msg = ex instanceof java.nio.file.NoSuchFileException ? "no such file: " + ex.getMessage()
+                        : ex.getMessage();
+                cmd.getErr().println(cmd.getColorScheme().errorText("error: " + msg));
+                if (System.getenv("TRANSPRUNE_DEBUG") != null) {
+                    ex.printStackTrace(cmd.getErr());
+                }
+                return 2;
+            }
+            throw ex;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        Runtime.init();
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@code transprune} command-line tool: one picocli command class per subcommand. */
+package org.transprune.cli;

@@ -1,0 +1,44 @@
+package org.transprune.model;
+
+/**
+ * A LLaVA model: vision tower, projector and decoder, and how they are wired.
+ *
+ * @param vision the CLIP tower
+ * @param text the LLaMA decoder
+ * @param projectorType {@code mlp2x_gelu} or {@code linear}
+ * @param visionFeatureLayer hidden state of the tower fed to the projector, Python-style index
+ *     into the list [embeddings, block 1, ..., block n]: -2 (the default) is the second-to-last block
+ * @param visionFeatureSelect {@code default}/{@code patch} (drop CLS) or {@code full} (keep it)
+ * @param imageTokenId the placeholder id that image features replace, or -1 when the prompt
+ *     carries the placeholder only as text ({@code <image>}) and the tokenizer has no id for it
+ */
+public record LlavaConfig(
+        VisionConfig vision,
+        TextConfig text,
+        String projectorType,
+        int visionFeatureLayer,
+        String visionFeatureSelect,
+        int imageTokenId) {
+
+    public LlavaConfig {
+        TextConfig.require("mlp2x_gelu".equals(projectorType) || "linear".equals(projectorType),
+                "unsupported projector type '" + projectorType + "' (expected mlp2x_gelu or linear)");
+        int blocks = vision.numLayers();
+        TextConfig.require(visionFeatureLayer >= -(blocks + 1) && visionFeatureLayer <= blocks,
+                "vision_feature_layer " + visionFeatureLayer + " is outside the tower's " + blocks + " blocks");
+        TextConfig.require("default".equals(visionFeatureSelect) || "patch".equals(visionFeatureSelect)
+                        || "full".equals(visionFeatureSelect),
+                "unsupported vision_feature_select_strategy '" + visionFeatureSelect + "'");
+    }
+
+    /** Number of tower blocks that must run to reach the feature layer. */
+    public int visionBlocksToRun() {
+        int n = vision.numLayers();
+        return visionFeatureLayer < 0 ? n + 1 + visionFeatureLayer : visionFeatureLayer;
+    }
+
+    /** Image tokens one image contributes to the prompt (576 for LLaVA-1.5). */
+    public int imageTokens() {
+        return vision.numPatches() + ("full".equals(visionFeatureSelect) ? 1 : 0);
+    }
+}
