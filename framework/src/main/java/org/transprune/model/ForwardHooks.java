@@ -1,0 +1,28 @@
+package org.transprune.model;
+
+import java.util.Objects;
+
+/**
+ * What a prefill should observe and how it may prune. Any part may be absent; {@link #NONE} runs
+ * the plain model with no extra work.
+ *
+ * @param transitions receives sub-layer transitions, or null
+ * @param attention receives attention rows, or null
+ * @param pruner decides what to keep between layers, or null
+ * @param positions the position-id policy after a prune
+ */
+public record ForwardHooks(
+        TransitionObserver transitions, AttentionObserver attention, PruneDecider pruner, PositionPolicy positions) {
+
+    /** The unmodified forward. */
+    public static final ForwardHooks NONE = new ForwardHooks(null, null, null, PositionPolicy.RENUMBER);
+
+    public ForwardHooks {
+        Objects.requireNonNull(positions, "positions");
+    }
+
+    /** Hooks that only prune, with the given position policy. */
+    public static ForwardHooks pruning(PruneDecider pruner, PositionPolicy positions) {
+        return new ForwardHooks(null, null, pruner, positions);
+    }
+}

@@ -1,0 +1,127 @@
+package org.transprune.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+
+/**
+ * One request: a prefill, then decoding steps over its KV cache. All native memory of the
+ * request belongs to the session's manager, and each step runs in a child manager that is closed
+ * when the step ends, so memory stays flat over any number of requests.
+ */
+public final class InferenceSession implements AutoCloseable {
+    private final LlavaModel model;
+    private final LlamaDecoder decoder;
+    private final NDManager manager;
+    private final KvCache cache;
+    private TokenLayout layout;
+    private int[] tokensPerLayer;
+    private boolean prefilled;
+
+    /** What a prefill produced. */
+    public record PrefillResult(
+            float[] logits, TokenLayout layout, int[] tokensPerLayer, long prefillNanos, long hookNanos) {}
+
+    InferenceSession(LlavaModel model, LlamaDecoder decoder, NDManager modelManager) {
+        this.model = model;
+        this.decoder = decoder;
+        this.manager = modelManager.newSubManager();
+        this.cache = new KvCache(manager, model.config().text().numLayers());
+    }
+
+    /** The session's manager: put per-request arrays (e.g. image embeddings) here. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /**
+     * Runs the prompt through the decoder.
+     *
+     * @param ids prompt token ids; the {@code imageEmbeddings} rows replace positions
+     *     {@code imageStart .. imageStart + rows - 1}, whose ids are ignored
+     * @param imageStart index of the image block (ignored without an image)
+     * @param imageEmbeddings {@code [N, hidden]} from {@link LlavaModel#encodeImage}, or null
+     * @param positions position ids per token, or null for 0..L-1
+     * @param hooks observers and pruning
+     */
+    public PrefillResult prefill(int[] ids, int imageStart, NDArray imageEmbeddings, int[] positions,
+            ForwardHooks hooks) {
+        if (prefilled) {
+            throw new IllegalStateException("a session runs one prefill; start a new session for a new prompt");
+        }
+        int imageLength = imageEmbeddings == null ? 0 : (int) imageEmbeddings.getShape().get(0);
+        if (imageLength > 0 && (imageStart < 0 || imageStart + imageLength > ids.length)) {
+            throw new IllegalArgumentException("image block " + imageStart + "+" + imageLength
+                    + " does not fit a prompt of " + ids.length + " tokens");
+        }
+        int max = model.config().text().maxPositionEmbeddings();
+        if (ids.length > max) {
+            throw new IllegalArgumentException("prompt of " + ids.length + " tokens is longer than the model's context of "
+                    + max);
+        }
+        int[] pos = positions != null ? positions.clone() : range(ids.length);
+        if (pos.length != ids.length) {
+            throw new IllegalArgumentException(pos.length + " position ids for " + ids.length + " tokens");
+        }
+        long t0 = System.nanoTime();
+        try (NDManager step = manager.newSubManager()) {
+            NDArray inputs;
+            if (imageLength == 0) {
+                inputs = decoder.embed(ids, step);
+            } else {
+                NDArray image = imageEmbeddings.duplicate();
+                image.attach(step);
+                inputs = Functional.concat(0,
+                        decoder.embed(Arrays.copyOfRange(ids, 0, imageStart), step), image,
+                        decoder.embed(Arrays.copyOfRange(ids, imageStart + imageLength, ids.length), step));
+            }
+            TokenLayout initial = TokenLayout.initial(ids.length, imageLength == 0 ? 0 : imageStart, imageLength);
+            LlamaDecoder.Prefill p = decoder.prefill(inputs, pos, initial, hooks, cache, step);
+            float[] logits = decoder.logits(p.lastHidden());
+            prefilled = true;
+            layout = p.layout();
+            tokensPerLayer = p.tokensPerLayer();
+            return new PrefillResult(logits, p.layout(), p.tokensPerLayer(), System.nanoTime() - t0, p.hookNanos());
+        }
+    }
+
+    /** Feeds one token after the prefill; returns the next-token logits. */
+    public float[] decode(int token) {
+        if (!prefilled) {
+            throw new IllegalStateException("decode before prefill");
+        }
+        int max = model.config().text().maxPositionEmbeddings();
+        for (int i = 0; i < tokensPerLayer.length; i++) {
+            if (cache.nextPosition(i) >= max) {
+                throw new IllegalStateException("generation reached the model's context of " + max + " positions");
+            }
+        }
+        try (NDManager step = manager.newSubManager()) {
+            NDArray h = decoder.decode(decoder.embed(new int[] {token}, step), cache, step);
+            return decoder.logits(h);
+        }
+    }
+
+    /** The KV cache (per-layer lengths and size). */
+    public KvCache cache() {
+        return cache;
+    }
+
+    /** The token layout after the last pruning stage. */
+    public TokenLayout layout() {
+        return layout;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,220 @@
+package org.transprune.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.transprune.checkpoint.TensorSource;
+
+/**
+ * The LLaMA decoder: RMSNorm, RoPE attention with grouped KV heads, SwiGLU MLP. Prefill runs the
+ * layers in one loop where the pruning points are visible: at each boundary the hooks may
+ * observe and shrink the image block before the next layer runs.
+ */
+final class LlamaDecoder {
+    private final TextConfig config;
+    private final NDArray embedTokens; // [V, d]
+    private final NDArray finalNorm;
+    private final NDArray lmHeadT; // [d, V]
+    private final DecoderWeightStore layers;
+    private final Rope rope;
+    private final float eps;
+
+    /** What one prefill produced. */
+    record Prefill(NDArray lastHidden, TokenLayout layout, int[] tokensPerLayer, long hookNanos) {}
+
+    LlamaDecoder(TextConfig config, TensorSource src, WeightPolicy policy, NDManager m) {
+        this.config = config;
+        int d = config.hiddenSize();
+        embedTokens = src.fp32(WeightNames.EMBED_TOKENS, m, config.vocabSize(), d);
+        finalNorm = src.fp32(WeightNames.FINAL_NORM, m, d);
+        lmHeadT = config.tieWordEmbeddings() ? embedTokens.transpose()
+                : src.fp32(WeightNames.LM_HEAD, m, config.vocabSize(), d).transpose();
+        layers = new DecoderWeightStore(config, src, policy, m);
+        rope = new Rope(m, config.headDim(), config.maxPositionEmbeddings(), config.ropeTheta());
+        eps = (float) config.rmsNormEps();
+    }
+
+    DecoderWeightStore weights() {
+        return layers;
+    }
+
+    /** Token embeddings {@code [ids, d]} in {@code step}. */
+    NDArray embed(int[] ids, NDManager step) {
+        long[] idx = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary of "
+                        + config.vocabSize());
+            }
+            idx[i] = ids[i];
+        }
+        NDArray e = embedTokens.get(step.create(idx));
+        e.attach(step);
+        return e;
+    }
+
+    /** Next-token logits {@code [vocab]} from the last hidden state {@code [1, d]}. */
+    float[] logits(NDArray lastHidden) {
+        return Functional.rmsNorm(lastHidden, finalNorm, eps).matMul(lmHeadT).toFloatArray();
+    }
+
+    /**
+     * Runs every layer over {@code inputs [L, d]} at {@code positions}, filling {@code cache}.
+     *
+     * @return the last token's final hidden state and what the hooks did
+     */
+    Prefill prefill(NDArray inputs, int[] positions, TokenLayout layout, ForwardHooks hooks, KvCache cache,
+            NDManager step) {
+        int n = config.numLayers();
+        NDArray h = inputs;
+        int[] pos = positions.clone();
+        NDArray posArr = longs(step, pos);
+        NDArray[] cs = rope.tables(posArr);
+        NDArray mask = Functional.causalMask(step, layout.length(), layout.length());
+        int[] tokensPerLayer = new int[n];
+        long hookNanos = 0;
+        for (int layer = 1; layer <= n; layer++) {
+            try (DecoderWeightStore.Layer lw = layers.layer(layer - 1, step)) {
+                DecoderLayerWeights w = lw.weights;
+                // Boundary before this layer: observe with this layer's projections, then maybe prune.
+                long t0 = System.nanoTime();
+                if (hooks.attention() != null) {
+                    int[] queries = hooks.attention().attentionQueries(layer, layout);
+                    if (queries != null) {
+                        NDArray probs = attentionRows(w, h, queries, pos, cs, step);
+                        hooks.attention().onAttention(layer, queries, probs, layout);
+                    }
+                }
+                int[] keep = hooks.pruner() == null ? null : hooks.pruner().keep(layer - 1, layout);
+                if (keep != null) {
+                    checkKeep(keep, layout, layer - 1);
+                    int[] rows = layout.rowsKept(keep);
+                    h = h.get(longs(step, rows));
+                    pos = hooks.positions() == PositionPolicy.RENUMBER ? range(rows.length) : select(pos, rows);
+                    layout = layout.keep(keep);
+                    posArr = longs(step, pos);
+                    cs = rope.tables(posArr);
+                    mask = Functional.causalMask(step, layout.length(), layout.length());
+                }
+                hookNanos += System.nanoTime() - t0;
+                tokensPerLayer[layer - 1] = layout.length();
+                boolean observe = hooks.transitions() != null && hooks.transitions().observesTransitions(layer);
+                // The layer itself: h + Attn(norm(h)), then + MLP(norm(.)).
+                NDArray x = Functional.rmsNorm(h, w.inputNorm(), eps);
+                NDArray attn = selfAttention(w, x, cs, mask, cache, layer - 1, pos[pos.length - 1]);
+                if (observe) {
+                    long t1 = System.nanoTime();
+                    hooks.transitions().onTransition(layer, SubLayer.ATTENTION, x, attn, layout);
+                    hookNanos += System.nanoTime() - t1;
+                }
+                h = h.add(attn);
+                NDArray x2 = Functional.rmsNorm(h, w.postAttentionNorm(), eps);
+                NDArray mlp = mlp(w, x2);
+                if (observe) {
+                    long t1 = System.nanoTime();
+                    hooks.transitions().onTransition(layer, SubLayer.FFN, x2, mlp, layout);
+                    hookNanos += System.nanoTime() - t1;
+                }
+                h = h.add(mlp);
+            }
+        }
+        return new Prefill(h.get("-1:"), layout, tokensPerLayer, hookNanos);
+    }
+
+    /** One decoding step for {@code x [1, d]}; returns the final hidden state {@code [1, d]}. */
+    NDArray decode(NDArray x0, KvCache cache, NDManager step) {
+        NDArray h = x0;
+        for (int layer = 1; layer <= config.numLayers(); layer++) {
+            try (DecoderWeightStore.Layer lw = layers.layer(layer - 1, step)) {
+                DecoderLayerWeights w = lw.weights;
+                int p = cache.nextPosition(layer - 1);
+                NDArray[] cs = rope.tables(longs(step, new int[] {p}));
+                NDArray x = Functional.rmsNorm(h, w.inputNorm(), eps);
+                h = h.add(selfAttention(w, x, cs, null, cache, layer - 1, p));
+                h = h.add(mlp(w, Functional.rmsNorm(h, w.postAttentionNorm(), eps)));
+            }
+        }
+        return h;
+    }
+
+    /** Attention of the new tokens {@code x [n, d]}; appends their K/V to the cache first. */
+    private NDArray selfAttention(DecoderLayerWeights w, NDArray x, NDArray[] cs, NDArray mask, KvCache cache,
+            int layerIndex, int lastPosition) {
+        long n = x.getShape().get(0);
+        int heads = config.numHeads();
+        int kvHeads = config.numKeyValueHeads();
+        int hd = config.headDim();
+        NDArray q = rope.apply(x.matMul(w.qT()).reshape(n, heads, hd).transpose(1, 0, 2), cs);
+        NDArray k = rope.apply(x.matMul(w.kT()).reshape(n, kvHeads, hd).transpose(1, 0, 2), cs);
+        NDArray v = x.matMul(w.vT()).reshape(n, kvHeads, hd).transpose(1, 0, 2);
+        cache.append(layerIndex, k, v, lastPosition);
+        NDArray out = Functional.attention(q, cache.keys(layerIndex), cache.values(layerIndex), mask);
+        return out.transpose(1, 0, 2).reshape(n, (long) heads * hd).matMul(w.oT());
+    }
+
+    private static NDArray mlp(DecoderLayerWeights w, NDArray x) {
+        return Functional.silu(x.matMul(w.gateT())).muli(x.matMul(w.upT())).matMul(w.downT());
+    }
+
+    /**
+     * Head-averaged causal attention {@code [queries, L]} of the chosen rows, with this layer's
+     * input norm, q/k projections and RoPE applied to {@code h} (spec section 3).
+     */
+    private NDArray attentionRows(DecoderLayerWeights w, NDArray h, int[] queries, int[] pos, NDArray[] cs,
+            NDManager step) {
+        int length = pos.length;
+        int heads = config.numHeads();
+        int hd = config.headDim();
+        NDArray x = Functional.rmsNorm(h, w.inputNorm(), eps);
+        NDArray rows = longs(step, queries);
+        NDArray[] qcs = {cs[0].get(rows), cs[1].get(rows)};
+        NDArray q = rope.apply(x.get(rows).matMul(w.qT()).reshape(queries.length, heads, hd).transpose(1, 0, 2), qcs);
+        NDArray k = rope.apply(
+                x.matMul(w.kT()).reshape(length, config.numKeyValueHeads(), hd).transpose(1, 0, 2), cs);
+        float[] m = new float[queries.length * length];
+        for (int i = 0; i < queries.length; i++) {
+            if (queries[i] < 0 || queries[i] >= length) {
+                throw new IllegalArgumentException("attention query row " + queries[i] + " is outside 0.." + (length - 1));
+            }
+            for (int j = queries[i] + 1; j < length; j++) {
+                m[i * length + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        NDArray probs = Functional.attentionProbabilities(q, k, step.create(m, new Shape(queries.length, length)));
+        return probs.reshape(heads, queries.length, length).mean(new int[] {0});
+    }
+
+    private static void checkKeep(int[] keep, TokenLayout layout, int afterLayer) {
+        for (int i = 0; i < keep.length; i++) {
+            if (keep[i] < 0 || keep[i] >= layout.imageLength() || (i > 0 && keep[i] <= keep[i - 1])) {
+                throw new IllegalStateException("prune decision after layer " + afterLayer
+                        + " must list strictly increasing indices in 0.." + (layout.imageLength() - 1)
+                        + "; got index " + keep[i] + " at position " + i);
+            }
+        }
+    }
+
+    private static NDArray longs(NDManager m, int[] values) {
+        long[] l = new long[values.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = values[i];
+        }
+        return m.create(l);
+    }
+
+    private static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+
+    private static int[] select(int[] values, int[] rows) {
+        int[] r = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            r[i] = values[rows[i]];
+        }
+        return r;
+    }
+}

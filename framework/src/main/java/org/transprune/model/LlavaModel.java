@@ -1,0 +1,101 @@
+package org.transprune.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.transprune.checkpoint.TensorSource;
+
+/**
+ * A loaded LLaVA model: CLIP tower, projector and LLaMA decoder, weights in fp32 on one device.
+ * Thread-confined: one request at a time. Close it to release native memory.
+ */
+public final class LlavaModel implements AutoCloseable {
+    private final LlavaConfig config;
+    private final NDManager manager;
+    private final VisionTower vision;
+    private final Projector projector;
+    private final LlamaDecoder decoder;
+
+    private LlavaModel(LlavaConfig config, NDManager manager, VisionTower vision, Projector projector,
+            LlamaDecoder decoder) {
+        this.config = config;
+        this.manager = manager;
+        this.vision = vision;
+        this.projector = projector;
+        this.decoder = decoder;
+    }
+
+    /**
+     * Builds the model from tensors with canonical names.
+     *
+     * @param policy how decoder weights are held; {@code AUTO} must be resolved by the caller
+     */
+    public static LlavaModel load(LlavaConfig config, TensorSource tensors, Device device, WeightPolicy policy) {
+        NDManager m = NDManager.newBaseManager(device, "llava-model");
+        try {
+            VisionTower vision = new VisionTower(config, tensors, m);
+            Projector projector = new Projector(config, tensors, m);
+            LlamaDecoder decoder = new LlamaDecoder(config.text(), tensors, policy, m);
+            return new LlavaModel(config, m, vision, projector, decoder);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    public LlavaConfig config() {
+        return config;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** The policy decoder weights are held under. */
+    public WeightPolicy weightPolicy() {
+        return decoder.weights().policy();
+    }
+
+    /** Widened decoder layers alive right now (HALF policy accounting; 0 under FP32). */
+    public int liveWidenedLayers() {
+        return decoder.weights().liveWidenedLayers();
+    }
+
+    /** Most widened decoder layers ever alive at once (HALF policy accounting). */
+    public int peakWidenedLayers() {
+        return decoder.weights().peakWidenedLayers();
+    }
+
+    /**
+     * Image embeddings for the decoder: tower features projected to the hidden size.
+     *
+     * @param pixels normalised CHW pixels of one preprocessed image
+     * @param into the manager the result belongs to
+     * @return {@code [imageTokens, hidden]}
+     */
+    public NDArray encodeImage(float[] pixels, NDManager into) {
+        NDManager step = manager.newSubManager();
+        try {
+            NDArray out = projector.forward(vision.forward(pixels, step));
+            out.attach(into);
+            return out;
+        } finally {
+            step.close();
+        }
+    }
+
+    /** Starts a request with its own KV cache and native memory; close it when done. */
+    public InferenceSession newSession() {
+        return new InferenceSession(this, decoder, manager);
+    }
+
+    /** The manager that owns the weights (for tests that account native arrays). */
+    NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

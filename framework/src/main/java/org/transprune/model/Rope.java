@@ -1,0 +1,53 @@
+package org.transprune.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Rotary position embedding in the Hugging Face LLaMA convention (rotate_half over the two halves
+ * of each head). Cos/sin tables for every position are built once at load time.
+ */
+final class Rope {
+    private final NDArray cos;
+    private final NDArray sin;
+    private final int half;
+
+    Rope(NDManager manager, int headDim, int maxPositions, double theta) {
+        half = headDim / 2;
+        float[] c = new float[maxPositions * headDim];
+        float[] s = new float[maxPositions * headDim];
+        for (int i = 0; i < half; i++) {
+            // inv_freq = 1 / theta^(2i / head_dim); emb = cat(freqs, freqs)
+            double invFreq = 1.0 / Math.pow(theta, (2.0 * i) / headDim);
+            for (int p = 0; p < maxPositions; p++) {
+                double angle = p * invFreq;
+                float cv = (float) Math.cos(angle);
+                float sv = (float) Math.sin(angle);
+                c[p * headDim + i] = cv;
+                c[p * headDim + i + half] = cv;
+                s[p * headDim + i] = sv;
+                s[p * headDim + i + half] = sv;
+            }
+        }
+        cos = manager.create(c, new Shape(maxPositions, headDim));
+        sin = manager.create(s, new Shape(maxPositions, headDim));
+    }
+
+    /** Position tables for the given positions, {@code [L, hd]} each, in {@code positions}' manager. */
+    NDArray[] tables(NDArray positions) {
+        NDArray c = cos.get(positions);
+        NDArray s = sin.get(positions);
+        c.attach(positions.getManager());
+        s.attach(positions.getManager());
+        return new NDArray[] {c, s};
+    }
+
+    /** Applies the rotation to {@code x [heads, L, hd]} with tables from {@link #tables}. */
+    NDArray apply(NDArray x, NDArray[] cs) {
+        NDArray x1 = x.get(":, :, :" + half);
+        NDArray x2 = x.get(":, :, " + half + ":");
+        NDArray rotated = Functional.concat(-1, x2.neg(), x1);
+        return x.mul(cs[0]).addi(rotated.muli(cs[1]));
+    }
+}
