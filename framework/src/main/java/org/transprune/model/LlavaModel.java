@@ -31,7 +31,7 @@ public final class LlavaModel implements AutoCloseable {
      * @param policy how decoder weights are held; {@code AUTO} must be resolved by the caller
      */
     public static LlavaModel load(LlavaConfig config, TensorSource tensors, Device device, WeightPolicy policy) {
-        NDManager m = NDManager.newBaseManager(device, "llava-model");
+        NDManager m = NDManager.newBaseManager(device);
         try {
             VisionTower vision = new VisionTower(config, tensors, m);
             Projector projector = new Projector(config, tensors, m);
