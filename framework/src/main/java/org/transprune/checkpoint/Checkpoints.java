@@ -60,9 +60,14 @@ public final class Checkpoints {
         if (layout.equals(Checkpoint.LLAVA_HF)) {
             LlavaConfig config = ConfigJson.llavaHf(root, configFile);
             TensorSource weights = weights(dir);
-            TensorSource tensors = RenamedTensorSource.builder(dir + " (llava-hf)")
-                    .add(weights, Checkpoints::llavaHfName).build();
-            return new Checkpoint(config, tensors, dir, tokenizer, preprocessor, layout);
+            try {
+                TensorSource tensors = RenamedTensorSource.builder(dir + " (llava-hf)")
+                        .add(weights, Checkpoints::llavaHfName).build();
+                return new Checkpoint(config, tensors, dir, tokenizer, preprocessor, layout);
+            } catch (RuntimeException e) {
+                closeQuietly(weights);
+                throw e;
+            }
         }
         return openOriginal(dir, visionTowerDir, root, configFile, tokenizer, preprocessor);
     }
@@ -94,7 +99,13 @@ public final class Checkpoints {
             RenamedTensorSource.Builder b = RenamedTensorSource.builder(dir + " (original LLaVA)")
                     .add(weights, n -> originalLlavaName(n, config.projectorType()));
             if (!embedded) {
-                b.add(weights(towerDir.get()), Checkpoints::clipName);
+                TensorSource tower = weights(towerDir.get());
+                try {
+                    b.add(tower, Checkpoints::clipName);
+                } catch (RuntimeException e) {
+                    closeQuietly(tower);
+                    throw e;
+                }
             }
             if (preprocessor.isEmpty() && towerDir.isPresent()) {
                 preprocessor = existing(towerDir.get().resolve("preprocessor_config.json"));
