@@ -1,0 +1,6 @@
+/**
+ * Image side of a LLaVA prompt: reading PNG/JPEG files as RGB, and the CLIP image processor of
+ * LLaVA-1.5 (pad to square with the mean colour, PIL-exact bicubic resize, centre crop, rescale,
+ * normalise) producing the {@code pixel_values} the vision tower takes.
+ */
+package org.transprune.image;
