@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             FlopsCommand.class,
+            EvalCommand.class,
         })
 public final class Main implements Runnable {
 

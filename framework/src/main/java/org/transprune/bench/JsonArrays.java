@@ -1,0 +1,59 @@
+package org.transprune.bench;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.BiConsumer;
+
+/**
+ * Streams the objects of a JSON array (top-level, or under a top-level field such as VQAv2's
+ * {@code "annotations"}) without building the whole document: annotation files run to hundreds of
+ * megabytes.
+ */
+public final class JsonArrays {
+    private JsonArrays() {}
+
+    /**
+     * Calls {@code sink} with every object element and its 1-based index.
+     *
+     * @param field top-level field holding the array, or null when the document is the array
+     * @throws IOException when the file is not JSON or has no such array
+     */
+    public static void forEach(Path file, String field, BiConsumer<ObjectNode, Integer> sink) throws IOException {
+        try (JsonParser p = JsonLines.MAPPER.createParser(file.toFile())) {
+            JsonToken t = p.nextToken();
+            if (field != null) {
+                if (t != JsonToken.START_OBJECT) {
+                    throw new IOException(file + ": expected a JSON object with field '" + field + "'");
+                }
+                boolean found = false;
+                while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    t = p.nextToken();
+                    if (name.equals(field)) {
+                        found = true;
+                        break;
+                    }
+                    p.skipChildren();
+                }
+                if (!found) {
+                    throw new IOException(file + ": no top-level field '" + field + "'");
+                }
+            }
+            if (t != JsonToken.START_ARRAY) {
+                throw new IOException(file + ": expected a JSON array" + (field == null ? "" : " in '" + field + "'"));
+            }
+            int index = 0;
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                index++;
+                JsonNode n = JsonLines.MAPPER.readTree(p);
+                if (n instanceof ObjectNode o) {
+                    sink.accept(o, index);
+                }
+            }
+        }
+    }
+}
