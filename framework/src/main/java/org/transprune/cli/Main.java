@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Visual-token pruning for LLaVA-style models: run, sweep, score and report.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            SynthCommand.class,
         })
 public final class Main implements Runnable {
 

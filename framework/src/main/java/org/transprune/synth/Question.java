@@ -63,4 +63,33 @@ public record Question(QuestionType type, String text, String answer, List<Scene
         }
         return out;
     }
+
+    /**
+     * The question with colour words replaced by {@code <color>}, kind words by {@code <kind>} and
+     * plural kind words by {@code <kinds>}: its wording without the objects it names. Answers are
+     * balanced per template, so the template alone does not give the answer away.
+     */
+    public String template() {
+        StringBuilder out = new StringBuilder();
+        for (String w : text.split(" ")) {
+            String masked = w;
+            for (ShapeColor c : ShapeColor.values()) {
+                if (c.word().equals(w)) {
+                    masked = "<color>";
+                }
+            }
+            for (ShapeKind k : ShapeKind.values()) {
+                if (k.word().equals(w)) {
+                    masked = "<kind>";
+                } else if (k.plural().equals(w)) {
+                    masked = "<kinds>";
+                }
+            }
+            if (out.length() > 0) {
+                out.append(' ');
+            }
+            out.append(masked);
+        }
+        return out.toString();
+    }
 }

@@ -33,9 +33,11 @@ final class SceneGenerator {
 
     /**
      * A random scene whose attributes are planned to make answer {@code target} to a question of
-     * {@code type} likely; null when the placement failed (the caller draws again).
+     * {@code type} likely; null when the placement failed (the caller draws again). For counts,
+     * {@code countShapes} chooses between "how many shapes" (n objects) and "how many circles"
+     * (n objects of one kind among others).
      */
-    static Scene planned(SplittableRandom rng, QuestionType type, String target) {
+    static Scene planned(SplittableRandom rng, QuestionType type, String target, boolean countShapes) {
         List<Attr> attrs;
         switch (type) {
             case COLOR: {
@@ -47,7 +49,7 @@ final class SceneGenerator {
             }
             case COUNT: {
                 int n = Integer.parseInt(target);
-                if (n > 0 && rng.nextBoolean()) {
+                if (countShapes) {
                     attrs = randomAttributes(rng, n, null); // answered by "how many shapes"
                 } else {
                     ShapeKind kind = pick(rng, ShapeKind.values());

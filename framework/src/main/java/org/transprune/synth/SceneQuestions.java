@@ -17,6 +17,11 @@ public final class SceneQuestions {
     /** Minimum empty space (px) between two boxes along an axis for a relation along that axis. */
     public static final int RELATION_GAP = 8;
 
+    /** {@link Question#template()} of "how many shapes are there ?". */
+    static final String COUNT_SHAPES_TEMPLATE = "how many shapes are there ?";
+    /** {@link Question#template()} of "how many circles are there ?" and the other kinds. */
+    static final String COUNT_KIND_TEMPLATE = "how many <kinds> are there ?";
+
     private SceneQuestions() {}
 
     /** A way to name one object unambiguously in this scene: "the circle" or "the red circle". */

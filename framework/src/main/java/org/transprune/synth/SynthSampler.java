@@ -1,8 +1,10 @@
 package org.transprune.synth;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -11,11 +13,13 @@ import java.util.SplittableRandom;
  * {@link #next()} draws a scene and {@code questionsPerImage} distinct questions about it.
  *
  * <p>Balance: question types rotate over the stream (image i, slot j gets type
- * {@code (i * questionsPerImage + j) mod 5}), so types are equally frequent. The first question of
- * an image draws its answer uniformly from the type's answer set and the scene is planned so that
- * answer occurs; later questions take, among the answers the scene allows, the one this sampler has
- * produced least so far. When a scene allows no question of a slot's type, the next type that has
- * one is used instead (rare: e.g. no unique kind for a colour question).
+ * {@code (i + j) mod 5}), so types are equally frequent. The first question of
+ * an image takes the type's answer produced least so far and the scene is planned so that answer
+ * occurs. Among the questions with a wanted answer, and for later questions among all the
+ * scene allows, the sampler takes a (template, answer) pair it has produced least so far (see
+ * {@link Question#template()}), so answers are balanced within each wording too: "how many shapes"
+ * is not mostly 5 while "how many circles" is mostly 0. When a scene allows no question of a slot's
+ * type, the next type that has one is used instead (rare: e.g. no unique kind for a colour question).
  *
  * <p>Not thread-safe; use one sampler per thread, with different seeds.
  */
@@ -28,7 +32,11 @@ public final class SynthSampler {
 
     private final SplittableRandom stream;
     private final int questionsPerImage;
-    private final int[][] answerCounts = new int[TYPES.length][];
+    /**
+     * Questions produced so far per "template|answer" and per "category|answer" (templates contain
+     * spaces, categories do not, so the keys never collide); looked up only, never iterated.
+     */
+    private final Map<String, Integer> produced = new HashMap<>();
     private long nextIndex;
 
     /** A training stream with two questions per image. */
@@ -42,9 +50,6 @@ public final class SynthSampler {
         }
         this.stream = new SplittableRandom(split.streamSeed(seed));
         this.questionsPerImage = questionsPerImage;
-        for (QuestionType t : TYPES) {
-            answerCounts[t.ordinal()] = new int[t.answers().size()];
-        }
     }
 
     /** Number of samples produced so far. */
@@ -59,16 +64,19 @@ public final class SynthSampler {
         SplittableRandom rng = stream.split();
         QuestionType[] slots = new QuestionType[questionsPerImage];
         for (int j = 0; j < questionsPerImage; j++) {
-            slots[j] = TYPES[(int) ((index * questionsPerImage + j) % TYPES.length)];
+            // Rotating by image (not by question number) lets every type lead an image, whatever
+            // questionsPerImage is; over five consecutive images each type fills questionsPerImage slots.
+            slots[j] = TYPES[(int) ((index + j) % TYPES.length)];
         }
         QuestionType driver = slots[0];
-        String target = driver.answers().get(rng.nextInt(driver.answers().size()));
+        Target target = driverTarget(rng, driver);
 
         Scene scene = null;
         Scene fallback = null;
         for (int attempt = 0; attempt < SCENE_ATTEMPTS && scene == null; attempt++) {
-            Scene s = SceneGenerator.planned(rng, driver, target);
-            if (s == null || SceneQuestions.of(s, driver).stream().noneMatch(q -> q.answer().equals(target))) {
+            Scene s = SceneGenerator.planned(rng, driver, target.answer(),
+                    SceneQuestions.COUNT_SHAPES_TEMPLATE.equals(target.template()));
+            if (s == null || SceneQuestions.of(s, driver).stream().noneMatch(target::matches)) {
                 continue;
             }
             if (fallback == null) {
@@ -82,7 +90,7 @@ public final class SynthSampler {
             scene = fallback;
         }
         if (scene == null) {
-            throw new IllegalStateException("no scene with " + driver.category() + " answer " + target
+            throw new IllegalStateException("no scene with " + driver.category() + " answer " + target.answer()
                     + " in " + SCENE_ATTEMPTS + " attempts");
         }
 
@@ -98,19 +106,68 @@ public final class SynthSampler {
                         cands.add(c);
                     }
                 }
+                if (j == 0) {
+                    cands.removeIf(c -> !target.matches(c));
+                }
                 if (!cands.isEmpty()) {
-                    String answer = j == 0 ? target : leastProduced(rng, type, cands);
-                    q = choose(rng, scene, cands, answer);
+                    q = choose(rng, scene, cands);
                 }
             }
             if (q == null) {
                 break; // every question about this scene is already asked
             }
             asked.add(q.text());
-            answerCounts[q.type().ordinal()][q.type().answerIndex(q.answer())]++;
+            produced.merge(balanceKey(q), 1, Integer::sum);
+            produced.merge(q.type().category() + "|" + q.answer(), 1, Integer::sum);
             questions.add(q);
         }
         return new Sample(index, scene, questions);
+    }
+
+    /** The answer (and, when not null, the template) the first question of an image must have. */
+    private record Target(String answer, String template) {
+        boolean matches(Question q) {
+            return q.answer().equals(answer) && (template == null || template.equals(q.template()));
+        }
+    }
+
+    /**
+     * The answer of the type produced least so far (ties drawn uniformly); for counts, the least
+     * produced of the (template, answer) pairs, because the two count wordings have different answer sets (no scene is empty,
+     * so "how many shapes" is never 0) and rare pairs such as five circles need planned scenes.
+     */
+    private Target driverTarget(SplittableRandom rng, QuestionType type) {
+        List<Target> least = new ArrayList<>();
+        int min = Integer.MAX_VALUE;
+        if (type != QuestionType.COUNT) {
+            for (String answer : type.answers()) {
+                int n = produced.getOrDefault(type.category() + "|" + answer, 0);
+                if (n < min) {
+                    min = n;
+                    least.clear();
+                }
+                if (n == min) {
+                    least.add(new Target(answer, null));
+                }
+            }
+            return least.get(rng.nextInt(least.size()));
+        }
+        for (String template : List.of(SceneQuestions.COUNT_SHAPES_TEMPLATE, SceneQuestions.COUNT_KIND_TEMPLATE)) {
+            for (String answer : type.answers()) {
+                if (answer.equals("0") && template.equals(SceneQuestions.COUNT_SHAPES_TEMPLATE)) {
+                    continue;
+                }
+                int n = produced.getOrDefault(template + "|" + answer, 0);
+                if (n < min) {
+                    min = n;
+                    least.clear();
+                }
+                if (n == min) {
+                    least.add(new Target(answer, template));
+                }
+            }
+        }
+        return least.get(rng.nextInt(least.size()));
     }
 
     private static boolean allAskable(Scene s, QuestionType[] slots) {
@@ -122,47 +179,41 @@ public final class SynthSampler {
         return true;
     }
 
-    /** Among the answers the candidates offer, one this sampler has produced least often (ties random). */
-    private String leastProduced(SplittableRandom rng, QuestionType type, List<Question> cands) {
-        int[] counts = answerCounts[type.ordinal()];
-        boolean[] offered = new boolean[counts.length];
-        for (Question c : cands) {
-            offered[type.answerIndex(c.answer())] = true;
-        }
-        int min = Integer.MAX_VALUE;
-        List<Integer> best = new ArrayList<>();
-        for (int a = 0; a < counts.length; a++) {
-            if (!offered[a]) {
-                continue;
-            }
-            if (counts[a] < min) {
-                min = counts[a];
-                best.clear();
-            }
-            if (counts[a] == min) {
-                best.add(a);
-            }
-        }
-        return type.answers().get(best.get(rng.nextInt(best.size())));
+    private static String balanceKey(Question q) {
+        return q.template() + "|" + q.answer();
     }
 
     /**
-     * A random candidate with the given answer. For "no" existence questions, half the time a hard
-     * negative is preferred (the asked kind and the asked colour both occur, on different objects),
-     * so that the answer needs binding colour to shape rather than spotting either alone.
+     * A candidate whose (template, answer) pair has been produced least so far, the pair drawn
+     * uniformly among the least produced, then the question uniformly within the pair. For "no"
+     * existence questions, half the time a hard negative is preferred (the asked kind and the asked
+     * colour both occur, on different objects), so the answer needs binding colour to shape rather
+     * than spotting either alone.
      */
-    private static Question choose(SplittableRandom rng, Scene scene, List<Question> cands, String answer) {
-        List<Question> withAnswer = cands.stream().filter(c -> c.answer().equals(answer)).toList();
-        if (withAnswer.isEmpty()) {
-            throw new IllegalStateException("no candidate with answer " + answer);
-        }
-        if (withAnswer.get(0).type() == QuestionType.EXIST && answer.equals("no") && rng.nextBoolean()) {
-            List<Question> hard = withAnswer.stream().filter(c -> isHardNegative(scene, c)).toList();
-            if (!hard.isEmpty()) {
-                withAnswer = hard;
+    private Question choose(SplittableRandom rng, Scene scene, List<Question> cands) {
+        List<String> keys = new ArrayList<>(); // distinct, in candidate order
+        int min = Integer.MAX_VALUE;
+        for (Question c : cands) {
+            String key = balanceKey(c);
+            int n = produced.getOrDefault(key, 0);
+            if (n < min) {
+                min = n;
+                keys.clear();
+            }
+            if (n == min && !keys.contains(key)) {
+                keys.add(key);
             }
         }
-        return withAnswer.get(rng.nextInt(withAnswer.size()));
+        String key = keys.get(rng.nextInt(keys.size()));
+        List<Question> withKey = cands.stream().filter(c -> balanceKey(c).equals(key)).toList();
+        Question first = withKey.get(0);
+        if (first.type() == QuestionType.EXIST && first.answer().equals("no") && rng.nextBoolean()) {
+            List<Question> hard = withKey.stream().filter(c -> isHardNegative(scene, c)).toList();
+            if (!hard.isEmpty()) {
+                withKey = hard;
+            }
+        }
+        return withKey.get(rng.nextInt(withKey.size()));
     }
 
     private static boolean isHardNegative(Scene scene, Question q) {
