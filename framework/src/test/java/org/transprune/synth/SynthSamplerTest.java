@@ -31,6 +31,11 @@ class SynthSamplerTest {
         assertNotEquals(a.get(0).scene(), draw(8, Split.TRAIN, 1, 3).get(0).scene());
         assertNotEquals(a.get(0).scene(), draw(7, Split.TEST, 1, 3).get(0).scene());
         assertEquals(a.get(0), new SynthSampler(7, Split.TRAIN, 3).next());
+        SynthSampler resumed = new SynthSampler(7, Split.TRAIN, 3);
+        resumed.skip(20);
+        assertEquals(20, resumed.produced());
+        assertEquals(a.subList(20, 30), List.of(resumed.next(), resumed.next(), resumed.next(), resumed.next(),
+                resumed.next(), resumed.next(), resumed.next(), resumed.next(), resumed.next(), resumed.next()));
     }
 
     /**
