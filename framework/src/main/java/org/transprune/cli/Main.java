@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             FlopsCommand.class,
             EvalCommand.class,
+            SynthCommand.class,
         })
 public final class Main implements Runnable {
 

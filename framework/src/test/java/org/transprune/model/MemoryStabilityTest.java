@@ -1,0 +1,74 @@
+package org.transprune.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDArray;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Thousands of requests leave no native arrays behind and do not grow the process. */
+class MemoryStabilityTest {
+
+    @Test
+    void nativeMemoryStaysFlatOverManyRequests() throws IOException {
+        try (LlavaModel model = TinyModels.load(21)) {
+            BaseNDManager weights = (BaseNDManager) model.manager();
+            float[] pixels = TinyModels.pixels(model.config(), 1);
+            int[] ids = TinyModels.prompt(3, 16, 6, 2);
+            ForwardHooks hooks = new ForwardHooks(new TransitionObserver() {
+                @Override
+                public boolean observesTransitions(int layer) {
+                    return true;
+                }
+
+                @Override
+                public void onTransition(int layer, SubLayer s, NDArray before, NDArray after, TokenLayout layout) {
+                    before.norm(new int[] {-1}).toFloatArray();
+                }
+            }, null, (layer, layout) -> layer == 2 ? new int[] {0, 4, 8} : null, PositionPolicy.RENUMBER);
+            for (int i = 0; i < 200; i++) {
+                request(model, pixels, ids, hooks);
+            }
+            int arraysBefore = weights.getManagedArrays().size();
+            long nativeBefore = nativeKiB();
+            for (int i = 0; i < 1500; i++) {
+                request(model, pixels, ids, hooks);
+            }
+            long nativeAfter = nativeKiB();
+            assertEquals(arraysBefore, weights.getManagedArrays().size(), "arrays left in the model's manager");
+            // libtorch and glibc cache some freed blocks; a leak of even one activation per request
+            // (1500 x >= 5 KiB) would exceed this bound.
+            assertTrue(nativeAfter - nativeBefore < 6 * 1024,
+                    "native memory grew by " + (nativeAfter - nativeBefore) + " KiB");
+        }
+    }
+
+    private static void request(LlavaModel model, float[] pixels, int[] ids, ForwardHooks hooks) {
+        try (InferenceSession s = model.newSession()) {
+            NDArray image = model.encodeImage(pixels, s.manager());
+            s.prefill(ids, 3, image, null, hooks);
+            s.decode(7);
+            s.decode(8);
+        }
+    }
+
+    /** Resident memory not committed to the Java heap or metaspace: libtorch's and glibc's share. */
+    private static long nativeKiB() throws IOException {
+        java.lang.management.MemoryMXBean mx = java.lang.management.ManagementFactory.getMemoryMXBean();
+        long jvm = mx.getHeapMemoryUsage().getCommitted() + mx.getNonHeapMemoryUsage().getCommitted();
+        return rssKiB() - jvm / 1024;
+    }
+
+    private static long rssKiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+}
