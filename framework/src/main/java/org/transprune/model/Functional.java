@@ -89,7 +89,7 @@ final class Functional {
                 m[i * cols + j] = Float.NEGATIVE_INFINITY;
             }
         }
-        return manager.create(m, new Shape(rows, cols));
+        return Upload.floats(manager, m, new Shape(rows, cols));
     }
 
     /** Concatenates along {@code axis}. */

@@ -40,15 +40,13 @@ final class LlamaDecoder {
 
     /** Token embeddings {@code [ids, d]} in {@code step}. */
     NDArray embed(int[] ids, NDManager step) {
-        long[] idx = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + ids[i] + " is outside the vocabulary of "
+        for (int id : ids) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of "
                         + config.vocabSize());
             }
-            idx[i] = ids[i];
         }
-        NDArray e = embedTokens.get(step.create(idx));
+        NDArray e = embedTokens.get(Upload.longs(step, ids));
         e.attach(step);
         return e;
     }
@@ -180,7 +178,7 @@ final class LlamaDecoder {
                 m[i * length + j] = Float.NEGATIVE_INFINITY;
             }
         }
-        NDArray probs = Functional.attentionProbabilities(q, k, step.create(m, new Shape(queries.length, length)));
+        NDArray probs = Functional.attentionProbabilities(q, k, Upload.floats(step, m, new Shape(queries.length, length)));
         return probs.reshape(heads, queries.length, length).mean(new int[] {0});
     }
 
@@ -195,11 +193,7 @@ final class LlamaDecoder {
     }
 
     private static NDArray longs(NDManager m, int[] values) {
-        long[] l = new long[values.length];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = values[i];
-        }
-        return m.create(l);
+        return Upload.longs(m, values);
     }
 
     private static int[] range(int n) {

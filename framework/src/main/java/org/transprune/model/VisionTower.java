@@ -64,7 +64,7 @@ final class VisionTower {
             throw new IllegalArgumentException("expected " + 3 * size * size + " pixel values (3x" + size + "x" + size
                     + "), got " + pixels.length);
         }
-        NDArray patches = step.create(patchRows(pixels, size, vc.patchSize()),
+        NDArray patches = Upload.floats(step, patchRows(pixels, size, vc.patchSize()),
                 new Shape(vc.numPatches(), 3L * vc.patchSize() * vc.patchSize()));
         NDArray x = patches.matMul(patchWeightT); // the stride-p convolution, as one matmul
         NDArray cls = step.zeros(new Shape(1, vc.hiddenSize())).addi(classEmbedding);
