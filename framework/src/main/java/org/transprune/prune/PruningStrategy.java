@@ -1,0 +1,39 @@
+package org.transprune.prune;
+
+import org.transprune.cost.PruneSchedule;
+import org.transprune.model.PositionPolicy;
+
+/**
+ * A visual-token pruning method. Immutable and shareable: per-request state lives in the
+ * {@link RequestScorer} that {@link #newRequest} returns.
+ */
+public interface PruningStrategy {
+
+    /** The registered name of the provider that built it. */
+    String name();
+
+    /**
+     * After which decoder layers it prunes and how many image tokens survive each stage, for a
+     * model with {@code numLayers} layers and {@code imageTokens} image tokens.
+     *
+     * @throws IllegalArgumentException when the schedule does not fit the model (e.g. a layer
+     *     beyond its depth)
+     */
+    PruneSchedule schedule(int imageTokens, int numLayers);
+
+    /** Position ids after a prune. */
+    default PositionPolicy positionPolicy() {
+        return PositionPolicy.RENUMBER;
+    }
+
+    /** What decoder layer {@code layer} (1-based) must deliver to the scorer; {@link LayerSignals#NONE} by default. */
+    LayerSignals signals(int layer, PruneSchedule schedule);
+
+    /**
+     * Fresh per-request state.
+     *
+     * @param seed the run's seed mixed with the sample's identity, for strategies that draw
+     *     random numbers
+     */
+    RequestScorer newRequest(long seed);
+}

@@ -1,0 +1,127 @@
+package org.transprune.prune;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.transprune.cost.PruneSchedule;
+import org.transprune.model.AttentionObserver;
+import org.transprune.model.ForwardHooks;
+import org.transprune.model.PruneDecider;
+import org.transprune.model.SubLayer;
+import org.transprune.model.TokenLayout;
+import org.transprune.model.TransitionObserver;
+
+/**
+ * One request under one strategy: turns the strategy's declarations into engine hooks, checks
+ * each decision against the schedule, times the scoring and records what each stage kept.
+ */
+public final class StrategyRun implements TransitionObserver, AttentionObserver, PruneDecider {
+    private final PruningStrategy strategy;
+    private final PruneSchedule schedule;
+    private final RequestScorer scorer;
+    private final Map<Integer, Integer> keepAfter = new HashMap<>();
+    private final List<StageRecord> stages = new ArrayList<>();
+    private long scoringNanos;
+
+    /**
+     * What one pruning stage did.
+     *
+     * @param afterLayer the 1-based layer after which it pruned
+     * @param keptPatches original patch numbers (0..N-1) of the image tokens it kept, increasing
+     * @param scores the strategy's per-token diagnostics at that stage (may be empty)
+     * @param candidatePatches original patch numbers of the tokens it chose from, aligned with
+     *     the score arrays
+     */
+    public record StageRecord(int afterLayer, int[] keptPatches, Map<String, float[]> scores, int[] candidatePatches) {}
+
+    private StrategyRun(PruningStrategy strategy, PruneSchedule schedule, long seed) {
+        this.strategy = strategy;
+        this.schedule = schedule;
+        this.scorer = strategy.newRequest(seed);
+        for (PruneSchedule.Stage s : schedule.stages()) {
+            keepAfter.put(s.afterLayer(), s.keep());
+        }
+    }
+
+    /** Starts a request with {@code imageTokens} image tokens on a {@code numLayers}-layer model. */
+    public static StrategyRun start(PruningStrategy strategy, int imageTokens, int numLayers, long seed) {
+        PruneSchedule schedule = strategy.schedule(imageTokens, numLayers);
+        schedule.requireWithinDepth(numLayers);
+        return new StrategyRun(strategy, schedule, seed);
+    }
+
+    /** The engine hooks for this request. */
+    public ForwardHooks hooks() {
+        return new ForwardHooks(this, this, this, strategy.positionPolicy());
+    }
+
+    public PruneSchedule schedule() {
+        return schedule;
+    }
+
+    /** Stages run so far, in order. */
+    public List<StageRecord> stages() {
+        return Collections.unmodifiableList(stages);
+    }
+
+    /** Wall time spent inside the strategy's callbacks and decisions (the engine adds the signal computation). */
+    public long scoringNanos() {
+        return scoringNanos;
+    }
+
+    @Override
+    public boolean observesTransitions(int layer) {
+        return strategy.signals(layer, schedule).transitions();
+    }
+
+    @Override
+    public void onTransition(int layer, SubLayer subLayer, NDArray before, NDArray after, TokenLayout layout) {
+        long t0 = System.nanoTime();
+        scorer.onTransition(layer, subLayer, before, after, layout);
+        scoringNanos += System.nanoTime() - t0;
+    }
+
+    @Override
+    public int[] attentionQueries(int layer, TokenLayout layout) {
+        QuerySelector q = strategy.signals(layer, schedule).attentionQueries();
+        return q == null ? null : q.select(layout);
+    }
+
+    @Override
+    public void onAttention(int layer, int[] queries, NDArray probabilities, TokenLayout layout) {
+        long t0 = System.nanoTime();
+        scorer.onAttention(layer, queries, probabilities, layout);
+        scoringNanos += System.nanoTime() - t0;
+    }
+
+    @Override
+    public int[] keep(int afterLayer, TokenLayout layout) {
+        Integer keep = keepAfter.get(afterLayer);
+        if (keep == null || layout.imageLength() == 0) {
+            return null;
+        }
+        long t0 = System.nanoTime();
+        int[] kept = scorer.select(afterLayer, keep, layout);
+        scoringNanos += System.nanoTime() - t0;
+        if (kept == null || kept.length != keep) {
+            throw new IllegalStateException("strategy '" + strategy.name() + "' kept "
+                    + (kept == null ? "nothing (null)" : kept.length + " tokens") + " after layer " + afterLayer
+                    + "; its schedule says " + keep);
+        }
+        int[] patches = layout.imagePatches();
+        int[] keptPatches = new int[kept.length];
+        for (int i = 0; i < kept.length; i++) {
+            if (kept[i] < 0 || kept[i] >= patches.length || (i > 0 && kept[i] <= kept[i - 1])) {
+                throw new IllegalStateException("strategy '" + strategy.name() + "' returned invalid index " + kept[i]
+                        + " after layer " + afterLayer + " (indices must be strictly increasing in 0.."
+                        + (patches.length - 1) + ")");
+            }
+            keptPatches[i] = patches[kept[i]];
+        }
+        stages.add(new StageRecord(afterLayer, keptPatches, scorer.lastScores(), patches));
+        return kept;
+    }
+}
