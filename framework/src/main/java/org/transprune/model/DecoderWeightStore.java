@@ -1,5 +1,6 @@
 package org.transprune.model;
 
+import org.transprune.checkpoint.CanonicalNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -82,7 +83,7 @@ final class DecoderWeightStore implements AutoCloseable {
     }
 
     private DecoderLayerWeights widen(int i, NDManager m) {
-        String p = WeightNames.decoderLayer(i);
+        String p = CanonicalNames.decoderLayer(i);
         int d = config.hiddenSize();
         int qOut = config.numHeads() * config.headDim();
         int kvOut = config.numKeyValueHeads() * config.headDim();
@@ -101,7 +102,7 @@ final class DecoderWeightStore implements AutoCloseable {
 
     /** Under HALF nothing is widened at load, so shapes are checked up front instead. */
     private void checkShapes(int i) {
-        String p = WeightNames.decoderLayer(i);
+        String p = CanonicalNames.decoderLayer(i);
         int d = config.hiddenSize();
         int qOut = config.numHeads() * config.headDim();
         int kvOut = config.numKeyValueHeads() * config.headDim();

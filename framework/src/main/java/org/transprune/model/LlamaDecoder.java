@@ -1,5 +1,6 @@
 package org.transprune.model;
 
+import org.transprune.checkpoint.CanonicalNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -25,10 +26,10 @@ final class LlamaDecoder {
     LlamaDecoder(TextConfig config, TensorSource src, WeightPolicy policy, NDManager m) {
         this.config = config;
         int d = config.hiddenSize();
-        embedTokens = src.fp32(WeightNames.EMBED_TOKENS, m, config.vocabSize(), d);
-        finalNorm = src.fp32(WeightNames.FINAL_NORM, m, d);
+        embedTokens = src.fp32(CanonicalNames.EMBED_TOKENS, m, config.vocabSize(), d);
+        finalNorm = src.fp32(CanonicalNames.FINAL_NORM, m, d);
         lmHeadT = config.tieWordEmbeddings() ? embedTokens.transpose()
-                : src.fp32(WeightNames.LM_HEAD, m, config.vocabSize(), d).transpose();
+                : src.fp32(CanonicalNames.LM_HEAD, m, config.vocabSize(), d).transpose();
         layers = new DecoderWeightStore(config, src, policy, m);
         rope = new Rope(m, config.headDim(), config.maxPositionEmbeddings(), config.ropeTheta());
         eps = (float) config.rmsNormEps();

@@ -1,5 +1,6 @@
 package org.transprune.model;
 
+import org.transprune.checkpoint.CanonicalNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.transprune.checkpoint.TensorSource;
@@ -14,11 +15,11 @@ final class Projector {
     Projector(LlavaConfig config, TensorSource src, NDManager m) {
         int dv = config.vision().hiddenSize();
         int d = config.text().hiddenSize();
-        w1T = src.fp32(WeightNames.PROJECTOR_1 + "weight", m, d, dv).transpose();
-        b1 = src.fp32(WeightNames.PROJECTOR_1 + "bias", m, d);
+        w1T = src.fp32(CanonicalNames.PROJECTOR_1 + "weight", m, d, dv).transpose();
+        b1 = src.fp32(CanonicalNames.PROJECTOR_1 + "bias", m, d);
         if ("mlp2x_gelu".equals(config.projectorType())) {
-            w2T = src.fp32(WeightNames.PROJECTOR_2 + "weight", m, d, d).transpose();
-            b2 = src.fp32(WeightNames.PROJECTOR_2 + "bias", m, d);
+            w2T = src.fp32(CanonicalNames.PROJECTOR_2 + "weight", m, d, d).transpose();
+            b2 = src.fp32(CanonicalNames.PROJECTOR_2 + "bias", m, d);
         } else {
             w2T = null;
             b2 = null;

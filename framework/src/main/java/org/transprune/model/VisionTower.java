@@ -1,5 +1,6 @@
 package org.transprune.model;
 
+import org.transprune.checkpoint.CanonicalNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -31,14 +32,14 @@ final class VisionTower {
         int d = vc.hiddenSize();
         int p = vc.patchSize();
         int ff = vc.intermediateSize();
-        patchWeightT = src.fp32(WeightNames.PATCH_EMBEDDING, m, d, 3, p, p).reshape(d, 3L * p * p).transpose();
-        classEmbedding = src.fp32(WeightNames.CLASS_EMBEDDING, m, d).reshape(1, d);
-        positionEmbedding = src.fp32(WeightNames.POSITION_EMBEDDING, m, vc.numPatches() + 1, d);
-        preNormW = src.fp32(WeightNames.PRE_LAYERNORM + "weight", m, d);
-        preNormB = src.fp32(WeightNames.PRE_LAYERNORM + "bias", m, d);
+        patchWeightT = src.fp32(CanonicalNames.PATCH_EMBEDDING, m, d, 3, p, p).reshape(d, 3L * p * p).transpose();
+        classEmbedding = src.fp32(CanonicalNames.CLASS_EMBEDDING, m, d).reshape(1, d);
+        positionEmbedding = src.fp32(CanonicalNames.POSITION_EMBEDDING, m, vc.numPatches() + 1, d);
+        preNormW = src.fp32(CanonicalNames.PRE_LAYERNORM + "weight", m, d);
+        preNormB = src.fp32(CanonicalNames.PRE_LAYERNORM + "bias", m, d);
         blocks = new Block[config.visionBlocksToRun()];
         for (int i = 0; i < blocks.length; i++) {
-            String b = WeightNames.visionBlock(i);
+            String b = CanonicalNames.visionLayer(i);
             blocks[i] = new Block(
                     src.fp32(b + "layer_norm1.weight", m, d), src.fp32(b + "layer_norm1.bias", m, d),
                     src.fp32(b + "self_attn.q_proj.weight", m, d, d).transpose(), src.fp32(b + "self_attn.q_proj.bias", m, d),

@@ -1,5 +1,6 @@
 package org.transprune.model;
 
+import org.transprune.checkpoint.CanonicalNames;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,7 +46,7 @@ class ObservationHooksTest {
     void attentionInputIsTheNormalisedResidualStream() {
         LlavaConfig config = TinyModels.config();
         InMemoryTensorSource weights = RandomLlavaWeights.generate(config, 4);
-        float[] gain = floats(weights, WeightNames.decoderLayer(0) + "input_layernorm.weight");
+        float[] gain = floats(weights, CanonicalNames.decoderLayer(0) + "input_layernorm.weight");
         List<float[]> before = new ArrayList<>();
         TransitionObserver observer = new TransitionObserver() {
             @Override
@@ -65,7 +66,7 @@ class ObservationHooksTest {
             s.prefill(new int[] {5, 6, 7}, 0, null, null, new ForwardHooks(observer, null, null, PositionPolicy.RENUMBER));
         }
         float[] b = before.get(0);
-        float[] emb = floats(weights, WeightNames.EMBED_TOKENS);
+        float[] emb = floats(weights, CanonicalNames.EMBED_TOKENS);
         int d = config.text().hiddenSize();
         int[] ids = {5, 6, 7};
         for (int row = 0; row < 3; row++) {
@@ -122,8 +123,8 @@ class ObservationHooksTest {
         int hd = t.headDim();
         int heads = t.numHeads();
         int group = heads / t.numKeyValueHeads();
-        float[] emb = floats(w, WeightNames.EMBED_TOKENS);
-        String p = WeightNames.decoderLayer(0);
+        float[] emb = floats(w, CanonicalNames.EMBED_TOKENS);
+        String p = CanonicalNames.decoderLayer(0);
         float[] gain = floats(w, p + "input_layernorm.weight");
         float[] wq = floats(w, p + "self_attn.q_proj.weight");
         float[] wk = floats(w, p + "self_attn.k_proj.weight");

@@ -1,0 +1,209 @@
+package org.transprune.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.transprune.checkpoint.Checkpoint;
+import org.transprune.checkpoint.CheckpointException;
+import org.transprune.checkpoint.Checkpoints;
+import org.transprune.image.ImagePreprocessor;
+import org.transprune.image.PixelValues;
+import org.transprune.image.RgbImage;
+import org.transprune.model.ForwardHooks;
+import org.transprune.model.Generation;
+import org.transprune.model.InferenceSession;
+import org.transprune.model.LlavaModel;
+import org.transprune.model.WeightPolicy;
+import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.StrategyRun;
+import org.transprune.text.ChatTemplate;
+import org.transprune.text.PromptEncoder;
+import org.transprune.text.PromptTokens;
+import org.transprune.text.Tokenizer;
+
+/**
+ * A LLaVA checkpoint ready to answer: model, tokenizer, image preprocessor and chat template.
+ * Thread-confined, like the model. Close it to release native memory and the mapped files.
+ */
+public final class LlavaPipeline implements AutoCloseable {
+    private final Checkpoint checkpoint;
+    private final LlavaModel model;
+    private final Tokenizer tokenizer;
+    private final ImagePreprocessor preprocessor;
+    private final ChatTemplate template;
+    private final Set<Integer> stopTokens;
+    private final long loadNanos;
+
+    /**
+     * How to open a checkpoint.
+     *
+     * @param device {@code cpu}, {@code gpu} or {@code auto}
+     * @param weights decoder weight storage; AUTO is resolved from the memory available
+     * @param template conversation format, {@code vicuna_v1} for LLaVA-1.5
+     * @param visionTower the CLIP tower directory for original-layout checkpoints, or null
+     */
+    public record Options(String device, WeightPolicy weights, String template, Path visionTower) {
+        public static Options defaults() {
+            return new Options("auto", WeightPolicy.AUTO, "vicuna_v1", null);
+        }
+    }
+
+    /**
+     * Everything one request produced.
+     *
+     * @param text the decoded answer
+     * @param generation tokens, prefill result and timings
+     * @param prompt the encoded prompt
+     * @param run the strategy's record of the request (stages, scoring time), or null unpruned
+     * @param imageNanos time to preprocess and encode the image (tower + projector)
+     */
+    public record Answer(String text, Generation generation, PromptTokens prompt, StrategyRun run, long imageNanos) {
+
+        public double prefillMillis() {
+            return generation.prefill().prefillNanos() / 1e6;
+        }
+
+        public double decodeMillis() {
+            return generation.decodeNanos() / 1e6;
+        }
+    }
+
+    private LlavaPipeline(Checkpoint checkpoint, LlavaModel model, Tokenizer tokenizer, ImagePreprocessor preprocessor,
+            ChatTemplate template, long loadNanos) {
+        this.checkpoint = checkpoint;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.preprocessor = preprocessor;
+        this.template = template;
+        this.loadNanos = loadNanos;
+        this.stopTokens = new HashSet<>();
+        tokenizer.eosId().ifPresent(stopTokens::add);
+    }
+
+    /**
+     * Opens a checkpoint directory (llava-hf or original LLaVA layout).
+     *
+     * @throws CheckpointException naming the file and the problem
+     */
+    public static LlavaPipeline open(Path dir, Options options) {
+        long t0 = System.nanoTime();
+        ChatTemplate template = ChatTemplate.named(options.template());
+        Device device = DeviceChoice.resolve(options.device());
+        Checkpoint ckpt = options.visionTower() == null ? Checkpoints.open(dir) : Checkpoints.open(dir, options.visionTower());
+        try {
+            Checkpoints.validate(ckpt);
+            Path tok = ckpt.tokenizerJson().orElseThrow(() -> new CheckpointException(dir
+                    + ": no tokenizer.json (the Hugging Face fast tokenizer file is needed; convert with "
+                    + "transformers' AutoTokenizer.save_pretrained)"));
+            Tokenizer tokenizer = Tokenizer.load(tok);
+            ImagePreprocessor pre = ckpt.preprocessorConfig().map(ImagePreprocessor::fromConfig)
+                    .orElseGet(() -> ImagePreprocessor.clip(ckpt.config().vision().imageSize()));
+            if (pre.cropHeight() != ckpt.config().vision().imageSize()) {
+                throw new CheckpointException(ckpt.preprocessorConfig().map(Path::toString).orElse(dir.toString())
+                        + ": crop size " + pre.cropHeight() + " does not match the vision tower's image size "
+                        + ckpt.config().vision().imageSize());
+            }
+            WeightPolicy policy = WeightPlanning.resolve(options.weights(), ckpt.config());
+            LlavaModel model = LlavaModel.load(ckpt.config(), ckpt.tensors(), device, policy);
+            return new LlavaPipeline(ckpt, model, tokenizer, pre, template, System.nanoTime() - t0);
+        } catch (RuntimeException e) {
+            closeQuietly(ckpt);
+            throw e;
+        }
+    }
+
+    public LlavaModel model() {
+        return model;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ImagePreprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    public ChatTemplate template() {
+        return template;
+    }
+
+    public Checkpoint checkpoint() {
+        return checkpoint;
+    }
+
+    /** Wall time of {@link #open}. */
+    public long loadNanos() {
+        return loadNanos;
+    }
+
+    /** Encodes a question with the template, expanding {@code <image>} to the model's image tokens. */
+    public PromptTokens encode(String question, boolean withImage, int maxNewTokens) {
+        return PromptEncoder.encode(tokenizer, template, question, withImage ? model.config().imageTokens() : 0,
+                model.config().text().maxPositionEmbeddings(), maxNewTokens);
+    }
+
+    /**
+     * Answers one question greedily.
+     *
+     * @param image the image, or null for a text-only prompt
+     * @param strategy the pruning strategy, or null for the unpruned model
+     * @param seed the request's seed, for strategies that draw random numbers
+     */
+    public Answer answer(String question, RgbImage image, PruningStrategy strategy, long seed, int maxNewTokens) {
+        PromptTokens prompt = encode(question, image != null, maxNewTokens);
+        try (InferenceSession session = model.newSession()) {
+            long t0 = System.nanoTime();
+            NDArray imageEmbeddings = null;
+            if (image != null) {
+                PixelValues pixels = preprocessor.preprocess(image);
+                imageEmbeddings = model.encodeImage(pixels.data(), session.manager());
+            }
+            long imageNanos = System.nanoTime() - t0;
+            StrategyRun run = strategy == null || image == null ? null
+                    : StrategyRun.start(strategy, prompt.imageLength(), model.config().text().numLayers(), seed);
+            ForwardHooks hooks = run == null ? ForwardHooks.NONE : run.hooks();
+            InferenceSession.PrefillResult prefill = session.prefill(prompt.ids(), prompt.imageStart(), imageEmbeddings,
+                    null, hooks);
+            Generation gen = Generation.greedy(session, prefill, maxNewTokens, stopTokens);
+            return new Answer(tokenizer.decode(gen.tokens()).strip(), gen, prompt, run, imageNanos);
+        }
+    }
+
+    /** Tokens that end generation (the tokenizer's EOS). */
+    public Set<Integer> stopTokens() {
+        return Set.copyOf(stopTokens);
+    }
+
+    /** Layers of the decoder, for schedules. */
+    public int numLayers() {
+        return model.config().text().numLayers();
+    }
+
+    /** A short description for logs and provenance. */
+    public List<String> describe() {
+        return List.of("checkpoint " + checkpoint.directory() + " (" + checkpoint.layout() + ")",
+                "device " + model.device() + ", decoder weights " + model.weightPolicy(),
+                "template " + template.id());
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        closeQuietly(checkpoint);
+        tokenizer.close();
+    }
+
+    private static void closeQuietly(Checkpoint c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
