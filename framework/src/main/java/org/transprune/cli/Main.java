@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
         description = "Visual-token pruning for LLaVA-style models: run, sweep, score and report.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
             FlopsCommand.class,
             EvalCommand.class,
             SynthCommand.class,
