@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             SynthCommand.class,
             StrategiesCommand.class,
+            InspectCommand.class,
         })
 public final class Main implements Runnable {
 
