@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             FlopsCommand.class,
             EvalCommand.class,
             SynthCommand.class,
+            StrategiesCommand.class,
+            InspectCommand.class,
         })
 public final class Main implements Runnable {
 

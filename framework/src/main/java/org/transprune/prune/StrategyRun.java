@@ -87,7 +87,12 @@ public final class StrategyRun implements TransitionObserver, AttentionObserver,
     @Override
     public int[] attentionQueries(int layer, TokenLayout layout) {
         QuerySelector q = strategy.signals(layer, schedule).attentionQueries();
-        return q == null ? null : q.select(layout);
+        if (q == null) {
+            return null;
+        }
+        int[] rows = q.select(layout);
+        // An empty selection (e.g. instruction rows of a prompt with no text after the image) asks for nothing.
+        return rows.length == 0 ? null : rows;
     }
 
     @Override

@@ -1,0 +1,120 @@
+package org.transprune.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+
+/**
+ * One pruning stage drawn over the input image: the image is divided into the vision tower's
+ * {@code grid x grid} patches (row-major, patch {@code p} at row {@code p / grid}); each candidate
+ * patch is tinted by its score from blue (lowest) to red (highest), the patches the stage kept are
+ * outlined in white, the ones it dropped are dimmed, and patches pruned at an earlier stage are
+ * greyed out.
+ */
+public final class KeptTokenHeatmap {
+    /** Smallest edge of the rendered image, so tiny inputs still show readable cells. */
+    static final int MIN_EDGE = 384;
+
+    private KeptTokenHeatmap() {}
+
+    /**
+     * @param image the input image (as the model saw it, e.g. after padding to square)
+     * @param grid patches per side (24 for CLIP ViT-L/14 at 336 px)
+     * @param candidatePatches original patch numbers the stage chose from
+     * @param scores one score per candidate, aligned with {@code candidatePatches}
+     * @param keptPatches original patch numbers the stage kept
+     */
+    public static BufferedImage render(BufferedImage image, int grid, int[] candidatePatches, float[] scores,
+            int[] keptPatches) {
+        if (candidatePatches.length != scores.length) {
+            throw new IllegalArgumentException(candidatePatches.length + " candidates but " + scores.length + " scores");
+        }
+        int scale = Math.max(1, (MIN_EDGE + Math.max(image.getWidth(), image.getHeight()) - 1)
+                / Math.max(image.getWidth(), image.getHeight()));
+        int width = image.getWidth() * scale;
+        int height = image.getHeight() * scale;
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(image, 0, 0, width, height, null);
+            float min = Float.POSITIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
+            for (float s : scores) {
+                if (Float.isFinite(s)) {
+                    min = Math.min(min, s);
+                    max = Math.max(max, s);
+                }
+            }
+            float[] scoreOfPatch = new float[grid * grid];
+            boolean[] candidate = new boolean[grid * grid];
+            Arrays.fill(scoreOfPatch, Float.NaN);
+            for (int i = 0; i < candidatePatches.length; i++) {
+                candidate[candidatePatches[i]] = true;
+                scoreOfPatch[candidatePatches[i]] = scores[i];
+            }
+            boolean[] kept = new boolean[grid * grid];
+            for (int p : keptPatches) {
+                kept[p] = true;
+            }
+            for (int p = 0; p < grid * grid; p++) {
+                int x0 = (p % grid) * width / grid;
+                int x1 = (p % grid + 1) * width / grid;
+                int y0 = (p / grid) * height / grid;
+                int y1 = (p / grid + 1) * height / grid;
+                if (!candidate[p]) {
+                    g.setColor(new Color(40, 40, 40, 200));
+                    g.fillRect(x0, y0, x1 - x0, y1 - y0);
+                    continue;
+                }
+                float s = scoreOfPatch[p];
+                double t = !Float.isFinite(s) ? 0 : max > min ? (s - min) / (max - min) : 0.5;
+                g.setColor(ramp(t, 130));
+                g.fillRect(x0, y0, x1 - x0, y1 - y0);
+                if (!kept[p]) {
+                    g.setColor(new Color(0, 0, 0, 110));
+                    g.fillRect(x0, y0, x1 - x0, y1 - y0);
+                }
+            }
+            g.setColor(Color.WHITE);
+            g.setStroke(new BasicStroke(2f));
+            for (int p = 0; p < grid * grid; p++) {
+                if (kept[p]) {
+                    int x0 = (p % grid) * width / grid;
+                    int x1 = (p % grid + 1) * width / grid;
+                    int y0 = (p / grid) * height / grid;
+                    int y1 = (p / grid + 1) * height / grid;
+                    g.drawRect(x0 + 1, y0 + 1, x1 - x0 - 3, y1 - y0 - 3);
+                }
+            }
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /** Writes {@code image} as a PNG, creating the parent directories. */
+    public static void writePng(BufferedImage image, Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        if (!ImageIO.write(image, "png", file.toFile())) {
+            throw new IOException("no PNG writer available for " + file);
+        }
+    }
+
+    /** Blue (t = 0) through purple to red (t = 1). */
+    static Color ramp(double t, int alpha) {
+        double c = Math.max(0, Math.min(1, t));
+        return new Color((int) Math.round(255 * c), (int) Math.round(60 * (1 - Math.abs(2 * c - 1))),
+                (int) Math.round(255 * (1 - c)), alpha);
+    }
+}

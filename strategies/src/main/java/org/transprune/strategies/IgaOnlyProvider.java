@@ -1,0 +1,38 @@
+package org.transprune.strategies;
+
+import java.util.List;
+import org.transprune.model.PositionPolicy;
+import org.transprune.prune.ParameterSpec;
+import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.StrategyParameters;
+import org.transprune.prune.StrategyProvider;
+
+/**
+ * {@code iga}: TransPrune with alpha = 0, ranking by instruction-guided attention alone. It asks
+ * for no sub-layer transitions.
+ */
+public final class IgaOnlyProvider implements StrategyProvider {
+
+    @Override
+    public String name() {
+        return "iga";
+    }
+
+    @Override
+    public String description() {
+        return "TransPrune ablation: instruction-guided attention only (alpha = 0)";
+    }
+
+    @Override
+    public List<ParameterSpec> parameters() {
+        return List.of(
+                ParameterChecks.layersSpec(TransPruneProvider.DEFAULT_LAYERS),
+                ParameterChecks.ratiosSpec(TransPruneProvider.DEFAULT_RATIOS),
+                ParameterChecks.positionsSpec(PositionPolicy.RENUMBER));
+    }
+
+    @Override
+    public PruningStrategy create(StrategyParameters p) {
+        return TransPruneProvider.build(name(), p, 0.0);
+    }
+}
