@@ -25,9 +25,14 @@ public final class StrategyOptions {
             }
             return null;
         }
+        return Strategies.create(strategy, parseParameters(params));
+    }
+
+    /** {@code KEY=VALUE} pairs with YAML values, as an experiment file would give them. */
+    static Map<String, Object> parseParameters(Map<String, String> raw) {
         Map<String, Object> parsed = new LinkedHashMap<>();
         Yaml yaml = new Yaml();
-        params.forEach((k, v) -> parsed.put(k, yaml.load(v)));
-        return Strategies.create(strategy, parsed);
+        raw.forEach((k, v) -> parsed.put(k, yaml.load(v)));
+        return parsed;
     }
 }

@@ -16,7 +16,7 @@ class InspectCommandTest {
         raw.put("alpha", "0.6");
         raw.put("cosine", "abs");
         raw.put("k", "3");
-        Map<String, Object> parsed = InspectCommand.parseParameters(raw);
+        Map<String, Object> parsed = StrategyOptions.parseParameters(raw);
         assertEquals(List.of(5, 7, 10), parsed.get("layers"));
         assertEquals(0.6, parsed.get("alpha"));
         assertEquals("abs", parsed.get("cosine"));
