@@ -76,7 +76,12 @@ public final class StrategyParameters {
                 if (v instanceof List<?> list) {
                     List<Object> out = new ArrayList<>();
                     for (Object o : list) {
-                        out.add(type == ParameterSpec.Type.INT_LIST ? toInt(name, o) : toDouble(name, o));
+                        // Not a conditional expression: Integer : Double would be unboxed and widened to Double.
+                        if (type == ParameterSpec.Type.INT_LIST) {
+                            out.add(toInt(name, o));
+                        } else {
+                            out.add(toDouble(name, o));
+                        }
                     }
                     return List.copyOf(out);
                 }
