@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
             FlopsCommand.class,
             EvalCommand.class,
             SynthCommand.class,
+            RunCommand.class,
+            MergeCommand.class,
+            SlurmCommand.class,
         })
 public final class Main implements Runnable {
 

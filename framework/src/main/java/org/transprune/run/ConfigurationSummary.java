@@ -133,7 +133,17 @@ public final class ConfigurationSummary {
                 rec.set(cat, RunRecords.numbers(mean));
             });
         }
-        s.set("provenance", provenance.toJson(config.hash(), config.seed(), start, end));
+        // The summary describes where its samples ran (a merge may run elsewhere), so it takes the
+        // code, library and machine fields from the records when there are any.
+        ObjectNode prov = provenance.toJson(config.hash(), config.seed(), start, end);
+        if (!records.isEmpty() && records.get(0).path("provenance") instanceof ObjectNode first) {
+            for (String f : List.of("project_version", "git_commit", "djl", "pytorch", "device", "host")) {
+                if (first.has(f)) {
+                    prov.set(f, first.get(f));
+                }
+            }
+        }
+        s.set("provenance", prov);
         return s;
     }
 
