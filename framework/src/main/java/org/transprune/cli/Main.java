@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             MergeCommand.class,
             SlurmCommand.class,
+            TableCommand.class,
         })
 public final class Main implements Runnable {
 

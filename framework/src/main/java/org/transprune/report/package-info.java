@@ -1,0 +1,8 @@
+/**
+ * Tables and plots from a run directory: {@link org.transprune.report.RunResults} reads the
+ * summary records into a Tablesaw table, {@link org.transprune.report.ResultTables} builds the
+ * paper-style table and the ablation pivots, {@link org.transprune.report.TableWriters} writes
+ * them as Markdown, CSV and HTML, and {@link org.transprune.report.ResultPlots} draws the charts
+ * with XChart.
+ */
+package org.transprune.report;
