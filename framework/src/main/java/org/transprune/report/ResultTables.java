@@ -63,8 +63,11 @@ public final class ResultTables {
         joined.column("Mean [tflops]").setName("TFLOPs");
         joined.column("Mean [prefill_ms]").setName("prefill ms");
         joined.column("Mean [kv_mib]").setName("KV MiB");
-        joined.setName(title);
-        return joined.sortDescendingOn("TFLOPs");
+        List<String> order = new ArrayList<>(out.columnNames());
+        order.addAll(List.of("TFLOPs", "prefill ms", "KV MiB"));
+        Table ordered = joined.reorderColumns(order.toArray(String[]::new));
+        ordered.setName(title);
+        return ordered.sortDescendingOn("TFLOPs");
     }
 
     /** Per method: mean over benchmarks of value / value of the unpruned method, in percent. */

@@ -82,6 +82,7 @@ public final class ExperimentParser {
     private final Mode mode;
     private final List<ExperimentProblem> problems = new ArrayList<>();
     private final List<ExperimentProblem> warnings = new ArrayList<>();
+    private boolean dataRootReported;
 
     private ExperimentParser(Mode mode) {
         this.mode = mode;
@@ -122,7 +123,10 @@ public final class ExperimentParser {
         String name = string(doc, "name", "name", fileStem);
         ModelSpec model = model(doc);
         OnError onError = onError(doc.get("on_error"), "on_error", OnError.FAIL);
-        Path dataRoot = doc.get("data_root") == null ? null : path(doc.get("data_root"), "data_root", true);
+        Path dataRoot = doc.get("data_root") == null ? null
+                : path(doc.get("data_root"), "data_root", mode == Mode.DRY_RUN);
+        // An unusable data_root is reported once, not again by every benchmark that needs it.
+        dataRootReported = doc.get("data_root") != null && dataRoot == null;
         List<BenchmarkSpec> benchmarks = benchmarks(doc, dataRoot, onError);
         List<Long> seeds = seeds(doc.get("seeds"));
         Integer maxNew = integer(doc.get("max_new_tokens"), "max_new_tokens", 128);
@@ -286,6 +290,9 @@ public final class ExperimentParser {
         } else if (!required || defaultRelative == null) {
             return null;
         } else if (root == null) {
+            if (dataRootReported) {
+                return null;
+            }
             report(asWarning, m.file(), m.line(), key + "." + field, "not given, and there is no data_root (or root:)"
                     + " to find the default " + defaultRelative + " in");
             return null;

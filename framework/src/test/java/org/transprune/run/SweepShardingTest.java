@@ -174,4 +174,20 @@ class SweepShardingTest {
             assertEquals(k, Shard.parse(k + "/4").index());
         }
     }
+
+    @Test
+    void theTableOfARealRunHasARowPerConfigurationWithItsMeasuredAccuracy() throws Exception {
+        tech.tablesaw.api.Table summaries = org.transprune.report.RunResults.load(cleanOut);
+        tech.tablesaw.api.Table t = org.transprune.report.ResultTables.paperTable(summaries, "t");
+        assertEquals(List.of("test-unpruned", "test-keep"), t.stringColumn("method").asList());
+        for (ObjectNode s : ResultsLog.read(cleanOut)) {
+            if (RunRecords.isSummary(s)) {
+                int row = t.stringColumn("method").indexOf(s.path("configuration").path("label").asText());
+                assertEquals(s.path("metrics").path("accuracy").asDouble(), t.doubleColumn("synth").get(row), 1e-12);
+            }
+        }
+        int code = org.transprune.cli.Main.commandLine().execute("table", cleanOut.toString(), "--no-plots");
+        assertEquals(0, code);
+        assertTrue(Files.readString(cleanOut.resolve("report/table.md")).contains("| test-keep |"));
+    }
 }
