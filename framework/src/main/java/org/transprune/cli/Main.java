@@ -18,6 +18,10 @@ import picocli.CommandLine.Command;
             SynthCommand.class,
             StrategiesCommand.class,
             InspectCommand.class,
+            RunCommand.class,
+            MergeCommand.class,
+            SlurmCommand.class,
+            TableCommand.class,
         })
 public final class Main implements Runnable {
 

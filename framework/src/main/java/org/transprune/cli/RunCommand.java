@@ -1,0 +1,107 @@
+package org.transprune.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.transprune.run.ExperimentException;
+import org.transprune.run.ExperimentParser;
+import org.transprune.run.ExperimentProblem;
+import org.transprune.run.RunConfiguration;
+import org.transprune.run.Shard;
+import org.transprune.run.SweepPlan;
+import org.transprune.run.SweepRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code transprune run FILE}: validates an experiment file and runs (or resumes) its sweep. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {
+            "Runs the sweep an experiment file describes; re-running resumes, skipping every (configuration, sample)"
+                    + " already recorded.",
+            "The file is validated first and every problem reported with its file, line and key.",
+        })
+public final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "experiment YAML file")
+    Path file;
+
+    @Option(names = "--dry-run", description = "print the expanded configurations with their theoretical TFLOPs and exit")
+    boolean dryRun;
+
+    @Option(names = "--shard", paramLabel = "k/N",
+            description = "run only shard k (0-based) of N; output goes to OUT/shards/shard-k-of-N (see merge, slurm)")
+    String shard;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "run directory (default: the file's output:)")
+    Path out;
+
+    @Option(names = "--no-progress", description = "no progress bar: plain progress lines (default when not on a terminal)")
+    boolean noProgress;
+
+    @Option(names = "--progress-every", paramLabel = "SECONDS", defaultValue = "30",
+            description = "seconds between plain progress lines (default: ${DEFAULT-VALUE})")
+    long progressEvery;
+
+    @Override
+    public Integer call() throws Exception {
+        Shard part;
+        try {
+            part = shard == null ? Shard.ALL : Shard.parse(shard);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        SweepPlan plan;
+        try {
+            plan = ExperimentParser.parse(file, dryRun ? ExperimentParser.Mode.DRY_RUN : ExperimentParser.Mode.RUN);
+        } catch (ExperimentException e) {
+            throw new UserError(e.getMessage());
+        }
+        if (out != null) {
+            plan = plan.withOutput(out.toAbsolutePath().normalize());
+        }
+        PrintStream o = System.out;
+        for (ExperimentProblem w : plan.warnings()) {
+            System.err.println("warning: " + w);
+        }
+        if (dryRun) {
+            printPlan(o, plan);
+            return 0;
+        }
+        boolean bar = !noProgress && System.console() != null;
+        SweepRunner.Result r = SweepRunner.run(plan, new SweepRunner.Options(part, bar, o,
+                Duration.ofSeconds(Math.max(1, progressEvery))));
+        o.printf(Locale.ROOT, "%s: %d samples answered, %d already recorded, %d summaries written%n", r.directory(),
+                r.answered(), r.alreadyDone(), r.summaries().size());
+        if (!part.isAll()) {
+            o.println("shard " + part + " done; combine the shards with: transprune merge --out " + plan.output() + " "
+                    + plan.output().resolve("shards") + "/shard-*-of-" + part.count());
+        }
+        return 0;
+    }
+
+    static void printPlan(PrintStream o, SweepPlan plan) {
+        o.printf(Locale.ROOT, "experiment %s (%s)%n", plan.name(), plan.source());
+        o.printf(Locale.ROOT, "model: %s, %d layers, %d image tokens%n",
+                plan.model().path() != null ? plan.model().path() : "preset " + plan.model().preset(),
+                plan.model().config() == null ? 0 : plan.model().config().text().numLayers(), plan.model().imageTokens());
+        plan.benchmarks().forEach(b -> o.printf(Locale.ROOT, "benchmark %s: %s%s%n", b.label(), b.questions(),
+                b.limit() == null ? "" : " (first " + b.limit() + ")"));
+        o.printf(Locale.ROOT, "output: %s%n", plan.output());
+        o.printf(Locale.ROOT, "%d configurations:%n", plan.configurations().size());
+        o.printf(Locale.ROOT, "  %-12s %-48s %-30s %8s %8s %10s %9s%n", "hash", "configuration", "tokens per stage",
+                "TFLOPs", "vs full", "avg tokens", "KV MiB");
+        for (RunConfiguration c : plan.configurations()) {
+            if (c.cost() == null) {
+                o.printf(Locale.ROOT, "  %-12s %-48s (model shape unknown)%n", c.hash(), c.describe());
+                continue;
+            }
+            String stages = String.join(" -> ", c.cost().schedule().stageTokenCounts().stream().map(String::valueOf)
+                    .toList());
+            o.printf(Locale.ROOT, "  %-12s %-48s %-30s %8.2f %7.1f%% %10.2f %9.1f%n", c.hash(), c.describe(), stages,
+                    c.cost().tflops(), 100 * c.cost().flopsRatio(), c.cost().averageRetainedTokens(),
+                    c.cost().kvCacheMiB());
+        }
+    }
+}

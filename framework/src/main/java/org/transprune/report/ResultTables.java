@@ -1,0 +1,187 @@
+package org.transprune.report;
+
+import static tech.tablesaw.aggregate.AggregateFunctions.mean;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tech.tablesaw.api.ColumnType;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.NumericColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+import tech.tablesaw.io.csv.CsvReadOptions;
+
+/**
+ * The tables of a run, built with Tablesaw from {@link RunResults}: the paper-style table (a row
+ * per method, a column per benchmark with the headline metric averaged over seeds and, when known,
+ * its standard error, then the average relative to the unpruned row, TFLOPs, measured prefill ms
+ * and KV cache MiB) and one ablation table per label whose parameters vary.
+ */
+public final class ResultTables {
+    /** Column of the average of each benchmark's value relative to the unpruned row, in percent. */
+    public static final String RELATIVE = "avg rel. (%)";
+    /** The paper's published numbers (spec section 7), bundled as reference rows. */
+    public static final String PAPER_REFERENCE = "/org/transprune/report/paper-llava-1.5-7b.csv";
+
+    private ResultTables() {}
+
+    /** Benchmarks in the order they first appear. */
+    static List<String> benchmarks(Table summaries) {
+        return List.copyOf(new LinkedHashSet<>(summaries.stringColumn("benchmark").asList()));
+    }
+
+    /**
+     * The paper-style table of {@code summaries} (all labels), sorted by TFLOPs descending so the
+     * unpruned row comes first.
+     */
+    public static Table paperTable(Table summaries, String title) {
+        List<String> benches = benchmarks(summaries);
+        Table byMethod = summaries.summarize("value", "se", mean).by("method", "benchmark");
+        Table values = byMethod.pivot("method", "benchmark", "Mean [value]", mean);
+        Table errors = byMethod.pivot("method", "benchmark", "Mean [se]", mean);
+        Table costs = summaries.summarize("tflops", "prefill_ms", "kv_mib", mean).by("method");
+        Table out = Table.create(title, StringColumn.create("method"));
+        out.stringColumn("method").append(values.stringColumn("method"));
+        for (String b : benches) {
+            out.addColumns(values.doubleColumn(b).copy().setName(b));
+            DoubleColumn se = errors.doubleColumn(b);
+            if (se.countMissing() < se.size()) {
+                out.addColumns(se.copy().setName(b + " ±"));
+            }
+        }
+        out.addColumns(relativeAverage(values, summaries, benches));
+        Table joined = out.joinOn("method").inner(costs);
+        joined.column("Mean [tflops]").setName("TFLOPs");
+        joined.column("Mean [prefill_ms]").setName("prefill ms");
+        joined.column("Mean [kv_mib]").setName("KV MiB");
+        List<String> order = new ArrayList<>(out.columnNames());
+        order.addAll(List.of("TFLOPs", "prefill ms", "KV MiB"));
+        Table ordered = joined.reorderColumns(order.toArray(String[]::new));
+        ordered.setName(title);
+        return ordered.sortDescendingOn("TFLOPs");
+    }
+
+    /** Per method: mean over benchmarks of value / value of the unpruned method, in percent. */
+    static DoubleColumn relativeAverage(Table values, Table summaries, List<String> benches) {
+        DoubleColumn rel = DoubleColumn.create(RELATIVE, values.rowCount());
+        Table reference = summaries.where(summaries.booleanColumn("unpruned").isTrue());
+        if (reference.isEmpty()) {
+            return rel; // no unpruned configuration: nothing to be relative to
+        }
+        String refMethod = reference.stringColumn("method").get(0);
+        int refRow = values.stringColumn("method").indexOf(refMethod);
+        for (int r = 0; r < values.rowCount(); r++) {
+            double sum = 0;
+            int n = 0;
+            for (String b : benches) {
+                double v = values.doubleColumn(b).get(r);
+                double ref = values.doubleColumn(b).get(refRow);
+                if (!Double.isNaN(v) && !Double.isNaN(ref) && ref != 0) {
+                    sum += 100 * v / ref;
+                    n++;
+                }
+            }
+            rel.set(r, n == 0 ? Double.NaN : sum / n);
+        }
+        return rel;
+    }
+
+    /**
+     * One table per label whose configurations differ in some parameter: a column per varying
+     * parameter, a column per benchmark, the relative average and TFLOPs; the unpruned row is
+     * included as the reference.
+     */
+    public static Map<String, Table> ablations(Table summaries) {
+        Map<String, Table> out = new LinkedHashMap<>();
+        Table reference = summaries.where(summaries.booleanColumn("unpruned").isTrue());
+        for (String label : new LinkedHashSet<>(summaries.stringColumn("label").asList())) {
+            Table mine = summaries.where(summaries.stringColumn("label").isEqualTo(label));
+            List<String> varying = new ArrayList<>();
+            for (String c : mine.columnNames()) {
+                if (c.startsWith("param:") && mine.stringColumn(c).countUnique() > 1) {
+                    varying.add(c);
+                }
+            }
+            if (varying.isEmpty()) {
+                continue;
+            }
+            Table rows = reference.isEmpty() || mine.booleanColumn("unpruned").isTrue().size() > 0
+                    ? mine : mine.copy().append(reference);
+            Table t = paperTable(rows, "Ablation: " + label + " over " + String.join(", ",
+                    varying.stream().map(v -> v.substring("param:".length())).toList()));
+            // The varying parameters as their own columns, so the table reads as a pivot over them.
+            for (String v : varying) {
+                StringColumn col = StringColumn.create(v.substring("param:".length()));
+                for (String method : t.stringColumn("method")) {
+                    int i = rows.stringColumn("method").indexOf(method);
+                    col.append(rows.stringColumn(v).get(i));
+                }
+                t.insertColumn(1 + varying.indexOf(v), col);
+            }
+            out.put(label, t);
+        }
+        return out;
+    }
+
+    /**
+     * Reference rows (e.g. the paper's published numbers) with a {@code method} column and a
+     * column per benchmark, shaped like {@code table}: benchmarks it does not have are dropped,
+     * missing ones left empty, and the method prefixed "reported: ".
+     */
+    public static Table withReference(Table table, Table reference) {
+        Table out = table.copy();
+        for (int r = 0; r < reference.rowCount(); r++) {
+            for (var col : out.columns()) {
+                String name = col.name();
+                if (name.equals("method")) {
+                    out.stringColumn("method").append("reported: " + reference.getString(r, "method"));
+                } else if (reference.columnNames().contains(name) && col instanceof DoubleColumn d) {
+                    d.append(((NumericColumn<?>) reference.column(name)).getDouble(r));
+                } else {
+                    col.appendMissing();
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Reads reference rows from a CSV file, or the bundled paper numbers for {@code "paper"}. */
+    public static Table readReference(String source) {
+        try (InputStream in = source.equals("paper") ? ResultTables.class.getResourceAsStream(PAPER_REFERENCE)
+                : Files.newInputStream(Path.of(source))) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + PAPER_REFERENCE);
+            }
+            Table t = Table.read().csv(CsvReadOptions.builder(in).commentPrefix('#').build());
+            Table typed = Table.create("reference", StringColumn.create("method"));
+            typed.stringColumn("method").append(t.column("method").asStringColumn());
+            for (String c : t.columnNames()) {
+                if (!c.equals("method") && t.column(c).type() != ColumnType.STRING) {
+                    DoubleColumn d = DoubleColumn.create(c);
+                    NumericColumn<?> n = (NumericColumn<?>) t.column(c);
+                    for (int i = 0; i < n.size(); i++) {
+                        d.append(n.getDouble(i));
+                    }
+                    typed.addColumns(d);
+                }
+            }
+            return typed;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read reference rows " + source, e);
+        }
+    }
+
+    /** Labels used in the run. */
+    static Set<String> labels(Table summaries) {
+        return new LinkedHashSet<>(summaries.stringColumn("label").asList());
+    }
+}

@@ -1,0 +1,28 @@
+package org.transprune.run;
+
+import java.util.List;
+
+/** An experiment file that cannot run, with every problem found (not just the first). */
+public final class ExperimentException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient List<ExperimentProblem> problems;
+
+    public ExperimentException(List<ExperimentProblem> problems) {
+        super(describe(problems));
+        this.problems = List.copyOf(problems);
+    }
+
+    public List<ExperimentProblem> problems() {
+        return problems;
+    }
+
+    private static String describe(List<ExperimentProblem> problems) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(problems.size()).append(problems.size() == 1 ? " problem" : " problems")
+                .append(" in the experiment file:");
+        for (ExperimentProblem p : problems) {
+            sb.append("\n  ").append(p);
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,60 @@
+package org.transprune.run;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.transprune.bench.IssueLog;
+import org.transprune.bench.PerSampleScoring;
+import org.transprune.bench.Sample;
+import org.transprune.synth.Question;
+import org.transprune.synth.SynthBenchmark;
+
+/**
+ * A benchmark's questions read once for the whole run (the first {@code limit} of the file), with
+ * what judges single answers when the benchmark allows it.
+ *
+ * @param spec the experiment's entry
+ * @param samples the questions, in file order
+ * @param log data problems met while reading (skipped items)
+ * @param judge per-sample scoring, or null
+ * @param synthKey the synthetic benchmark's answer key by question id, or null for other benchmarks
+ */
+public record LoadedBenchmark(BenchmarkSpec spec, List<Sample> samples, IssueLog log, PerSampleScoring.Judge judge,
+        Map<String, Question> synthKey) {
+
+    /** Reads the questions (checking images exist) and the answer key. */
+    public static LoadedBenchmark load(BenchmarkSpec spec) throws IOException {
+        IssueLog log = new IssueLog(spec.onError());
+        List<Sample> all = spec.benchmark().readQuestions(spec.questions(), spec.images(), log);
+        Set<String> keys = new HashSet<>();
+        for (Sample s : all) {
+            if (!keys.add(s.key())) {
+                // Resume and sharding identify work by the sample key: a repeated key would be run once.
+                log.report(s.source(), s.line(), "question key " + s.key() + " appears more than once");
+            }
+        }
+        List<Sample> samples = spec.limit() == null || spec.limit() >= all.size() ? List.copyOf(all)
+                : List.copyOf(all.subList(0, spec.limit()));
+        PerSampleScoring.Judge judge = null;
+        if (spec.benchmark() instanceof PerSampleScoring p && spec.annotations() != null) {
+            judge = p.judge(spec.annotations());
+        }
+        Map<String, Question> key = null;
+        if (spec.benchmark() instanceof SynthBenchmark && spec.annotations() != null) {
+            key = SynthBenchmark.answerKey(spec.annotations());
+        }
+        return new LoadedBenchmark(spec, samples, log, judge, key);
+    }
+
+    public String label() {
+        return spec.label();
+    }
+
+    /** Where the benchmark's answers of a configuration go. */
+    public Path annotations() {
+        return spec.annotations();
+    }
+}

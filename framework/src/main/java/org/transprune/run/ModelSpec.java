@@ -1,0 +1,48 @@
+package org.transprune.run;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.transprune.model.LlavaConfig;
+import org.transprune.model.WeightPolicy;
+import org.transprune.pipeline.LlavaPipeline;
+
+/**
+ * The {@code model:} section of an experiment file.
+ *
+ * @param path checkpoint directory, or null when only a preset is given (dry runs)
+ * @param preset a {@link org.transprune.model.ModelPresets} name, or null
+ * @param device cpu, gpu or auto
+ * @param weights decoder weight storage
+ * @param template chat template name
+ * @param visionTower CLIP directory for original-layout checkpoints, or null
+ * @param threads libtorch intra-op threads, or null for the engine's default
+ * @param config the architecture (from the checkpoint's config.json, else the preset), or null
+ *     when neither could be read
+ * @param imageTokens image tokens one image contributes (0 when {@code config} is null)
+ */
+public record ModelSpec(Path path, String preset, String device, WeightPolicy weights, String template,
+        Path visionTower, Integer threads, LlavaConfig config, int imageTokens) {
+
+    /** Options for {@link LlavaPipeline#open}. */
+    public LlavaPipeline.Options pipelineOptions() {
+        return new LlavaPipeline.Options(device, weights, template, visionTower);
+    }
+
+    /**
+     * What identifies the model in a configuration hash: the checkpoint (or preset), the weight
+     * storage and the template, which change answers. Device and threads are left out on purpose:
+     * they are execution choices (recorded in provenance), so shards on different nodes and a
+     * resumed run on another machine share hashes.
+     */
+    public Map<String, Object> identity() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("checkpoint", path != null ? path.toString() : "preset:" + preset);
+        m.put("weights", weights.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("template", template);
+        if (visionTower != null) {
+            m.put("vision_tower", visionTower.toString());
+        }
+        return m;
+    }
+}

@@ -1,0 +1,112 @@
+package org.transprune.run;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.transprune.Versions;
+import org.transprune.bench.JsonLines;
+
+/**
+ * Where a result came from, as Tribuo attaches to every model and evaluation: the code (project
+ * version, git commit), the libraries (DJL, PyTorch), the machine (host, device). Each record adds
+ * its configuration hash, seed and start/end time.
+ *
+ * @param projectVersion the project's Maven version
+ * @param gitCommit the commit the code was built from ({@code -dirty} when the work tree had
+ *     changes), or "unknown"
+ * @param djl DJL version
+ * @param pytorch PyTorch (libtorch) version
+ * @param device the device the model ran on
+ * @param host the machine's name
+ */
+public record Provenance(String projectVersion, String gitCommit, String djl, String pytorch, String device,
+        String host) {
+
+    /** The provenance of this process running on {@code device}. */
+    public static Provenance current(String device) {
+        return new Provenance(Versions.project(), currentCommit(), Versions.djl(), Versions.pytorch(), device, hostName());
+    }
+
+    /** The record's provenance object. */
+    public ObjectNode toJson(String configHash, long seed, Instant start, Instant end) {
+        ObjectNode o = JsonLines.MAPPER.createObjectNode();
+        o.put("config_hash", configHash);
+        o.put("seed", seed);
+        o.put("project_version", projectVersion);
+        o.put("git_commit", gitCommit);
+        o.put("djl", djl);
+        o.put("pytorch", pytorch);
+        o.put("device", device);
+        o.put("host", host);
+        o.put("started_at", start == null ? null : start.toString());
+        o.put("ended_at", end == null ? null : end.toString());
+        return o;
+    }
+
+    /**
+     * The commit of the code that runs: {@code git rev-parse HEAD} in the directory the classes
+     * were loaded from (the build tree during development), else the value baked in at build time
+     * ({@code -Dgit.commit=...}), else "unknown". The working directory is not asked: it may be
+     * the user's own repository, not this code's.
+     */
+    public static String currentCommit() {
+        try {
+            Path codeDir = Path.of(Provenance.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path dir = Files.isDirectory(codeDir) ? codeDir : codeDir.getParent();
+            String head = git(dir, "rev-parse", "HEAD");
+            if (head != null && head.matches("[0-9a-f]{40}")) {
+                String status = git(dir, "status", "--porcelain", "--untracked-files=no");
+                return head + (status != null && !status.isBlank() ? "-dirty" : "");
+            }
+        } catch (Exception e) {
+            // no git, no work tree, or a jar outside any repository: fall back to the build-time value
+        }
+        String built = buildTimeCommit();
+        return built == null || built.isBlank() || built.startsWith("${") ? "unknown" : built;
+    }
+
+    private static String buildTimeCommit() {
+        Properties p = new Properties();
+        try (InputStream in = Provenance.class.getResourceAsStream("/org/transprune/versions.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return p.getProperty("commit");
+    }
+
+    private static String git(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", dir.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return null;
+        }
+        return p.exitValue() == 0 ? new String(out, StandardCharsets.UTF_8).strip() : null;
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package org.transprune.run;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.transprune.cost.CostReport;
+
+/**
+ * One point of a sweep: a strategy with every parameter bound, a seed and a generation limit,
+ * on one model. Its {@link #hash()} names it in records, file names and shards.
+ *
+ * @param strategy registered strategy name
+ * @param label display name for tables (the strategy's {@code label:} or its name)
+ * @param parameters every declared parameter with its bound value, sorted by name
+ * @param seed the run's seed (mixed with each sample's key for the request seed)
+ * @param maxNewTokens generation limit
+ * @param model the model identity ({@link ModelSpec#identity()})
+ * @param cost theoretical cost on the model (null when the model's shape is unknown)
+ */
+public record RunConfiguration(String strategy, String label, Map<String, Object> parameters, long seed,
+        int maxNewTokens, Map<String, Object> model, CostReport cost) {
+
+    private static final ObjectMapper CANONICAL = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    public RunConfiguration {
+        parameters = java.util.Collections.unmodifiableMap(new TreeMap<>(parameters));
+        model = java.util.Collections.unmodifiableMap(new TreeMap<>(model));
+    }
+
+    /**
+     * Everything that decides the answers, as canonical JSON (keys sorted, no spaces). The label
+     * and the cost are left out: renaming a row must not invalidate finished work.
+     */
+    public String canonicalJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("strategy", strategy);
+        m.put("parameters", parameters);
+        m.put("seed", seed);
+        m.put("max_new_tokens", maxNewTokens);
+        m.put("model", model);
+        try {
+            return CANONICAL.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** First 12 hex digits of the SHA-256 of {@link #canonicalJson()}. */
+    public String hash() {
+        return sha256Hex(canonicalJson()).substring(0, 12);
+    }
+
+    /** Whether no stage of its schedule drops a token (the reference row of tables). */
+    public boolean unpruned() {
+        return cost != null && cost.schedule().isUnpruned();
+    }
+
+    /** e.g. {@code transprune alpha=0.5 layers=[7, 9, 12] seed=0}. */
+    public String describe() {
+        String params = parameters.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(" "));
+        return label + (params.isEmpty() ? "" : " " + params) + " seed=" + seed;
+    }
+
+    /** SHA-256 of UTF-8 text, in hex. */
+    public static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The parameter values as JSON-friendly plain values (lists stay lists). */
+    public Map<String, Object> plainParameters() {
+        Map<String, Object> m = new TreeMap<>();
+        parameters.forEach((k, v) -> m.put(k, v instanceof List<?> l ? List.copyOf(l) : v));
+        return m;
+    }
+}

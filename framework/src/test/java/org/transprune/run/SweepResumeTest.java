@@ -1,0 +1,170 @@
+package org.transprune.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.transprune.bench.JsonLines;
+import org.transprune.pipeline.TinyCheckpointDirs;
+import org.transprune.synth.Split;
+import org.transprune.synth.SynthDataset;
+
+/**
+ * Resume for real: a child JVM runs the sweep and is killed with SIGKILL (destroyForcibly) at
+ * several points, once with a torn line appended as a kill inside a write would leave it; the
+ * restarted runs must end with exactly the records of an uninterrupted run.
+ */
+class SweepResumeTest {
+    static final int IMAGES = 4;
+    static final int QUESTIONS_PER_IMAGE = 3;
+
+    @TempDir
+    static Path shared;
+    static Path experiment;
+
+    @BeforeAll
+    static void fixtures() throws IOException {
+        Path ckpt = TinyCheckpointDirs.write(shared.resolve("ckpt"));
+        Path data = shared.resolve("synth");
+        SynthDataset.write(data, 11, IMAGES, QUESTIONS_PER_IMAGE, Split.TEST);
+        experiment = shared.resolve("sweep.yaml");
+        Files.writeString(experiment, String.join("\n",
+                "model: {path: " + ckpt + ", device: cpu, weights: fp32}",
+                "benchmarks: [{name: synth, root: " + data + "}]",
+                "max_new_tokens: 3",
+                "strategies:",
+                "  - name: test-keep",
+                "    zip: {layers: [[1], [2]], ratios: [[0.5], [0.25]]}",
+                "    params: {random: true}",
+                "  - test-unpruned",
+                "output: runs/default") + "\n");
+    }
+
+    /** Starts {@code transprune run} in a child JVM with the test class path (so test strategies are found). */
+    private static Process startChild(Path out, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-Djava.awt.headless=true",
+                "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
+                "-cp", System.getProperty("java.class.path"),
+                "org.transprune.cli.Main", "run", experiment.toString(), "--out", out.toString(), "--no-progress"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().put("DJL_OFFLINE", "true");
+        pb.environment().put("OPT_OUT_TRACKING", "true");
+        return pb.start();
+    }
+
+    private static long sampleLines(Path out) throws IOException {
+        Path f = out.resolve(ResultsLog.FILE_NAME);
+        if (!Files.exists(f)) {
+            return 0;
+        }
+        try (Stream<String> lines = Files.lines(f)) {
+            return lines.filter(l -> l.contains("\"type\":\"sample\"")).count();
+        }
+    }
+
+    /** Runs a child until it has written at least {@code records} sample lines, then kills it with SIGKILL. */
+    private static void runAndKill(Path out, Path log, long records) throws Exception {
+        Process p = startChild(out, log);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (sampleLines(out) < records && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(p.isAlive(), "the child must still be running when killed (it finished too early?):\n"
+                + Files.readString(log));
+        p.destroyForcibly();
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES));
+        assertEquals(137, p.exitValue(), "killed by SIGKILL");
+    }
+
+    @Test
+    void aRunKilledSeveralTimesAndRestartedEndsWithTheRecordsOfAnUninterruptedRun() throws Exception {
+        Path killedOut = shared.resolve("killed");
+        Path log = shared.resolve("child.log");
+        int configurations = 3;
+        int samples = IMAGES * QUESTIONS_PER_IMAGE;
+
+        // Killed while loading (before any record), then twice mid-sweep.
+        runAndKill(killedOut, log, 0);
+        runAndKill(killedOut, log, 7);
+        runAndKill(killedOut, log, 20);
+        long before = sampleLines(killedOut);
+        assertTrue(before >= 20 && before < (long) configurations * samples, "killed mid-run, at " + before);
+        // A kill inside a write leaves a torn last line; fake one, as SIGKILL rarely lands there by chance.
+        Files.writeString(killedOut.resolve(ResultsLog.FILE_NAME), "{\"type\":\"sample\",\"config\":\"12",
+                StandardOpenOption.APPEND);
+        Process last = startChild(killedOut, log);
+        assertTrue(last.waitFor(5, TimeUnit.MINUTES), "restarted run finishes");
+        String childLog = Files.readString(log);
+        assertEquals(0, last.exitValue(), childLog);
+        assertTrue(childLog.contains("torn last line"), childLog);
+        assertTrue(childLog.contains("already recorded"), childLog);
+
+        // The uninterrupted reference, in this JVM.
+        Path cleanOut = shared.resolve("clean");
+        SweepPlan plan = ExperimentParser.parse(experiment, ExperimentParser.Mode.RUN).withOutput(cleanOut);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        SweepRunner.Result r = SweepRunner.run(plan, SweepRunner.Options.quiet(new PrintStream(printed, true)));
+        assertEquals(configurations * samples, r.answered());
+        assertEquals(configurations, printed.toString().lines().filter(l -> l.startsWith("done ")).count(),
+                "one summary line per configuration: " + printed);
+
+        // Every line of the killed run's file is a whole JSON object (no torn lines survive).
+        List<String> lines = Files.readAllLines(killedOut.resolve(ResultsLog.FILE_NAME), StandardCharsets.UTF_8);
+        for (String l : lines) {
+            assertTrue(JsonLines.MAPPER.readTree(l).isObject(), l);
+        }
+        Map<String, JsonNode> killed = byUnit(ResultsLog.read(killedOut));
+        Map<String, JsonNode> clean = byUnit(ResultsLog.read(cleanOut));
+        assertEquals(configurations * samples + configurations, clean.size(), "samples plus one summary per configuration");
+        assertEquals(clean.keySet(), killed.keySet());
+        assertEquals(lines.size(), killed.size(), "no duplicates");
+        for (String unit : clean.keySet()) {
+            assertEquals(clean.get(unit), killed.get(unit), "record " + unit.replace('\u0000', '|'));
+        }
+        // Predictions files are rebuilt from records, so they are identical too.
+        for (RunConfiguration c : plan.configurations()) {
+            Path a = RunDirectory.predictionsFile(cleanOut, c, "synth");
+            Path b = RunDirectory.predictionsFile(killedOut, c, "synth");
+            assertEquals(samples, Files.readAllLines(a).size());
+            assertEquals(Files.readString(a), Files.readString(b));
+        }
+        // Re-running a finished run does nothing.
+        SweepRunner.Result again = SweepRunner.run(plan, SweepRunner.Options.quiet(new PrintStream(printed, true)));
+        assertEquals(0, again.answered());
+        assertEquals(configurations * samples, again.alreadyDone());
+        assertEquals(clean.size(), ResultsLog.read(cleanOut).size());
+    }
+
+    /** Records by unit (samples) or by (config, benchmark) (summaries), without timing fields; fails on duplicates. */
+    static Map<String, JsonNode> byUnit(List<ObjectNode> records) {
+        Map<String, JsonNode> out = new TreeMap<>();
+        for (ObjectNode r : records) {
+            String key = RunRecords.isSample(r) ? RunRecords.unitKey(r)
+                    : "summary\u0000" + RunRecords.summaryKey(r.path("config").asText(), r.path("benchmark").asText());
+            JsonNode previous = out.put(key, RunRecords.withoutTiming(r));
+            assertFalse(previous != null, "duplicate record " + key.replace('\u0000', '|'));
+        }
+        return out;
+    }
+}
