@@ -86,7 +86,8 @@ public final class RunCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "model: %s, %d layers, %d image tokens%n",
                 plan.model().path() != null ? plan.model().path() : "preset " + plan.model().preset(),
                 plan.model().config() == null ? 0 : plan.model().config().text().numLayers(), plan.model().imageTokens());
-        plan.benchmarks().forEach(b -> o.printf(Locale.ROOT, "benchmark %s: %s%s%n", b.label(), b.questions(),
+        plan.benchmarks().forEach(b -> o.printf(Locale.ROOT, "benchmark %s: %s%s%n", b.label(),
+                b.questions() == null ? "(question file unknown: data path not set)" : b.questions(),
                 b.limit() == null ? "" : " (first " + b.limit() + ")"));
         o.printf(Locale.ROOT, "output: %s%n", plan.output());
         o.printf(Locale.ROOT, "%d configurations:%n", plan.configurations().size());
