@@ -11,7 +11,7 @@ public final class RandomLlavaWeights {
     public static InMemoryTensorSource generate(LlavaConfig config, long seed) {
         InMemoryTensorSource out = new InMemoryTensorSource("random weights (seed " + seed + ")");
         Map<String, long[]> shapes = CanonicalNames.shapes(config);
-        TinyCheckpoints.randomWeights(config, seed).forEach((name, values) -> out.put(name, values, shapes.get(name)));
+        TinyCheckpoints.forEachRandomWeight(config, seed, (name, values) -> out.put(name, values, shapes.get(name)));
         return out;
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.SplittableRandom;
 import org.transprune.model.LlavaConfig;
 import org.transprune.model.TextConfig;
@@ -33,8 +34,17 @@ public final class TinyCheckpoints {
 
     /** The random canonical tensors of {@code config} for {@code seed}, in {@link CanonicalNames#shapes} order. */
     public static Map<String, float[]> randomWeights(LlavaConfig config, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
         Map<String, float[]> out = new LinkedHashMap<>();
+        forEachRandomWeight(config, seed, out::put);
+        return out;
+    }
+
+    /**
+     * Generates the same tensors as {@link #randomWeights} one at a time, so a caller can store
+     * each before the next is drawn (real-size shapes do not fit on the heap at once).
+     */
+    public static void forEachRandomWeight(LlavaConfig config, long seed, BiConsumer<String, float[]> sink) {
+        SplittableRandom random = new SplittableRandom(seed);
         for (Map.Entry<String, long[]> e : CanonicalNames.shapes(config).entrySet()) {
             long n = 1;
             for (long d : e.getValue()) {
@@ -46,9 +56,8 @@ public final class TinyCheckpoints {
             for (int i = 0; i < v.length; i++) {
                 v[i] = (float) ((norm ? 1 : 0) + 0.02 * random.nextGaussian());
             }
-            out.put(name, v);
+            sink.accept(name, v);
         }
-        return out;
     }
 
     /** Starts a checkpoint of {@code config}; defaults: F32, seed 0, one file, classic names. */
