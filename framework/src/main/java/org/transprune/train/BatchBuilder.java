@@ -151,7 +151,7 @@ public final class BatchBuilder {
                 segmentOf[r] = -1;
             }
             for (int r = 0; r < base; r++) {
-                positions[o + r] = base + k;
+                positions[o + r] = r;
             }
             int r = base;
             int segment = 0;
