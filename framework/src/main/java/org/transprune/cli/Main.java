@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             FlopsCommand.class,
             EvalCommand.class,
             SynthCommand.class,
+            TrainMicroCommand.class,
         })
 public final class Main implements Runnable {
 

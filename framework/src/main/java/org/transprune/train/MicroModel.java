@@ -73,16 +73,29 @@ public final class MicroModel {
         return out;
     }
 
+    /** Default tower width (MLP 4x, 4 heads of 32). */
+    public static final int VISION_WIDTH = 128;
+    /** Default tower blocks. */
+    public static final int VISION_BLOCKS = 4;
+    /** Default decoder width (4 heads of 32). */
+    public static final int WIDTH = 128;
+    /** Default decoder depth. */
+    public static final int LAYERS = 10;
+    /** Default SwiGLU width (3x). */
+    public static final int MLP = 384;
+
     /**
-     * The default micro model. Sizes from the notes (micro-model.md): 168 px input, 144 image
-     * tokens (576 does not fit the CPU budget); a CLIP-style tower 128 wide x 4 blocks (the first
-     * attempt's 96 learned colour but shape slowly); a 12-layer decoder so a three-stage pruning
-     * schedule has room (the notes' open direction), 160 wide with 4 heads of 40 and SwiGLU 432.
-     * The feature layer is the last block (-1): with LLaVA's -2 the last block would be saved
-     * untrained and never run.
+     * The default micro model. Sizes from the notes (micro-model.md) and measurements here:
+     * 168 px input, 144 image tokens (576 does not fit the CPU budget); a CLIP-style tower 128
+     * wide x 4 blocks (the first attempt's 96 learned colour but shape slowly; the tower is ~15%
+     * of a step). The decoder is most of the cost (measured on the busy 2-core machine: 160 wide x
+     * 12 layers trained at 1.6-3.5 images/s with one question each, too few for the budget), so it
+     * is 128 wide x 10 layers (about half the per-token cost), still deep enough for a three-stage
+     * pruning schedule. The feature layer is the last block (-1): with LLaVA's -2 the last block
+     * would be saved untrained and never run.
      */
     public static LlavaConfig defaultConfig() {
-        return config(128, 4, 160, 12, 432);
+        return config(VISION_WIDTH, VISION_BLOCKS, WIDTH, LAYERS, MLP);
     }
 
     /** A micro model with the given tower width/depth and decoder width/depth/MLP width. */

@@ -30,7 +30,7 @@ final class TrainingLog implements AutoCloseable {
 
     static {
         StringBuilder h = new StringBuilder("kind,step,stage,questions_per_image,images,questions,lr,loss,answer_loss,"
-                + "patch_loss,grad_norm,train_acc,step_seconds,elapsed_seconds,eval_acc");
+                + "patch_loss,grad_norm,train_acc,step_seconds,data_seconds,elapsed_seconds,eval_acc");
         for (QuestionType t : QuestionType.values()) {
             h.append(",eval_").append(t.category());
         }
@@ -76,9 +76,10 @@ final class TrainingLog implements AutoCloseable {
     void step(long step, MicroTrainer.StepResult r, double runningAccuracy, double seconds, double elapsed)
             throws IOException {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "step,%d,%s,%d,%d,%d,%.6g,%.5f,%s,%s,%.4f,%s,%.3f,%.1f,",
+        b.append(String.format(Locale.ROOT, "step,%d,%s,%d,%d,%d,%.6g,%.5f,%s,%s,%.4f,%s,%.3f,%.3f,%.1f,",
                 step, r.stage() == 0 ? "A" : "B", r.questionsPerImage(), r.images(), r.questions(), r.lr(), r.loss(),
-                num(r.answerLoss()), num(r.patchLoss()), r.gradNorm(), num(runningAccuracy), seconds, elapsed));
+                num(r.answerLoss()), num(r.patchLoss()), r.gradNorm(), num(runningAccuracy), seconds, r.dataSeconds(),
+                elapsed));
         b.append(",".repeat(QuestionType.values().length));
         writer.write(b.toString());
         writer.newLine();
@@ -86,7 +87,7 @@ final class TrainingLog implements AutoCloseable {
     }
 
     void evaluation(long step, EngineEvaluator.Result r, double elapsed) throws IOException {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "eval,%d,,,,%d,,,,,,,,%.1f,%.4f", step,
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "eval,%d,,,,%d,,,,,,,,,%.1f,%.4f", step,
                 r.questions(), elapsed, r.overall()));
         for (QuestionType t : QuestionType.values()) {
             Double a = r.perType().get(t);
@@ -118,7 +119,7 @@ final class TrainingLog implements AutoCloseable {
             double step = Double.parseDouble(f[1]);
             if (f[0].equals("eval")) {
                 evalX.add(step);
-                evalAcc.add(Double.parseDouble(f[14]));
+                evalAcc.add(Double.parseDouble(f[15]));
                 continue;
             }
             if (!f[8].isEmpty()) {
