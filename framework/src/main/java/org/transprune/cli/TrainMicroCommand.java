@@ -77,7 +77,7 @@ public final class TrainMicroCommand implements Callable<Integer> {
             }
             trainer = MicroTrainer.start(recipe, out);
         }
-        Files.writeString(out.resolve("commands.txt"), Instant.now() + "  train-micro " + String.join(" ",
+        Files.writeString(out.resolve("commands.txt"), Instant.now() + "  transprune " + String.join(" ",
                         spec().commandLine().getParseResult().originalArgs()) + System.lineSeparator(),
                 StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 

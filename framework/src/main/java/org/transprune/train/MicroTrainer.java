@@ -186,7 +186,11 @@ public final class MicroTrainer implements AutoCloseable {
         }
         double elapsed = elapsedBefore + (System.nanoTime() - t0) / 1e9;
         saveState(elapsed);
-        evaluate(elapsed);
+        if (stop.get()) {
+            exportCheckpoint(); // stopping: no evaluation, so the process ends promptly
+        } else {
+            evaluate(elapsed);
+        }
         elapsedBefore = elapsed;
     }
 
