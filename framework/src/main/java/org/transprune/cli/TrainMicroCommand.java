@@ -36,6 +36,10 @@ public final class TrainMicroCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run in --out from its saved state (its recipe is kept)")
     boolean resume;
 
+    @Option(names = "--extend", paramLabel = "N", defaultValue = "0",
+            description = "with --resume: make the last phase N steps longer (the rate schedule stretches with it)")
+    int extend;
+
     @Option(names = "--seed", defaultValue = "1", description = "seed of weights and data (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -60,6 +64,9 @@ public final class TrainMicroCommand implements Callable<Integer> {
         if (threads < 1) {
             throw new UserError("--threads must be at least 1");
         }
+        if (!resume && extend != 0) {
+            throw new UserError("--extend needs --resume");
+        }
         if (resume && (recipeFile != null || batch != null)) {
             throw new UserError("--resume keeps the saved recipe; drop --recipe/--batch");
         }
@@ -67,7 +74,7 @@ public final class TrainMicroCommand implements Callable<Integer> {
         JniUtils.setNumThreads(threads);
         MicroTrainer trainer;
         if (resume) {
-            trainer = MicroTrainer.resume(out);
+            trainer = MicroTrainer.resume(out, extend);
         } else {
             TrainingRecipe recipe = recipeFile == null ? org.transprune.train.MicroRecipes.standard()
                     : TrainingRecipe.fromJson(Files.readString(recipeFile));

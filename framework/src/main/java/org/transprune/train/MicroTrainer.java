@@ -91,10 +91,14 @@ public final class MicroTrainer implements AutoCloseable {
         this.adam = new AdamW(model, recipe.beta1(), recipe.beta2(), 1e-8, recipe.weightDecay(), name -> 1.0);
         if (resume) {
             Path state = out.resolve(STATE_FILE);
-            String saved = TrainState.recipeOf(state);
-            if (!TrainingRecipe.fromJson(saved).equals(recipe)) {
-                throw new IllegalArgumentException("the recipe differs from the one in " + state
-                        + "; resume with the saved recipe (" + out.resolve(RECIPE_FILE) + ")");
+            TrainingRecipe saved = TrainingRecipe.fromJson(TrainState.recipeOf(state));
+            if (!saved.equals(recipe)) {
+                // Only an extension of the last phase keeps everything done so far valid.
+                if (!saved.extended(recipe.totalSteps() - saved.totalSteps()).equals(recipe)) {
+                    throw new IllegalArgumentException("the recipe differs from the one in " + state
+                            + " by more than the length of its last phase");
+                }
+                Files.writeString(out.resolve(RECIPE_FILE), recipe.toJson());
             }
             TrainState s = TrainState.load(state, model, adam);
             step = s.step();
@@ -116,8 +120,21 @@ public final class MicroTrainer implements AutoCloseable {
 
     /** Continues the run in {@code out} from its saved state, with the recipe it was started with. */
     public static MicroTrainer resume(Path out) throws IOException {
-        TrainingRecipe recipe = TrainingRecipe.fromJson(TrainState.recipeOf(out.resolve(STATE_FILE)));
-        return new MicroTrainer(recipe, out, true);
+        return resume(out, 0);
+    }
+
+    /**
+     * Continues the run in {@code out} with its last phase made {@code extraSteps} longer. The data
+     * stream and everything before are unchanged; the learning-rate schedule stretches with stage B
+     * (seamless while the run is still before the final decay, a re-warm after it).
+     */
+    public static MicroTrainer resume(Path out, int extraSteps) throws IOException {
+        Path state = out.resolve(STATE_FILE);
+        if (!Files.isRegularFile(state)) {
+            throw new IllegalArgumentException("no training state to resume: " + state);
+        }
+        TrainingRecipe recipe = TrainingRecipe.fromJson(TrainState.recipeOf(state));
+        return new MicroTrainer(recipe.extended(extraSteps), out, true);
     }
 
     public TrainingRecipe recipe() {

@@ -162,6 +162,19 @@ public record TrainingRecipe(
         }
     }
 
+    /** A copy whose last stage B phase is {@code extraSteps} longer (not negative). */
+    public TrainingRecipe extended(int extraSteps) {
+        if (extraSteps < 0 || phases.isEmpty()) {
+            throw new IllegalArgumentException("can only extend the last stage B phase by a non-negative number of steps");
+        }
+        List<Phase> longer = new java.util.ArrayList<>(phases);
+        Phase last = longer.get(longer.size() - 1);
+        longer.set(longer.size() - 1, new Phase(last.steps() + extraSteps, last.questionsPerImage()));
+        return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, seed, stageABatch, stageASteps,
+                stageALr, batch, longer, lr, warmupSteps, decayFraction, minLrFraction, weightDecay, beta1, beta2,
+                clip, patchWeight, evalEvery, evalImages, checkpointMinutes);
+    }
+
     /** A copy with another seed. */
     public TrainingRecipe withSeed(long newSeed) {
         return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, newSeed, stageABatch, stageASteps,

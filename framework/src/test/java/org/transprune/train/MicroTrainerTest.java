@@ -102,6 +102,25 @@ class MicroTrainerTest {
         }
     }
 
+    @Test
+    void resumeCanExtendTheLastPhaseOnly() throws Exception {
+        Path out = dir.resolve("extend");
+        try (MicroTrainer t = MicroTrainer.start(tiny(0, 1, 1, 0), out)) {
+            t.train(Long.MAX_VALUE, Double.MAX_VALUE, s -> {});
+            assertEquals(2, t.step());
+        }
+        try (MicroTrainer t = MicroTrainer.resume(out, 2)) {
+            assertEquals(4, t.recipe().totalSteps());
+            t.train(Long.MAX_VALUE, Double.MAX_VALUE, s -> {});
+            assertEquals(4, t.step());
+        }
+        assertEquals(tiny(0, 1, 3, 0), TrainingRecipe.fromJson(Files.readString(out.resolve(MicroTrainer.RECIPE_FILE))));
+        try (MicroTrainer t = MicroTrainer.resume(out)) {
+            assertEquals(4, t.step(), "the extended recipe is the saved one now");
+        }
+        assertThrows(IllegalArgumentException.class, () -> MicroTrainer.resume(out, -1));
+    }
+
     private static ByteBuffer bytes(ByteBuffer b) {
         return b.duplicate();
     }
