@@ -60,6 +60,18 @@ public final class TinyCheckpoints {
         }
     }
 
+    /**
+     * Writes the llava-hf {@code config.json} of {@code config} into {@code dir} (created if needed),
+     * atomically; for checkpoints whose weights come from elsewhere, such as a trained micro model.
+     *
+     * @return the written file
+     */
+    public static Path writeLlavaHfConfig(Path dir, LlavaConfig config) {
+        Path file = dir.resolve("config.json");
+        Builder.write(file, ConfigJson.llavaHfJson(config));
+        return file;
+    }
+
     /** Starts a checkpoint of {@code config}; defaults: F32, seed 0, one file, classic names. */
     public static Builder builder(LlavaConfig config) {
         return new Builder(config);

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             MergeCommand.class,
             SlurmCommand.class,
             TableCommand.class,
+            TrainMicroCommand.class,
         })
 public final class Main implements Runnable {
 

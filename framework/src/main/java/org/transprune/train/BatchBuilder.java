@@ -1,0 +1,209 @@
+package org.transprune.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.transprune.image.ImagePreprocessor;
+import org.transprune.model.LlavaConfig;
+import org.transprune.synth.PatchLabels;
+import org.transprune.synth.Question;
+import org.transprune.synth.Sample;
+import org.transprune.synth.Scene;
+import org.transprune.text.PromptEncoder;
+import org.transprune.text.PromptTokens;
+import org.transprune.text.Tokenizer;
+
+/**
+ * Turns synthetic samples into {@link PackedBatch}es through the same preprocessing and prompt
+ * encoding as evaluation: the checkpoint's {@link ImagePreprocessor} (336 px to the tower's size)
+ * and {@link PromptEncoder} with {@link MicroModel#TEMPLATE}; the target is the answer followed
+ * by EOS, and only those tokens are scored.
+ */
+public final class BatchBuilder {
+    /** Additive mask value of a blocked key; exp underflows to exactly 0 as with -inf. */
+    private static final float BLOCKED = -1e9f;
+
+    private final LlavaConfig config;
+    private final Tokenizer tokenizer;
+    private final ImagePreprocessor preprocessor;
+    private final int eos;
+    private final int pad;
+    private final int[] prefix;
+    private final Map<String, int[]> afterImage = new HashMap<>();
+    private final Map<String, int[]> answers = new HashMap<>();
+
+    public BatchBuilder(LlavaConfig config, Tokenizer tokenizer, ImagePreprocessor preprocessor) {
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.preprocessor = preprocessor;
+        this.eos = tokenizer.eosId().orElseThrow(() -> new IllegalArgumentException("tokenizer has no EOS"));
+        this.pad = tokenizer.tokenId("<pad>").orElse(eos);
+        this.prefix = encode("is there a red circle ?").before;
+        if (preprocessor.cropHeight() != config.vision().imageSize()) {
+            throw new IllegalArgumentException("preprocessor crops to " + preprocessor.cropHeight()
+                    + " px but the tower takes " + config.vision().imageSize());
+        }
+    }
+
+    private record Encoded(int[] before, int[] after) {}
+
+    /** The evaluation prompt of a question, split at the image block. */
+    private Encoded encode(String question) {
+        int n = config.imageTokens();
+        PromptTokens p = PromptEncoder.encode(tokenizer, MicroModel.TEMPLATE, MicroModel.questionText(question), n,
+                config.text().maxPositionEmbeddings(), 2);
+        int[] ids = p.ids();
+        return new Encoded(Arrays.copyOfRange(ids, 0, p.imageStart()),
+                Arrays.copyOfRange(ids, p.textAfterImageStart(), ids.length));
+    }
+
+    private int[] after(String question) {
+        return afterImage.computeIfAbsent(question, q -> {
+            Encoded e = encode(q);
+            if (!Arrays.equals(e.before, prefix)) {
+                throw new IllegalStateException("prompt prefix depends on the question: " + q);
+            }
+            return e.after;
+        });
+    }
+
+    /** Answer ids followed by EOS. */
+    private int[] answer(String answer) {
+        return answers.computeIfAbsent(answer, a -> {
+            int[] ids = tokenizer.encode(a, false);
+            int[] out = Arrays.copyOf(ids, ids.length + 1);
+            out[ids.length] = eos;
+            return out;
+        });
+    }
+
+    /** The tower's normalised pixels of a sample, as evaluation computes them from the 336 px image. */
+    public float[] pixels(Scene scene) {
+        return preprocessor.preprocess(EngineEvaluator.rgb(scene)).data();
+    }
+
+    /**
+     * Builds a batch.
+     *
+     * @param samples one image each, with the questions to train on
+     * @param withText false for stage A (tower and patch head only)
+     * @param patchWeight weight of the auxiliary patch loss; 0 leaves it out
+     */
+    public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight) {
+        int b = samples.size();
+        int s = config.vision().imageSize();
+        int n = config.imageTokens();
+        int grid = config.vision().gridSize();
+        float[] pixels = new float[b * 3 * s * s];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(pixels(samples.get(i).scene()), 0, pixels, i * 3 * s * s, 3 * s * s);
+        }
+        float[] patchTargets = null;
+        if (patchWeight > 0) {
+            int classes = TrainableLlava.auxClasses(config);
+            patchTargets = new float[b * n * classes];
+            // Each of the four softmaxes contributes its mean over B * n patches, times the weight.
+            float w = patchWeight / (b * n);
+            for (int i = 0; i < b; i++) {
+                PatchLabels labels = samples.get(i).patchLabels(grid);
+                for (int p = 0; p < n; p++) {
+                    int o = (i * n + p) * classes;
+                    patchTargets[o + labels.kind()[p]] = w;
+                    patchTargets[o + PatchLabels.KIND_CLASSES + labels.color()[p]] = w;
+                    patchTargets[o + PatchLabels.KIND_CLASSES + PatchLabels.COLOR_CLASSES + p / grid] = w;
+                    patchTargets[o + PatchLabels.KIND_CLASSES + PatchLabels.COLOR_CLASSES + grid + p % grid] = w;
+                }
+            }
+        }
+        if (!withText) {
+            return new PackedBatch(b, pixels, patchTargets, 0, prefix.length, n, null, null, null, null, null, null,
+                    null, null);
+        }
+        int start = prefix.length;
+        int base = start + n;
+        // Segment lengths decide L.
+        int len = 0;
+        for (Sample sample : samples) {
+            int l = base;
+            for (Question q : sample.questions()) {
+                l += after(q.text()).length + answer(q.answer()).length - 1;
+            }
+            len = Math.max(len, l);
+        }
+        long[] ids = new long[b * len];
+        int[] positions = new int[b * len];
+        float[] mask = new float[b * len * len];
+        Arrays.fill(mask, BLOCKED);
+        List<long[]> targets = new ArrayList<>(); // {row, id, answerFlag, type}
+        int placeholder = config.imageTokenId() >= 0 ? config.imageTokenId() : 0;
+        for (int i = 0; i < b; i++) {
+            int o = i * len;
+            int[] segmentOf = new int[len];
+            Arrays.fill(segmentOf, -2); // padding
+            for (int r = 0; r < start; r++) {
+                ids[o + r] = prefix[r];
+                segmentOf[r] = -1;
+            }
+            for (int r = start; r < base; r++) {
+                ids[o + r] = placeholder;
+                segmentOf[r] = -1;
+            }
+            for (int r = 0; r < base; r++) {
+                positions[o + r] = r;
+            }
+            int r = base;
+            int segment = 0;
+            for (Question q : samples.get(i).questions()) {
+                int[] question = after(q.text());
+                int[] ans = answer(q.answer());
+                int segStart = r;
+                for (int k = 0; k < question.length + ans.length - 1; k++) {
+                    ids[o + r] = k < question.length ? question[k] : ans[k - question.length];
+                    positions[o + r] = base + k;
+                    segmentOf[r] = segment;
+                    r++;
+                }
+                // The last question token predicts the answer; each answer token predicts the next, EOS last.
+                for (int t = 0; t < ans.length; t++) {
+                    int row = segStart + question.length - 1 + t;
+                    targets.add(new long[] {o + row, ans[t], t == 0 ? 1 : 0, q.type().ordinal()});
+                }
+                segment++;
+            }
+            for (int row = 0; row < len; row++) {
+                int m = (o + row) * len;
+                if (segmentOf[row] == -2) {
+                    mask[m + row] = 0; // padding sees itself only; it is never a target nor a key of others
+                    continue;
+                }
+                for (int col = 0; col <= row; col++) {
+                    if (segmentOf[col] == -1 || segmentOf[col] == segmentOf[row]) {
+                        mask[m + col] = 0;
+                    }
+                }
+            }
+            for (int row = r; row < len; row++) {
+                ids[o + row] = pad;
+            }
+        }
+        int t = targets.size();
+        int vocab = config.text().vocabSize();
+        long[] rows = new long[t];
+        int[] targetIds = new int[t];
+        float[] weights = new float[t * vocab];
+        boolean[] answerFlags = new boolean[t];
+        int[] types = new int[t];
+        for (int k = 0; k < t; k++) {
+            long[] e = targets.get(k);
+            rows[k] = e[0];
+            targetIds[k] = (int) e[1];
+            weights[k * vocab + targetIds[k]] = 1f / t;
+            answerFlags[k] = e[2] == 1;
+            types[k] = (int) e[3];
+        }
+        return new PackedBatch(b, pixels, patchTargets, len, start, n, ids, positions, mask, rows, targetIds, weights,
+                answerFlags, types);
+    }
+}

@@ -1,0 +1,369 @@
+package org.transprune.train;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.transprune.checkpoint.TensorType;
+import org.transprune.image.ImagePreprocessor;
+import org.transprune.synth.QuestionType;
+import org.transprune.synth.Sample;
+import org.transprune.synth.Split;
+import org.transprune.synth.SynthSampler;
+import org.transprune.text.Tokenizer;
+
+/**
+ * Trains the micro LLaVA from a {@link TrainingRecipe} into an output directory:
+ * <ul>
+ *   <li>{@code model/}: the latest llava-hf checkpoint (fp16), written at every evaluation and at the end;</li>
+ *   <li>{@value #STATE_FILE}: parameters, optimiser state and progress, written atomically every
+ *       few minutes and when stopping; {@link #resume} continues from it bit-exactly;</li>
+ *   <li>{@value TrainingLog#CSV}, {@value TrainingLog#PNG}: the loss and accuracy curves;</li>
+ *   <li>{@value #RECIPE_FILE}: the recipe.</li>
+ * </ul>
+ * Stops between steps only (a flag checked before each step), never inside a backward pass.
+ */
+public final class MicroTrainer implements AutoCloseable {
+    public static final String STATE_FILE = "train-state.safetensors";
+    public static final String RECIPE_FILE = "recipe.json";
+    public static final String MODEL_DIR = "model";
+    /** Answer targets over which the running training accuracy is taken. */
+    private static final int ACCURACY_WINDOW = 2000;
+
+    private final TrainingRecipe recipe;
+    private final Path out;
+    private final NDManager root;
+    private final TrainableLlava model;
+    private final AdamW adam;
+    private final Tokenizer tokenizer;
+    private final BatchBuilder batches;
+    private final TrainingLog log;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Deque<boolean[]> recent = new ArrayDeque<>();
+    private EngineEvaluator evaluator;
+    private Consumer<String> reporter = System.out::println;
+    private long step;
+    private double elapsedBefore;
+    private int phase = Integer.MIN_VALUE;
+    private SynthSampler sampler;
+    /** Builds batches one step ahead; a single thread keeps the data stream in step order. */
+    private final ExecutorService data = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "train-micro-data");
+        t.setDaemon(true);
+        return t;
+    });
+    private Prepared next;
+
+    private MicroTrainer(TrainingRecipe recipe, Path out, boolean resume) throws IOException {
+        this.recipe = recipe;
+        this.out = out;
+        Engine.getInstance(); // before any JniUtils call (pitfall 6)
+        Files.createDirectories(out.resolve(MODEL_DIR));
+        // The tokenizer and preprocessor files are written first and then read back, so training
+        // encodes exactly as evaluation of the saved checkpoint will.
+        MicroModel.writeTextAndImageFiles(out.resolve(MODEL_DIR), recipe.config());
+        this.tokenizer = Tokenizer.load(out.resolve(MODEL_DIR));
+        if (tokenizer.vocabSize() != recipe.config().text().vocabSize()) {
+            throw new IllegalStateException("tokenizer has " + tokenizer.vocabSize() + " tokens, model "
+                    + recipe.config().text().vocabSize());
+        }
+        ImagePreprocessor pre = ImagePreprocessor.fromConfig(out.resolve(MODEL_DIR).resolve("preprocessor_config.json"));
+        this.batches = new BatchBuilder(recipe.config(), tokenizer, pre);
+        this.root = NDManager.newBaseManager(Device.cpu());
+        this.model = new TrainableLlava(recipe.config(), root, recipe.seed());
+        // The projector gets no special rate: the second attempt's higher projector rate did not
+        // prevent its colour read-out failure, so nothing supports it.
+        this.adam = new AdamW(model, recipe.beta1(), recipe.beta2(), 1e-8, recipe.weightDecay(), name -> 1.0);
+        if (resume) {
+            Path state = out.resolve(STATE_FILE);
+            TrainingRecipe saved = TrainingRecipe.fromJson(TrainState.recipeOf(state));
+            if (!saved.equals(recipe)) {
+                // Only an extension of the last phase keeps everything done so far valid.
+                if (!saved.extended(recipe.totalSteps() - saved.totalSteps()).equals(recipe)) {
+                    throw new IllegalArgumentException("the recipe differs from the one in " + state
+                            + " by more than the length of its last phase");
+                }
+                Files.writeString(out.resolve(RECIPE_FILE), recipe.toJson());
+            }
+            TrainState s = TrainState.load(state, model, adam);
+            step = s.step();
+            elapsedBefore = s.elapsedSeconds();
+            this.log = TrainingLog.resume(out, step);
+        } else {
+            if (Files.exists(out.resolve(STATE_FILE))) {
+                throw new IllegalArgumentException(out + " already holds a training run; resume it or use another directory");
+            }
+            Files.writeString(out.resolve(RECIPE_FILE), recipe.toJson());
+            this.log = TrainingLog.create(out);
+        }
+    }
+
+    /** Starts a new run in {@code out} (which must not hold one). */
+    public static MicroTrainer start(TrainingRecipe recipe, Path out) throws IOException {
+        return new MicroTrainer(recipe, out, false);
+    }
+
+    /** Continues the run in {@code out} from its saved state, with the recipe it was started with. */
+    public static MicroTrainer resume(Path out) throws IOException {
+        return resume(out, 0);
+    }
+
+    /**
+     * Continues the run in {@code out} with its last phase made {@code extraSteps} longer. The data
+     * stream and everything before are unchanged; the learning-rate schedule stretches with stage B
+     * (seamless while the run is still before the final decay, a re-warm after it).
+     */
+    public static MicroTrainer resume(Path out, int extraSteps) throws IOException {
+        Path state = out.resolve(STATE_FILE);
+        if (!Files.isRegularFile(state)) {
+            throw new IllegalArgumentException("no training state to resume: " + state);
+        }
+        TrainingRecipe recipe = TrainingRecipe.fromJson(TrainState.recipeOf(state));
+        return new MicroTrainer(recipe.extended(extraSteps), out, true);
+    }
+
+    public TrainingRecipe recipe() {
+        return recipe;
+    }
+
+    public TrainableLlava model() {
+        return model;
+    }
+
+    /** Steps completed. */
+    public long step() {
+        return step;
+    }
+
+    /** Where progress lines go (default stdout); a progress bar replaces them in a terminal. */
+    public void reporter(Consumer<String> reporter) {
+        this.reporter = reporter;
+    }
+
+    /** Asks the loop to stop after the current step (safe from a shutdown hook). */
+    public void requestStop() {
+        stop.set(true);
+    }
+
+    /** Progress of one step, for callers that draw a progress bar. */
+    public record StepInfo(long step, int total, double loss, double runningAccuracy, double samplesPerSecond) {}
+
+    /**
+     * Trains until {@code untilStep} (capped at the recipe's total), the time budget or a stop
+     * request, then saves the state, exports the checkpoint and evaluates it.
+     *
+     * @param untilStep the global step to stop at
+     * @param maxSeconds wall-time budget of this call (checked between steps)
+     * @param onStep called after every step
+     */
+    public void train(long untilStep, double maxSeconds, Consumer<StepInfo> onStep) throws Exception {
+        long target = Math.min(untilStep, recipe.totalSteps());
+        long t0 = System.nanoTime();
+        long lastSave = t0;
+        double window = 0;
+        int windowImages = 0;
+        long windowStart = System.nanoTime();
+        while (step < target && !stop.get() && (System.nanoTime() - t0) / 1e9 < maxSeconds) {
+            long s0 = System.nanoTime();
+            StepResult r = trainStep();
+            double seconds = (System.nanoTime() - s0) / 1e9;
+            step++;
+            windowImages += r.images;
+            window = (System.nanoTime() - windowStart) / 1e9;
+            double rate = windowImages / Math.max(1e-9, window);
+            if (window > 60) {
+                windowStart = System.nanoTime();
+                windowImages = 0;
+            }
+            double elapsed = elapsedBefore + (System.nanoTime() - t0) / 1e9;
+            log.step(step, r, runningAccuracy(), seconds, elapsed);
+            onStep.accept(new StepInfo(step, recipe.totalSteps(), r.loss, runningAccuracy(), rate));
+            if (recipe.evalEvery() > 0 && step % recipe.evalEvery() == 0 && step < target) {
+                evaluate(elapsed);
+            }
+            if ((System.nanoTime() - lastSave) / 60e9 >= recipe.checkpointMinutes()) {
+                saveState(elapsedBefore + (System.nanoTime() - t0) / 1e9);
+                lastSave = System.nanoTime();
+            }
+        }
+        double elapsed = elapsedBefore + (System.nanoTime() - t0) / 1e9;
+        saveState(elapsed);
+        if (stop.get()) {
+            exportCheckpoint(); // stopping: no evaluation, so the process ends promptly
+        } else {
+            evaluate(elapsed);
+        }
+        elapsedBefore = elapsed;
+    }
+
+    /** Saves the training state now. */
+    public void saveState(double elapsedSeconds) {
+        new TrainState(step, elapsedSeconds, recipe.toJson()).save(out.resolve(STATE_FILE), model, adam);
+    }
+
+    /** Exports the checkpoint and scores it with the engine on the held-out set; logs and plots. */
+    public EngineEvaluator.Result evaluate(double elapsedSeconds) throws Exception {
+        Path dir = exportCheckpoint();
+        if (recipe.evalImages() <= 0 || step <= recipe.stageASteps()) {
+            log.plot();
+            return null;
+        }
+        if (evaluator == null) {
+            evaluator = new EngineEvaluator(recipe.seed(), recipe.evalImages(), 2);
+        }
+        long t = System.nanoTime();
+        EngineEvaluator.Result r = evaluator.evaluate(dir);
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "step %d: held-out accuracy %.3f on %d questions (",
+                step, r.overall(), r.questions()));
+        for (Map.Entry<QuestionType, Double> e : r.perType().entrySet()) {
+            line.append(String.format(Locale.ROOT, " %s %.3f", e.getKey().category(), e.getValue()));
+        }
+        line.append(String.format(Locale.ROOT, " ) in %.0f s", (System.nanoTime() - t) / 1e9));
+        reporter.accept(line.toString());
+        log.evaluation(step, r, elapsedSeconds);
+        log.plot();
+        return r;
+    }
+
+    /** Writes the fp16 llava-hf checkpoint into {@code out/model}. */
+    public Path exportCheckpoint() throws IOException {
+        return MicroCheckpoint.write(model, out.resolve(MODEL_DIR), TensorType.F16);
+    }
+
+    /** What one step did. */
+    record StepResult(int stage, int questionsPerImage, int images, double lr, double loss, double answerLoss,
+            double patchLoss, double gradNorm, int questions, double dataSeconds) {}
+
+    /** The data of one step, built ahead on the data thread. */
+    private record Prepared(long step, PackedBatch batch, double seconds) {}
+
+    /**
+     * Builds the batch of global step {@code s}. Runs on the single data thread only, always for
+     * consecutive steps, so the samplers advance exactly as in a run without prefetching.
+     */
+    private Prepared prepare(long s) {
+        long t0 = System.nanoTime();
+        int ph = recipe.phaseOf(s);
+        boolean stageA = ph < 0;
+        int perImage = stageA ? 1 : recipe.phases().get(ph).questionsPerImage();
+        int b = stageA ? recipe.stageABatch() : recipe.batch();
+        if (ph != phase) {
+            // A phase's data stream depends only on the seed and the phase, so resuming skips to the same place.
+            sampler = new SynthSampler(recipe.seed() * 1_000_003L + ph + 1, Split.TRAIN, perImage);
+            sampler.skip((s - recipe.phaseStart(ph)) * b);
+            phase = ph;
+        }
+        List<Sample> samples = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            samples.add(sampler.next());
+        }
+        PackedBatch batch = batches.build(samples, !stageA, stageA ? 1f : (float) recipe.patchWeight());
+        return new Prepared(s, batch, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private StepResult trainStep() throws Exception {
+        if (next == null || next.step() != step) {
+            next = data.submit(() -> prepare(step)).get();
+        }
+        Prepared prepared = next;
+        final long following = step + 1;
+        // The next batch is built on the data thread while this step computes (about 10% of a step, measured).
+        Future<Prepared> ahead = following < recipe.totalSteps() ? data.submit(() -> prepare(following)) : null;
+        int ph = recipe.phaseOf(step);
+        boolean stageA = ph < 0;
+        int perImage = stageA ? 1 : recipe.phases().get(ph).questionsPerImage();
+        int b = stageA ? recipe.stageABatch() : recipe.batch();
+        double lr = recipe.learningRate(step);
+        PackedBatch batch = prepared.batch();
+        double dataSeconds = prepared.seconds();
+        StepResult result = compute(batch, stageA, perImage, b, lr, dataSeconds);
+        next = ahead == null ? null : ahead.get();
+        return result;
+    }
+
+    private StepResult compute(PackedBatch batch, boolean stageA, int perImage, int b, double lr, double dataSeconds) {
+        try (NDManager stepManager = root.newSubManager()) {
+            TrainableLlava.Output o;
+            NDArray loss;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                o = model.forward(batch, stepManager);
+                if (o.answerLoss() == null) {
+                    loss = o.patchLoss();
+                } else {
+                    loss = o.patchLoss() == null ? o.answerLoss() : o.answerLoss().add(o.patchLoss());
+                }
+                gc.backward(loss);
+            }
+            List<String> active = stageA ? visionNames() : model.trainableNames();
+            double norm = adam.update(active, lr, recipe.clip(), stepManager);
+            double answerLoss = o.answerLoss() == null ? Double.NaN : o.answerLoss().getFloat();
+            double patchLoss = o.patchLoss() == null ? Double.NaN : o.patchLoss().getFloat();
+            if (o.targetLogits() != null) {
+                record(batch, o.targetLogits().toFloatArray());
+            }
+            return new StepResult(stageA ? 0 : 1, stageA ? 0 : perImage, b, lr, loss.getFloat(), answerLoss, patchLoss,
+                    norm, batch.questions(), dataSeconds);
+        }
+    }
+
+    private List<String> visionNames() {
+        return model.trainableNames().stream()
+                .filter(n -> n.startsWith("vision_tower.") || n.startsWith(TrainableLlava.AUX)).toList();
+    }
+
+    /** Adds the batch's answers (first answer token right or wrong) to the running window. */
+    private void record(PackedBatch batch, float[] logits) {
+        int vocab = recipe.config().text().vocabSize();
+        for (int t = 0; t < batch.targetCount(); t++) {
+            if (!batch.answerTarget()[t]) {
+                continue;
+            }
+            int best = 0;
+            for (int v = 1; v < vocab; v++) {
+                if (logits[t * vocab + v] > logits[t * vocab + best]) {
+                    best = v;
+                }
+            }
+            recent.addLast(new boolean[] {best == batch.targetIds()[t]});
+            if (recent.size() > ACCURACY_WINDOW) {
+                recent.removeFirst();
+            }
+        }
+    }
+
+    private double runningAccuracy() {
+        if (recent.isEmpty()) {
+            return Double.NaN;
+        }
+        int ok = 0;
+        for (boolean[] r : recent) {
+            ok += r[0] ? 1 : 0;
+        }
+        return (double) ok / recent.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        data.shutdownNow();
+        log.close();
+        tokenizer.close();
+        adam.close();
+        model.close();
+        root.close();
+    }
+}

@@ -1,0 +1,104 @@
+package org.transprune.train;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.transprune.checkpoint.SafetensorsFile;
+import org.transprune.checkpoint.SafetensorsWriter;
+import org.transprune.checkpoint.TensorType;
+
+/**
+ * Everything a training run needs to continue bit-exactly, in one safetensors file written
+ * atomically (temporary file, then rename): every parameter in fp32 (the auxiliary head and the
+ * never-run tensors included), both AdamW moments, and in the header metadata the step reached,
+ * the training time so far, the optimizer's per-parameter step counts and the recipe. The data
+ * stream needs no state of its own: a phase's sampler is re-created from the seed and skips the
+ * samples the steps consumed.
+ *
+ * @param step training steps completed
+ * @param elapsedSeconds training wall time so far (evaluation included)
+ * @param recipeJson the recipe the run was started with
+ */
+public record TrainState(long step, double elapsedSeconds, String recipeJson) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PARAM = "param:";
+    private static final String FIRST = "adam_m:";
+    private static final String SECOND = "adam_v:";
+
+    /** Writes the state of {@code model} and {@code adam} at this point. */
+    public void save(Path file, TrainableLlava model, AdamW adam) {
+        SafetensorsWriter w = new SafetensorsWriter();
+        w.metadata("step", Long.toString(step));
+        w.metadata("elapsed_seconds", Double.toString(elapsedSeconds));
+        w.metadata("recipe", recipeJson);
+        try {
+            w.metadata("adam_steps", JSON.writeValueAsString(adam.steps()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (String name : model.names()) {
+            w.add(PARAM + name, model.values(name), TensorType.F32, model.shape(name));
+        }
+        Map<String, float[]> m = adam.firstMoments();
+        Map<String, float[]> v = adam.secondMoments();
+        for (String name : m.keySet()) {
+            w.add(FIRST + name, m.get(name), TensorType.F32, model.shape(name));
+            w.add(SECOND + name, v.get(name), TensorType.F32, model.shape(name));
+        }
+        w.write(file);
+    }
+
+    /**
+     * Reads a state file into {@code model} and {@code adam} (which must have the recipe's shapes).
+     *
+     * @return the step, time and recipe stored with it
+     * @throws IllegalArgumentException when the file does not match the model
+     */
+    public static TrainState load(Path file, TrainableLlava model, AdamW adam) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no training state to resume: " + file);
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (String name : model.names()) {
+                model.setValues(name, floats(f, PARAM + name));
+            }
+            Map<String, float[]> m = new LinkedHashMap<>();
+            Map<String, float[]> v = new LinkedHashMap<>();
+            for (String name : model.trainableNames()) {
+                m.put(name, floats(f, FIRST + name));
+                v.put(name, floats(f, SECOND + name));
+            }
+            Map<String, Long> counts = JSON.readValue(f.metadata().get("adam_steps"), new TypeReference<>() {});
+            adam.restore(m, v, counts);
+            return new TrainState(Long.parseLong(f.metadata().get("step")),
+                    Double.parseDouble(f.metadata().get("elapsed_seconds")), f.metadata().get("recipe"));
+        }
+    }
+
+    /** The recipe stored in a state file, without loading anything else. */
+    public static String recipeOf(Path file) {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            return f.metadata().get("recipe");
+        }
+    }
+
+    private static float[] floats(SafetensorsFile f, String name) {
+        if (!f.contains(name)) {
+            throw new IllegalArgumentException(f.file() + " has no tensor '" + name + "' (different model?)");
+        }
+        if (f.info(name).type() != TensorType.F32) {
+            throw new IllegalArgumentException(f.file() + ": tensor '" + name + "' is not F32");
+        }
+        ByteBuffer b = f.bytes(name).order(ByteOrder.LITTLE_ENDIAN);
+        float[] out = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(out);
+        return out;
+    }
+}

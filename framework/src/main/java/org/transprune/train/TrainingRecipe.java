@@ -1,0 +1,191 @@
+package org.transprune.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.List;
+import org.transprune.model.LlavaConfig;
+
+/**
+ * Everything that decides what a training run computes: model sizes, data, schedule, optimiser.
+ * Steps are global: stage A (tower and patch head alone) runs steps {@code [0, stageASteps)}, then
+ * the stage B phases follow one another. Serialised into the training state, so a resumed run can
+ * refuse a different recipe.
+ *
+ * @param visionWidth tower width (MLP 4x, 4 heads)
+ * @param visionBlocks tower blocks
+ * @param width decoder width (4 heads)
+ * @param layers decoder layers
+ * @param mlp decoder SwiGLU width
+ * @param seed seeds the initial weights and the data streams
+ * @param stageABatch images per stage A step
+ * @param stageASteps stage A steps (0 skips it)
+ * @param stageALr stage A peak learning rate (warm-up, then cosine to 10%)
+ * @param batch images per stage B step
+ * @param phases the stage B curriculum, in order
+ * @param lr stage B peak learning rate
+ * @param warmupSteps stage B linear warm-up
+ * @param decayFraction the last share of stage B over which the rate falls (cosine); constant before
+ * @param minLrFraction the rate at the end of stage B, as a share of {@code lr}
+ * @param weightDecay AdamW decay on matrices
+ * @param beta1 AdamW beta1
+ * @param beta2 AdamW beta2
+ * @param clip global gradient-norm bound
+ * @param patchWeight weight of the auxiliary patch loss in stage B (stage A uses 1)
+ * @param evalEvery steps between held-out evaluations with the engine (0: only at the end)
+ * @param evalImages held-out images (2 questions each) per evaluation
+ * @param checkpointMinutes minutes between saved training states
+ */
+public record TrainingRecipe(
+        int visionWidth,
+        int visionBlocks,
+        int width,
+        int layers,
+        int mlp,
+        long seed,
+        int stageABatch,
+        int stageASteps,
+        double stageALr,
+        int batch,
+        List<Phase> phases,
+        double lr,
+        int warmupSteps,
+        double decayFraction,
+        double minLrFraction,
+        double weightDecay,
+        double beta1,
+        double beta2,
+        double clip,
+        double patchWeight,
+        int evalEvery,
+        int evalImages,
+        double checkpointMinutes) {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * A stage B phase.
+     *
+     * @param steps steps of the phase
+     * @param questionsPerImage questions packed per image (each sees only the prompt, the image and itself)
+     */
+    public record Phase(int steps, int questionsPerImage) {
+        public Phase {
+            if (steps < 0 || questionsPerImage < 1) {
+                throw new IllegalArgumentException("a phase needs steps >= 0 and questionsPerImage >= 1");
+            }
+        }
+    }
+
+    public TrainingRecipe {
+        phases = List.copyOf(phases);
+        if (stageASteps < 0 || batch < 1 || stageABatch < 1 || lr <= 0 || stageALr <= 0) {
+            throw new IllegalArgumentException("batch sizes and learning rates must be positive, steps not negative");
+        }
+    }
+
+    /** The model architecture of this recipe. */
+    public LlavaConfig config() {
+        return MicroModel.config(visionWidth, visionBlocks, width, layers, mlp);
+    }
+
+    /** Steps of stage B. */
+    public int stageBSteps() {
+        return phases.stream().mapToInt(Phase::steps).sum();
+    }
+
+    /** All steps of the run. */
+    public int totalSteps() {
+        return stageASteps + stageBSteps();
+    }
+
+    /** Index of the stage B phase of global step {@code step} (-1 in stage A). */
+    public int phaseOf(long step) {
+        if (step < stageASteps) {
+            return -1;
+        }
+        long s = step - stageASteps;
+        for (int i = 0; i < phases.size(); i++) {
+            if (s < phases.get(i).steps()) {
+                return i;
+            }
+            s -= phases.get(i).steps();
+        }
+        return phases.size() - 1; // past the end: the last phase continues
+    }
+
+    /** First global step of phase {@code i} (-1: stage A). */
+    public long phaseStart(int i) {
+        long start = stageASteps;
+        for (int k = 0; k < i; k++) {
+            start += phases.get(k).steps();
+        }
+        return i < 0 ? 0 : start;
+    }
+
+    /** The learning rate of global step {@code step}. */
+    public double learningRate(long step) {
+        if (step < stageASteps) {
+            int warm = Math.max(1, Math.min(50, stageASteps / 10));
+            if (step < warm) {
+                return stageALr * (step + 1) / warm;
+            }
+            double t = (double) (step - warm) / Math.max(1, stageASteps - warm);
+            return stageALr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * t)));
+        }
+        long s = step - stageASteps;
+        int total = Math.max(1, stageBSteps());
+        if (s < warmupSteps) {
+            return lr * (s + 1) / warmupSteps;
+        }
+        long decayStart = Math.round(total * (1 - decayFraction));
+        if (s < decayStart) {
+            return lr;
+        }
+        double t = Math.min(1.0, (double) (s - decayStart) / Math.max(1, total - decayStart));
+        return lr * (minLrFraction + (1 - minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * t)));
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static TrainingRecipe fromJson(String json) {
+        try {
+            return JSON.readValue(json, TrainingRecipe.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("unreadable training recipe: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A copy whose last stage B phase is {@code extraSteps} longer (not negative). */
+    public TrainingRecipe extended(int extraSteps) {
+        if (extraSteps < 0 || phases.isEmpty()) {
+            throw new IllegalArgumentException("can only extend the last stage B phase by a non-negative number of steps");
+        }
+        List<Phase> longer = new java.util.ArrayList<>(phases);
+        Phase last = longer.get(longer.size() - 1);
+        longer.set(longer.size() - 1, new Phase(last.steps() + extraSteps, last.questionsPerImage()));
+        return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, seed, stageABatch, stageASteps,
+                stageALr, batch, longer, lr, warmupSteps, decayFraction, minLrFraction, weightDecay, beta1, beta2,
+                clip, patchWeight, evalEvery, evalImages, checkpointMinutes);
+    }
+
+    /** A copy with another seed. */
+    public TrainingRecipe withSeed(long newSeed) {
+        return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, newSeed, stageABatch, stageASteps,
+                stageALr, batch, phases, lr, warmupSteps, decayFraction, minLrFraction, weightDecay, beta1, beta2, clip,
+                patchWeight, evalEvery, evalImages, checkpointMinutes);
+    }
+
+    /** A copy with another stage B batch size. */
+    public TrainingRecipe withBatch(int newBatch) {
+        return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, seed, stageABatch, stageASteps,
+                stageALr, newBatch, phases, lr, warmupSteps, decayFraction, minLrFraction, weightDecay, beta1, beta2,
+                clip, patchWeight, evalEvery, evalImages, checkpointMinutes);
+    }
+}
