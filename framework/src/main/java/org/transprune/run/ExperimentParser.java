@@ -1,5 +1,6 @@
 package org.transprune.run;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +75,8 @@ public final class ExperimentParser {
     static final Set<String> MODEL_KEYS = Set.of("path", "preset", "device", "weights", "template", "vision_tower",
             "threads");
     static final Set<String> BENCHMARK_KEYS = Set.of("name", "label", "root", "questions", "images", "annotations",
-            "limit", "on_error");
+            "limit", "on_error", "generate");
+    static final Set<String> GENERATE_KEYS = Set.of("seed", "images", "questions_per_image", "split");
     static final Set<String> STRATEGY_KEYS = Set.of("name", "label", "params", "grid", "zip");
     /** KV-cache bytes are reported at fp16, as the paper does. */
     static final int KV_BYTES_PER_ELEMENT = 2;
@@ -265,6 +267,11 @@ public final class ExperimentParser {
                 problem(m, key, "benchmark '" + label + "' is listed twice; give one of them a label:");
             }
             Path root = m.get("root") != null ? path(m.get("root"), key + ".root", mode == Mode.DRY_RUN) : dataRoot;
+            if (m.get("generate") != null && !generateSynth(m, key, b, root)) {
+                out.add(new BenchmarkSpec(label, b, root == null ? null : root.resolve(b.defaultQuestionFile()),
+                        null, null, integer(m.get("limit"), key + ".limit", null), defaultOnError));
+                continue;
+            }
             Path questions = dataPath(m, "questions", key, root, b.defaultQuestionFile(), true);
             Path images = dataPath(m, "images", key, root, b.defaultImageFolder(), b.defaultImageFolder() != null);
             Path annotations = m.get("annotations") != null
@@ -278,6 +285,47 @@ public final class ExperimentParser {
             out.add(new BenchmarkSpec(label, b, questions, images, annotations, limit, onError));
         }
         return out;
+    }
+
+    /**
+     * {@code generate: {seed, images, questions_per_image, split}} on the synthetic benchmark
+     * writes its split into {@code root} when it is not there yet, so a fresh clone can run the
+     * default experiment. Returns false when the data is not (yet) on disk: a dry run only says
+     * it will be generated.
+     */
+    private boolean generateSynth(YamlValue.Mapping m, String key, Benchmark b, Path root) {
+        String where = key + ".generate";
+        if (!(b instanceof SynthBenchmark)) {
+            problem(m.get("generate"), where, "only the synth benchmark can be generated");
+            return false;
+        }
+        if (!(m.get("generate") instanceof YamlValue.Mapping g)) {
+            problem(m.get("generate"), where, "must be a mapping {seed, images, questions_per_image, split}");
+            return false;
+        }
+        unknownKeys(g, where, GENERATE_KEYS);
+        if (root == null) {
+            problem(m, key + ".root", "generate: needs a root: directory to write the split into");
+            return false;
+        }
+        Integer seed = integer(g.get("seed"), where + ".seed", 1);
+        Integer images = integer(g.get("images"), where + ".images", 500);
+        Integer perImage = integer(g.get("questions_per_image"), where + ".questions_per_image", 2);
+        String splitName = string(g, "split", where + ".split", "test");
+        if (Files.exists(root.resolve(b.defaultQuestionFile()))) {
+            return true;
+        }
+        if (mode == Mode.DRY_RUN || seed == null || images == null || perImage == null || splitName == null) {
+            return false;
+        }
+        try {
+            org.transprune.synth.SynthDataset.write(root, seed, images, perImage,
+                    org.transprune.synth.Split.ofLabel(splitName));
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            problem(m.get("generate"), where, "could not generate the synthetic split in " + root + ": " + e.getMessage());
+            return false;
+        }
     }
 
     private Path dataPath(YamlValue.Mapping m, String field, String key, Path root, String defaultRelative,

@@ -138,8 +138,12 @@ public final class SparseVlmProvider implements StrategyProvider {
 
     /** Scores visual tokens by the attention of the raters among the instruction tokens. */
     static final class RaterScorer implements RequestScorer {
-        private float[] score;
-        private int scoredAt = -1;
+        /**
+         * Rater scores by the layer whose attention produced them. With consecutive pruning layers
+         * the engine delivers layer p+1's attention at the same boundary as, and before, the prune
+         * after layer p; those scores are then re-indexed to the tokens that prune kept.
+         */
+        private final Map<Integer, float[]> scoreByLayer = new java.util.HashMap<>();
         private Map<String, float[]> lastScores = Map.of();
 
         @Override
@@ -166,7 +170,7 @@ public final class SparseVlmProvider implements StrategyProvider {
                 Arrays.fill(raterMask, 1);
                 raters = rows.length;
             }
-            score = new float[n];
+            float[] score = new float[n];
             for (int j = 0; j < n; j++) {
                 double sum = 0;
                 for (int q = 0; q < rows.length; q++) {
@@ -174,18 +178,27 @@ public final class SparseVlmProvider implements StrategyProvider {
                 }
                 score[j] = (float) (sum / raters);
             }
-            scoredAt = layer;
+            scoreByLayer.put(layer, score);
         }
 
         @Override
         public int[] select(int afterLayer, int keep, TokenLayout layout) {
-            if (scoredAt != afterLayer || score.length != layout.imageLength()) {
+            float[] score = scoreByLayer.remove(afterLayer);
+            if (score == null || score.length != layout.imageLength()) {
                 throw new IllegalStateException("strategy 'sparsevlm': no rater attention of layer " + afterLayer);
             }
             Map<String, float[]> scores = new LinkedHashMap<>();
             scores.put("score", score);
             lastScores = scores;
-            return Selection.topK(score, keep);
+            int[] kept = Selection.topK(score, keep);
+            scoreByLayer.replaceAll((layer, pending) -> {
+                float[] reindexed = new float[kept.length];
+                for (int i = 0; i < kept.length; i++) {
+                    reindexed[i] = pending[kept[i]];
+                }
+                return reindexed;
+            });
+            return kept;
         }
 
         @Override

@@ -102,6 +102,31 @@ class StrategyConformanceTest {
         checkStagesAndLayout(run(strategy(provider), 3, IMAGE_TOKENS, 0, 42));
     }
 
+    /**
+     * Consecutive pruning layers from layer 1 (a small model's scaled schedule): a boundary then
+     * delivers the next layer's signals before the previous layer's prune. Every strategy with a
+     * {@code layers} parameter must cope; window-based ones get a window that covers it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providers")
+    void worksWithConsecutivePruningLayersFromTheFirst(StrategyProvider provider) {
+        java.util.Map<String, Object> params = new java.util.HashMap<>();
+        for (var spec : provider.parameters()) {
+            switch (spec.name()) {
+                case "layers":
+                    params.put("layers", List.of(1, 2, 3));
+                    break;
+                case "window":
+                    params.put("window", List.of(1, 3));
+                    break;
+                default:
+                    break;
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(params.containsKey("layers"), "no layers parameter");
+        checkStagesAndLayout(run(Strategies.create(provider.name(), params), 3, IMAGE_TOKENS, 5, 42));
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("providers")
     void isDeterministicForAFixedSeed(StrategyProvider provider) {
