@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             FlopsCommand.class,
             EvalCommand.class,
             SynthCommand.class,
+            MakeCheckpointCommand.class,
         })
 public final class Main implements Runnable {
 
