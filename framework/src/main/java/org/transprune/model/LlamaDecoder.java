@@ -23,14 +23,14 @@ final class LlamaDecoder {
     /** What one prefill produced. */
     record Prefill(NDArray lastHidden, TokenLayout layout, int[] tokensPerLayer, long hookNanos) {}
 
-    LlamaDecoder(TextConfig config, TensorSource src, WeightPolicy policy, NDManager m) {
+    LlamaDecoder(TextConfig config, TensorSource src, WeightPolicy policy, int residentLayers, NDManager m) {
         this.config = config;
         int d = config.hiddenSize();
         embedTokens = src.fp32(CanonicalNames.EMBED_TOKENS, m, config.vocabSize(), d);
         finalNorm = src.fp32(CanonicalNames.FINAL_NORM, m, d);
         lmHeadT = config.tieWordEmbeddings() ? embedTokens.transpose()
                 : src.fp32(CanonicalNames.LM_HEAD, m, config.vocabSize(), d).transpose();
-        layers = new DecoderWeightStore(config, src, policy, m);
+        layers = new DecoderWeightStore(config, src, policy, residentLayers, m);
         rope = new Rope(m, config.headDim(), config.maxPositionEmbeddings(), config.ropeTheta());
         eps = (float) config.rmsNormEps();
     }
