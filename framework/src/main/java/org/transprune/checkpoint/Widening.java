@@ -39,7 +39,7 @@ public final class Widening {
                 }
             }
             case BF16:
-                return manager.create(widenBf16(le), shape, DataType.FLOAT32);
+                return bf16ToOwnedFp32(le, info, manager);
             default:
                 throw new CheckpointException(info.file() + ": tensor '" + info.name() + "' has dtype " + info.type()
                         + "; model weights must be F32, F16 or BF16");
@@ -121,6 +121,34 @@ public final class Widening {
         for (int i = from; i < to; i++) {
             out.putInt(4 * i, table[in.getShort(2 * i) & 0xFFFF]);
         }
+    }
+
+    /** Elements widened at a time through the shared staging buffer (16 MB of fp32). */
+    private static final int STAGING_ELEMENTS = 1 << 22;
+    private static final ByteBuffer STAGING = ByteBuffer.allocateDirect(4 * STAGING_ELEMENTS).order(ByteOrder.nativeOrder());
+
+    /**
+     * bf16 to an fp32 array in libtorch's own memory, widened chunk by chunk through one small
+     * staging buffer. An array created over a direct buffer keeps that buffer (and its share of
+     * {@code -XX:MaxDirectMemorySize}, which defaults to -Xmx) alive as long as it lives: resident
+     * weights made that way exhausted the 4 GB direct-memory limit on a 7B checkpoint before the
+     * first decoder layer was done. Arrays in libtorch memory have no such limit and are freed on close.
+     */
+    private static NDArray bf16ToOwnedFp32(ByteBuffer le, TensorInfo info, NDManager manager) {
+        int n = Math.toIntExact(info.elements());
+        NDArray flat = manager.zeros(new Shape(n), DataType.FLOAT32);
+        synchronized (STAGING) {
+            for (int from = 0; from < n; from += STAGING_ELEMENTS) {
+                int to = Math.min(n, from + STAGING_ELEMENTS);
+                ByteBuffer out = STAGING.duplicate().clear().limit(4 * (to - from)).slice().order(ByteOrder.nativeOrder());
+                ByteBuffer in = le.duplicate().position(2 * from).limit(2 * to).slice().order(ByteOrder.LITTLE_ENDIAN);
+                widenBf16(in, out, 0, to - from);
+                try (NDArray part = manager.create(out, new Shape(to - from), DataType.FLOAT32)) {
+                    flat.set(new ai.djl.ndarray.index.NDIndex(from + ":" + to), part);
+                }
+            }
+        }
+        return flat.reshape(new Shape(info.shape()));
     }
 
     /** bf16 bytes to fp32 bytes in a new direct buffer: each value's 16 bits become the high half. */
