@@ -166,6 +166,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + " %.2f GB (mapped checkpoint pages); peak anonymous (sampled) %.2f GB%n",
                     mem.getOrDefault("VmHWM", 0L) / 1e9, mem.getOrDefault("VmRSS", 0L) / 1e9,
                     mem.getOrDefault("RssAnon", 0L) / 1e9, mem.getOrDefault("RssFile", 0L) / 1e9, anon.peak() / 1e9);
+            System.out.printf("JVM heap committed %.2f GB (part of the anonymous memory)%n",
+                    java.lang.Runtime.getRuntime().totalMemory() / 1e9);
             System.out.printf("widened layers: peak %d alive at once, %d buffer set(s) allocated%n",
                     p.model().peakWidenedLayers(), p.model().allocatedWideningBufferSets());
         }
