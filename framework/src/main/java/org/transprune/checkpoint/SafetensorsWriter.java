@@ -130,7 +130,7 @@ public final class SafetensorsWriter {
         ObjectNode weightMap = index.putObject("weight_map");
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < shards.size(); i++) {
-            String shardName = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            String shardName = shardName(i + 1, shards.size());
             Path shard = dir.resolve(shardName);
             writeFile(shard, shards.get(i));
             files.add(shard);
@@ -147,36 +147,11 @@ public final class SafetensorsWriter {
     }
 
     private void writeFile(Path file, List<Pending> list) {
-        ObjectNode header = COMPACT.createObjectNode();
-        if (!metadata.isEmpty()) {
-            ObjectNode meta = header.putObject("__metadata__");
-            metadata.forEach(meta::put);
-        }
-        long offset = 0;
+        List<TensorPlan> plans = new ArrayList<>();
         for (Pending p : list) {
-            ObjectNode t = header.putObject(p.name);
-            t.put("dtype", p.type.safetensorsName());
-            ArrayNode shape = t.putArray("shape");
-            for (long d : p.shape) {
-                shape.add(d);
-            }
-            t.putArray("data_offsets").add(offset).add(offset + p.byteLength());
-            offset += p.byteLength();
+            plans.add(new TensorPlan(p.name, p.type, p.shape));
         }
-        byte[] json;
-        try {
-            json = COMPACT.writeValueAsBytes(header);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        // The data section must start 8-byte aligned; the format pads the header with spaces.
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) {
-            head.put((byte) ' ');
-        }
-        head.flip();
+        ByteBuffer head = header(metadata, plans);
         withTemporary(file, tmp -> {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -192,6 +167,48 @@ public final class SafetensorsWriter {
                 ch.force(true);
             }
         });
+    }
+
+    /**
+     * The 8-byte length and the JSON header of a file holding {@code plans} in order, padded with
+     * spaces so that the data section starts 8-byte aligned, as the format asks.
+     */
+    static ByteBuffer header(Map<String, String> metadata, List<TensorPlan> plans) {
+        ObjectNode header = COMPACT.createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (TensorPlan p : plans) {
+            ObjectNode t = header.putObject(p.name());
+            t.put("dtype", p.type().safetensorsName());
+            ArrayNode shape = t.putArray("shape");
+            for (long d : p.shape()) {
+                shape.add(d);
+            }
+            t.putArray("data_offsets").add(offset).add(offset + p.byteLength());
+            offset += p.byteLength();
+        }
+        byte[] json;
+        try {
+            json = COMPACT.writeValueAsBytes(header);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        return head;
+    }
+
+    /** Hugging Face's shard file name, {@code model-0000i-of-0000n.safetensors} (1-based). */
+    static String shardName(int index, int count) {
+        return String.format("model-%05d-of-%05d.safetensors", index, count);
     }
 
     private static void writeFloats(FileChannel ch, Pending p, ByteBuffer chunk) throws IOException {
@@ -213,7 +230,7 @@ public final class SafetensorsWriter {
         writeAll(ch, chunk);
     }
 
-    private static void writeAll(FileChannel ch, ByteBuffer buf) throws IOException {
+    static void writeAll(FileChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
@@ -224,11 +241,11 @@ public final class SafetensorsWriter {
         withTemporary(file, tmp -> Files.write(tmp, bytes));
     }
 
-    private interface Body {
+    interface Body {
         void write(Path tmp) throws IOException;
     }
 
-    private static void withTemporary(Path file, Body body) {
+    static void withTemporary(Path file, Body body) {
         Path target = file.toAbsolutePath();
         Path tmp = null;
         try {

@@ -1,6 +1,17 @@
 package org.transprune.cli;
 
 import ai.djl.Device;
+import java.nio.file.Path;
+import java.util.Map;
+import org.transprune.cost.CostModel;
+import org.transprune.cost.PruneSchedule;
+import org.transprune.image.RgbImage;
+import org.transprune.model.WeightPolicy;
+import org.transprune.perf.ModelBenchmark;
+import org.transprune.perf.ScheduleOnlyStrategy;
+import org.transprune.pipeline.LlavaPipeline;
+import org.transprune.pipeline.WeightPlanning;
+import org.transprune.text.PromptTokens;
 import java.util.concurrent.Callable;
 import org.transprune.model.LlavaModel;
 import org.transprune.model.TextConfig;
@@ -15,7 +26,10 @@ import picocli.CommandLine.Option;
 /** {@code transprune bench}: engine speed against the machine's own matmul rate. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure the engine: matmul GFLOP/s, a realistic decoder layer, per-op overhead, and",
-            "(with --strategy) pruned against unpruned prefill on a random layer stack."})
+            "(with --strategy) pruned against unpruned prefill on a random layer stack.",
+            "With --model DIR: time a real checkpoint on one synthetic image and question (load, image",
+            "encoding, prefill unpruned and pruned, decoding, peak memory); without --strategy the pruned",
+            "run uses TransPrune's schedule (after layers 7/9/12 keep 504/360/72 of 576) with a random pick."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
     String device;
@@ -50,10 +64,32 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     StrategyOptions strategy;
 
+    @Option(names = "--model", paramLabel = "DIR", description = "time this checkpoint instead of a random layer stack")
+    Path model;
+
+    @Option(names = "--weights", defaultValue = "auto", description = "with --model: fp32, half or auto (default: ${DEFAULT-VALUE})")
+    String weights;
+
+    @Option(names = "--resident-layers", paramLabel = "N",
+            description = "with --model and half weights: keep the last N decoder layers in fp32")
+    Integer residentLayers;
+
+    @Option(names = "--new-tokens", defaultValue = "16", description = "with --model: tokens to generate (default: ${DEFAULT-VALUE})")
+    int newTokens;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "with --model: untimed runs first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--no-pruned", description = "with --model: skip the pruned runs")
+    boolean noPruned;
+
     @Override
     public Integer call() {
         if (threads != null) {
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+        }
+        if (model != null) {
+            return benchModel();
         }
         Device dev = DeviceChoice.resolve(device);
         PruningStrategy s = strategy.create();
@@ -88,6 +124,97 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private int benchModel() {
+        if (repeats < 1 || warmup < 0) {
+            throw new UserError("--repeats must be at least 1 and --warmup at least 0");
+        }
+        PruningStrategy given = strategy.create();
+        System.out.printf("machine: %d cores, load average %s, MemAvailable %.1f GB%n",
+                java.lang.Runtime.getRuntime().availableProcessors(), loadAverage(),
+                WeightPlanning.availableBytes() / 1e9);
+        try (ModelBenchmark.AnonPeak anon = new ModelBenchmark.AnonPeak();
+                LlavaPipeline p = LlavaPipeline.open(model, new LlavaPipeline.Options(device, WeightPolicy.parse(weights),
+                        "vicuna_v1", null, residentLayers))) {
+            TextConfig t = p.model().config().text();
+            p.describe().forEach(line -> System.out.println("# " + line));
+            System.out.printf("load: %.1f s%n", p.loadNanos() / 1e9);
+            PromptTokens prompt = p.encode(ModelBenchmark.QUESTION, true, newTokens);
+            System.out.printf("prompt: %d tokens (%d image, %d text), %d new tokens%n", prompt.length(),
+                    prompt.imageLength(), prompt.length() - prompt.imageLength(), newTokens);
+            RgbImage image = ModelBenchmark.image(p.model().config().vision().imageSize());
+            ModelBenchmark.Run full = timed("unpruned", p, prompt, image, null, t);
+            PruningStrategy s = given != null ? given : ScheduleOnlyStrategy.transPruneSchedule();
+            if (!noPruned && t.numLayers() > 12) {
+                ModelBenchmark.Run pruned = timed(s.name(), p, prompt, image, s, t);
+                double measured = full.prefillSeconds() / pruned.prefillSeconds();
+                double lengths = ModelBenchmark.prefillFlops(t, full.tokensPerLayer())
+                        / ModelBenchmark.prefillFlops(t, pruned.tokensPerLayer());
+                PruneSchedule sched = s.schedule(prompt.imageLength(), t.numLayers());
+                CostModel cost = CostModel.of(t);
+                double paper = (double) cost.totalFlops(PruneSchedule.unpruned(prompt.imageLength()))
+                        / cost.totalFlops(sched);
+                System.out.printf("prefill speedup %.2fx; theoretical %.2fx (image tokens only, the paper's"
+                        + " convention: %.2f / %.2f TFLOPs) -> %.2f of it; %.2fx over the processed lengths"
+                        + " (text included) -> %.2f of it%n", measured, paper,
+                        cost.totalFlops(PruneSchedule.unpruned(prompt.imageLength())) / 1e12, cost.totalFlops(sched) / 1e12,
+                        measured / paper, lengths, measured / lengths);
+            }
+            Map<String, Long> mem = ModelBenchmark.memory();
+            System.out.printf("memory: peak RSS (VmHWM) %.2f GB, now RSS %.2f GB = anonymous %.2f GB + file-backed"
+                    + " %.2f GB (mapped checkpoint pages); peak anonymous (sampled) %.2f GB%n",
+                    mem.getOrDefault("VmHWM", 0L) / 1e9, mem.getOrDefault("VmRSS", 0L) / 1e9,
+                    mem.getOrDefault("RssAnon", 0L) / 1e9, mem.getOrDefault("RssFile", 0L) / 1e9, anon.peak() / 1e9);
+            System.out.printf("JVM heap committed %.2f GB (part of the anonymous memory)%n",
+                    java.lang.Runtime.getRuntime().totalMemory() / 1e9);
+            System.out.printf("widened layers: peak %d alive at once, %d buffer set(s) allocated%n",
+                    p.model().peakWidenedLayers(), p.model().allocatedWideningBufferSets());
+        }
+        return 0;
+    }
+
+    private ModelBenchmark.Run timed(String label, LlavaPipeline p, PromptTokens prompt, RgbImage image,
+            PruningStrategy s, TextConfig t) {
+        for (int i = 0; i < warmup; i++) {
+            ModelBenchmark.run(p, prompt, image, s, newTokens);
+        }
+        java.util.List<ModelBenchmark.Run> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < repeats; i++) {
+            runs.add(ModelBenchmark.run(p, prompt, image, s, newTokens));
+        }
+        runs.sort(java.util.Comparator.comparingDouble(ModelBenchmark.Run::prefillSeconds));
+        ModelBenchmark.Run r = runs.get(runs.size() / 2);
+        String spread = runs.size() == 1 ? "" : String.format(" (min %.2f, max %.2f)", runs.get(0).prefillSeconds(),
+                runs.get(runs.size() - 1).prefillSeconds());
+        double rate = ModelBenchmark.prefillFlops(t, r.tokensPerLayer()) / r.prefillSeconds() / 1e9;
+        System.out.printf("%s: image %.2f s, prefill %.2f s%s = %.1f GFLOP/s, of which widening %.2f s, hooks %.3f s;"
+                        + " decode %d tokens %.2f s = %.3f tokens/s; tokens per layer %s%n", label, r.imageSeconds(),
+                r.prefillSeconds(), spread, rate, r.widenSeconds(), r.hookSeconds(), r.newTokens(), r.decodeSeconds(),
+                r.decodeTokensPerSecond(), compact(r.tokensPerLayer()));
+        return r;
+    }
+
+    /** {@code [616 x7, 544 x2, ...]}: runs of equal lengths. */
+    private static String compact(int[] perLayer) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < perLayer.length; ) {
+            int j = i;
+            while (j < perLayer.length && perLayer[j] == perLayer[i]) {
+                j++;
+            }
+            b.append(b.length() > 1 ? ", " : "").append(perLayer[i]).append(" x").append(j - i);
+            i = j;
+        }
+        return b.append("]").toString();
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     private static double sum(int[] perLayer, TextConfig t) {

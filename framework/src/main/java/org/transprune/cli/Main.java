@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             SlurmCommand.class,
             TableCommand.class,
             TrainMicroCommand.class,
+            MakeCheckpointCommand.class,
         })
 public final class Main implements Runnable {
 

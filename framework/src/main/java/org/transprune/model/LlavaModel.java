@@ -31,11 +31,23 @@ public final class LlavaModel implements AutoCloseable {
      * @param policy how decoder weights are held; {@code AUTO} must be resolved by the caller
      */
     public static LlavaModel load(LlavaConfig config, TensorSource tensors, Device device, WeightPolicy policy) {
+        return load(config, tensors, device, policy, 0);
+    }
+
+    /**
+     * Builds the model, keeping the last {@code residentLayers} decoder layers widened for good under
+     * HALF (the others are widened per use); under FP32 every layer is resident anyway.
+     *
+     * @param policy FP32 or HALF; {@code AUTO} must be resolved by the caller
+     * @param residentLayers 0 to the number of decoder layers
+     */
+    public static LlavaModel load(LlavaConfig config, TensorSource tensors, Device device, WeightPolicy policy,
+            int residentLayers) {
         NDManager m = NDManager.newBaseManager(device);
         try {
             VisionTower vision = new VisionTower(config, tensors, m);
             Projector projector = new Projector(config, tensors, m);
-            LlamaDecoder decoder = new LlamaDecoder(config.text(), tensors, policy, m);
+            LlamaDecoder decoder = new LlamaDecoder(config.text(), tensors, policy, residentLayers, m);
             return new LlavaModel(config, m, vision, projector, decoder);
         } catch (RuntimeException e) {
             m.close();
@@ -64,6 +76,26 @@ public final class LlavaModel implements AutoCloseable {
     /** Most widened decoder layers ever alive at once (HALF policy accounting). */
     public int peakWidenedLayers() {
         return decoder.weights().peakWidenedLayers();
+    }
+
+    /** Decoder layers held in fp32 for good: all under FP32, the chosen last few under HALF. */
+    public int residentLayers() {
+        return decoder.weights().residentLayers();
+    }
+
+    /** Seconds spent widening layers on demand so far (HALF), for benchmarks. */
+    public double widenSeconds() {
+        return decoder.weights().widenNanos() / 1e9;
+    }
+
+    /** Layer-sized sets of widening buffers allocated so far (HALF); reuse keeps it at the peak of live layers. */
+    public int allocatedWideningBufferSets() {
+        return decoder.weights().allocatedBufferSets();
+    }
+
+    /** How many times a layer was widened on demand so far (HALF). */
+    public long widenings() {
+        return decoder.weights().widenings();
     }
 
     /**

@@ -38,6 +38,7 @@ public final class LlavaPipeline implements AutoCloseable {
     private final ChatTemplate template;
     private final Set<Integer> stopTokens;
     private final long loadNanos;
+    private final WeightPlanning.WeightPlan weightPlan;
 
     /**
      * How to open a checkpoint.
@@ -46,8 +47,15 @@ public final class LlavaPipeline implements AutoCloseable {
      * @param weights decoder weight storage; AUTO is resolved from the memory available
      * @param template conversation format, {@code vicuna_v1} for LLaVA-1.5
      * @param visionTower the CLIP tower directory for original-layout checkpoints, or null
+     * @param residentLayers under half-resident storage, how many of the last decoder layers to hold
+     *     in fp32 for good (faster decoding, more memory); null lets AUTO plan it (HALF: none)
      */
-    public record Options(String device, WeightPolicy weights, String template, Path visionTower) {
+    public record Options(String device, WeightPolicy weights, String template, Path visionTower,
+            Integer residentLayers) {
+        public Options(String device, WeightPolicy weights, String template, Path visionTower) {
+            this(device, weights, template, visionTower, null);
+        }
+
         public static Options defaults() {
             return new Options("auto", WeightPolicy.AUTO, "vicuna_v1", null);
         }
@@ -74,7 +82,8 @@ public final class LlavaPipeline implements AutoCloseable {
     }
 
     private LlavaPipeline(Checkpoint checkpoint, LlavaModel model, Tokenizer tokenizer, ImagePreprocessor preprocessor,
-            ChatTemplate template, long loadNanos) {
+            ChatTemplate template, WeightPlanning.WeightPlan weightPlan, long loadNanos) {
+        this.weightPlan = weightPlan;
         this.checkpoint = checkpoint;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -108,9 +117,11 @@ public final class LlavaPipeline implements AutoCloseable {
                         + ": crop size " + pre.cropHeight() + " does not match the vision tower's image size "
                         + ckpt.config().vision().imageSize());
             }
-            WeightPolicy policy = WeightPlanning.resolve(options.weights(), ckpt.config());
-            LlavaModel model = LlavaModel.load(ckpt.config(), ckpt.tensors(), device, policy);
-            return new LlavaPipeline(ckpt, model, tokenizer, pre, template, System.nanoTime() - t0);
+            WeightPlanning.WeightPlan plan = WeightPlanning.plan(options.weights(), options.residentLayers(),
+                    ckpt.config(), WeightPlanning.availableBytes());
+            LlavaModel model = LlavaModel.load(ckpt.config(), ckpt.tensors(), device, plan.policy(),
+                    plan.residentLayers());
+            return new LlavaPipeline(ckpt, model, tokenizer, pre, template, plan, System.nanoTime() - t0);
         } catch (RuntimeException e) {
             closeQuietly(ckpt);
             throw e;
@@ -135,6 +146,11 @@ public final class LlavaPipeline implements AutoCloseable {
 
     public Checkpoint checkpoint() {
         return checkpoint;
+    }
+
+    /** How decoder weights are held and why (AUTO's decision with its figures). */
+    public WeightPlanning.WeightPlan weightPlan() {
+        return weightPlan;
     }
 
     /** Wall time of {@link #open}. */
@@ -188,7 +204,7 @@ public final class LlavaPipeline implements AutoCloseable {
     /** A short description for logs and provenance. */
     public List<String> describe() {
         return List.of("checkpoint " + checkpoint.directory() + " (" + checkpoint.layout() + ")",
-                "device " + model.device() + ", decoder weights " + model.weightPolicy(),
+                "device " + model.device() + ", decoder weights " + model.weightPolicy() + " (" + weightPlan.reason() + ")",
                 "template " + template.id());
     }
 

@@ -9,6 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.transprune.checkpoint.TensorType;
+import org.transprune.model.ForwardHooks;
+import org.transprune.model.Generation;
+import org.transprune.model.InferenceSession;
+import org.transprune.prune.StrategyRun;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.checkpoint.CheckpointException;
 import org.transprune.cost.PruneSchedule;
@@ -76,21 +83,61 @@ class LlavaPipelineTest {
         assertTrue(e.getMessage().contains("tokenizer.json"), e.getMessage());
     }
 
-    @Test
-    void bf16CheckpointGivesTheSameAnswerUnderBothWeightPolicies() {
-        Path dir = TinyCheckpointDirs.write(tmp.resolve("bf16"), 4, org.transprune.checkpoint.TensorType.BF16, 5);
+    /** Prefill logits and the logits of {@code steps} greedy decoding steps, in order. */
+    private static List<float[]> logits(LlavaPipeline p, RgbImage image, PruningStrategy strategy, int steps) {
+        var prompt = p.encode("what color is the square ?", true, steps + 1);
+        List<float[]> out = new java.util.ArrayList<>();
+        try (InferenceSession session = p.model().newSession()) {
+            var pixels = p.preprocessor().preprocess(image);
+            var embeddings = p.model().encodeImage(pixels.data(), session.manager());
+            ForwardHooks hooks = strategy == null ? ForwardHooks.NONE
+                    : StrategyRun.start(strategy, prompt.imageLength(), p.numLayers(), 0).hooks();
+            float[] l = session.prefill(prompt.ids(), prompt.imageStart(), embeddings, null, hooks).logits();
+            out.add(l);
+            for (int i = 0; i < steps; i++) {
+                l = session.decode(Generation.argmax(l));
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Widening is exact, so half-resident storage (with no layer and with two layers fp32-resident)
+     * must give the fp32-resident logits bit for bit, over prefill and decoding, pruned or not; and the
+     * store must never hold more than two widened layers, nor allocate more buffers than that.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"BF16", "F16"})
+    void halfResidentStorageGivesTheFp32LogitsBitForBit(TensorType dtype) {
+        int layers = 4;
+        int steps = 3;
+        Path dir = TinyCheckpointDirs.write(tmp.resolve(dtype.name()), layers, dtype, 5);
         RgbImage image = RgbImage.filled(300, 336, 10, 200, 10);
-        float[] fp32Logits;
-        float[] halfLogits;
-        try (LlavaPipeline p = LlavaPipeline.open(dir, CPU)) {
-            fp32Logits = p.answer("what color is the square ?", image, keepFirst(6), 0, 1).generation().prefill().logits();
+        for (PruningStrategy strategy : java.util.Arrays.asList(null, keepFirst(6))) {
+            List<float[]> reference;
+            try (LlavaPipeline p = LlavaPipeline.open(dir, CPU)) {
+                reference = logits(p, image, strategy, steps);
+                assertEquals(layers, p.model().residentLayers());
+                assertEquals(0, p.model().widenings(), "fp32-resident never widens on demand");
+            }
+            for (int resident : new int[] {0, 2}) {
+                var options = new LlavaPipeline.Options("cpu", WeightPolicy.HALF, "vicuna_v1", null, resident);
+                try (LlavaPipeline p = LlavaPipeline.open(dir, options)) {
+                    List<float[]> half = logits(p, image, strategy, steps);
+                    String what = dtype + ", " + resident + " resident, " + (strategy == null ? "unpruned" : "pruned");
+                    for (int i = 0; i < reference.size(); i++) {
+                        assertArrayEquals(reference.get(i), half.get(i), 0f, what + ", step " + i);
+                    }
+                    assertEquals(0, p.model().liveWidenedLayers(), what);
+                    assertTrue(p.model().peakWidenedLayers() >= 1 && p.model().peakWidenedLayers() <= 2,
+                            what + ": peak widened layers " + p.model().peakWidenedLayers());
+                    // each non-resident layer is widened once for the prefill and once per decoding step
+                    assertEquals((long) (layers - resident) * (1 + steps), p.model().widenings(), what);
+                    assertTrue(p.model().allocatedWideningBufferSets() <= 2,
+                            what + ": buffer sets " + p.model().allocatedWideningBufferSets());
+                }
+            }
         }
-        try (LlavaPipeline p = LlavaPipeline.open(dir, new LlavaPipeline.Options("cpu", WeightPolicy.HALF, "vicuna_v1", null))) {
-            halfLogits = p.answer("what color is the square ?", image, keepFirst(6), 0, 1).generation().prefill().logits();
-            assertEquals(0, p.model().liveWidenedLayers());
-            assertTrue(p.model().peakWidenedLayers() >= 1 && p.model().peakWidenedLayers() <= 2,
-                    "peak widened layers " + p.model().peakWidenedLayers());
-        }
-        assertArrayEquals(fp32Logits, halfLogits, 0f, "widening is exact, so the policies must agree bit for bit");
     }
 }

@@ -1,0 +1,129 @@
+package org.transprune.perf;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.transprune.image.PixelValues;
+import org.transprune.image.RgbImage;
+import org.transprune.model.ForwardHooks;
+import org.transprune.model.Generation;
+import org.transprune.model.InferenceSession;
+import org.transprune.model.LlavaModel;
+import org.transprune.model.TextConfig;
+import org.transprune.pipeline.LlavaPipeline;
+import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.StrategyRun;
+import org.transprune.text.PromptTokens;
+
+/**
+ * Times a real checkpoint end to end on one synthetic prompt with an image: image encoding, prefill
+ * (unpruned and pruned), greedy decoding, and the process's memory. Figures are medians of
+ * {@code repeats} after one warm-up unless the caller asks for no warm-up (a 7B prefill takes a
+ * minute on two cores).
+ */
+public final class ModelBenchmark {
+    private ModelBenchmark() {}
+
+    /** A question of about 40 tokens after the chat template, as the benchmark asks. */
+    public static final String QUESTION = "What is in this image ? Describe the shapes , their color and"
+            + " where they are , and answer the question using a single word or phrase .";
+
+    /** A synthetic grey image of {@code size} px (content does not change the timing). */
+    public static RgbImage image(int size) {
+        return RgbImage.filled(size, size, 128, 128, 128);
+    }
+
+    /** What one request cost. */
+    public record Run(double imageSeconds, double prefillSeconds, double hookSeconds, int[] tokensPerLayer,
+            int newTokens, double decodeSeconds, double widenSeconds, long widenings) {
+        /** Decoding steps per second (the first new token comes from the prefill). */
+        public double decodeTokensPerSecond() {
+            return newTokens <= 1 ? 0 : (newTokens - 1) / decodeSeconds;
+        }
+    }
+
+    /** Runs one request; {@code strategy} null for the unpruned model; decoding ignores EOS. */
+    public static Run run(LlavaPipeline p, PromptTokens prompt, RgbImage image, PruningStrategy strategy,
+            int newTokens) {
+        LlavaModel model = p.model();
+        double widen0 = model.widenSeconds();
+        long widenings0 = model.widenings();
+        try (InferenceSession session = model.newSession()) {
+            long t0 = System.nanoTime();
+            PixelValues pixels = p.preprocessor().preprocess(image);
+            var embeddings = model.encodeImage(pixels.data(), session.manager());
+            double imageSeconds = (System.nanoTime() - t0) / 1e9;
+            ForwardHooks hooks = strategy == null ? ForwardHooks.NONE
+                    : StrategyRun.start(strategy, prompt.imageLength(), p.numLayers(), 7).hooks();
+            InferenceSession.PrefillResult prefill = session.prefill(prompt.ids(), prompt.imageStart(), embeddings,
+                    null, hooks);
+            double widenPrefill = model.widenSeconds() - widen0;
+            Generation g = Generation.greedy(session, prefill, newTokens, Set.of());
+            return new Run(imageSeconds, prefill.prefillNanos() / 1e9, prefill.hookNanos() / 1e9,
+                    prefill.tokensPerLayer(), g.tokens().length, g.decodeNanos() / 1e9, widenPrefill,
+                    model.widenings() - widenings0);
+        }
+    }
+
+    /** Multiply-add FLOPs (x2) of the decoder prefill over the lengths each layer processed. */
+    public static double prefillFlops(TextConfig t, int[] tokensPerLayer) {
+        return Arrays.stream(tokensPerLayer).mapToDouble(n -> EngineBenchmark.layerFlops(t, n)).sum();
+    }
+
+    /** VmHWM, VmRSS, RssAnon and RssFile of this process from /proc/self/status, in bytes (empty elsewhere). */
+    public static Map<String, Long> memory() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                for (String key : new String[] {"VmHWM", "VmRSS", "RssAnon", "RssFile"}) {
+                    if (line.startsWith(key + ":")) {
+                        out.put(key, Long.parseLong(line.replaceAll("\\D", "")) * 1024);
+                    }
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: no figures
+        }
+        return out;
+    }
+
+    /**
+     * Samples RssAnon (memory the process owns, as opposed to clean file pages of the memory-mapped
+     * checkpoint that the kernel can drop) every 100 ms and keeps the peak; the kernel's VmHWM counts
+     * both and has no anonymous-only high-water mark.
+     */
+    public static final class AnonPeak implements AutoCloseable {
+        private volatile long peak;
+        private volatile boolean running = true;
+        private final Thread thread;
+
+        public AnonPeak() {
+            thread = new Thread(() -> {
+                while (running) {
+                    peak = Math.max(peak, memory().getOrDefault("RssAnon", 0L));
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "rss-anon-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        public long peak() {
+            return Math.max(peak, memory().getOrDefault("RssAnon", 0L));
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.interrupt();
+        }
+    }
+}

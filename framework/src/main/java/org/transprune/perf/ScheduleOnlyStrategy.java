@@ -1,0 +1,71 @@
+package org.transprune.perf;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.transprune.cost.PruneSchedule;
+import org.transprune.prune.LayerSignals;
+import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.RequestScorer;
+
+/**
+ * A timing stand-in for a pruning method: a fixed schedule with a seeded random pick of the kept
+ * tokens and no signals. Prefill time depends on how many tokens each layer processes, not on which
+ * ones, so it times a schedule without the method's scoring (which the method's own benchmark adds:
+ * its hook time is reported separately). Not registered as a strategy.
+ */
+public final class ScheduleOnlyStrategy implements PruningStrategy {
+    private final String name;
+    private final List<Integer> layers;
+    private final List<Double> ratios;
+
+    public ScheduleOnlyStrategy(String name, List<Integer> layers, List<Double> ratios) {
+        this.name = name;
+        this.layers = List.copyOf(layers);
+        this.ratios = List.copyOf(ratios);
+    }
+
+    /** TransPrune's default schedule: after layers 7, 9, 12 keep 87.5%, 62.5%, 12.5% of N (576: 504, 360, 72). */
+    public static ScheduleOnlyStrategy transPruneSchedule() {
+        return new ScheduleOnlyStrategy("transprune-schedule (random pick)", List.of(7, 9, 12),
+                List.of(0.875, 0.625, 0.125));
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public PruneSchedule schedule(int imageTokens, int numLayers) {
+        PruneSchedule s = PruneSchedule.ofOriginalRatios(imageTokens, layers, ratios);
+        s.requireWithinDepth(numLayers);
+        return s;
+    }
+
+    @Override
+    public LayerSignals signals(int layer, PruneSchedule schedule) {
+        return LayerSignals.NONE;
+    }
+
+    @Override
+    public RequestScorer newRequest(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        return (afterLayer, keep, layout) -> {
+            int n = layout.imageLength();
+            int[] perm = new int[n];
+            for (int i = 0; i < n; i++) {
+                perm[i] = i;
+            }
+            for (int i = 0; i < keep; i++) {
+                int j = i + random.nextInt(n - i);
+                int t = perm[i];
+                perm[i] = perm[j];
+                perm[j] = t;
+            }
+            int[] kept = Arrays.copyOf(perm, keep);
+            Arrays.sort(kept);
+            return kept;
+        };
+    }
+}
