@@ -157,7 +157,8 @@ final class LlamaDecoder {
         NDArray k = rope.apply(x.matMul(w.kT()).reshape(n, kvHeads, hd).transpose(1, 0, 2), cs);
         NDArray v = x.matMul(w.vT()).reshape(n, kvHeads, hd).transpose(1, 0, 2);
         cache.append(layerIndex, k, v, lastPosition);
-        NDArray out = Functional.attention(q, cache.keys(layerIndex), cache.values(layerIndex), mask);
+        NDManager scope = x.getManager();
+        NDArray out = Functional.attention(q, cache.keys(layerIndex, scope), cache.values(layerIndex, scope), mask);
         return out.transpose(1, 0, 2).reshape(n, (long) heads * hd).matMul(w.oT());
     }
 

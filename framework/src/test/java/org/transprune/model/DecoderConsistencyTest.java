@@ -65,6 +65,24 @@ class DecoderConsistencyTest {
     }
 
     @Test
+    void decodingPastTheCachesInitialCapacityStaysExact() {
+        int[] ids = prompt();
+        int steps = 70; // the first buffer has room for 32 decoded tokens, then it doubles
+        int[] generated = new int[steps];
+        float[] last = null;
+        try (InferenceSession s = model.newSession()) {
+            NDArray image = model.encodeImage(TinyModels.pixels(model.config(), 5), s.manager());
+            s.prefill(ids, PREFIX, image, null, ForwardHooks.NONE);
+            for (int i = 0; i < steps; i++) {
+                generated[i] = 1 + (i * 37) % 99;
+                last = s.decode(generated[i]);
+            }
+            assertEquals(ids.length + steps, s.cache().length(3));
+        }
+        assertArrayEquals(prefillLogits(concat(ids, generated), null, null, ForwardHooks.NONE), last, 2e-5f);
+    }
+
+    @Test
     void keepingEveryTokenGivesExactlyTheUnprunedLogits() {
         int[] all = range(n);
         ForwardHooks keepAll = ForwardHooks.pruning((layer, layout) -> layer == 2 ? all : null, PositionPolicy.RENUMBER);
