@@ -100,9 +100,14 @@ public final class RunCommand implements Callable<Integer> {
             }
             String stages = String.join(" -> ", c.cost().schedule().stageTokenCounts().stream().map(String::valueOf)
                     .toList());
-            o.printf(Locale.ROOT, "  %-12s %-48s %-30s %8.2f %7.1f%% %10.2f %9.1f%n", c.hash(), c.describe(), stages,
-                    c.cost().tflops(), 100 * c.cost().flopsRatio(), c.cost().averageRetainedTokens(),
+            o.printf(Locale.ROOT, "  %-12s %-48s %-30s %8s %7.1f%% %10.2f %9.1f%n", c.hash(), c.describe(), stages,
+                    tflops(c.cost().tflops()), 100 * c.cost().flopsRatio(), c.cost().averageRetainedTokens(),
                     c.cost().kvCacheMiB());
         }
+    }
+
+    /** Two decimals as in the paper, or three significant digits for micro models (0.000148). */
+    static String tflops(double t) {
+        return t >= 0.01 ? String.format(Locale.ROOT, "%.2f", t) : String.format(Locale.ROOT, "%.3g", t);
     }
 }
