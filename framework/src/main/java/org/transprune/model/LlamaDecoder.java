@@ -13,9 +13,11 @@ import org.transprune.checkpoint.TensorSource;
  */
 final class LlamaDecoder {
     private final TextConfig config;
-    private final NDArray embedTokens; // [V, d]
+    private final NDArray embedTokens; // [V, d], or null when held as a StoredMatrix
     private final NDArray finalNorm;
-    private final NDArray lmHeadT; // [d, V]
+    private final NDArray lmHeadT; // [d, V], or null when held as a StoredMatrix
+    private final StoredMatrix storedEmbeddings;
+    private final StoredMatrix storedLmHead;
     private final DecoderWeightStore layers;
     private final Rope rope;
     private final float eps;
@@ -26,10 +28,21 @@ final class LlamaDecoder {
     LlamaDecoder(TextConfig config, TensorSource src, WeightPolicy policy, int residentLayers, NDManager m) {
         this.config = config;
         int d = config.hiddenSize();
-        embedTokens = src.fp32(CanonicalNames.EMBED_TOKENS, m, config.vocabSize(), d);
         finalNorm = src.fp32(CanonicalNames.FINAL_NORM, m, d);
-        lmHeadT = config.tieWordEmbeddings() ? embedTokens.transpose()
-                : src.fp32(CanonicalNames.LM_HEAD, m, config.vocabSize(), d).transpose();
+        String head = config.tieWordEmbeddings() ? CanonicalNames.EMBED_TOKENS : CanonicalNames.LM_HEAD;
+        if (policy == WeightPolicy.HALF) {
+            // Half-resident: embeddings and LM head stay in their stored precision too (1 GB of fp32 at 7B).
+            embedTokens = null;
+            lmHeadT = null;
+            storedEmbeddings = new StoredMatrix(src, CanonicalNames.EMBED_TOKENS, config.vocabSize(), d);
+            storedLmHead = new StoredMatrix(src, head, config.vocabSize(), d);
+        } else {
+            embedTokens = src.fp32(CanonicalNames.EMBED_TOKENS, m, config.vocabSize(), d);
+            lmHeadT = config.tieWordEmbeddings() ? embedTokens.transpose()
+                    : src.fp32(CanonicalNames.LM_HEAD, m, config.vocabSize(), d).transpose();
+            storedEmbeddings = null;
+            storedLmHead = null;
+        }
         layers = new DecoderWeightStore(config, src, policy, residentLayers, m);
         rope = new Rope(m, config.headDim(), config.maxPositionEmbeddings(), config.ropeTheta());
         eps = (float) config.rmsNormEps();
@@ -47,6 +60,9 @@ final class LlamaDecoder {
                         + config.vocabSize());
             }
         }
+        if (storedEmbeddings != null) {
+            return storedEmbeddings.rows(ids, step);
+        }
         NDArray e = embedTokens.get(Upload.longs(step, ids));
         e.attach(step);
         return e;
@@ -54,7 +70,11 @@ final class LlamaDecoder {
 
     /** Next-token logits {@code [vocab]} from the last hidden state {@code [1, d]}. */
     float[] logits(NDArray lastHidden) {
-        return Functional.rmsNorm(lastHidden, finalNorm, eps).matMul(lmHeadT).toFloatArray();
+        NDArray x = Functional.rmsNorm(lastHidden, finalNorm, eps);
+        if (storedLmHead != null) {
+            return storedLmHead.multiplyTransposed(x, x.getManager()).toFloatArray();
+        }
+        return x.matMul(lmHeadT).toFloatArray();
     }
 
     /**
