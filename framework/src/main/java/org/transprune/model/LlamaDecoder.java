@@ -1,9 +1,9 @@
 package org.transprune.model;
 
-import org.transprune.checkpoint.CanonicalNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import org.transprune.checkpoint.CanonicalNames;
 import org.transprune.checkpoint.TensorSource;
 
 /**

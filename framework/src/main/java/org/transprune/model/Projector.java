@@ -1,8 +1,8 @@
 package org.transprune.model;
 
-import org.transprune.checkpoint.CanonicalNames;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import org.transprune.checkpoint.CanonicalNames;
 import org.transprune.checkpoint.TensorSource;
 
 /** The multimodal projector: {@code mlp2x_gelu} (Linear, GELU, Linear) or {@code linear}. */

@@ -1,6 +1,5 @@
 package org.transprune.model;
 
-import org.transprune.checkpoint.CanonicalNames;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +10,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.transprune.checkpoint.CanonicalNames;
 import org.transprune.checkpoint.InMemoryTensorSource;
 import org.transprune.checkpoint.RandomLlavaWeights;
 
