@@ -87,7 +87,7 @@ final class LlamaDecoder {
         int n = config.numLayers();
         NDArray h = inputs;
         int[] pos = positions.clone();
-        NDArray posArr = longs(step, pos);
+        NDArray posArr = Upload.longs(step, pos);
         NDArray[] cs = rope.tables(posArr);
         NDArray mask = Functional.causalMask(step, layout.length(), layout.length());
         int[] tokensPerLayer = new int[n];
@@ -114,10 +114,11 @@ final class LlamaDecoder {
                 if (keep != null) {
                     checkKeep(keep, layout, layer - 1);
                     int[] rows = layout.rowsKept(keep);
-                    h = h.get(longs(step, rows));
-                    pos = hooks.positions() == PositionPolicy.RENUMBER ? range(rows.length) : select(pos, rows);
+                    h = h.get(Upload.longs(step, rows));
+                    pos = hooks.positions() == PositionPolicy.RENUMBER ? InferenceSession.range(rows.length)
+                            : select(pos, rows);
                     layout = layout.keep(keep);
-                    posArr = longs(step, pos);
+                    posArr = Upload.longs(step, pos);
                     cs = rope.tables(posArr);
                     mask = Functional.causalMask(step, layout.length(), layout.length());
                 }
@@ -156,7 +157,7 @@ final class LlamaDecoder {
                 h.attach(layerScope);
                 DecoderLayerWeights w = lw.weights;
                 int p = cache.nextPosition(layer - 1);
-                NDArray[] cs = rope.tables(longs(step, new int[] {p}));
+                NDArray[] cs = rope.tables(Upload.longs(step, new int[] {p}));
                 NDArray x = Functional.rmsNorm(h, w.inputNorm(), eps);
                 h = h.add(selfAttention(w, x, cs, null, cache, layer - 1, p));
                 h = h.add(mlp(w, Functional.rmsNorm(h, w.postAttentionNorm(), eps)));
@@ -196,7 +197,7 @@ final class LlamaDecoder {
         int heads = config.numHeads();
         int hd = config.headDim();
         NDArray x = Functional.rmsNorm(h, w.inputNorm(), eps);
-        NDArray rows = longs(step, queries);
+        NDArray rows = Upload.longs(step, queries);
         NDArray[] qcs = {cs[0].get(rows), cs[1].get(rows)};
         NDArray q = rope.apply(x.get(rows).matMul(w.qT()).reshape(queries.length, heads, hd).transpose(1, 0, 2), qcs);
         NDArray k = rope.apply(
@@ -224,17 +225,7 @@ final class LlamaDecoder {
         }
     }
 
-    private static NDArray longs(NDManager m, int[] values) {
-        return Upload.longs(m, values);
-    }
 
-    private static int[] range(int n) {
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = i;
-        }
-        return r;
-    }
 
     private static int[] select(int[] values, int[] rows) {
         int[] r = new int[rows.length];
