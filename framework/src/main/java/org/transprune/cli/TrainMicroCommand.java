@@ -33,6 +33,10 @@ public final class TrainMicroCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "run directory")
     Path out;
 
+    @Option(names = "--init-from", paramLabel = "STATE",
+            description = "start a new run from the weights of another run's train-state.safetensors (not its optimiser or progress)")
+    Path initFrom;
+
     @Option(names = "--resume", description = "continue the run in --out from its saved state (its recipe is kept)")
     boolean resume;
 
@@ -67,6 +71,9 @@ public final class TrainMicroCommand implements Callable<Integer> {
         if (!resume && extend != 0) {
             throw new UserError("--extend needs --resume");
         }
+        if (resume && initFrom != null) {
+            throw new UserError("--init-from starts a new run; it cannot be combined with --resume");
+        }
         if (resume && (recipeFile != null || batch != null)) {
             throw new UserError("--resume keeps the saved recipe; drop --recipe/--batch");
         }
@@ -82,7 +89,7 @@ public final class TrainMicroCommand implements Callable<Integer> {
             if (batch != null) {
                 recipe = recipe.withBatch(batch);
             }
-            trainer = MicroTrainer.start(recipe, out);
+            trainer = initFrom == null ? MicroTrainer.start(recipe, out) : MicroTrainer.startFrom(recipe, out, initFrom);
         }
         Files.writeString(out.resolve("commands.txt"), Instant.now() + "  transprune " + String.join(" ",
                         spec().commandLine().getParseResult().originalArgs()) + System.lineSeparator(),

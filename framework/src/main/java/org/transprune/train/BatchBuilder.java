@@ -33,6 +33,8 @@ public final class BatchBuilder {
     private final int[] prefix;
     private final Map<String, int[]> afterImage = new HashMap<>();
     private final Map<String, int[]> answers = new HashMap<>();
+    /** {@link PackedBatch#targetType()} of caption targets: after every question type's ordinal. */
+    public static final int CAPTION_TYPE = org.transprune.synth.QuestionType.values().length;
 
     public BatchBuilder(LlavaConfig config, Tokenizer tokenizer, ImagePreprocessor preprocessor) {
         this.config = config;
@@ -85,13 +87,39 @@ public final class BatchBuilder {
     }
 
     /**
-     * Builds a batch.
+     * Builds a batch without captions.
      *
      * @param samples one image each, with the questions to train on
      * @param withText false for stage A (tower and patch head only)
      * @param patchWeight weight of the auxiliary patch loss; 0 leaves it out
      */
     public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight) {
+        return build(samples, withText, patchWeight, false);
+    }
+
+    /** A question (or caption) to train on, with its answer; only benchmark questions are scored for accuracy. */
+    private record Item(String text, String answer, int type, boolean scored) {}
+
+    private static List<Item> items(Sample sample, boolean caption) {
+        List<Item> out = new ArrayList<>();
+        for (Question q : sample.questions()) {
+            out.add(new Item(q.text(), q.answer(), q.type().ordinal(), true));
+        }
+        if (caption) {
+            out.add(new Item(Captions.QUESTION, Captions.of(sample.scene()), CAPTION_TYPE, false));
+        }
+        return out;
+    }
+
+    /**
+     * Builds a batch.
+     *
+     * @param samples one image each, with the questions to train on
+     * @param withText false for stage A (tower and patch head only)
+     * @param patchWeight weight of the auxiliary patch loss; 0 leaves it out
+     * @param caption whether each image also gets its {@link Captions caption} question, after its questions
+     */
+    public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight, boolean caption) {
         int b = samples.size();
         int s = config.vision().imageSize();
         int n = config.imageTokens();
@@ -127,7 +155,7 @@ public final class BatchBuilder {
         int len = 0;
         for (Sample sample : samples) {
             int l = base;
-            for (Question q : sample.questions()) {
+            for (Item q : items(sample, caption)) {
                 l += after(q.text()).length + answer(q.answer()).length - 1;
             }
             len = Math.max(len, l);
@@ -155,7 +183,7 @@ public final class BatchBuilder {
             }
             int r = base;
             int segment = 0;
-            for (Question q : samples.get(i).questions()) {
+            for (Item q : items(samples.get(i), caption)) {
                 int[] question = after(q.text());
                 int[] ans = answer(q.answer());
                 int segStart = r;
@@ -168,7 +196,7 @@ public final class BatchBuilder {
                 // The last question token predicts the answer; each answer token predicts the next, EOS last.
                 for (int t = 0; t < ans.length; t++) {
                     int row = segStart + question.length - 1 + t;
-                    targets.add(new long[] {o + row, ans[t], t == 0 ? 1 : 0, q.type().ordinal()});
+                    targets.add(new long[] {o + row, ans[t], t == 0 && q.scored() ? 1 : 0, q.type()});
                 }
                 segment++;
             }

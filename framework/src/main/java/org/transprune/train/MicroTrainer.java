@@ -42,6 +42,8 @@ public final class MicroTrainer implements AutoCloseable {
     public static final String STATE_FILE = "train-state.safetensors";
     public static final String RECIPE_FILE = "recipe.json";
     public static final String MODEL_DIR = "model";
+    /** Written by {@link #startFrom}: the state the weights came from. */
+    public static final String INIT_FILE = "init.json";
     /** Answer targets over which the running training accuracy is taken. */
     private static final int ACCURACY_WINDOW = 2000;
 
@@ -116,6 +118,26 @@ public final class MicroTrainer implements AutoCloseable {
     /** Starts a new run in {@code out} (which must not hold one). */
     public static MicroTrainer start(TrainingRecipe recipe, Path out) throws IOException {
         return new MicroTrainer(recipe, out, false);
+    }
+
+    /**
+     * Starts a new run in {@code out} whose weights (not optimiser state, not progress) come from
+     * another run's saved state: a second training run that continues a first one's model with a new
+     * recipe. The source and its step are recorded in {@value #INIT_FILE}.
+     */
+    public static MicroTrainer startFrom(TrainingRecipe recipe, Path out, Path sourceState) throws IOException {
+        MicroTrainer t = new MicroTrainer(recipe, out, false);
+        try {
+            long sourceStep = TrainState.loadParameters(sourceState, t.model);
+            Files.writeString(out.resolve(INIT_FILE), String.format(Locale.ROOT,
+                    "{%n  \"from\" : \"%s\",%n  \"sha256\" : \"%s\",%n  \"step\" : %d,%n  \"recipe\" : %s%n}%n",
+                    sourceState.toAbsolutePath().toString().replace("\\", "\\\\"), TrainState.sha256(sourceState),
+                    sourceStep, TrainState.recipeOf(sourceState)));
+            return t;
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
     }
 
     /** Continues the run in {@code out} from its saved state, with the recipe it was started with. */
@@ -272,7 +294,8 @@ public final class MicroTrainer implements AutoCloseable {
         for (int i = 0; i < b; i++) {
             samples.add(sampler.next());
         }
-        PackedBatch batch = batches.build(samples, !stageA, stageA ? 1f : (float) recipe.patchWeight());
+        boolean captions = !stageA && recipe.phases().get(ph).captions();
+        PackedBatch batch = batches.build(samples, !stageA, stageA ? 1f : (float) recipe.patchWeight(), captions);
         return new Prepared(s, batch, (System.nanoTime() - t0) / 1e9);
     }
 

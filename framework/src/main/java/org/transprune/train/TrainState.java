@@ -82,6 +82,38 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
         }
     }
 
+    /**
+     * Loads only the parameters of a state file into {@code model} (optimiser state and progress are
+     * left out), for a new run that starts from another run's weights.
+     *
+     * @return the step the state was saved at
+     */
+    public static long loadParameters(Path file, TrainableLlava model) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no training state to start from: " + file);
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (String name : model.names()) {
+                model.setValues(name, floats(f, PARAM + name));
+            }
+            return Long.parseLong(f.metadata().get("step"));
+        }
+    }
+
+    /** Hex SHA-256 of a file, to record which state a run started from. */
+    public static String sha256(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The recipe stored in a state file, without loading anything else. */
     public static String recipeOf(Path file) {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {

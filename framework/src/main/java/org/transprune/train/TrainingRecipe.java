@@ -68,12 +68,21 @@ public record TrainingRecipe(
      *
      * @param steps steps of the phase
      * @param questionsPerImage questions packed per image (each sees only the prompt, the image and itself)
+     * @param captions whether each image also gets a training-only caption question ("what shapes are
+     *     there ?" answered by every object's colour, kind and halves, left to right; see {@link Captions}),
+     *     whose every answer token is a target: dense supervision for reading the image, in the spirit of
+     *     LLaVA's caption-based alignment stage
      */
-    public record Phase(int steps, int questionsPerImage) {
+    public record Phase(int steps, int questionsPerImage, boolean captions) {
         public Phase {
             if (steps < 0 || questionsPerImage < 1) {
                 throw new IllegalArgumentException("a phase needs steps >= 0 and questionsPerImage >= 1");
             }
+        }
+
+        /** A phase without captions. */
+        public Phase(int steps, int questionsPerImage) {
+            this(steps, questionsPerImage, false);
         }
     }
 
@@ -169,7 +178,7 @@ public record TrainingRecipe(
         }
         List<Phase> longer = new java.util.ArrayList<>(phases);
         Phase last = longer.get(longer.size() - 1);
-        longer.set(longer.size() - 1, new Phase(last.steps() + extraSteps, last.questionsPerImage()));
+        longer.set(longer.size() - 1, new Phase(last.steps() + extraSteps, last.questionsPerImage(), last.captions()));
         return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, seed, stageABatch, stageASteps,
                 stageALr, batch, longer, lr, warmupSteps, decayFraction, minLrFraction, weightDecay, beta1, beta2,
                 clip, patchWeight, evalEvery, evalImages, checkpointMinutes);
