@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.transprune.prune.ParameterSpec;
+import org.transprune.prune.SchedulePreset;
 import org.transprune.prune.Strategies;
 import org.transprune.prune.StrategyProvider;
 import picocli.CommandLine.Command;
@@ -42,6 +43,14 @@ public final class StrategiesCommand implements Callable<Integer> {
                 out.println();
             }
             print(providers.get(i), out);
+        }
+        if (name == null) {
+            out.println();
+            out.println("schedules (`schedule: NAME` in an experiment, --schedule NAME on the command line):");
+            for (SchedulePreset s : SchedulePreset.all()) {
+                out.println(String.format("  %-10s layers %s ratios %s window %s - %s", s.name(), s.layers(), s.ratios(),
+                        s.window(), s.description()));
+            }
         }
         out.flush();
         return 0;

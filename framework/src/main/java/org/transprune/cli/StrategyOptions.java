@@ -3,6 +3,7 @@ package org.transprune.cli;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.SchedulePreset;
 import org.transprune.prune.Strategies;
 import org.yaml.snakeyaml.Yaml;
 import picocli.CommandLine.Option;
@@ -17,15 +18,28 @@ public final class StrategyOptions {
             description = "strategy parameter, value in YAML syntax, e.g. layers=[7,9,12] alpha=0.5 (repeatable)")
     Map<String, String> params = new LinkedHashMap<>();
 
+    @Option(names = "--schedule", paramLabel = "NAME",
+            description = "named schedule filling in layers/ratios/window the strategy declares and --param does not set:"
+                    + " llava-1.5 (the paper's) | micro (scaled to the 10-layer micro LLaVA)")
+    String schedule;
+
     /** The strategy, or null for none. */
     public PruningStrategy create() {
         if (strategy == null) {
-            if (!params.isEmpty()) {
-                throw new UserError("--param given without --strategy");
+            if (!params.isEmpty() || schedule != null) {
+                throw new UserError((schedule != null ? "--schedule" : "--param") + " given without --strategy");
             }
             return null;
         }
-        return Strategies.create(strategy, parseParameters(params));
+        Map<String, Object> values = parseParameters(params);
+        if (schedule != null) {
+            try {
+                SchedulePreset.of(schedule).parametersFor(Strategies.provider(strategy)).forEach(values::putIfAbsent);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+        }
+        return Strategies.create(strategy, values);
     }
 
     /** {@code KEY=VALUE} pairs with YAML values, as an experiment file would give them. */

@@ -24,6 +24,7 @@ import org.transprune.model.ModelPresets;
 import org.transprune.model.WeightPolicy;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.SchedulePreset;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 import org.transprune.prune.Strategies;
@@ -77,7 +78,7 @@ public final class ExperimentParser {
     static final Set<String> BENCHMARK_KEYS = Set.of("name", "label", "root", "questions", "images", "annotations",
             "limit", "on_error", "generate");
     static final Set<String> GENERATE_KEYS = Set.of("seed", "images", "questions_per_image", "split");
-    static final Set<String> STRATEGY_KEYS = Set.of("name", "label", "params", "grid", "zip");
+    static final Set<String> STRATEGY_KEYS = Set.of("name", "label", "schedule", "params", "grid", "zip");
     /** KV-cache bytes are reported at fp16, as the paper does. */
     static final int KV_BYTES_PER_ELEMENT = 2;
 
@@ -490,6 +491,29 @@ public final class ExperimentParser {
                 if (rows != null) {
                     axes.add(rows);
                 }
+            }
+        }
+        YamlValue named = m.get("schedule");
+        if (named != null) {
+            // A named schedule fills in the layers/ratios/window the strategy declares and the file
+            // does not set itself (explicit values win).
+            if (named.plain() instanceof String preset) {
+                try {
+                    Map<String, Object> values = SchedulePreset.of(preset).parametersFor(provider);
+                    if (values.isEmpty()) {
+                        problem(named, key + ".schedule", "strategy '" + name
+                                + "' has none of the parameters a schedule sets (layers, ratios, window)");
+                    }
+                    values.forEach((k, v) -> {
+                        if (!placedAt.containsKey(k)) {
+                            fixed.put(k, new Written(v, named));
+                        }
+                    });
+                } catch (IllegalArgumentException e) {
+                    problem(named, key + ".schedule", e.getMessage());
+                }
+            } else {
+                problem(named, key + ".schedule", "must be a schedule name, got " + named.kind());
             }
         }
         if (problems.size() > before) {

@@ -1,6 +1,7 @@
 package org.transprune.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -226,5 +227,35 @@ class ExperimentParserTest {
         assertEquals(3.82, full, 0.01);
         assertThrows(ExperimentException.class, () -> ExperimentParser.parse(f, ExperimentParser.Mode.RUN, k -> null),
                 "a real run needs the checkpoint");
+    }
+
+    @Test
+    void aNamedScheduleFillsTheParametersTheFileDoesNotSet() throws IOException {
+        Path f = write("schedule.yaml",
+                "model: {preset: llava-1.5-7b}",
+                "benchmarks: [gqa]",
+                "strategies:",
+                "  - {name: test-keep, schedule: micro, grid: {ratios: [[0.875, 0.625, 0.125], [0.75, 0.5, 0.25]]}}",
+                "  - {name: test-keep, label: paper, schedule: llava-1.5}");
+        SweepPlan plan = ExperimentParser.parse(f, ExperimentParser.Mode.DRY_RUN, k -> null);
+        List<RunConfiguration> c = plan.configurations();
+        assertEquals(3, c.size());
+        assertEquals(List.of(2, 3, 4), c.get(0).parameters().get("layers"));
+        assertEquals(List.of(0.875, 0.625, 0.125), c.get(0).parameters().get("ratios"));
+        assertEquals(List.of(0.75, 0.5, 0.25), c.get(1).parameters().get("ratios"), "the grid wins over the schedule");
+        assertEquals(List.of(7, 9, 12), c.get(2).parameters().get("layers"));
+        assertFalse(c.get(0).parameters().containsKey("window"), "test-keep declares no window");
+
+        Path bad = write("bad-schedule.yaml",
+                "model: {preset: llava-1.5-7b}",
+                "benchmarks: [gqa]",
+                "strategies:",
+                "  - {name: test-keep, schedule: tiny}",
+                "  - {name: test-unpruned, schedule: micro}");
+        ExperimentException e = assertThrows(ExperimentException.class,
+                () -> ExperimentParser.parse(bad, ExperimentParser.Mode.DRY_RUN, k -> null));
+        assertEquals(4, find(e.problems(), "strategies[0].schedule", "unknown schedule 'tiny' (schedules: llava-1.5, micro)")
+                .line());
+        assertEquals(5, find(e.problems(), "strategies[1].schedule", "none of the parameters").line());
     }
 }

@@ -16,6 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.Checkpoints;
 import org.transprune.checkpoint.SafetensorsFile;
+import org.transprune.synth.Scene;
+import org.transprune.synth.SceneObject;
+import org.transprune.synth.ShapeColor;
+import org.transprune.synth.ShapeKind;
 
 /** A few steps of a tiny recipe: the loss falls, the run resumes bit-exactly, the export loads. */
 class MicroTrainerTest {
@@ -119,6 +123,52 @@ class MicroTrainerTest {
             assertEquals(4, t.step(), "the extended recipe is the saved one now");
         }
         assertThrows(IllegalArgumentException.class, () -> MicroTrainer.resume(out, -1));
+    }
+
+    @Test
+    void captionsListEveryObjectLeftToRightWithItsHalves() {
+        Scene scene = new Scene(3, List.of(
+                new SceneObject(ShapeKind.SQUARE, ShapeColor.GREEN, 250, 20, 40),
+                new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 10, 200, 60),
+                new SceneObject(ShapeKind.TRIANGLE, ShapeColor.BLUE, 140, 150, 40)));
+        // Centres x: 270, 40, 160 (frame centre 168); y: 40, 230, 170.
+        assertEquals("red circle left bottom . blue triangle left bottom . green square right top", Captions.of(scene));
+    }
+
+    @Test
+    void aCaptionPhaseTrainsOnCaptionTokensAndAnInitialisedRunStartsFromTheSourceWeights() throws Exception {
+        Path source = dir.resolve("source");
+        try (MicroTrainer t = MicroTrainer.start(tiny(0, 2, 0, 0), source)) {
+            t.train(Long.MAX_VALUE, Double.MAX_VALUE, s -> {});
+        }
+        TrainingRecipe captions = new TrainingRecipe(32, 2, 48, 2, 96, 3, 4, 0, 3e-3, 4,
+                List.of(new TrainingRecipe.Phase(3, 2, true)), 3e-3, 2, 0.3, 0.1, 0.05, 0.9, 0.95, 1.0, 0.5, 0, 0, 100);
+        assertEquals(captions, TrainingRecipe.fromJson(captions.toJson()));
+        // A recipe saved before phases had captions still reads, as caption-free.
+        String before = tiny(0, 5, 0, 0).toJson().replaceAll(",\\s*\"captions\" : false", "");
+        assertFalse(before.contains("captions"), before);
+        assertEquals(new TrainingRecipe.Phase(5, 1), TrainingRecipe.fromJson(before).phases().get(0));
+        Path out = dir.resolve("captions");
+        List<Integer> questions = new ArrayList<>();
+        try (MicroTrainer t = MicroTrainer.startFrom(captions, out, source.resolve(MicroTrainer.STATE_FILE))) {
+            String name = "language_model.model.layers.0.mlp.up_proj.weight";
+            try (SafetensorsFile f = SafetensorsFile.open(source.resolve(MicroTrainer.STATE_FILE))) {
+                float[] saved = new float[(int) f.info("param:" + name).elements()];
+                f.bytes("param:" + name).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(saved);
+                assertArrayEquals(saved, t.model().values(name), "weights not taken from the source state");
+            }
+            assertEquals(0, t.step(), "a new run: progress is not inherited");
+            t.train(Long.MAX_VALUE, Double.MAX_VALUE, s -> {});
+        }
+        String init = Files.readString(out.resolve(MicroTrainer.INIT_FILE));
+        assertTrue(init.contains("\"step\" : 2") && init.contains(TrainState.sha256(source.resolve(MicroTrainer.STATE_FILE))),
+                init);
+        // Two questions per image are scored (accuracy); the caption adds targets but no scored answers.
+        List<String> rows = Files.readAllLines(out.resolve(TrainingLog.CSV)).stream().filter(l -> l.startsWith("step,")).toList();
+        assertEquals(3, rows.size());
+        for (String r : rows) {
+            assertEquals("8", r.split(",")[5], "scored questions per step: 4 images x 2 questions");
+        }
     }
 
     private static ByteBuffer bytes(ByteBuffer b) {
