@@ -38,6 +38,10 @@ public final class SynthCommand implements Callable<Integer> {
             description = "Appended to each question on a new line; \"\" for none (default: ${DEFAULT-VALUE}).")
     String suffix;
 
+    @Option(names = "--blank", description = "Write every image without its objects (background only), keeping the"
+            + " questions and answers: for measuring what a model answers without the image.")
+    boolean blank;
+
     @Override
     public Integer call() throws Exception {
         if (images < 1) {
@@ -53,7 +57,7 @@ public final class SynthCommand implements Callable<Integer> {
             throw new UserError("--split must be train, val or test, got " + split);
         }
         long start = System.nanoTime();
-        SynthSummary summary = SynthDataset.write(out, seed, images, questionsPerImage, s, suffix);
+        SynthSummary summary = SynthDataset.write(out, seed, images, questionsPerImage, s, suffix, blank);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println(summary.format());
         System.out.printf(java.util.Locale.ROOT, "wrote %s in %.1f s%n", out, seconds);

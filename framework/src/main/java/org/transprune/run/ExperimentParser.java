@@ -77,7 +77,7 @@ public final class ExperimentParser {
             "threads");
     static final Set<String> BENCHMARK_KEYS = Set.of("name", "label", "root", "questions", "images", "annotations",
             "limit", "on_error", "generate");
-    static final Set<String> GENERATE_KEYS = Set.of("seed", "images", "questions_per_image", "split");
+    static final Set<String> GENERATE_KEYS = Set.of("seed", "images", "questions_per_image", "split", "blank");
     static final Set<String> STRATEGY_KEYS = Set.of("name", "label", "schedule", "params", "grid", "zip");
     /** KV-cache bytes are reported at fp16, as the paper does. */
     static final int KV_BYTES_PER_ELEMENT = 2;
@@ -289,7 +289,7 @@ public final class ExperimentParser {
     }
 
     /**
-     * {@code generate: {seed, images, questions_per_image, split}} on the synthetic benchmark
+     * {@code generate: {seed, images, questions_per_image, split, blank}} on the synthetic benchmark
      * writes its split into {@code root} when it is not there yet, so a fresh clone can run the
      * default experiment. Returns false when the data is not (yet) on disk: a dry run only says
      * it will be generated.
@@ -301,7 +301,7 @@ public final class ExperimentParser {
             return false;
         }
         if (!(m.get("generate") instanceof YamlValue.Mapping g)) {
-            problem(m.get("generate"), where, "must be a mapping {seed, images, questions_per_image, split}");
+            problem(m.get("generate"), where, "must be a mapping {seed, images, questions_per_image, split, blank}");
             return false;
         }
         unknownKeys(g, where, GENERATE_KEYS);
@@ -313,6 +313,15 @@ public final class ExperimentParser {
         Integer images = integer(g.get("images"), where + ".images", 500);
         Integer perImage = integer(g.get("questions_per_image"), where + ".questions_per_image", 2);
         String splitName = string(g, "split", where + ".split", "test");
+        boolean blank = false;
+        if (g.get("blank") != null) {
+            if (g.get("blank").plain() instanceof Boolean bl) {
+                blank = bl;
+            } else {
+                problem(g.get("blank"), where + ".blank", "must be true or false, got " + g.get("blank").kind());
+                return false;
+            }
+        }
         if (Files.exists(root.resolve(b.defaultQuestionFile()))) {
             return true;
         }
@@ -321,7 +330,8 @@ public final class ExperimentParser {
         }
         try {
             org.transprune.synth.SynthDataset.write(root, seed, images, perImage,
-                    org.transprune.synth.Split.ofLabel(splitName));
+                    org.transprune.synth.Split.ofLabel(splitName), org.transprune.synth.Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX,
+                    blank);
             return true;
         } catch (IOException | IllegalArgumentException e) {
             problem(m.get("generate"), where, "could not generate the synthetic split in " + root + ": " + e.getMessage());

@@ -58,6 +58,17 @@ public final class SynthDataset {
      */
     public static SynthSummary write(Path out, long seed, int numImages, int questionsPerImage, Split split,
             String suffix) throws IOException {
+        return write(out, seed, numImages, questionsPerImage, split, suffix, false);
+    }
+
+    /**
+     * As {@link #write(Path, long, int, int, Split, String)}; with {@code blank} every image is the
+     * scene's background alone (same noise, no objects) while questions and answers are those of
+     * the full scene: what a model answers from the question alone, for checking that the
+     * benchmark needs the image. The summary records {@code "blank_images": true}.
+     */
+    public static SynthSummary write(Path out, long seed, int numImages, int questionsPerImage, Split split,
+            String suffix, boolean blank) throws IOException {
         if (numImages < 1) {
             throw new IllegalArgumentException("need at least one image, got " + numImages);
         }
@@ -80,7 +91,8 @@ public final class SynthDataset {
             for (int i = 0; i < numImages; i++) {
                 Sample sample = sampler.next();
                 String file = String.format(java.util.Locale.ROOT, "%06d.png", i);
-                sample.scene().renderInto(pixels);
+                Scene shown = blank ? new Scene(sample.scene().noiseSeed(), List.of()) : sample.scene();
+                shown.renderInto(pixels);
                 try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(images.resolve(file)), 1 << 16)) {
                     PngEncoder.write(pixels, Scene.SIZE, Scene.SIZE, os);
                 }
@@ -104,7 +116,11 @@ public final class SynthDataset {
         DefaultPrettyPrinter pretty = new DefaultPrettyPrinter()
                 .withObjectIndenter(new DefaultIndenter("  ", "\n"))
                 .withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE.withLinefeed("\n"));
-        String json = JSON.writer(pretty).writeValueAsString(summaryJson(summary));
+        Map<String, Object> summaryJson = summaryJson(summary);
+        if (blank) {
+            summaryJson.put("blank_images", true);
+        }
+        String json = JSON.writer(pretty).writeValueAsString(summaryJson);
         Files.writeString(out.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
         return summary;
     }

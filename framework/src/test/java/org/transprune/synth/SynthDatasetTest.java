@@ -54,6 +54,30 @@ class SynthDatasetTest {
     }
 
     @Test
+    void aBlankCopyKeepsQuestionsAndAnswersAndDrawsOnlyTheBackground() throws Exception {
+        SynthDataset.write(tmp.resolve("full"), 42, 6, 2, Split.TEST);
+        SynthDataset.write(tmp.resolve("blank"), 42, 6, 2, Split.TEST, Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX, true);
+        Map<String, String> full = hashes(tmp.resolve("full"));
+        Map<String, String> blank = hashes(tmp.resolve("blank"));
+        assertEquals(full.get("questions.jsonl"), blank.get("questions.jsonl"));
+        assertEquals(full.get("answers.jsonl"), blank.get("answers.jsonl"));
+        assertTrue(Files.readString(tmp.resolve("blank/summary.json")).contains("\"blank_images\" : true"));
+        SynthSampler sampler = new SynthSampler(42, Split.TEST, 2);
+        for (int i = 0; i < 6; i++) {
+            Scene scene = sampler.next().scene();
+            String file = String.format("images/%06d.png", i);
+            assertNotEquals(full.get(file), blank.get(file), file);
+            BufferedImage img = ImageIO.read(tmp.resolve("blank").resolve(file).toFile());
+            BufferedImage background = new Scene(scene.noiseSeed(), List.of()).render();
+            for (int y = 0; y < Scene.SIZE; y += 7) {
+                for (int x = 0; x < Scene.SIZE; x += 7) {
+                    assertEquals(background.getRGB(x, y), img.getRGB(x, y), file + " at " + x + "," + y);
+                }
+            }
+        }
+    }
+
+    @Test
     void filesFollowTheLlavaLayoutAndAgree() throws Exception {
         Path dir = tmp.resolve("d");
         SynthSummary summary = SynthDataset.write(dir, 5, 10, 3, Split.VAL, "Answer with one word.");
