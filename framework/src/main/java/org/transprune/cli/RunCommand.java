@@ -1,10 +1,13 @@
 package org.transprune.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.transprune.report.RunReport;
+import org.transprune.report.TableWriters;
 import org.transprune.run.ExperimentException;
 import org.transprune.run.ExperimentParser;
 import org.transprune.run.ExperimentProblem;
@@ -22,6 +25,8 @@ import picocli.CommandLine.Parameters;
             "Runs the sweep an experiment file describes; re-running resumes, skipping every (configuration, sample)"
                     + " already recorded.",
             "The file is validated first and every problem reported with its file, line and key.",
+            "When the whole sweep has run (not a --shard), writes the report of `transprune table` into OUT/report and"
+                    + " prints its main tables, unless --no-report.",
         })
 public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "experiment YAML file")
@@ -43,6 +48,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--progress-every", paramLabel = "SECONDS", defaultValue = "30",
             description = "seconds between plain progress lines (default: ${DEFAULT-VALUE})")
     long progressEvery;
+
+    @Option(names = "--no-report", description = "do not write OUT/report when the sweep completes")
+    boolean noReport;
 
     @Override
     public Integer call() throws Exception {
@@ -77,8 +85,29 @@ public final class RunCommand implements Callable<Integer> {
         if (!part.isAll()) {
             o.println("shard " + part + " done; combine the shards with: transprune merge --out " + plan.output() + " "
                     + plan.output().resolve("shards") + "/shard-*-of-" + part.count());
+        } else if (!noReport) {
+            report(o, r.directory(), plan);
         }
         return 0;
+    }
+
+    /**
+     * Writes the run's report; a run whose results are safely recorded does not fail over its
+     * report, which {@code transprune table} can write again.
+     */
+    static void report(PrintStream o, Path dir, SweepPlan plan) {
+        Path target = dir.resolve("report");
+        try {
+            RunReport.Written w = RunReport.write(dir, target, new RunReport.Options(true, null,
+                    RunReport.DEFAULT_HEATMAP_SAMPLES, plan.benchmarks()));
+            w.warnings().forEach(m -> System.err.println("warning: " + m));
+            o.println();
+            o.print(w.mainMarkdown());
+            o.println("report written to " + target + " (all tables: " + target.resolve("table.md") + ")");
+        } catch (IOException | RuntimeException e) {
+            String why = e instanceof IOException || e instanceof IllegalArgumentException ? e.getMessage() : e.toString();
+            System.err.println("warning: no report written (" + why + "); write it with: transprune table " + dir);
+        }
     }
 
     static void printPlan(PrintStream o, SweepPlan plan) {
@@ -108,6 +137,6 @@ public final class RunCommand implements Callable<Integer> {
 
     /** Two decimals as in the paper, or three significant digits for micro models (0.000148). */
     static String tflops(double t) {
-        return t >= 0.01 ? String.format(Locale.ROOT, "%.2f", t) : String.format(Locale.ROOT, "%.3g", t);
+        return TableWriters.tflops(t);
     }
 }

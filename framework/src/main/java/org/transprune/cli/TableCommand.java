@@ -2,26 +2,23 @@ package org.transprune.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.transprune.report.ResultPlots;
 import org.transprune.report.ResultTables;
-import org.transprune.report.RunResults;
-import org.transprune.report.TableWriters;
+import org.transprune.report.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tech.tablesaw.api.Table;
 
-/** {@code transprune table RUN_DIR}: paper-style and ablation tables and plots of a finished run. */
+/** {@code transprune table RUN_DIR}: the tables and figures of a finished run ({@link RunReport}). */
 @Command(name = "table", mixinStandardHelpOptions = true,
         description = {
             "Builds, from a run directory's summaries, the paper-style table (methods x benchmarks, average relative"
                     + " to the unpruned row, TFLOPs, prefill ms, KV cache), ablation tables over the parameters that vary,"
-                    + " and plots.",
-            "Writes DIR/report/{table.md, table.csv, table.html, ablation-*.csv, *.png, *.svg} and prints the Markdown.",
+                    + " accuracy and selection recall by question type (synth), and plots, including kept-token figures"
+                    + " of a few synth samples.",
+            "Writes DIR/report/{table.md, table.csv, table.html, ablation-*.csv, table-*-by-category.csv, summaries.csv,"
+                    + " *.png, *.svg, heatmaps/*.png} and prints the Markdown. `transprune run` writes the same report"
+                    + " when a sweep completes.",
         })
 public final class TableCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "run directory (results.jsonl)")
@@ -38,33 +35,24 @@ public final class TableCommand implements Callable<Integer> {
     @Option(names = "--no-plots", description = "tables only")
     boolean noPlots;
 
+    @Option(names = "--heatmaps", paramLabel = "N", defaultValue = "" + RunReport.DEFAULT_HEATMAP_SAMPLES,
+            description = "samples per benchmark drawn as kept-token figures, one per question type first"
+                    + " (default: ${DEFAULT-VALUE}; 0 for none)")
+    int heatmaps;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(dir)) {
             throw new UserError("not a run directory: " + dir);
         }
+        if (heatmaps < 0) {
+            throw new UserError("--heatmaps must be at least 0, got " + heatmaps);
+        }
         Path target = out != null ? out : dir.resolve("report");
-        Table summaries = RunResults.load(dir);
-        Table main = ResultTables.paperTable(summaries, "Results: " + dir.getFileName());
-        if (reference != null) {
-            main = ResultTables.withReference(main, ResultTables.readReference(reference));
-        }
-        List<Table> all = new ArrayList<>();
-        all.add(main);
-        TableWriters.csv(main, target.resolve("table.csv"));
-        for (Map.Entry<String, Table> e : ResultTables.ablations(summaries).entrySet()) {
-            all.add(e.getValue());
-            TableWriters.csv(e.getValue(), target.resolve("ablation-" + e.getKey().replaceAll("[^A-Za-z0-9._-]", "_")
-                    + ".csv"));
-        }
-        StringBuilder md = new StringBuilder();
-        all.forEach(t -> md.append(TableWriters.markdown(t)));
-        TableWriters.write(target.resolve("table.md"), md.toString());
-        List<String> images = noPlots ? List.of() : ResultPlots.draw(summaries, target);
-        TableWriters.write(target.resolve("table.html"), TableWriters.html("TransPrune Lab: " + dir.getFileName(), all,
-                images));
-        TableWriters.csv(summaries, target.resolve("summaries.csv"));
-        System.out.print(md);
+        RunReport.Written w = RunReport.write(dir, target, new RunReport.Options(!noPlots,
+                reference == null ? null : ResultTables.readReference(reference), heatmaps, null));
+        w.warnings().forEach(m -> System.err.println("warning: " + m));
+        System.out.print(w.markdown());
         System.out.println("written to " + target);
         return 0;
     }

@@ -16,11 +16,16 @@ import javax.imageio.ImageIO;
  * {@code grid x grid} patches (row-major, patch {@code p} at row {@code p / grid}); each candidate
  * patch is tinted by its score from blue (lowest) to red (highest), the patches the stage kept are
  * outlined in white, the ones it dropped are dimmed, and patches pruned at an earlier stage are
- * greyed out.
+ * greyed out. {@link #renderKept} draws only which patches a stage kept, for figures that put
+ * several strategies side by side.
  */
 public final class KeptTokenHeatmap {
     /** Smallest edge of the rendered image, so tiny inputs still show readable cells. */
     static final int MIN_EDGE = 384;
+    /** Over a patch {@link #renderKept} did not keep. */
+    static final Color DIMMED = new Color(0, 0, 0, 170);
+    /** The patch grid of {@link #renderKept}. */
+    static final Color GRID_LINE = new Color(255, 255, 255, 70);
 
     private KeptTokenHeatmap() {}
 
@@ -93,6 +98,49 @@ public final class KeptTokenHeatmap {
                     int y1 = (p / grid + 1) * height / grid;
                     g.drawRect(x0 + 1, y0 + 1, x1 - x0 - 3, y1 - y0 - 3);
                 }
+            }
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /**
+     * The patches kept after a stage, without scores: {@code image} drawn at {@code edge x edge}
+     * under a faint {@code grid x grid} patch grid, the patches not in {@code keptPatches} dimmed
+     * and the kept ones left as they are. With {@code keptPatches} null (nothing pruned) the image
+     * is drawn plain, without the grid.
+     *
+     * @param image the input image as the model saw it (square: stretched otherwise)
+     * @param grid patches per side
+     * @param keptPatches original patch numbers kept, or null
+     * @param edge side of the result in pixels
+     */
+    public static BufferedImage renderKept(BufferedImage image, int grid, int[] keptPatches, int edge) {
+        BufferedImage out = new BufferedImage(edge, edge, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(image, 0, 0, edge, edge, null);
+            if (keptPatches == null) {
+                return out;
+            }
+            boolean[] kept = new boolean[grid * grid];
+            for (int p : keptPatches) {
+                kept[p] = true;
+            }
+            g.setColor(DIMMED);
+            for (int p = 0; p < grid * grid; p++) {
+                if (!kept[p]) {
+                    int x0 = (p % grid) * edge / grid;
+                    int y0 = (p / grid) * edge / grid;
+                    g.fillRect(x0, y0, (p % grid + 1) * edge / grid - x0, (p / grid + 1) * edge / grid - y0);
+                }
+            }
+            g.setColor(GRID_LINE);
+            for (int i = 1; i < grid; i++) {
+                g.drawLine(i * edge / grid, 0, i * edge / grid, edge - 1);
+                g.drawLine(0, i * edge / grid, edge - 1, i * edge / grid);
             }
         } finally {
             g.dispose();

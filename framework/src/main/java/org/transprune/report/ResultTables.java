@@ -24,11 +24,14 @@ import tech.tablesaw.io.csv.CsvReadOptions;
  * The tables of a run, built with Tablesaw from {@link RunResults}: the paper-style table (a row
  * per method, a column per benchmark with the headline metric averaged over seeds and, when known,
  * its standard error, then the average relative to the unpruned row, TFLOPs, measured prefill ms
- * and KV cache MiB) and one ablation table per label whose parameters vary.
+ * and KV cache MiB), one ablation table per label whose parameters vary, and, for benchmarks with
+ * per-category accuracy (the synthetic benchmark), accuracy and selection recall by question type.
  */
 public final class ResultTables {
     /** Column of the average of each benchmark's value relative to the unpruned row, in percent. */
     public static final String RELATIVE = "avg rel. (%)";
+    /** Suffix of the per-category accuracy columns of {@link #categoryTable}: {@code "color (%)"}. */
+    public static final String CATEGORY_ACCURACY_SUFFIX = " (%)";
     /** The paper's published numbers (spec section 7), bundled as reference rows. */
     public static final String PAPER_REFERENCE = "/org/transprune/report/paper-llava-1.5-7b.csv";
 
@@ -68,6 +71,111 @@ public final class ResultTables {
         Table ordered = joined.reorderColumns(order.toArray(String[]::new));
         ordered.setName(title);
         return ordered.sortDescendingOn("TFLOPs");
+    }
+
+    /**
+     * The methods of {@code summaries} in the order of {@link #paperTable}: TFLOPs descending,
+     * the unpruned row first.
+     */
+    public static List<String> methodOrder(Table summaries) {
+        return paperTable(summaries, "order").stringColumn("method").asList();
+    }
+
+    /**
+     * {@link #categoryTable} for every benchmark whose summaries carry per-category accuracy, by
+     * benchmark in the order they first appear.
+     */
+    public static Map<String, Table> categoryTables(Table summaries, Table categories) {
+        Map<String, Table> out = new LinkedHashMap<>();
+        List<String> order = methodOrder(summaries);
+        for (String bench : benchmarks(summaries)) {
+            Table mine = categories.where(categories.stringColumn("benchmark").isEqualTo(bench)
+                    .and(categories.stringColumn("category").isNotEqualTo(RunResults.ALL)));
+            if (!mine.isEmpty()) {
+                out.put(bench, categoryTable(summaries, categories, bench, order));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Accuracy and selection recall by question type on one benchmark, a row per method in
+     * {@code methodOrder} (the methods without a summary on the benchmark left out), values
+     * averaged over seeds: {@value #CATEGORY_ACCURACY_SUFFIX}-suffixed accuracy per category,
+     * {@code accuracy (%)}, its standard error {@code ± (%)} (when per-sample correctness is
+     * known), {@code rel. (%)} (accuracy relative to the unpruned row), {@code TFLOPs},
+     * {@code prefill ms}, then, when the benchmark records selection recall, {@code recall CATEGORY
+     * (%)} per category and {@code recall all (%)} (share of the relevant patches kept after the
+     * last pruning stage; empty for a configuration that prunes nothing), and
+     * {@code agreement (%)}, the share of answers identical to the unpruned configuration's of
+     * the same seed (empty for the unpruned row itself).
+     *
+     * @param categories {@link RunResults#categories}
+     */
+    public static Table categoryTable(Table summaries, Table categories, String benchmark, List<String> methodOrder) {
+        Table sums = summaries.where(summaries.stringColumn("benchmark").isEqualTo(benchmark));
+        Table cats = categories.where(categories.stringColumn("benchmark").isEqualTo(benchmark));
+        Set<String> present = new LinkedHashSet<>(sums.stringColumn("method").asList());
+        List<String> methods = methodOrder.stream().filter(present::contains).toList();
+        List<String> names = new ArrayList<>(new LinkedHashSet<>(cats.stringColumn("category").asList()));
+        names.remove(RunResults.ALL);
+        names.sort(java.util.Comparator.comparingInt(RunResults::categoryRank));
+        Table perCategory = cats.summarize("accuracy", "recall", mean).by("method", "category");
+        Table perMethod = sums.summarize("se", "tflops", "prefill_ms", "agreement", mean).by("method");
+        boolean withRecall = cats.doubleColumn("recall").countMissing() < cats.rowCount();
+
+        Table out = Table.create(benchmark + ": accuracy" + (withRecall ? " and selection recall" : "")
+                + " by question type", StringColumn.create("method", methods));
+        for (String c : names) {
+            out.addColumns(lookup(perCategory, c, "Mean [accuracy]", methods, c + CATEGORY_ACCURACY_SUFFIX, 1));
+        }
+        DoubleColumn accuracy = lookup(perCategory, RunResults.ALL, "Mean [accuracy]", methods, "accuracy (%)", 1);
+        out.addColumns(accuracy);
+        DoubleColumn se = lookup(perMethod, null, "Mean [se]", methods, "± (%)", 1);
+        if (se.countMissing() < se.size()) {
+            out.addColumns(se);
+        }
+        DoubleColumn rel = DoubleColumn.create("rel. (%)", methods.size());
+        Table reference = sums.where(sums.booleanColumn("unpruned").isTrue());
+        int refRow = reference.isEmpty() ? -1 : methods.indexOf(reference.stringColumn("method").get(0));
+        for (int r = 0; r < methods.size() && refRow >= 0; r++) {
+            double ref = accuracy.getDouble(refRow);
+            rel.set(r, ref == 0 || Double.isNaN(ref) ? Double.NaN : 100 * accuracy.getDouble(r) / ref);
+        }
+        out.addColumns(rel);
+        out.addColumns(lookup(perMethod, null, "Mean [tflops]", methods, "TFLOPs", 1),
+                lookup(perMethod, null, "Mean [prefill_ms]", methods, "prefill ms", 1));
+        if (withRecall) {
+            for (String c : names) {
+                out.addColumns(lookup(perCategory, c, "Mean [recall]", methods, "recall " + c + " (%)", 1));
+            }
+            out.addColumns(lookup(perCategory, RunResults.ALL, "Mean [recall]", methods, "recall all (%)", 1));
+        }
+        DoubleColumn agreement = lookup(perMethod, null, "Mean [agreement]", methods, "agreement (%)", 100);
+        if (agreement.countMissing() < agreement.size()) {
+            out.addColumns(agreement);
+        }
+        return out;
+    }
+
+    /**
+     * A column named {@code name} with, for each method, {@code scale *} the {@code value} of the
+     * row of {@code grouped} with that method (and {@code category}, when not null); missing where
+     * there is no such row.
+     */
+    private static DoubleColumn lookup(Table grouped, String category, String value, List<String> methods, String name,
+            double scale) {
+        DoubleColumn out = DoubleColumn.create(name, methods.size());
+        for (int i = 0; i < grouped.rowCount(); i++) {
+            if (category != null && !grouped.stringColumn("category").get(i).equals(category)) {
+                continue;
+            }
+            int r = methods.indexOf(grouped.stringColumn("method").get(i));
+            if (r >= 0) {
+                out.set(r, scale * grouped.doubleColumn(value).getDouble(i));
+            }
+        }
+        return out;
     }
 
     /** Per method: mean over benchmarks of value / value of the unpruned method, in percent. */

@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.transprune.run.ResultsLog;
 import org.transprune.run.RunRecords;
+import org.transprune.synth.QuestionType;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -32,15 +33,31 @@ import tech.tablesaw.api.Table;
  * that label, so two grid points never share a row. Where per-sample correctness is recorded,
  * {@code se} is the binomial standard error of the accuracy and {@code ci_low}/{@code ci_high}
  * a 95% percentile bootstrap interval (2000 resamples, fixed seed), both in percent.
+ *
+ * <p>{@link #categories} gives the per-question-type details (accuracy, selection recall) that
+ * the synthetic benchmark's summaries carry.
  */
 public final class RunResults {
     static final int BOOTSTRAP_RESAMPLES = 2000;
+    /** Prefix of the per-category accuracy metrics ({@code accuracy/color}). */
+    public static final String CATEGORY_METRIC = "accuracy/";
+    /** The category row of {@link #categories} that covers every question. */
+    public static final String ALL = "all";
 
     private RunResults() {}
 
     /** Reads {@code dir/results.jsonl}. */
     public static Table load(Path dir) throws IOException {
-        List<ObjectNode> records = ResultsLog.read(dir);
+        return summaries(ResultsLog.read(dir), dir);
+    }
+
+    /**
+     * The summary table of a run's records (as {@link ResultsLog#read} returns them).
+     *
+     * @param dir the run directory, for the message when there is no summary yet
+     * @throws IllegalArgumentException when the records hold no summary
+     */
+    public static Table summaries(List<ObjectNode> records, Path dir) {
         Map<String, List<Boolean>> correct = new HashMap<>();
         List<ObjectNode> summaries = new ArrayList<>();
         for (ObjectNode r : records) {
@@ -100,6 +117,68 @@ public final class RunResults {
             }
         }
         return t;
+    }
+
+    /**
+     * The per-category details of the summaries that have them, a row per (configuration,
+     * benchmark, category): {@code config, method, seed, benchmark, category, accuracy, recall}.
+     * {@code accuracy} is the summary's {@code accuracy/<category>} metric (percent) and
+     * {@code recall} the mean selection recall of the category at the last pruning stage, in
+     * percent (missing when the configuration has no pruning stage or the category no relevant
+     * patch). Categories come in {@link QuestionType} order, then any others in the order met; a
+     * last row per summary, category {@value #ALL}, holds the overall {@code accuracy} metric and
+     * the recall over all questions. Summaries without either detail have no rows.
+     */
+    public static Table categories(List<ObjectNode> records) {
+        List<ObjectNode> summaries = records.stream().filter(RunRecords::isSummary).toList();
+        Map<String, String> methods = methodNames(summaries);
+        Table t = Table.create("categories", StringColumn.create("config"), StringColumn.create("method"),
+                IntColumn.create("seed"), StringColumn.create("benchmark"), StringColumn.create("category"),
+                DoubleColumn.create("accuracy"), DoubleColumn.create("recall"));
+        for (ObjectNode s : summaries) {
+            JsonNode metrics = s.path("metrics");
+            JsonNode recall = s.path("recall");
+            List<String> categories = new ArrayList<>();
+            metrics.fieldNames().forEachRemaining(k -> {
+                if (k.startsWith(CATEGORY_METRIC)) {
+                    categories.add(k.substring(CATEGORY_METRIC.length()));
+                }
+            });
+            recall.fieldNames().forEachRemaining(k -> {
+                if (!k.equals(ALL) && !categories.contains(k)) {
+                    categories.add(k);
+                }
+            });
+            if (categories.isEmpty()) {
+                continue;
+            }
+            categories.sort(java.util.Comparator.comparingInt(RunResults::categoryRank));
+            categories.add(ALL);
+            String hash = s.path("config").asText();
+            for (String cat : categories) {
+                t.stringColumn("config").append(hash);
+                t.stringColumn("method").append(methods.get(hash));
+                t.intColumn("seed").append(s.path("configuration").path("seed").asInt());
+                t.stringColumn("benchmark").append(s.path("benchmark").asText());
+                t.stringColumn("category").append(cat);
+                t.doubleColumn("accuracy").append(number(metrics.path(cat.equals(ALL) ? "accuracy"
+                        : CATEGORY_METRIC + cat)));
+                JsonNode stages = recall.path(cat);
+                t.doubleColumn("recall").append(stages.isArray() && !stages.isEmpty()
+                        ? 100 * number(stages.get(stages.size() - 1)) : Double.NaN);
+            }
+        }
+        return t;
+    }
+
+    /** Position of a category in {@link QuestionType} order; others after, keeping their order (stable sort). */
+    static int categoryRank(String category) {
+        for (QuestionType q : QuestionType.values()) {
+            if (q.category().equals(category)) {
+                return q.ordinal();
+            }
+        }
+        return QuestionType.values().length;
     }
 
     /** Label plus the parameters that vary among the configurations sharing that label. */

@@ -13,9 +13,13 @@ import tech.tablesaw.columns.Column;
 
 /**
  * Writes tables as CSV (Tablesaw's writer), Markdown and a self-contained HTML page (no
- * scripts, no external styles). Numbers print with two decimals; a missing value is empty.
+ * scripts, no external styles). Numbers print with two decimals (TFLOPs below 0.01 with three
+ * significant digits, columns named "... (%)" with one decimal); a missing value is empty.
  */
 public final class TableWriters {
+    /** Images under this folder are full-width figures in the HTML page. */
+    public static final String WIDE_PREFIX = "heatmaps/";
+
     private TableWriters() {}
 
     /** Tablesaw's CSV writer. */
@@ -24,15 +28,28 @@ public final class TableWriters {
         t.write().csv(file.toFile());
     }
 
-    /** A cell as text: numbers with two decimals, missing as empty. */
+    /**
+     * A cell as text, missing as empty: numbers with two decimals, except in a column named
+     * {@code TFLOPs} ({@link #tflops}) and in one whose name ends in {@code (%)} (one decimal).
+     */
     static String cell(Column<?> c, int row) {
         if (c.isMissing(row)) {
             return "";
         }
         if (c instanceof NumericColumn<?> n) {
-            return String.format(Locale.ROOT, "%.2f", n.getDouble(row));
+            double v = n.getDouble(row);
+            if (c.name().equals("TFLOPs")) {
+                return tflops(v);
+            }
+            return String.format(Locale.ROOT, c.name().endsWith("(%)") ? "%.1f" : "%.2f", v);
         }
         return c.getString(row);
+    }
+
+    /** Two decimals as in the paper, or three significant digits below 0.01 (micro models: 0.000148). */
+    public static String tflops(double t) {
+        return Math.abs(t) >= 0.01 || t == 0 ? String.format(Locale.ROOT, "%.2f", t)
+                : String.format(Locale.ROOT, "%.3g", t);
     }
 
     /** A GitHub-flavoured Markdown table with the table's name as a heading. */
@@ -56,13 +73,17 @@ public final class TableWriters {
         return sb.append('\n').toString();
     }
 
-    /** One HTML page holding every table, with embedded CSS; images are referenced by relative path. */
+    /**
+     * One HTML page holding every table, with embedded CSS; images are referenced by relative path,
+     * two per line, except those under {@value #WIDE_PREFIX} (the kept-token figures), one per line.
+     */
     public static String html(String title, List<Table> tables, List<String> images) {
         StringWriter w = new StringWriter();
         w.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(escape(title))
                 .append("</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
                         + "margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px}td.n{text-align:right}"
-                        + "th{background:#f0f0f0}img{max-width:48%;margin:4px}</style></head><body>\n")
+                        + "th{background:#f0f0f0}img{max-width:48%;margin:4px}img.wide{max-width:100%}</style>"
+                        + "</head><body>\n")
                 .append("<h1>").append(escape(title)).append("</h1>\n");
         for (Table t : tables) {
             w.append("<h2>").append(escape(t.name())).append("</h2>\n<table><tr>");
@@ -81,7 +102,8 @@ public final class TableWriters {
             w.append("</table>\n");
         }
         for (String img : images) {
-            w.append("<img src=\"").append(escape(img)).append("\" alt=\"").append(escape(img)).append("\">\n");
+            w.append(img.startsWith(WIDE_PREFIX) ? "<img class=\"wide\" src=\"" : "<img src=\"").append(escape(img))
+                    .append("\" alt=\"").append(escape(img)).append("\">\n");
         }
         return w.append("</body></html>\n").toString();
     }

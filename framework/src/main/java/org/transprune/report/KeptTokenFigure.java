@@ -1,0 +1,234 @@
+package org.transprune.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.transprune.bench.Sample;
+import org.transprune.run.LoadedBenchmark;
+import org.transprune.run.RunRecords;
+import org.transprune.synth.Question;
+import tech.tablesaw.api.Table;
+
+/**
+ * What each method kept of one sample's image, side by side: a panel per method (in the order of
+ * the tables), each the image with the patches kept after the last pruning stage left bright and
+ * the others dimmed ({@link KeptTokenHeatmap#renderKept}), under the method's name and its answer
+ * (marked right or wrong); a configuration that prunes nothing shows the plain image. A caption
+ * line under the panels gives the question, the expected answer and the sample.
+ *
+ * <p>{@link #write} draws such a figure for a few samples of a benchmark whose records carry
+ * {@code kept_patches} (the synthetic benchmark), to {@code heatmaps/BENCHMARK-SAMPLE.png}.
+ */
+public final class KeptTokenFigure {
+    /** Side of a panel in pixels (the synthetic benchmark's image size). */
+    public static final int PANEL = 336;
+    /** Folder of the figures inside the report directory. */
+    public static final String FOLDER = "heatmaps";
+    static final int HEADER = 46;
+    static final int CAPTION = 28;
+    static final Color RIGHT = new Color(0, 120, 40);
+    static final Color WRONG = new Color(190, 20, 20);
+
+    /**
+     * One method's panel.
+     *
+     * @param method the row name of the tables
+     * @param answer what it answered
+     * @param correct whether that was right, or null when not judged
+     * @param grid patches per side of the model's image block
+     * @param keptPatches patch numbers kept after the last stage, or null when nothing was pruned
+     */
+    public record Panel(String method, String answer, Boolean correct, int grid, int[] keptPatches) {}
+
+    private KeptTokenFigure() {}
+
+    /**
+     * The figure: {@code panels.size() * PANEL} pixels wide, the method name and answer above
+     * each panel and {@code caption} below them all.
+     */
+    public static BufferedImage render(BufferedImage image, List<Panel> panels, String caption) {
+        System.setProperty("java.awt.headless", "true");
+        int width = Math.max(1, panels.size()) * PANEL;
+        BufferedImage out = new BufferedImage(width, HEADER + PANEL + CAPTION, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, out.getWidth(), out.getHeight());
+            Font name = new Font(Font.SANS_SERIF, Font.BOLD, 14);
+            Font plain = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+            boolean marks = plain.canDisplay('\u2713') && plain.canDisplay('\u2717');
+            for (int i = 0; i < panels.size(); i++) {
+                Panel p = panels.get(i);
+                int x = i * PANEL;
+                g.drawImage(KeptTokenHeatmap.renderKept(image, p.grid(), p.keptPatches(), PANEL), x, HEADER, null);
+                g.setFont(name);
+                g.setColor(Color.BLACK);
+                g.drawString(fit(p.method(), g.getFontMetrics(), PANEL - 12), x + 6, 18);
+                g.setFont(plain);
+                String mark = p.correct() == null ? "" : marks ? (p.correct() ? "\u2713 " : "\u2717 ")
+                        : (p.correct() ? "right: " : "wrong: ");
+                g.setColor(p.correct() == null ? Color.DARK_GRAY : p.correct() ? RIGHT : WRONG);
+                g.drawString(fit(mark + oneLine(p.answer()), g.getFontMetrics(), PANEL - 12), x + 6, 38);
+            }
+            g.setFont(plain);
+            g.setColor(Color.WHITE);
+            for (int i = 1; i < panels.size(); i++) {
+                g.fillRect(i * PANEL - 1, HEADER, 3, PANEL); // a gap between panels, over their edges
+            }
+            g.setColor(Color.BLACK);
+            g.drawString(fit(caption.replaceAll("[\r\n]+", " "), g.getFontMetrics(), width - 12), 6,
+                    HEADER + PANEL + 19);
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /**
+     * Up to {@code n} of {@code keys} (in file order): the first sample of each category first,
+     * then the next ones in file order; returned in file order.
+     */
+    public static List<String> choose(List<String> keys, Map<String, String> categoryOf, int n) {
+        Set<String> chosen = new LinkedHashSet<>();
+        Set<String> seen = new HashSet<>();
+        for (String k : keys) {
+            if (chosen.size() < n && seen.add(String.valueOf(categoryOf.get(k)))) {
+                chosen.add(k);
+            }
+        }
+        for (String k : keys) {
+            if (chosen.size() < n) {
+                chosen.add(k);
+            }
+        }
+        return keys.stream().filter(chosen::contains).toList();
+    }
+
+    /**
+     * Draws the figures of up to {@code n} samples of {@code bench} ({@link #choose}, among the
+     * samples every method answered) into {@code dir/heatmaps}. A method's panel shows the records
+     * of its configuration with the lowest seed.
+     *
+     * @param records the run's records
+     * @param summaries {@link RunResults#summaries}
+     * @param methods the methods, in table order
+     * @param warnings where problems (an unreadable image) are reported
+     * @return the files written, relative to {@code dir} ({@code heatmaps/BENCHMARK-SAMPLE.png})
+     */
+    public static List<String> write(List<ObjectNode> records, Table summaries, List<String> methods,
+            LoadedBenchmark bench, int n, Path dir, List<String> warnings) throws IOException {
+        String label = bench.label();
+        Table mine = summaries.where(summaries.stringColumn("benchmark").isEqualTo(label));
+        Map<String, String> configOf = new LinkedHashMap<>();
+        Map<String, Integer> seedOf = new HashMap<>();
+        for (int r = 0; r < mine.rowCount(); r++) {
+            String method = mine.stringColumn("method").get(r);
+            int seed = mine.intColumn("seed").get(r);
+            if (!seedOf.containsKey(method) || seed < seedOf.get(method)) {
+                seedOf.put(method, seed);
+                configOf.put(method, mine.stringColumn("config").get(r));
+            }
+        }
+        List<String> shown = methods.stream().filter(configOf::containsKey).toList();
+        Map<String, ObjectNode> byUnit = new HashMap<>();
+        for (ObjectNode r : records) {
+            if (RunRecords.isSample(r) && label.equals(r.path("benchmark").asText()) && !r.hasNonNull("skipped")) {
+                byUnit.put(RunRecords.unitKey(r), r);
+            }
+        }
+        List<String> keys = new ArrayList<>();
+        Map<String, String> categoryOf = new HashMap<>();
+        Map<String, Sample> samples = new HashMap<>();
+        for (Sample s : bench.samples()) {
+            boolean answered = !shown.isEmpty() && shown.stream()
+                    .allMatch(m -> byUnit.containsKey(RunRecords.unitKey(configOf.get(m), label, s.key())));
+            if (answered && s.image() != null) {
+                keys.add(s.key());
+                categoryOf.put(s.key(), s.category());
+                samples.put(s.key(), s);
+            }
+        }
+        List<String> written = new ArrayList<>();
+        for (String key : choose(keys, categoryOf, n)) {
+            Sample s = samples.get(key);
+            BufferedImage image;
+            try {
+                image = s.image().read();
+            } catch (IOException e) {
+                warnings.add(label + " sample " + key + ": no kept-token figure, cannot read its image: "
+                        + e.getMessage());
+                continue;
+            }
+            List<Panel> panels = new ArrayList<>();
+            for (String m : shown) {
+                panels.add(panel(m, byUnit.get(RunRecords.unitKey(configOf.get(m), label, key))));
+            }
+            Question q = bench.synthKey() == null ? null : bench.synthKey().get(key);
+            String question = q != null ? q.text() : s.prompt().lines().findFirst().orElse("");
+            String caption = "Q: " + oneLine(question) + (q != null ? "    expected: " + q.answer() : "") + "    (" + label
+                    + " sample " + key + (s.category() == null ? "" : ", " + s.category()) + ")";
+            String file = FOLDER + "/" + safe(label) + "-" + safe(key) + ".png";
+            KeptTokenHeatmap.writePng(render(image, panels, caption), dir.resolve(file));
+            written.add(file);
+        }
+        return written;
+    }
+
+    /** The panel of one sample record: kept patches of its last stage on the grid of its image tokens. */
+    static Panel panel(String method, JsonNode record) {
+        int tokens = record.path("image_tokens").asInt();
+        int grid = (int) Math.round(Math.sqrt(tokens));
+        JsonNode stages = record.path("kept_patches");
+        int[] kept = null;
+        if (stages.isArray() && !stages.isEmpty() && grid * grid == tokens && grid > 0) {
+            JsonNode last = stages.get(stages.size() - 1);
+            kept = new int[last.size()];
+            int k = 0;
+            for (JsonNode p : last) {
+                if (p.asInt() >= 0 && p.asInt() < tokens) {
+                    kept[k++] = p.asInt();
+                }
+            }
+            kept = java.util.Arrays.copyOf(kept, k);
+        }
+        JsonNode correct = record.path("correct");
+        return new Panel(method, record.path("answer").asText(), correct.isBoolean() ? correct.asBoolean() : null,
+                Math.max(grid, 1), kept);
+    }
+
+    static String safe(String name) {
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private static String oneLine(String text) {
+        return text == null ? "" : text.replaceAll("\\s+", " ").strip();
+    }
+
+    /** {@code text}, cut with an ellipsis so it fits {@code width} pixels. */
+    static String fit(String text, FontMetrics metrics, int width) {
+        if (metrics.stringWidth(text) <= width) {
+            return text;
+        }
+        String t = text;
+        while (!t.isEmpty() && metrics.stringWidth(t + "\u2026") > width) {
+            t = t.substring(0, t.length() - 1);
+        }
+        return t + "\u2026";
+    }
+}
