@@ -98,17 +98,37 @@ public final class BatchBuilder {
     }
 
     /** A question (or caption) to train on, with its answer; only benchmark questions are scored for accuracy. */
-    private record Item(String text, String answer, int type, boolean scored) {}
+    private record Item(String text, String answer, int type, boolean scored, Question question) {}
 
     private static List<Item> items(Sample sample, boolean caption) {
         List<Item> out = new ArrayList<>();
         for (Question q : sample.questions()) {
-            out.add(new Item(q.text(), q.answer(), q.type().ordinal(), true));
+            out.add(new Item(q.text(), q.answer(), q.type().ordinal(), true, q));
         }
         if (caption) {
-            out.add(new Item(Captions.QUESTION, Captions.of(sample.scene()), CAPTION_TYPE, false));
+            out.add(new Item(Captions.QUESTION, Captions.of(sample.scene()), CAPTION_TYPE, false, null));
         }
         return out;
+    }
+
+    /**
+     * The attention targets of a question over the patch grid for heads 0 and 1: the relevant
+     * patches of its first object for head 0, of its second object (relations) or of all its
+     * objects for head 1; null when it has no relevant patch.
+     */
+    private static int[][] attentionTargets(Question q, int grid) {
+        int[] all = q.relevantPatches(grid);
+        if (all.length == 0) {
+            return null;
+        }
+        if (q.objects().size() == 2 && q.type() == org.transprune.synth.QuestionType.RELATION) {
+            int[] first = new Question(q.type(), q.text(), q.answer(), List.of(q.objects().get(0))).relevantPatches(grid);
+            int[] second = new Question(q.type(), q.text(), q.answer(), List.of(q.objects().get(1))).relevantPatches(grid);
+            if (first.length > 0 && second.length > 0) {
+                return new int[][] {first, second};
+            }
+        }
+        return new int[][] {all, all};
     }
 
     /**
@@ -120,6 +140,17 @@ public final class BatchBuilder {
      * @param caption whether each image also gets its {@link Captions caption} question, after its questions
      */
     public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight, boolean caption) {
+        return build(samples, withText, patchWeight, caption, 0f, -1);
+    }
+
+    /**
+     * Builds a batch, optionally with attention supervision (see {@link TrainingRecipe.Phase#attention()}).
+     *
+     * @param attentionWeight weight of the attention loss; 0 for none
+     * @param attentionLayer 0-based decoder layer whose attention is supervised
+     */
+    public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight, boolean caption,
+            float attentionWeight, int attentionLayer) {
         int b = samples.size();
         int s = config.vision().imageSize();
         int n = config.imageTokens();
@@ -147,7 +178,7 @@ public final class BatchBuilder {
         }
         if (!withText) {
             return new PackedBatch(b, pixels, patchTargets, 0, prefix.length, n, null, null, null, null, null, null,
-                    null, null);
+                    null, null, -1, null, null);
         }
         int start = prefix.length;
         int base = start + n;
@@ -165,6 +196,9 @@ public final class BatchBuilder {
         float[] mask = new float[b * len * len];
         Arrays.fill(mask, BLOCKED);
         List<long[]> targets = new ArrayList<>(); // {row, id, answerFlag, type}
+        List<long[]> attentionRows = new ArrayList<>(); // {image, head, row}
+        List<int[]> attentionPatches = new ArrayList<>();
+        int heads = config.text().numHeads();
         int placeholder = config.imageTokenId() >= 0 ? config.imageTokenId() : 0;
         for (int i = 0; i < b; i++) {
             int o = i * len;
@@ -197,6 +231,13 @@ public final class BatchBuilder {
                 for (int t = 0; t < ans.length; t++) {
                     int row = segStart + question.length - 1 + t;
                     targets.add(new long[] {o + row, ans[t], t == 0 && q.scored() ? 1 : 0, q.type()});
+                }
+                int[][] attend = attentionWeight > 0 && q.question() != null ? attentionTargets(q.question(), grid) : null;
+                if (attend != null) {
+                    for (int head = 0; head < Math.min(2, heads); head++) {
+                        attentionRows.add(new long[] {i, head, segStart + question.length - 1});
+                        attentionPatches.add(attend[head]);
+                    }
                 }
                 segment++;
             }
@@ -231,7 +272,22 @@ public final class BatchBuilder {
             answerFlags[k] = e[2] == 1;
             types[k] = (int) e[3];
         }
+        long[] attRows = null;
+        float[] attWeights = null;
+        if (!attentionRows.isEmpty()) {
+            int a = attentionRows.size();
+            attRows = new long[a];
+            attWeights = new float[a * len];
+            for (int k = 0; k < a; k++) {
+                long[] e = attentionRows.get(k);
+                attRows[k] = (e[0] * heads + e[1]) * len + e[2];
+                int[] patches = attentionPatches.get(k);
+                for (int p : patches) {
+                    attWeights[k * len + start + p] = attentionWeight / (a * (float) patches.length);
+                }
+            }
+        }
         return new PackedBatch(b, pixels, patchTargets, len, start, n, ids, positions, mask, rows, targetIds, weights,
-                answerFlags, types);
+                answerFlags, types, attRows == null ? -1 : attentionLayer, attRows, attWeights);
     }
 }

@@ -294,8 +294,10 @@ public final class MicroTrainer implements AutoCloseable {
         for (int i = 0; i < b; i++) {
             samples.add(sampler.next());
         }
-        boolean captions = !stageA && recipe.phases().get(ph).captions();
-        PackedBatch batch = batches.build(samples, !stageA, stageA ? 1f : (float) recipe.patchWeight(), captions);
+        TrainingRecipe.Phase phaseSpec = stageA ? null : recipe.phases().get(ph);
+        PackedBatch batch = stageA ? batches.build(samples, false, 1f)
+                : batches.build(samples, true, (float) recipe.patchWeight(), phaseSpec.captions(),
+                        (float) phaseSpec.attention(), phaseSpec.attentionLayer());
         return new Prepared(s, batch, (System.nanoTime() - t0) / 1e9);
     }
 
@@ -329,6 +331,9 @@ public final class MicroTrainer implements AutoCloseable {
                     loss = o.patchLoss();
                 } else {
                     loss = o.patchLoss() == null ? o.answerLoss() : o.answerLoss().add(o.patchLoss());
+                }
+                if (o.attentionLoss() != null) {
+                    loss = loss.add(o.attentionLoss());
                 }
                 gc.backward(loss);
             }

@@ -24,6 +24,9 @@ package org.transprune.train;
  * @param targetWeights {@code [targets, vocab]} one-hot / targets: the weights of the mean cross-entropy
  * @param answerTarget for each target, whether it is the first token of an answer (scored for accuracy)
  * @param targetType for each target, the question type's ordinal
+ * @param attentionLayer decoder layer (0-based) whose attention is supervised, or -1 for none
+ * @param attentionRows flat indices {@code (b * heads + head) * L + r} of the supervised attention rows
+ * @param attentionWeights {@code [rows, L]} target distribution x weight / rows of each supervised row
  */
 public record PackedBatch(
         int images,
@@ -39,7 +42,10 @@ public record PackedBatch(
         int[] targetIds,
         float[] targetWeights,
         boolean[] answerTarget,
-        int[] targetType) {
+        int[] targetType,
+        int attentionLayer,
+        long[] attentionRows,
+        float[] attentionWeights) {
 
     /** Whether the batch has token sequences (stage B) or only images (stage A). */
     public boolean hasText() {

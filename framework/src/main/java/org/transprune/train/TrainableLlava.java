@@ -192,7 +192,8 @@ public final class TrainableLlava implements AutoCloseable {
     }
 
     /** What one training forward produced, all in the step's manager. */
-    public record Output(NDArray answerLoss, NDArray patchLoss, NDArray targetLogits, NDArray patchLogits) {}
+    public record Output(NDArray answerLoss, NDArray patchLoss, NDArray targetLogits, NDArray patchLogits,
+            NDArray attentionLoss) {}
 
     /**
      * Runs the batch: the tower (always), the auxiliary patch head, and the decoder unless the batch
@@ -211,13 +212,14 @@ public final class TrainableLlava implements AutoCloseable {
         }
         NDArray answerLoss = null;
         NDArray targetLogits = null;
+        NDArray[] attentionLoss = new NDArray[1];
         if (batch.hasText()) {
             NDArray image = projector(w, features);
-            targetLogits = decoder(w, image, batch, step);
+            targetLogits = decoder(w, image, batch, step, attentionLoss);
             NDArray weights = step.create(batch.targetWeights(), new Shape(batch.targetCount(), vocab()));
             answerLoss = targetLogits.logSoftmax(-1).mul(weights).sum().neg();
         }
-        return new Output(answerLoss, patchLoss, targetLogits, patchLogits);
+        return new Output(answerLoss, patchLoss, targetLogits, patchLogits, attentionLoss[0]);
     }
 
     private int vocab() {
@@ -285,8 +287,12 @@ public final class TrainableLlava implements AutoCloseable {
         return linear(h, w, CanonicalNames.PROJECTOR_2);
     }
 
-    /** Logits {@code [targets, vocab]} at the batch's target rows. */
-    private NDArray decoder(Map<String, NDArray> w, NDArray image, PackedBatch batch, NDManager step) {
+    /**
+     * Logits {@code [targets, vocab]} at the batch's target rows; with attention supervision in the
+     * batch, its loss goes to {@code attentionLoss[0]}.
+     */
+    private NDArray decoder(Map<String, NDArray> w, NDArray image, PackedBatch batch, NDManager step,
+            NDArray[] attentionLoss) {
         TextConfig t = config.text();
         int b = batch.images();
         int len = batch.length();
@@ -313,7 +319,14 @@ public final class TrainableLlava implements AutoCloseable {
                 k = k.repeat(1, heads / kvHeads);
                 v = v.repeat(1, heads / kvHeads);
             }
-            NDArray probs = q.mul(textScale).matMul(k.transpose(0, 1, 3, 2)).add(mask).softmax(-1);
+            NDArray scores = q.mul(textScale).matMul(k.transpose(0, 1, 3, 2)).add(mask);
+            NDArray probs = scores.softmax(-1);
+            if (i == batch.attentionLayer() && batch.attentionRows() != null) {
+                NDArray picked = scores.reshape((long) b * heads * len, len)
+                        .get(step.create(batch.attentionRows(), new Shape(batch.attentionRows().length)));
+                NDArray target = step.create(batch.attentionWeights(), new Shape(batch.attentionRows().length, len));
+                attentionLoss[0] = picked.logSoftmax(-1).mul(target).sum().neg();
+            }
             NDArray attn = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, len, (long) heads * hd);
             h = h.add(matmulT(attn, w, l + "self_attn.o_proj.weight"));
             NDArray x2 = rmsNorm(h, w.get(l + "post_attention_layernorm.weight"));

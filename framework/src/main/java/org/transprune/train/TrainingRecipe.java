@@ -72,17 +72,37 @@ public record TrainingRecipe(
      *     there ?" answered by every object's colour, kind and halves, left to right; see {@link Captions}),
      *     whose every answer token is a target: dense supervision for reading the image, in the spirit of
      *     LLaVA's caption-based alignment stage
+     * @param attention weight of the training-only attention supervision (0: none): at decoder layer
+     *     {@code attentionLayer} (0-based), the row that predicts each question's answer is trained to
+     *     attend to the question's relevant patches, head 0 to the first named object and head 1 to
+     *     the second one of a relation (to every relevant patch otherwise); questions without
+     *     relevant patches are left out. A cross-entropy against the uniform distribution over those
+     *     patches, averaged over supervised rows
+     * @param attentionLayer the 0-based decoder layer whose attention is supervised
      */
-    public record Phase(int steps, int questionsPerImage, boolean captions) {
+    public record Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer) {
         public Phase {
             if (steps < 0 || questionsPerImage < 1) {
                 throw new IllegalArgumentException("a phase needs steps >= 0 and questionsPerImage >= 1");
             }
+            if (attention < 0 || attentionLayer < 0) {
+                throw new IllegalArgumentException("attention weight and layer must not be negative");
+            }
         }
 
-        /** A phase without captions. */
+        /** A phase without captions or attention supervision. */
         public Phase(int steps, int questionsPerImage) {
-            this(steps, questionsPerImage, false);
+            this(steps, questionsPerImage, false, 0, 0);
+        }
+
+        /** A phase without attention supervision. */
+        public Phase(int steps, int questionsPerImage, boolean captions) {
+            this(steps, questionsPerImage, captions, 0, 0);
+        }
+
+        /** The same phase with another length. */
+        public Phase withSteps(int newSteps) {
+            return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer);
         }
     }
 
@@ -178,7 +198,7 @@ public record TrainingRecipe(
         }
         List<Phase> longer = new java.util.ArrayList<>(phases);
         Phase last = longer.get(longer.size() - 1);
-        longer.set(longer.size() - 1, new Phase(last.steps() + extraSteps, last.questionsPerImage(), last.captions()));
+        longer.set(longer.size() - 1, last.withSteps(last.steps() + extraSteps));
         return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, seed, stageABatch, stageASteps,
                 stageALr, batch, longer, lr, warmupSteps, decayFraction, minLrFraction, weightDecay, beta1, beta2,
                 clip, patchWeight, evalEvery, evalImages, checkpointMinutes);

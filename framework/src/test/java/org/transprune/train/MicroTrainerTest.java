@@ -142,7 +142,7 @@ class MicroTrainerTest {
             t.train(Long.MAX_VALUE, Double.MAX_VALUE, s -> {});
         }
         TrainingRecipe captions = new TrainingRecipe(32, 2, 48, 2, 96, 3, 4, 0, 3e-3, 4,
-                List.of(new TrainingRecipe.Phase(3, 2, true)), 3e-3, 2, 0.3, 0.1, 0.05, 0.9, 0.95, 1.0, 0.5, 0, 0, 100);
+                List.of(new TrainingRecipe.Phase(3, 2, true, 0.5, 1)), 3e-3, 2, 0.3, 0.1, 0.05, 0.9, 0.95, 1.0, 0.5, 0, 0, 100);
         assertEquals(captions, TrainingRecipe.fromJson(captions.toJson()));
         // A recipe saved before phases had captions still reads, as caption-free.
         String before = tiny(0, 5, 0, 0).toJson().replaceAll(",\\s*\"captions\" : false", "");
@@ -167,7 +167,11 @@ class MicroTrainerTest {
         List<String> rows = Files.readAllLines(out.resolve(TrainingLog.CSV)).stream().filter(l -> l.startsWith("step,")).toList();
         assertEquals(3, rows.size());
         for (String r : rows) {
-            assertEquals("8", r.split(",")[5], "scored questions per step: 4 images x 2 questions");
+            String[] f = r.split(",");
+            assertEquals("8", f[5], "scored questions per step: 4 images x 2 questions");
+            // loss = answer + patch + attention: the attention supervision adds a positive term.
+            double attention = Double.parseDouble(f[7]) - Double.parseDouble(f[8]) - Double.parseDouble(f[9]);
+            assertTrue(attention > 0.05, "no attention loss in " + r);
         }
     }
 
