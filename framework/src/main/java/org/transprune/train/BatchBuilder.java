@@ -33,6 +33,8 @@ public final class BatchBuilder {
     private final int[] prefix;
     private final Map<String, int[]> afterImage = new HashMap<>();
     private final Map<String, int[]> answers = new HashMap<>();
+    /** Token ids of the object nouns: every kind, its plural, and "shapes". */
+    private final java.util.Set<Integer> nounIds = new java.util.HashSet<>();
     /** {@link PackedBatch#targetType()} of caption targets: after every question type's ordinal. */
     public static final int CAPTION_TYPE = org.transprune.synth.QuestionType.values().length;
 
@@ -43,6 +45,11 @@ public final class BatchBuilder {
         this.eos = tokenizer.eosId().orElseThrow(() -> new IllegalArgumentException("tokenizer has no EOS"));
         this.pad = tokenizer.tokenId("<pad>").orElse(eos);
         this.prefix = encode("is there a red circle ?").before;
+        for (org.transprune.synth.ShapeKind k : org.transprune.synth.ShapeKind.values()) {
+            nounIds.add(tokenizer.tokenId(k.word()).orElseThrow());
+            nounIds.add(tokenizer.tokenId(k.plural()).orElseThrow());
+        }
+        nounIds.add(tokenizer.tokenId("shapes").orElseThrow());
         if (preprocessor.cropHeight() != config.vision().imageSize()) {
             throw new IllegalArgumentException("preprocessor crops to " + preprocessor.cropHeight()
                     + " px but the tower takes " + config.vision().imageSize());
@@ -112,23 +119,36 @@ public final class BatchBuilder {
     }
 
     /**
-     * The attention targets of a question over the patch grid for heads 0 and 1: the relevant
-     * patches of its first object for head 0, of its second object (relations) or of all its
-     * objects for head 1; null when it has no relevant patch.
+     * The attention targets of a question: for each object noun of its text (a kind, its plural, or
+     * "shapes"), in order, the index of that token among {@code tokens} and the patches it should
+     * attend to: a relation's first noun its subject's patches, its second noun the reference's;
+     * every other question's noun all of the question's relevant patches. Nouns without relevant
+     * patches (an absent object) are left out.
      */
-    private static int[][] attentionTargets(Question q, int grid) {
-        int[] all = q.relevantPatches(grid);
-        if (all.length == 0) {
-            return null;
-        }
-        if (q.objects().size() == 2 && q.type() == org.transprune.synth.QuestionType.RELATION) {
-            int[] first = new Question(q.type(), q.text(), q.answer(), List.of(q.objects().get(0))).relevantPatches(grid);
-            int[] second = new Question(q.type(), q.text(), q.answer(), List.of(q.objects().get(1))).relevantPatches(grid);
-            if (first.length > 0 && second.length > 0) {
-                return new int[][] {first, second};
+    private List<int[][]> attentionTargets(Question q, int[] tokens, int grid) {
+        List<Integer> nouns = new ArrayList<>();
+        for (int k = 0; k < tokens.length; k++) {
+            if (nounIds.contains(tokens[k])) {
+                nouns.add(k);
             }
         }
-        return new int[][] {all, all};
+        List<int[][]> out = new ArrayList<>();
+        if (q.type() == org.transprune.synth.QuestionType.RELATION && nouns.size() == 2 && q.objects().size() == 2) {
+            for (int j = 0; j < 2; j++) {
+                int[] patches = new Question(q.type(), q.text(), q.answer(), List.of(q.objects().get(j))).relevantPatches(grid);
+                if (patches.length > 0) {
+                    out.add(new int[][] {{nouns.get(j)}, patches});
+                }
+            }
+            return out;
+        }
+        int[] all = q.relevantPatches(grid);
+        if (all.length > 0) {
+            for (int n : nouns) {
+                out.add(new int[][] {{n}, all});
+            }
+        }
+        return out;
     }
 
     /**
@@ -232,11 +252,12 @@ public final class BatchBuilder {
                     int row = segStart + question.length - 1 + t;
                     targets.add(new long[] {o + row, ans[t], t == 0 && q.scored() ? 1 : 0, q.type()});
                 }
-                int[][] attend = attentionWeight > 0 && q.question() != null ? attentionTargets(q.question(), grid) : null;
-                if (attend != null) {
-                    for (int head = 0; head < Math.min(2, heads); head++) {
-                        attentionRows.add(new long[] {i, head, segStart + question.length - 1});
-                        attentionPatches.add(attend[head]);
+                if (attentionWeight > 0 && q.question() != null) {
+                    for (int[][] target : attentionTargets(q.question(), question, grid)) {
+                        for (int head = 0; head < Math.min(2, heads); head++) {
+                            attentionRows.add(new long[] {i, head, segStart + target[0][0]});
+                            attentionPatches.add(target[1]);
+                        }
                     }
                 }
                 segment++;

@@ -73,11 +73,11 @@ public record TrainingRecipe(
      *     whose every answer token is a target: dense supervision for reading the image, in the spirit of
      *     LLaVA's caption-based alignment stage
      * @param attention weight of the training-only attention supervision (0: none): at decoder layer
-     *     {@code attentionLayer} (0-based), the row that predicts each question's answer is trained to
-     *     attend to the question's relevant patches, head 0 to the first named object and head 1 to
-     *     the second one of a relation (to every relevant patch otherwise); questions without
-     *     relevant patches are left out. A cross-entropy against the uniform distribution over those
-     *     patches, averaged over supervised rows
+     *     {@code attentionLayer} (0-based), heads 0 and 1 of each object noun of a question ("circle",
+     *     "circles", "shapes") are trained to attend to the patches of the objects it names (a
+     *     relation's first noun its subject, the second its reference object), standing in for the
+     *     text-image grounding a pretrained LVLM has; nouns of absent objects are left out. A
+     *     cross-entropy against the uniform distribution over those patches, averaged over rows
      * @param attentionLayer the 0-based decoder layer whose attention is supervised
      */
     public record Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer) {

@@ -46,22 +46,21 @@ class AttentionSupervisionTest {
             assertEquals(4, batch.attentionLayer());
             int len = batch.length();
             int heads = config.text().numHeads();
-            // Two supervised questions (the exist-no question has no relevant patch), two heads each.
-            assertEquals(4, batch.attentionRows().length);
+            // The relation's two nouns and the colour question's noun, two heads each; the
+            // exist-no question names an absent object and is left out.
+            assertEquals(6, batch.attentionRows().length);
             int grid = config.vision().gridSize();
-            List<int[]> expected = List.of(
-                    only(relation, 0, grid), only(relation, 1, grid), color.relevantPatches(grid), color.relevantPatches(grid));
+            List<int[]> expected = List.of(only(relation, 0, grid), only(relation, 0, grid), only(relation, 1, grid),
+                    only(relation, 1, grid), color.relevantPatches(grid), color.relevantPatches(grid));
+            List<String> nouns = List.of(nounOf(relation, 0), nounOf(relation, 0), nounOf(relation, 1), nounOf(relation, 1),
+                    nounOf(color, 0), nounOf(color, 0));
             float total = 0;
-            for (int k = 0; k < 4; k++) {
+            for (int k = 0; k < 6; k++) {
                 long flat = batch.attentionRows()[k];
                 assertEquals(k % 2, (flat / len) % heads, "head of row " + k);
+                assertEquals(0, flat / len / heads, "image of row " + k);
                 int row = (int) (flat % len);
-                // The supervised row is the one predicting the question's first answer token.
-                boolean predictsAnswer = false;
-                for (int t = 0; t < batch.targetCount(); t++) {
-                    predictsAnswer |= batch.targetRows()[t] == row && batch.answerTarget()[t];
-                }
-                assertTrue(predictsAnswer, "row " + row + " does not predict an answer");
+                assertEquals(tokenizer.tokenId(nouns.get(k)).getAsInt(), batch.ids()[row], "row " + k + " is not its noun");
                 List<Integer> patches = new ArrayList<>();
                 for (int c = 0; c < len; c++) {
                     float wgt = batch.attentionWeights()[k * len + c];
@@ -80,6 +79,11 @@ class AttentionSupervisionTest {
                     "no supervision at weight 0");
         }
         assertTrue(Files.exists(dir.resolve("tokenizer.json")));
+    }
+
+    /** The kind word of the question's {@code object}-th object. */
+    private static String nounOf(Question q, int object) {
+        return q.objects().get(object).kind().word();
     }
 
     private static int[] only(Question q, int object, int grid) {
