@@ -3,6 +3,7 @@ package org.transprune.run;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.transprune.checkpoint.CheckpointFingerprint;
 import org.transprune.model.LlavaConfig;
 import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.LlavaPipeline;
@@ -30,18 +31,23 @@ public record ModelSpec(Path path, String preset, String device, WeightPolicy we
     }
 
     /**
-     * What identifies the model in a configuration hash: the checkpoint (or preset), the weight
-     * storage and the template, which change answers. Device and threads are left out on purpose:
-     * they are execution choices (recorded in provenance), so shards on different nodes and a
-     * resumed run on another machine share hashes.
+     * What identifies the model in a configuration hash: the checkpoint's content
+     * ({@link CheckpointFingerprint}, or the preset when there is no checkpoint), the weight storage
+     * and the template, which change answers. Device, threads and where the checkpoint lies are left
+     * out on purpose: they are execution choices (recorded in provenance), so shards on different
+     * nodes, a resumed run on another machine and a fresh clone of a repository with committed
+     * results share hashes. A path that cannot be read (a dry run before download) is identified by
+     * its name.
      */
     public Map<String, Object> identity() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("checkpoint", path != null ? path.toString() : "preset:" + preset);
+        m.put("checkpoint", path == null ? "preset:" + preset
+                : java.nio.file.Files.isDirectory(path) ? CheckpointFingerprint.of(path) : path.toString());
         m.put("weights", weights.name().toLowerCase(java.util.Locale.ROOT));
         m.put("template", template);
         if (visionTower != null) {
-            m.put("vision_tower", visionTower.toString());
+            m.put("vision_tower", java.nio.file.Files.isDirectory(visionTower) ? CheckpointFingerprint.of(visionTower)
+                    : visionTower.toString());
         }
         return m;
     }

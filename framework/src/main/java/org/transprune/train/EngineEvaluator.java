@@ -55,6 +55,11 @@ public final class EngineEvaluator {
         }
     }
 
+    /** An evaluator over given samples (e.g. scenes built for a diagnosis). */
+    public EngineEvaluator(List<Sample> samples) {
+        this.samples = List.copyOf(samples);
+    }
+
     /** Number of questions evaluated. */
     public int questions() {
         return samples.stream().mapToInt(s -> s.questions().size()).sum();
