@@ -132,7 +132,7 @@ public final class MicroTrainer implements AutoCloseable {
             Files.writeString(out.resolve(INIT_FILE), String.format(Locale.ROOT,
                     "{%n  \"from\" : \"%s\",%n  \"sha256\" : \"%s\",%n  \"step\" : %d,%n  \"recipe\" : %s%n}%n",
                     sourceState.toAbsolutePath().toString().replace("\\", "\\\\"), TrainState.sha256(sourceState),
-                    sourceStep, TrainState.recipeOf(sourceState)));
+                    sourceStep, Files.isDirectory(sourceState) ? "null" : TrainState.recipeOf(sourceState)));
             return t;
         } catch (IOException | RuntimeException e) {
             t.close();

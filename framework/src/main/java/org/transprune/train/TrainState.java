@@ -84,11 +84,28 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
 
     /**
      * Loads only the parameters of a state file into {@code model} (optimiser state and progress are
-     * left out), for a new run that starts from another run's weights.
+     * left out), for a new run that starts from another run's weights; {@code file} may also be an
+     * exported checkpoint directory (then the training-only heads start fresh).
      *
-     * @return the step the state was saved at
+     * @return the step the state was saved at, -1 for a checkpoint directory
      */
     public static long loadParameters(Path file, TrainableLlava model) throws IOException {
+        if (Files.isDirectory(file)) {
+            // An exported checkpoint: LLaVA's tensors (widened from fp16/bf16 exactly); the
+            // training-only heads, which checkpoints never hold, keep their initial values.
+            try (org.transprune.checkpoint.Checkpoint c = org.transprune.checkpoint.Checkpoints.open(file);
+                    ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+                if (!c.config().equals(model.config())) {
+                    throw new IllegalArgumentException(file + " holds another architecture than the recipe's");
+                }
+                for (String name : model.names()) {
+                    if (!name.startsWith(TrainableLlava.AUX)) {
+                        model.setValues(name, c.tensors().fp32(name, m, model.shape(name)).toFloatArray());
+                    }
+                }
+            }
+            return -1;
+        }
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no training state to start from: " + file);
         }
@@ -102,6 +119,9 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
 
     /** Hex SHA-256 of a file, to record which state a run started from. */
     public static String sha256(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            file = file.resolve("model.safetensors");
+        }
         try (java.io.InputStream in = Files.newInputStream(file)) {
             java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 20];

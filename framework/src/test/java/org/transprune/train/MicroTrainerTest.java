@@ -160,6 +160,18 @@ class MicroTrainerTest {
             assertEquals(0, t.step(), "a new run: progress is not inherited");
             t.train(Long.MAX_VALUE, Double.MAX_VALUE, s -> {});
         }
+        // A run can also start from an exported checkpoint (fp16): LLaVA's tensors as stored, aux heads fresh.
+        Path fromCheckpoint = dir.resolve("from-checkpoint");
+        try (MicroTrainer t = MicroTrainer.startFrom(captions, fromCheckpoint, source.resolve(MicroTrainer.MODEL_DIR));
+                Checkpoint c = Checkpoints.open(source.resolve(MicroTrainer.MODEL_DIR));
+                ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            String name = "language_model.model.layers.1.self_attn.q_proj.weight";
+            assertArrayEquals(c.tensors().fp32(name, m).toFloatArray(), t.model().values(name));
+            try (MicroTrainer fresh = MicroTrainer.start(captions, dir.resolve("fresh-aux"))) {
+                assertArrayEquals(fresh.model().values(TrainableLlava.AUX_WEIGHT), t.model().values(TrainableLlava.AUX_WEIGHT));
+            }
+        }
+        assertTrue(Files.readString(fromCheckpoint.resolve(MicroTrainer.INIT_FILE)).contains("\"step\" : -1"));
         String init = Files.readString(out.resolve(MicroTrainer.INIT_FILE));
         assertTrue(init.contains("\"step\" : 2") && init.contains(TrainState.sha256(source.resolve(MicroTrainer.STATE_FILE))),
                 init);
