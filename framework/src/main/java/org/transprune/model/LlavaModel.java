@@ -3,6 +3,7 @@ package org.transprune.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import org.transprune.checkpoint.TensorSource;
 
 /**
@@ -114,6 +115,14 @@ public final class LlavaModel implements AutoCloseable {
         } finally {
             step.close();
         }
+    }
+
+    /**
+     * Image embeddings from values {@link #encodeImage} produced earlier (e.g. cached across
+     * requests), uploaded into {@code into}.
+     */
+    public NDArray imageEmbeddings(float[] values, Shape shape, NDManager into) {
+        return Upload.floats(into, values, shape);
     }
 
     /** Starts a request with its own KV cache and native memory; close it when done. */

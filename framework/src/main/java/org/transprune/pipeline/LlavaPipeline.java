@@ -2,11 +2,14 @@ package org.transprune.pipeline;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.CheckpointException;
@@ -39,6 +42,15 @@ public final class LlavaPipeline implements AutoCloseable {
     private final Set<Integer> stopTokens;
     private final long loadNanos;
     private final WeightPlanning.WeightPlan weightPlan;
+    /** Image embeddings by image key, kept across requests: the tower does not depend on the strategy. */
+    private final Map<String, CachedImage> imageCache = new HashMap<>();
+    private long imageCacheBytes;
+    private long imageCacheLimit = DEFAULT_IMAGE_CACHE_BYTES;
+
+    /** Default bound of the image-embedding cache: 256 MiB (every micro-model image of a sweep; ~27 LLaVA-1.5 images). */
+    public static final long DEFAULT_IMAGE_CACHE_BYTES = 256L << 20;
+
+    private record CachedImage(float[] values, Shape shape) {}
 
     /**
      * How to open a checkpoint.
@@ -172,13 +184,37 @@ public final class LlavaPipeline implements AutoCloseable {
      * @param seed the request's seed, for strategies that draw random numbers
      */
     public Answer answer(String question, RgbImage image, PruningStrategy strategy, long seed, int maxNewTokens) {
-        PromptTokens prompt = encode(question, image != null, maxNewTokens);
+        return answer(question, null, () -> image, strategy, seed, maxNewTokens);
+    }
+
+    /**
+     * Answers one question greedily, reusing the image's embeddings when {@code imageKey} was seen
+     * before: the tower and projector do not depend on the strategy, so a sweep encodes each image
+     * once. The cache keeps the first images up to {@link #imageCacheLimit(long)} bytes and evicts
+     * nothing; reused embeddings are the same floats, so answers are identical.
+     *
+     * @param imageKey what identifies the image (its file), or null to neither use nor fill the cache
+     * @param image supplies the image when it is not cached; may supply null for a text-only prompt
+     */
+    public Answer answer(String question, String imageKey, java.util.function.Supplier<RgbImage> image,
+            PruningStrategy strategy, long seed, int maxNewTokens) {
+        CachedImage cached = imageKey == null ? null : imageCache.get(imageKey);
+        RgbImage rgb = cached == null ? image.get() : null;
+        boolean withImage = cached != null || rgb != null;
+        PromptTokens prompt = encode(question, withImage, maxNewTokens);
         try (InferenceSession session = model.newSession()) {
             long t0 = System.nanoTime();
             NDArray imageEmbeddings = null;
-            if (image != null) {
-                PixelValues pixels = preprocessor.preprocess(image);
+            if (cached != null) {
+                imageEmbeddings = model.imageEmbeddings(cached.values(), cached.shape(), session.manager());
+            } else if (rgb != null) {
+                PixelValues pixels = preprocessor.preprocess(rgb);
                 imageEmbeddings = model.encodeImage(pixels.data(), session.manager());
+                long bytes = 4L * imageEmbeddings.size();
+                if (imageKey != null && imageCacheBytes + bytes <= imageCacheLimit) {
+                    imageCache.put(imageKey, new CachedImage(imageEmbeddings.toFloatArray(), imageEmbeddings.getShape()));
+                    imageCacheBytes += bytes;
+                }
             }
             long imageNanos = System.nanoTime() - t0;
             StrategyRun run = strategy == null || image == null ? null
@@ -189,6 +225,17 @@ public final class LlavaPipeline implements AutoCloseable {
             Generation gen = Generation.greedy(session, prefill, maxNewTokens, stopTokens);
             return new Answer(tokenizer.decode(gen.tokens()).strip(), gen, prompt, run, imageNanos);
         }
+    }
+
+    /** Whether the embeddings of {@code imageKey} are cached (its image need not be read again). */
+    public boolean hasCachedImage(String imageKey) {
+        return imageKey != null && imageCache.containsKey(imageKey);
+    }
+
+    /** Bounds the image-embedding cache (0 turns it off); images already cached stay. */
+    public LlavaPipeline imageCacheLimit(long bytes) {
+        this.imageCacheLimit = bytes;
+        return this;
     }
 
     /** Tokens that end generation (the tokenizer's EOS). */

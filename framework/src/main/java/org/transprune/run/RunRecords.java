@@ -13,13 +13,14 @@ import org.transprune.bench.JsonLines;
  *
  * <p>{@code "sample"}: one answered question: {@code config} (configuration hash),
  * {@code benchmark} (label), {@code sample} (the question's key), {@code question_id},
- * {@code prompt}, {@code category}, {@code answer}, {@code correct} (true/false, or null when the
+ * {@code category}, {@code answer}, {@code correct} (true/false, or null when the
  * benchmark is scored only in aggregate), {@code prompt_tokens}, {@code image_tokens},
  * {@code generated_tokens}, {@code tokens_per_layer}, {@code kv_cache_tokens},
  * {@code stage_layers} and {@code kept_patches} (per pruning stage; kept patches only for the
  * synthetic benchmark), {@code relevant_patches} and {@code recall} (synthetic benchmark: share of
  * relevant patches each stage kept), timings {@code image_ms}, {@code prefill_ms},
- * {@code scoring_ms}, {@code decode_ms}, {@code skipped} (why a sample could not be run, e.g. an
+ * {@code scoring_ms}, {@code decode_ms}, {@code image_cached} (the image's embeddings came from the
+ * run's cache, so {@code image_ms} is only their upload), {@code skipped} (why a sample could not be run, e.g. an
  * unreadable image under on_error: skip) and {@code provenance}.
  *
  * <p>{@code "summary"}: one configuration on one benchmark once all its samples are recorded:
@@ -36,9 +37,12 @@ public final class RunRecords {
     public static final String SAMPLE = "sample";
     public static final String SUMMARY = "summary";
 
-    /** Fields that differ between two runs of the same work (timing, times, machine load). */
+    /**
+     * Fields that differ between two runs of the same work (timing, times, machine load, whether an
+     * image was already encoded by the same process).
+     */
     public static final Set<String> TIMING_FIELDS = Set.of("image_ms", "prefill_ms", "scoring_ms", "decode_ms",
-            "prefill_ms_mean", "prefill_ms_median", "started_at", "ended_at");
+            "image_cached", "prefill_ms_mean", "prefill_ms_median", "started_at", "ended_at");
 
     private RunRecords() {}
 

@@ -180,15 +180,17 @@ public final class SweepRunner {
         r.put("strategy", config.strategy());
         r.put("category", sample.category());
         int issuesBefore = bench.log().issues().size();
-        Optional<BufferedImage> image = ImageLoader.load(sample, bench.log());
-        if (sample.image() != null && image.isEmpty()) {
+        String imageKey = sample.image() == null ? null : sample.image().describe();
+        boolean cached = pipeline.hasCachedImage(imageKey);
+        Optional<BufferedImage> image = cached ? Optional.empty() : ImageLoader.load(sample, bench.log());
+        if (sample.image() != null && !cached && image.isEmpty()) {
             r.put("skipped", bench.log().issues().get(issuesBefore).message());
             r.set("provenance", provenance.toJson(config.hash(), config.seed(), start, Instant.now()));
             return r;
         }
         LlavaPipeline.Answer a;
         try {
-            a = pipeline.answer(sample.prompt(), image.map(Images::toRgb).orElse(null), strategy,
+            a = pipeline.answer(sample.prompt(), imageKey, () -> image.map(Images::toRgb).orElse(null), strategy,
                     requestSeed(config, bench.label(), sample.key()), config.maxNewTokens());
         } catch (PromptTooLongException e) {
             if (bench.spec().onError() == OnError.FAIL) {
@@ -234,6 +236,7 @@ public final class SweepRunner {
             }
         }
         r.put("image_ms", a.imageNanos() / 1e6);
+        r.put("image_cached", cached);
         r.put("prefill_ms", a.prefillMillis());
         r.put("scoring_ms", run == null ? 0.0 : run.scoringNanos() / 1e6);
         r.put("decode_ms", a.decodeMillis());

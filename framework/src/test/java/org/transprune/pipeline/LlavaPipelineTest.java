@@ -76,6 +76,34 @@ class LlavaPipelineTest {
     }
 
     @Test
+    void cachedImageEmbeddingsGiveIdenticalLogitsAndTheCacheIsBounded() {
+        Path dir = TinyCheckpointDirs.write(tmp.resolve("ckpt"));
+        RgbImage red = RgbImage.filled(336, 200, 200, 30, 30);
+        RgbImage blue = RgbImage.filled(336, 200, 30, 30, 200);
+        try (LlavaPipeline p = LlavaPipeline.open(dir, CPU)) {
+            LlavaPipeline.Answer direct = p.answer("is there a red circle ?", red, keepFirst(4), 0, 3);
+            assertTrue(!p.hasCachedImage("red.png"));
+            int[] reads = new int[1];
+            p.answer("is there a red circle ?", "red.png", () -> {
+                reads[0]++;
+                return red;
+            }, null, 0, 3);
+            assertTrue(p.hasCachedImage("red.png"));
+            LlavaPipeline.Answer cached = p.answer("is there a red circle ?", "red.png", () -> {
+                reads[0]++;
+                return blue; // never read: the key is cached
+            }, keepFirst(4), 0, 3);
+            assertEquals(1, reads[0], "a cached image is not read again");
+            assertArrayEquals(direct.generation().prefill().logits(), cached.generation().prefill().logits(), 0f);
+            assertArrayEquals(direct.generation().tokens(), cached.generation().tokens());
+            // Bounded: with no room left, a new image is encoded but not kept.
+            p.imageCacheLimit(0);
+            p.answer("is there a red circle ?", "blue.png", () -> blue, null, 0, 3);
+            assertTrue(!p.hasCachedImage("blue.png") && p.hasCachedImage("red.png"));
+        }
+    }
+
+    @Test
     void aCheckpointWithoutTokenizerIsNamed() throws Exception {
         Path dir = TinyCheckpointDirs.write(tmp.resolve("ckpt"));
         Files.delete(dir.resolve("tokenizer.json"));
