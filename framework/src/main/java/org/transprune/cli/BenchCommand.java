@@ -146,7 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
             RgbImage image = ModelBenchmark.image(p.model().config().vision().imageSize());
             ModelBenchmark.Run full = timed("unpruned", p, prompt, image, null, t);
             PruningStrategy s = given != null ? given : ScheduleOnlyStrategy.transPruneSchedule();
-            if (!noPruned && t.numLayers() > 12) {
+            if (!noPruned && (given != null || t.numLayers() > 12)) { // the default schedule needs > 12 layers
                 ModelBenchmark.Run pruned = timed(s.name(), p, prompt, image, s, t);
                 double measured = full.prefillSeconds() / pruned.prefillSeconds();
                 double lengths = ModelBenchmark.prefillFlops(t, full.tokensPerLayer())
