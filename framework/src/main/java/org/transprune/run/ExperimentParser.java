@@ -378,6 +378,16 @@ public final class ExperimentParser {
     /** A value written for a parameter, and the node it came from. */
     private record Written(Object value, YamlValue node) {}
 
+    /** The model's identity, computed once per parse (it reads the checkpoint to fingerprint it). */
+    private Map<String, Object> modelIdentity;
+
+    private Map<String, Object> identity(ModelSpec model) {
+        if (modelIdentity == null) {
+            modelIdentity = model.identity();
+        }
+        return modelIdentity;
+    }
+
     private List<RunConfiguration> strategies(YamlValue.Mapping doc, ModelSpec model, List<Long> seeds,
             int maxNewTokens) {
         List<RunConfiguration> out = new ArrayList<>();
@@ -561,7 +571,7 @@ public final class ExperimentParser {
                 }
             }
             for (long seed : seeds) {
-                out.add(new RunConfiguration(name, label, bound.asMap(), seed, maxNewTokens, model.identity(), cost));
+                out.add(new RunConfiguration(name, label, bound.asMap(), seed, maxNewTokens, identity(model), cost));
             }
         }
         return out;
