@@ -94,14 +94,14 @@ public final class BatchBuilder {
     }
 
     /**
-     * Builds a batch without captions.
+     * Builds a batch without captions or attention supervision.
      *
      * @param samples one image each, with the questions to train on
      * @param withText false for stage A (tower and patch head only)
      * @param patchWeight weight of the auxiliary patch loss; 0 leaves it out
      */
     public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight) {
-        return build(samples, withText, patchWeight, false);
+        return build(samples, withText, patchWeight, false, 0f, -1);
     }
 
     /** A question (or caption) to train on, with its answer; only benchmark questions are scored for accuracy. */
@@ -158,15 +158,7 @@ public final class BatchBuilder {
      * @param withText false for stage A (tower and patch head only)
      * @param patchWeight weight of the auxiliary patch loss; 0 leaves it out
      * @param caption whether each image also gets its {@link Captions caption} question, after its questions
-     */
-    public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight, boolean caption) {
-        return build(samples, withText, patchWeight, caption, 0f, -1);
-    }
-
-    /**
-     * Builds a batch, optionally with attention supervision (see {@link TrainingRecipe.Phase#attention()}).
-     *
-     * @param attentionWeight weight of the attention loss; 0 for none
+     * @param attentionWeight weight of the attention loss ({@link TrainingRecipe.Phase#attention()}); 0 for none
      * @param attentionLayer 0-based decoder layer whose attention is supervised
      */
     public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight, boolean caption,

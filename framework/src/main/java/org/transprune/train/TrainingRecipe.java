@@ -95,11 +95,6 @@ public record TrainingRecipe(
             this(steps, questionsPerImage, false, 0, 0);
         }
 
-        /** A phase without attention supervision. */
-        public Phase(int steps, int questionsPerImage, boolean captions) {
-            this(steps, questionsPerImage, captions, 0, 0);
-        }
-
         /** The same phase with another length. */
         public Phase withSteps(int newSteps) {
             return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer);
