@@ -101,7 +101,7 @@ public final class BatchBuilder {
      * @param patchWeight weight of the auxiliary patch loss; 0 leaves it out
      */
     public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight) {
-        return build(samples, withText, patchWeight, false, 0f, -1);
+        return build(samples, withText, patchWeight, false, 0f, -1, 0f);
     }
 
     /** A question (or caption) to train on, with its answer; only benchmark questions are scored for accuracy. */
@@ -118,6 +118,17 @@ public final class BatchBuilder {
         return out;
     }
 
+    /** Indices of the object nouns (a kind, its plural, or "shapes") among {@code tokens}, in order. */
+    private List<Integer> nouns(int[] tokens) {
+        List<Integer> nouns = new ArrayList<>();
+        for (int k = 0; k < tokens.length; k++) {
+            if (nounIds.contains(tokens[k])) {
+                nouns.add(k);
+            }
+        }
+        return nouns;
+    }
+
     /**
      * The attention targets of a question: for each object noun of its text (a kind, its plural, or
      * "shapes"), in order, the index of that token among {@code tokens} and the patches it should
@@ -126,12 +137,7 @@ public final class BatchBuilder {
      * patches (an absent object) are left out.
      */
     private List<int[][]> attentionTargets(Question q, int[] tokens, int grid) {
-        List<Integer> nouns = new ArrayList<>();
-        for (int k = 0; k < tokens.length; k++) {
-            if (nounIds.contains(tokens[k])) {
-                nouns.add(k);
-            }
-        }
+        List<Integer> nouns = nouns(tokens);
         List<int[][]> out = new ArrayList<>();
         if (q.type() == org.transprune.synth.QuestionType.RELATION && nouns.size() == 2 && q.objects().size() == 2) {
             for (int j = 0; j < 2; j++) {
@@ -159,10 +165,11 @@ public final class BatchBuilder {
      * @param patchWeight weight of the auxiliary patch loss; 0 leaves it out
      * @param caption whether each image also gets its {@link Captions caption} question, after its questions
      * @param attentionWeight weight of the attention loss ({@link TrainingRecipe.Phase#attention()}); 0 for none
-     * @param attentionLayer 0-based decoder layer whose attention is supervised
+     * @param attentionLayer 0-based decoder layer whose attention is supervised (and whose output the probe reads)
+     * @param probeWeight weight of the {@link NounProbe} loss ({@link TrainingRecipe.Phase#probe()}); 0 for none
      */
     public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight, boolean caption,
-            float attentionWeight, int attentionLayer) {
+            float attentionWeight, int attentionLayer, float probeWeight) {
         int b = samples.size();
         int s = config.vision().imageSize();
         int n = config.imageTokens();
@@ -190,7 +197,7 @@ public final class BatchBuilder {
         }
         if (!withText) {
             return new PackedBatch(b, pixels, patchTargets, 0, prefix.length, n, null, null, null, null, null, null,
-                    null, null, -1, null, null);
+                    null, null, -1, null, null, null, null);
         }
         int start = prefix.length;
         int base = start + n;
@@ -210,6 +217,8 @@ public final class BatchBuilder {
         List<long[]> targets = new ArrayList<>(); // {row, id, answerFlag, type}
         List<long[]> attentionRows = new ArrayList<>(); // {image, head, row}
         List<int[]> attentionPatches = new ArrayList<>();
+        List<long[]> probeRowList = new ArrayList<>(); // {flat row}
+        List<int[]> probeClasses = new ArrayList<>();
         int heads = config.text().numHeads();
         int placeholder = config.imageTokenId() >= 0 ? config.imageTokenId() : 0;
         for (int i = 0; i < b; i++) {
@@ -250,6 +259,12 @@ public final class BatchBuilder {
                             attentionRows.add(new long[] {i, head, segStart + target[0][0]});
                             attentionPatches.add(target[1]);
                         }
+                    }
+                }
+                if (probeWeight > 0 && q.question() != null) {
+                    for (NounProbe.Target target : NounProbe.targets(q.question(), nouns(question), grid)) {
+                        probeRowList.add(new long[] {o + segStart + target.token()});
+                        probeClasses.add(target.classes());
                     }
                 }
                 segment++;
@@ -300,7 +315,22 @@ public final class BatchBuilder {
                 }
             }
         }
+        long[] probeRows = null;
+        float[] probeWeights = null;
+        if (!probeRowList.isEmpty()) {
+            int pr = probeRowList.size();
+            int classes = NounProbe.classes(grid);
+            probeRows = new long[pr];
+            probeWeights = new float[pr * classes];
+            for (int k = 0; k < pr; k++) {
+                probeRows[k] = probeRowList.get(k)[0];
+                for (int c : probeClasses.get(k)) {
+                    probeWeights[k * classes + c] = probeWeight / pr;
+                }
+            }
+        }
+        boolean layerUsed = attRows != null || probeRows != null;
         return new PackedBatch(b, pixels, patchTargets, len, start, n, ids, positions, mask, rows, targetIds, weights,
-                answerFlags, types, attRows == null ? -1 : attentionLayer, attRows, attWeights);
+                answerFlags, types, layerUsed ? attentionLayer : -1, attRows, attWeights, probeRows, probeWeights);
     }
 }

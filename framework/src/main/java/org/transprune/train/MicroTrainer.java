@@ -297,7 +297,7 @@ public final class MicroTrainer implements AutoCloseable {
         TrainingRecipe.Phase phaseSpec = stageA ? null : recipe.phases().get(ph);
         PackedBatch batch = stageA ? batches.build(samples, false, 1f)
                 : batches.build(samples, true, (float) recipe.patchWeight(), phaseSpec.captions(),
-                        (float) phaseSpec.attention(), phaseSpec.attentionLayer());
+                        (float) phaseSpec.attention(), phaseSpec.attentionLayer(), (float) phaseSpec.probe());
         return new Prepared(s, batch, (System.nanoTime() - t0) / 1e9);
     }
 
@@ -335,6 +335,9 @@ public final class MicroTrainer implements AutoCloseable {
                 if (o.attentionLoss() != null) {
                     loss = loss.add(o.attentionLoss());
                 }
+                if (o.probeLoss() != null) {
+                    loss = loss.add(o.probeLoss());
+                }
                 gc.backward(loss);
             }
             List<String> active = stageA ? visionNames() : model.trainableNames();
@@ -351,7 +354,8 @@ public final class MicroTrainer implements AutoCloseable {
 
     private List<String> visionNames() {
         return model.trainableNames().stream()
-                .filter(n -> n.startsWith("vision_tower.") || n.startsWith(TrainableLlava.AUX)).toList();
+                .filter(n -> n.startsWith("vision_tower.") || n.equals(TrainableLlava.AUX_WEIGHT)
+                        || n.equals(TrainableLlava.AUX_BIAS)).toList();
     }
 
     /** Adds the batch's answers (first answer token right or wrong) to the running window. */

@@ -27,6 +27,8 @@ package org.transprune.train;
  * @param attentionLayer decoder layer (0-based) whose attention is supervised, or -1 for none
  * @param attentionRows flat indices {@code (b * heads + head) * L + r} of the supervised attention rows
  * @param attentionWeights {@code [rows, L]} target distribution x weight / rows of each supervised row
+ * @param probeRows flat row indices {@code b * L + r} of the nouns the {@link NounProbe} reads, or null for none
+ * @param probeWeights {@code [probe rows, probe classes]} one-hot per softmax group x weight / probe rows
  */
 public record PackedBatch(
         int images,
@@ -45,7 +47,9 @@ public record PackedBatch(
         int[] targetType,
         int attentionLayer,
         long[] attentionRows,
-        float[] attentionWeights) {
+        float[] attentionWeights,
+        long[] probeRows,
+        float[] probeWeights) {
 
     /** Whether the batch has token sequences (stage B) or only images (stage A). */
     public boolean hasText() {

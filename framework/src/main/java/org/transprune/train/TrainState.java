@@ -67,15 +67,26 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
         }
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (String name : model.names()) {
-                model.setValues(name, floats(f, PARAM + name));
+                if (!newHead(f, name)) {
+                    model.setValues(name, floats(f, PARAM + name));
+                }
             }
             Map<String, float[]> m = new LinkedHashMap<>();
             Map<String, float[]> v = new LinkedHashMap<>();
+            Map<String, Long> counts = new LinkedHashMap<>(
+                    JSON.readValue(f.metadata().get("adam_steps"), new TypeReference<Map<String, Long>>() {}));
             for (String name : model.trainableNames()) {
+                if (newHead(f, name)) {
+                    // A head added after this state was saved: initial weights, fresh moments.
+                    int size = Math.toIntExact(model.parameter(name).size());
+                    m.put(name, new float[size]);
+                    v.put(name, new float[size]);
+                    counts.put(name, 0L);
+                    continue;
+                }
                 m.put(name, floats(f, FIRST + name));
                 v.put(name, floats(f, SECOND + name));
             }
-            Map<String, Long> counts = JSON.readValue(f.metadata().get("adam_steps"), new TypeReference<>() {});
             adam.restore(m, v, counts);
             return new TrainState(Long.parseLong(f.metadata().get("step")),
                     Double.parseDouble(f.metadata().get("elapsed_seconds")), f.metadata().get("recipe"));
@@ -111,7 +122,9 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
         }
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (String name : model.names()) {
-                model.setValues(name, floats(f, PARAM + name));
+                if (!newHead(f, name)) {
+                    model.setValues(name, floats(f, PARAM + name));
+                }
             }
             return Long.parseLong(f.metadata().get("step"));
         }
@@ -139,6 +152,15 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             return f.metadata().get("recipe");
         }
+    }
+
+    /**
+     * Whether {@code name} is a training-only head the state file predates (states saved before the
+     * noun probe existed): such a head keeps its initial values. Anything else missing is an error.
+     */
+    private static boolean newHead(SafetensorsFile f, String name) {
+        return name.startsWith(TrainableLlava.AUX) && !name.equals(TrainableLlava.AUX_WEIGHT)
+                && !name.equals(TrainableLlava.AUX_BIAS) && !f.contains(PARAM + name);
     }
 
     private static float[] floats(SafetensorsFile f, String name) {

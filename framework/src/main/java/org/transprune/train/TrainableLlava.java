@@ -29,8 +29,8 @@ import org.transprune.synth.PatchLabels;
  *
  * <p>Training-only: an auxiliary linear head on the tower's feature output predicts each patch's
  * shape kind, colour, row and column (it stands in for CLIP pretraining; the notes measured that
- * without it the model ignores the image). Its parameters are named {@code aux.*} and are never
- * exported.
+ * without it the model ignores the image); a second one, the {@link NounProbe}, reads object nouns
+ * at a decoder layer. Their parameters are named {@code aux.*} and are never exported.
  *
  * <p>DJL rules followed here (notes/djl-training.md): every constant of the graph is an NDArray
  * built once by {@code manager.full} and kept open (a Java number in an op corrupts gradients);
@@ -43,6 +43,9 @@ public final class TrainableLlava implements AutoCloseable {
     /** Auxiliary head weight {@code [classes, visionHidden]} and bias. */
     public static final String AUX_WEIGHT = AUX + "patch_head.weight";
     public static final String AUX_BIAS = AUX + "patch_head.bias";
+    /** The training-only {@link NounProbe} head {@code [probe classes, textHidden]} and bias. */
+    public static final String PROBE_WEIGHT = AUX + "noun_probe.weight";
+    public static final String PROBE_BIAS = AUX + "noun_probe.bias";
 
     private final LlavaConfig config;
     private final NDManager manager;
@@ -72,6 +75,9 @@ public final class TrainableLlava implements AutoCloseable {
         Map<String, long[]> shapes = new LinkedHashMap<>(CanonicalNames.shapes(config));
         shapes.put(AUX_WEIGHT, new long[] {auxClasses(config), config.vision().hiddenSize()});
         shapes.put(AUX_BIAS, new long[] {auxClasses(config)});
+        // Last, so adding it left the seeded initial values of every earlier tensor unchanged.
+        shapes.put(PROBE_WEIGHT, new long[] {NounProbe.classes(config.vision().gridSize()), config.text().hiddenSize()});
+        shapes.put(PROBE_BIAS, new long[] {NounProbe.classes(config.vision().gridSize())});
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String name = e.getKey();
             float[] v = initial(name, e.getValue(), random);
@@ -193,7 +199,7 @@ public final class TrainableLlava implements AutoCloseable {
 
     /** What one training forward produced, all in the step's manager. */
     public record Output(NDArray answerLoss, NDArray patchLoss, NDArray targetLogits, NDArray patchLogits,
-            NDArray attentionLoss) {}
+            NDArray attentionLoss, NDArray probeLoss) {}
 
     /**
      * Runs the batch: the tower (always), the auxiliary patch head, and the decoder unless the batch
@@ -212,14 +218,14 @@ public final class TrainableLlava implements AutoCloseable {
         }
         NDArray answerLoss = null;
         NDArray targetLogits = null;
-        NDArray[] attentionLoss = new NDArray[1];
+        NDArray[] attentionLoss = new NDArray[2];
         if (batch.hasText()) {
             NDArray image = projector(w, features);
             targetLogits = decoder(w, image, batch, step, attentionLoss);
             NDArray weights = step.create(batch.targetWeights(), new Shape(batch.targetCount(), vocab()));
             answerLoss = targetLogits.logSoftmax(-1).mul(weights).sum().neg();
         }
-        return new Output(answerLoss, patchLoss, targetLogits, patchLogits, attentionLoss[0]);
+        return new Output(answerLoss, patchLoss, targetLogits, patchLogits, attentionLoss[0], attentionLoss[1]);
     }
 
     private int vocab() {
@@ -289,10 +295,10 @@ public final class TrainableLlava implements AutoCloseable {
 
     /**
      * Logits {@code [targets, vocab]} at the batch's target rows; with attention supervision in the
-     * batch, its loss goes to {@code attentionLoss[0]}.
+     * batch, its loss goes to {@code auxLosses[0]}, with noun-probe rows the probe's to {@code auxLosses[1]}.
      */
     private NDArray decoder(Map<String, NDArray> w, NDArray image, PackedBatch batch, NDManager step,
-            NDArray[] attentionLoss) {
+            NDArray[] auxLosses) {
         TextConfig t = config.text();
         int b = batch.images();
         int len = batch.length();
@@ -325,7 +331,7 @@ public final class TrainableLlava implements AutoCloseable {
                 NDArray picked = scores.reshape((long) b * heads * len, len)
                         .get(step.create(batch.attentionRows(), new Shape(batch.attentionRows().length)));
                 NDArray target = step.create(batch.attentionWeights(), new Shape(batch.attentionRows().length, len));
-                attentionLoss[0] = picked.logSoftmax(-1).mul(target).sum().neg();
+                auxLosses[0] = picked.logSoftmax(-1).mul(target).sum().neg();
             }
             NDArray attn = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, len, (long) heads * hd);
             h = h.add(matmulT(attn, w, l + "self_attn.o_proj.weight"));
@@ -333,11 +339,41 @@ public final class TrainableLlava implements AutoCloseable {
             NDArray gate = matmulT(x2, w, l + "mlp.gate_proj.weight");
             NDArray mlp = gate.mul(Activation.sigmoid(gate)).mul(matmulT(x2, w, l + "mlp.up_proj.weight"));
             h = h.add(matmulT(mlp, w, l + "mlp.down_proj.weight"));
+            if (i == batch.attentionLayer() && batch.probeRows() != null) {
+                auxLosses[1] = probeLoss(w, h, batch, step);
+            }
         }
         NDArray rows = step.create(batch.targetRows(), new Shape(batch.targetCount()));
         NDArray picked = h.reshape((long) b * len, d).get(rows);
         NDArray head = t.tieWordEmbeddings() ? w.get(CanonicalNames.EMBED_TOKENS) : w.get(CanonicalNames.LM_HEAD);
         return rmsNorm(picked, w.get(CanonicalNames.FINAL_NORM)).matMul(head.transpose());
+    }
+
+    /**
+     * The {@link NounProbe} loss: the probe rows of the residual stream, RMS-normalised (no gain),
+     * through the linear probe head; cross-entropy of each softmax group against the batch's weights.
+     */
+    private NDArray probeLoss(Map<String, NDArray> w, NDArray h, PackedBatch batch, NDManager step) {
+        int d = config.text().hiddenSize();
+        int grid = config.vision().gridSize();
+        long[] rowIndex = batch.probeRows();
+        NDArray x = h.reshape((long) batch.images() * batch.length(), d).get(step.create(rowIndex, new Shape(rowIndex.length)));
+        x = x.div(x.square().mean(new int[] {-1}, true).add(rmsEps).sqrt());
+        NDArray logits = x.matMul(w.get(PROBE_WEIGHT).transpose()).add(w.get(PROBE_BIAS));
+        return groupedCrossEntropy(logits, NounProbe.groups(grid), step.create(batch.probeWeights(), logits.getShape()));
+    }
+
+    /** Sum over groups of softmax(logits of the group) log-likelihood times {@code weights}, negated. */
+    private static NDArray groupedCrossEntropy(NDArray logits, int[] sizes, NDArray weights) {
+        long rank = logits.getShape().dimension();
+        String lead = ":, ".repeat((int) rank - 1);
+        List<NDArray> parts = new ArrayList<>();
+        int from = 0;
+        for (int size : sizes) {
+            parts.add(logits.get(lead + from + ":" + (from + size)).logSoftmax(-1));
+            from += size;
+        }
+        return NDArrays.concat(new NDList(parts), -1).mul(weights).sum().neg();
     }
 
     /** RoPE cos/sin {@code [B, 1, L, hd]} for the batch's positions (constants of the graph). */
@@ -387,15 +423,7 @@ public final class TrainableLlava implements AutoCloseable {
     private NDArray patchLoss(NDArray logits, PackedBatch batch, NDManager step) {
         int grid = config.vision().gridSize();
         int[] sizes = {PatchLabels.KIND_CLASSES, PatchLabels.COLOR_CLASSES, grid, grid};
-        NDArray weights = step.create(batch.patchTargets(), logits.getShape());
-        List<NDArray> parts = new ArrayList<>();
-        int from = 0;
-        for (int size : sizes) {
-            NDArray slice = logits.get(":, :, " + from + ":" + (from + size));
-            parts.add(slice.logSoftmax(-1));
-            from += size;
-        }
-        return NDArrays.concat(new NDList(parts), -1).mul(weights).sum().neg();
+        return groupedCrossEntropy(logits, sizes, step.create(batch.patchTargets(), logits.getShape()));
     }
 
     @Override

@@ -79,25 +79,36 @@ public record TrainingRecipe(
      *     text-image grounding a pretrained LVLM has; nouns of absent objects are left out. A
      *     cross-entropy against the uniform distribution over those patches, averaged over rows
      * @param attentionLayer the 0-based decoder layer whose attention is supervised
+     * @param probe weight of the training-only noun probe (0: none): a linear head reads the hidden
+     *     state of each object noun that names exactly one object, at the output of decoder layer
+     *     {@code attentionLayer}, and predicts that object's colour and the grid row and column of its
+     *     box centre. Where the attention supervision says where a noun should look, the probe says
+     *     what it should bring back: it binds the noun to its object's attributes (see {@link NounProbe})
      */
-    public record Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer) {
+    public record Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
+            double probe) {
         public Phase {
             if (steps < 0 || questionsPerImage < 1) {
                 throw new IllegalArgumentException("a phase needs steps >= 0 and questionsPerImage >= 1");
             }
-            if (attention < 0 || attentionLayer < 0) {
-                throw new IllegalArgumentException("attention weight and layer must not be negative");
+            if (attention < 0 || attentionLayer < 0 || probe < 0) {
+                throw new IllegalArgumentException("attention and probe weights and the layer must not be negative");
             }
         }
 
-        /** A phase without captions or attention supervision. */
+        /** A phase without captions, attention supervision or probe. */
         public Phase(int steps, int questionsPerImage) {
-            this(steps, questionsPerImage, false, 0, 0);
+            this(steps, questionsPerImage, false, 0, 0, 0);
+        }
+
+        /** A phase without the noun probe (recipes written before it existed). */
+        public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer) {
+            this(steps, questionsPerImage, captions, attention, attentionLayer, 0);
         }
 
         /** The same phase with another length. */
         public Phase withSteps(int newSteps) {
-            return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer);
+            return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer, probe);
         }
     }
 

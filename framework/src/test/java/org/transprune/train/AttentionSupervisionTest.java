@@ -42,7 +42,7 @@ class AttentionSupervisionTest {
         try (Tokenizer tokenizer = Tokenizer.load(dir)) {
             BatchBuilder builder = new BatchBuilder(config, tokenizer,
                     ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
-            PackedBatch batch = builder.build(List.of(sample), true, 0.5f, false, 0.3f, 4);
+            PackedBatch batch = builder.build(List.of(sample), true, 0.5f, false, 0.3f, 4, 0f);
             assertEquals(4, batch.attentionLayer());
             int len = batch.length();
             int heads = config.text().numHeads();
@@ -75,7 +75,7 @@ class AttentionSupervisionTest {
             int[] subject = only(relation, 0, grid);
             int[] reference = only(relation, 1, grid);
             assertTrue(subject.length > 0 && reference.length > 0 && subject[0] != reference[0]);
-            assertEquals(-1, builder.build(List.of(sample), true, 0.5f, false, 0f, 4).attentionLayer(),
+            assertEquals(-1, builder.build(List.of(sample), true, 0.5f, false, 0f, 4, 0f).attentionLayer(),
                     "no supervision at weight 0");
         }
         assertTrue(Files.exists(dir.resolve("tokenizer.json")));

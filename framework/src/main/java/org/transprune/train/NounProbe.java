@@ -1,0 +1,73 @@
+package org.transprune.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.transprune.synth.Question;
+import org.transprune.synth.QuestionType;
+import org.transprune.synth.Scene;
+import org.transprune.synth.SceneObject;
+import org.transprune.synth.ShapeColor;
+
+/**
+ * Targets of the training-only noun probe ({@link TrainingRecipe.Phase#probe()}): for each object
+ * noun of a question that names exactly one object, the object's colour and the grid row and column
+ * of its box centre. A relation's first noun names its subject, the second its reference; any other
+ * question's nouns name the question's objects when there is exactly one (a colour or position
+ * question, an existence question answered yes by one object, a count of one). Nouns of absent or
+ * several objects are left out: what they should carry is not one object's attributes.
+ *
+ * <p>The probe is three softmaxes over a linear head: colours, rows, columns.
+ */
+public final class NounProbe {
+    private NounProbe() {}
+
+    /** Output classes of the probe head for a {@code grid x grid} patch grid. */
+    public static int classes(int grid) {
+        return ShapeColor.values().length + 2 * grid;
+    }
+
+    /** Sizes of the probe's softmax groups, in head order. */
+    public static int[] groups(int grid) {
+        return new int[] {ShapeColor.values().length, grid, grid};
+    }
+
+    /**
+     * One probe target.
+     *
+     * @param token index of the noun among the question's tokens
+     * @param classes the head output that is right in each group (colour, row, column), as indices into the head
+     */
+    public record Target(int token, int[] classes) {}
+
+    /**
+     * The targets of a question.
+     *
+     * @param nouns indices of the object nouns among the question's tokens, in order
+     */
+    public static List<Target> targets(Question q, List<Integer> nouns, int grid) {
+        List<Target> out = new ArrayList<>();
+        if (q.type() == QuestionType.RELATION) {
+            if (nouns.size() == 2 && q.objects().size() == 2) {
+                for (int j = 0; j < 2; j++) {
+                    out.add(new Target(nouns.get(j), classesOf(q.objects().get(j), grid)));
+                }
+            }
+            return out;
+        }
+        if (q.objects().size() == 1) {
+            int[] c = classesOf(q.objects().get(0), grid);
+            for (int n : nouns) {
+                out.add(new Target(n, c));
+            }
+        }
+        return out;
+    }
+
+    /** Head indices of an object's colour, centre row and centre column. */
+    static int[] classesOf(SceneObject o, int grid) {
+        int colors = ShapeColor.values().length;
+        int row = Math.min(grid - 1, (o.y0() + o.y1()) * grid / (2 * Scene.SIZE));
+        int col = Math.min(grid - 1, (o.x0() + o.x1()) * grid / (2 * Scene.SIZE));
+        return new int[] {o.color().ordinal(), colors + row, colors + grid + col};
+    }
+}

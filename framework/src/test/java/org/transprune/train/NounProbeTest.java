@@ -1,0 +1,154 @@
+package org.transprune.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.transprune.checkpoint.SafetensorsFile;
+import org.transprune.checkpoint.SafetensorsWriter;
+import org.transprune.checkpoint.TensorType;
+import org.transprune.image.ImagePreprocessor;
+import org.transprune.model.LlavaConfig;
+import org.transprune.synth.Question;
+import org.transprune.synth.QuestionType;
+import org.transprune.synth.Sample;
+import org.transprune.synth.Scene;
+import org.transprune.synth.SceneObject;
+import org.transprune.synth.SceneQuestions;
+import org.transprune.synth.ShapeColor;
+import org.transprune.synth.ShapeKind;
+import org.transprune.text.Tokenizer;
+
+/** The noun probe: which nouns it reads, what they should carry, its loss, and old states without it. */
+class NounProbeTest {
+    @TempDir
+    Path dir;
+
+    /** A red circle centred at (50, 60) and a blue square centred at (245, 225), in 336 px. */
+    private static final Scene SCENE = new Scene(5, List.of(
+            new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 20, 30, 60),
+            new SceneObject(ShapeKind.SQUARE, ShapeColor.BLUE, 220, 200, 50)));
+
+    @Test
+    void nounsOfOneObjectGetItsColourAndCentreCell() {
+        int colors = ShapeColor.values().length;
+        // 12 x 12 grid of 28 px cells: centre (50, 60) -> row 2, column 1; (245, 225) -> row 8, column 8.
+        int[] circle = {ShapeColor.RED.ordinal(), colors + 2, colors + 12 + 1};
+        int[] square = {ShapeColor.BLUE.ordinal(), colors + 8, colors + 12 + 8};
+        Question relation = SceneQuestions.of(SCENE, QuestionType.RELATION).get(0);
+        assertEquals(ShapeKind.CIRCLE, relation.objects().get(0).kind());
+        List<NounProbe.Target> r = NounProbe.targets(relation, List.of(2, 8), 12);
+        assertEquals(2, r.size());
+        assertEquals(2, r.get(0).token());
+        assertArrayEquals(circle, r.get(0).classes());
+        assertEquals(8, r.get(1).token());
+        assertArrayEquals(square, r.get(1).classes());
+        Question color = SceneQuestions.of(SCENE, QuestionType.COLOR).stream()
+                .filter(q -> q.text().contains("square")).findFirst().orElseThrow();
+        assertArrayEquals(square, NounProbe.targets(color, List.of(4), 12).get(0).classes());
+        Question existNo = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
+                .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
+        assertTrue(NounProbe.targets(existNo, List.of(4), 12).isEmpty(), "an absent object has no attributes");
+        Question countShapes = SceneQuestions.of(SCENE, QuestionType.COUNT).get(0);
+        assertEquals("2", countShapes.answer());
+        assertTrue(NounProbe.targets(countShapes, List.of(2), 12).isEmpty(), "two objects are not one object");
+    }
+
+    @Test
+    void theBatchPointsTheProbeAtNounsAndTheLossStartsNearUniform() throws Exception {
+        LlavaConfig config = MicroModel.config(32, 1, 48, 3, 96);
+        MicroModel.writeTextAndImageFiles(dir, config);
+        Question relation = SceneQuestions.of(SCENE, QuestionType.RELATION).get(0);
+        Question color = SceneQuestions.of(SCENE, QuestionType.COLOR).get(0);
+        Question existNo = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
+                .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
+        Sample sample = new Sample(0, SCENE, List.of(relation, color, existNo));
+        Engine.getInstance();
+        try (Tokenizer tokenizer = Tokenizer.load(dir);
+                NDManager root = NDManager.newBaseManager(Device.cpu());
+                TrainableLlava model = new TrainableLlava(config, root, 3)) {
+            BatchBuilder builder = new BatchBuilder(config, tokenizer,
+                    ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+            float weight = 0.5f;
+            PackedBatch batch = builder.build(List.of(sample), true, 0.5f, false, 0f, 1, weight);
+            assertEquals(1, batch.attentionLayer(), "the probe alone selects the layer");
+            assertNull(batch.attentionRows());
+            // Relation: two nouns; colour: one; exist-no: none.
+            assertEquals(3, batch.probeRows().length);
+            int classes = NounProbe.classes(config.vision().gridSize());
+            List<String> nouns = List.of(relation.objects().get(0).kind().word(), relation.objects().get(1).kind().word(),
+                    color.objects().get(0).kind().word());
+            float total = 0;
+            for (int k = 0; k < 3; k++) {
+                int row = (int) batch.probeRows()[k];
+                assertEquals(tokenizer.tokenId(nouns.get(k)).getAsInt(), batch.ids()[row], "probe row " + k);
+                List<Integer> hot = new ArrayList<>();
+                for (int c = 0; c < classes; c++) {
+                    float w = batch.probeWeights()[k * classes + c];
+                    if (w != 0) {
+                        hot.add(c);
+                        total += w;
+                    }
+                }
+                assertEquals(3, hot.size(), "one class per group");
+            }
+            assertEquals(3 * weight, total, 1e-5f, "each group averages over the probe rows");
+            try (NDManager step = root.newSubManager()) {
+                TrainableLlava.Output o = model.forward(batch, step);
+                assertNotNull(o.probeLoss());
+                // Small initial weights: each group's cross-entropy is close to ln(group size).
+                double uniform = weight * (Math.log(6) + 2 * Math.log(config.vision().gridSize()));
+                assertEquals(uniform, o.probeLoss().getFloat(), 0.1 * uniform);
+                assertNull(model.forward(builder.build(List.of(sample), true, 0.5f, false, 0f, 1, 0f), step).probeLoss());
+            }
+        }
+    }
+
+    @Test
+    void aStateSavedBeforeTheProbeExistedResumesWithAFreshProbe() throws Exception {
+        Path out = dir.resolve("run");
+        TrainingRecipe recipe = new TrainingRecipe(32, 1, 48, 2, 96, 3, 4, 0, 3e-3, 2,
+                List.of(new TrainingRecipe.Phase(2, 2, false, 0.3, 1, 0.5)), 3e-3, 1, 0.3, 0.1, 0.05, 0.9, 0.95, 1.0,
+                0.5, 0, 0, 100);
+        assertEquals(recipe, TrainingRecipe.fromJson(recipe.toJson()));
+        try (MicroTrainer t = MicroTrainer.start(recipe, out)) {
+            t.reporter(line -> {});
+            t.train(1, Double.MAX_VALUE, s -> {});
+        }
+        // Rewrite the state without the probe's tensors, as a run from before the probe saved it.
+        Path state = out.resolve(MicroTrainer.STATE_FILE);
+        SafetensorsWriter w = new SafetensorsWriter();
+        try (SafetensorsFile f = SafetensorsFile.open(state)) {
+            f.metadata().forEach(w::metadata);
+            for (String name : f.names()) {
+                if (!name.contains("noun_probe")) {
+                    float[] v = new float[(int) f.info(name).elements()];
+                    f.bytes(name).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+                    w.add(name, v, TensorType.F32, f.info(name).shape());
+                }
+            }
+        }
+        w.write(state);
+        try (MicroTrainer resumed = MicroTrainer.resume(out);
+                MicroTrainer fresh = MicroTrainer.start(recipe, dir.resolve("fresh"))) {
+            assertEquals(1, resumed.step());
+            assertArrayEquals(fresh.model().values(TrainableLlava.PROBE_WEIGHT), resumed.model().values(TrainableLlava.PROBE_WEIGHT));
+            resumed.reporter(line -> {});
+            List<Double> losses = new ArrayList<>();
+            resumed.train(2, Double.MAX_VALUE, s -> losses.add(s.loss()));
+            assertEquals(1, losses.size());
+            assertTrue(Double.isFinite(losses.get(0)));
+        }
+    }
+}
