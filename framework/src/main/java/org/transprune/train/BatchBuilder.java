@@ -101,7 +101,7 @@ public final class BatchBuilder {
      * @param patchWeight weight of the auxiliary patch loss; 0 leaves it out
      */
     public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight) {
-        return build(samples, withText, patchWeight, false, 0f, -1, 0f);
+        return build(samples, withText, patchWeight, null);
     }
 
     /** A question (or caption) to train on, with its answer; only benchmark questions are scored for accuracy. */
@@ -163,13 +163,15 @@ public final class BatchBuilder {
      * @param samples one image each, with the questions to train on
      * @param withText false for stage A (tower and patch head only)
      * @param patchWeight weight of the auxiliary patch loss; 0 leaves it out
-     * @param caption whether each image also gets its {@link Captions caption} question, after its questions
-     * @param attentionWeight weight of the attention loss ({@link TrainingRecipe.Phase#attention()}); 0 for none
-     * @param attentionLayer 0-based decoder layer whose attention is supervised (and whose output the probe reads)
-     * @param probeWeight weight of the {@link NounProbe} loss ({@link TrainingRecipe.Phase#probe()}); 0 for none
+     * @param phase captions, attention supervision, noun probe and answer routing to add (see
+     *     {@link TrainingRecipe.Phase}); null for none
      */
-    public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight, boolean caption,
-            float attentionWeight, int attentionLayer, float probeWeight) {
+    public PackedBatch build(List<Sample> samples, boolean withText, float patchWeight, TrainingRecipe.Phase phase) {
+        boolean caption = phase != null && phase.captions();
+        float attentionWeight = phase == null ? 0f : (float) phase.attention();
+        int attentionLayer = phase == null ? -1 : phase.attentionLayer();
+        float probeWeight = phase == null ? 0f : (float) phase.probe();
+        float routeWeight = phase == null ? 0f : (float) phase.route();
         int b = samples.size();
         int s = config.vision().imageSize();
         int n = config.imageTokens();
@@ -197,7 +199,7 @@ public final class BatchBuilder {
         }
         if (!withText) {
             return new PackedBatch(b, pixels, patchTargets, 0, prefix.length, n, null, null, null, null, null, null,
-                    null, null, -1, null, null, null, null);
+                    null, null, -1, null, null, null, null, -1, null, null);
         }
         int start = prefix.length;
         int base = start + n;
@@ -219,6 +221,8 @@ public final class BatchBuilder {
         List<int[]> attentionPatches = new ArrayList<>();
         List<long[]> probeRowList = new ArrayList<>(); // {flat row}
         List<int[]> probeClasses = new ArrayList<>();
+        List<long[]> routeRowList = new ArrayList<>(); // {image, head, row}
+        List<int[]> routeColumns = new ArrayList<>();
         int heads = config.text().numHeads();
         int placeholder = config.imageTokenId() >= 0 ? config.imageTokenId() : 0;
         for (int i = 0; i < b; i++) {
@@ -259,6 +263,17 @@ public final class BatchBuilder {
                             attentionRows.add(new long[] {i, head, segStart + target[0][0]});
                             attentionPatches.add(target[1]);
                         }
+                    }
+                }
+                if (routeWeight > 0 && q.question() != null) {
+                    List<Integer> nouns = nouns(question);
+                    int answerRow = segStart + question.length - 1;
+                    for (int head = 0; head < Math.min(2, heads) && !nouns.isEmpty(); head++) {
+                        boolean relation = q.question().type() == org.transprune.synth.QuestionType.RELATION
+                                && nouns.size() == 2;
+                        List<Integer> chosen = relation ? List.of(nouns.get(head)) : nouns;
+                        routeRowList.add(new long[] {i, head, answerRow});
+                        routeColumns.add(chosen.stream().mapToInt(k -> segStart + k).toArray());
                     }
                 }
                 if (probeWeight > 0 && q.question() != null) {
@@ -329,8 +344,24 @@ public final class BatchBuilder {
                 }
             }
         }
+        long[] routeRows = null;
+        float[] routeWeights = null;
+        if (!routeRowList.isEmpty()) {
+            int a = routeRowList.size();
+            routeRows = new long[a];
+            routeWeights = new float[a * len];
+            for (int k = 0; k < a; k++) {
+                long[] e = routeRowList.get(k);
+                routeRows[k] = (e[0] * heads + e[1]) * len + e[2];
+                int[] cols = routeColumns.get(k);
+                for (int c : cols) {
+                    routeWeights[k * len + c] = routeWeight / (a * (float) cols.length);
+                }
+            }
+        }
         boolean layerUsed = attRows != null || probeRows != null;
         return new PackedBatch(b, pixels, patchTargets, len, start, n, ids, positions, mask, rows, targetIds, weights,
-                answerFlags, types, layerUsed ? attentionLayer : -1, attRows, attWeights, probeRows, probeWeights);
+                answerFlags, types, layerUsed ? attentionLayer : -1, attRows, attWeights, probeRows, probeWeights,
+                routeRows == null ? -1 : phase.routeLayer(), routeRows, routeWeights);
     }
 }

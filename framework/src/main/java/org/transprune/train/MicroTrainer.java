@@ -296,8 +296,7 @@ public final class MicroTrainer implements AutoCloseable {
         }
         TrainingRecipe.Phase phaseSpec = stageA ? null : recipe.phases().get(ph);
         PackedBatch batch = stageA ? batches.build(samples, false, 1f)
-                : batches.build(samples, true, (float) recipe.patchWeight(), phaseSpec.captions(),
-                        (float) phaseSpec.attention(), phaseSpec.attentionLayer(), (float) phaseSpec.probe());
+                : batches.build(samples, true, (float) recipe.patchWeight(), phaseSpec);
         return new Prepared(s, batch, (System.nanoTime() - t0) / 1e9);
     }
 

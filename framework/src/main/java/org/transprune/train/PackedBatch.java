@@ -29,6 +29,9 @@ package org.transprune.train;
  * @param attentionWeights {@code [rows, L]} target distribution x weight / rows of each supervised row
  * @param probeRows flat row indices {@code b * L + r} of the nouns the {@link NounProbe} reads, or null for none
  * @param probeWeights {@code [probe rows, probe classes]} one-hot per softmax group x weight / probe rows
+ * @param routeLayer decoder layer (0-based) whose answer-row attention is supervised, or -1 for none
+ * @param routeRows flat indices {@code (b * heads + head) * L + r} of the supervised answer rows
+ * @param routeWeights {@code [rows, L]} target distribution over noun tokens x weight / rows
  */
 public record PackedBatch(
         int images,
@@ -49,7 +52,10 @@ public record PackedBatch(
         long[] attentionRows,
         float[] attentionWeights,
         long[] probeRows,
-        float[] probeWeights) {
+        float[] probeWeights,
+        int routeLayer,
+        long[] routeRows,
+        float[] routeWeights) {
 
     /** Whether the batch has token sequences (stage B) or only images (stage A). */
     public boolean hasText() {

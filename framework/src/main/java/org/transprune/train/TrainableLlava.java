@@ -295,7 +295,8 @@ public final class TrainableLlava implements AutoCloseable {
 
     /**
      * Logits {@code [targets, vocab]} at the batch's target rows; with attention supervision in the
-     * batch, its loss goes to {@code auxLosses[0]}, with noun-probe rows the probe's to {@code auxLosses[1]}.
+     * batch (noun attention, answer routing), their summed loss goes to {@code auxLosses[0]}, with
+     * noun-probe rows the probe's to {@code auxLosses[1]}.
      */
     private NDArray decoder(Map<String, NDArray> w, NDArray image, PackedBatch batch, NDManager step,
             NDArray[] auxLosses) {
@@ -328,10 +329,10 @@ public final class TrainableLlava implements AutoCloseable {
             NDArray scores = q.mul(textScale).matMul(k.transpose(0, 1, 3, 2)).add(mask);
             NDArray probs = scores.softmax(-1);
             if (i == batch.attentionLayer() && batch.attentionRows() != null) {
-                NDArray picked = scores.reshape((long) b * heads * len, len)
-                        .get(step.create(batch.attentionRows(), new Shape(batch.attentionRows().length)));
-                NDArray target = step.create(batch.attentionWeights(), new Shape(batch.attentionRows().length, len));
-                auxLosses[0] = picked.logSoftmax(-1).mul(target).sum().neg();
+                auxLosses[0] = add(auxLosses[0], attentionLoss(scores, batch.attentionRows(), batch.attentionWeights(), step));
+            }
+            if (i == batch.routeLayer() && batch.routeRows() != null) {
+                auxLosses[0] = add(auxLosses[0], attentionLoss(scores, batch.routeRows(), batch.routeWeights(), step));
             }
             NDArray attn = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, len, (long) heads * hd);
             h = h.add(matmulT(attn, w, l + "self_attn.o_proj.weight"));
@@ -347,6 +348,21 @@ public final class TrainableLlava implements AutoCloseable {
         NDArray picked = h.reshape((long) b * len, d).get(rows);
         NDArray head = t.tieWordEmbeddings() ? w.get(CanonicalNames.EMBED_TOKENS) : w.get(CanonicalNames.LM_HEAD);
         return rmsNorm(picked, w.get(CanonicalNames.FINAL_NORM)).matMul(head.transpose());
+    }
+
+    /**
+     * Cross-entropy of the supervised attention rows ({@code rows}: flat {@code (b * heads + head) * L + r})
+     * against {@code weights} {@code [rows, L]}, from the pre-softmax {@code scores [B, heads, L, L]}.
+     */
+    private static NDArray attentionLoss(NDArray scores, long[] rows, float[] weights, NDManager step) {
+        long len = scores.getShape().get(3);
+        NDArray picked = scores.reshape(scores.size() / len, len).get(step.create(rows, new Shape(rows.length)));
+        NDArray target = step.create(weights, new Shape(rows.length, len));
+        return picked.logSoftmax(-1).mul(target).sum().neg();
+    }
+
+    private static NDArray add(NDArray sum, NDArray term) {
+        return sum == null ? term : sum.add(term);
     }
 
     /**

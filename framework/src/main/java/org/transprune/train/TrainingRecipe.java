@@ -84,31 +84,46 @@ public record TrainingRecipe(
      *     {@code attentionLayer}, and predicts that object's colour and the grid row and column of its
      *     box centre. Where the attention supervision says where a noun should look, the probe says
      *     what it should bring back: it binds the noun to its object's attributes (see {@link NounProbe})
+     * @param route weight of the training-only answer routing (0: none): at decoder layer {@code routeLayer},
+     *     heads 0 and 1 of the row that predicts the answer are trained to attend to the question's object
+     *     nouns (a relation's head 0 to its first noun, head 1 to its second), the second hop after the
+     *     nouns' own look-up; same loss as {@code attention}
+     * @param routeLayer the 0-based decoder layer whose answer-row attention is supervised
      */
     public record Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
-            double probe) {
+            double probe, double route, int routeLayer) {
         public Phase {
             if (steps < 0 || questionsPerImage < 1) {
                 throw new IllegalArgumentException("a phase needs steps >= 0 and questionsPerImage >= 1");
             }
-            if (attention < 0 || attentionLayer < 0 || probe < 0) {
-                throw new IllegalArgumentException("attention and probe weights and the layer must not be negative");
+            if (attention < 0 || attentionLayer < 0 || probe < 0 || route < 0 || routeLayer < 0) {
+                throw new IllegalArgumentException("attention, probe and route weights and layers must not be negative");
             }
+            if (route > 0 && attention > 0 && routeLayer == attentionLayer) {
+                throw new IllegalArgumentException("answer routing and noun attention supervise heads 0-1 of the same layer "
+                        + routeLayer + "; give them different layers");
+            }
+        }
+
+        /** A phase without answer routing (recipes written before it existed). */
+        public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
+                double probe) {
+            this(steps, questionsPerImage, captions, attention, attentionLayer, probe, 0, 0);
         }
 
         /** A phase without captions, attention supervision or probe. */
         public Phase(int steps, int questionsPerImage) {
-            this(steps, questionsPerImage, false, 0, 0, 0);
+            this(steps, questionsPerImage, false, 0, 0, 0, 0, 0);
         }
 
         /** A phase without the noun probe (recipes written before it existed). */
         public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer) {
-            this(steps, questionsPerImage, captions, attention, attentionLayer, 0);
+            this(steps, questionsPerImage, captions, attention, attentionLayer, 0, 0, 0);
         }
 
         /** The same phase with another length. */
         public Phase withSteps(int newSteps) {
-            return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer, probe);
+            return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer, probe, route, routeLayer);
         }
     }
 

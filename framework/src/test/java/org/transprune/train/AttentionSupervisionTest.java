@@ -2,6 +2,7 @@ package org.transprune.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -42,7 +43,7 @@ class AttentionSupervisionTest {
         try (Tokenizer tokenizer = Tokenizer.load(dir)) {
             BatchBuilder builder = new BatchBuilder(config, tokenizer,
                     ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
-            PackedBatch batch = builder.build(List.of(sample), true, 0.5f, false, 0.3f, 4, 0f);
+            PackedBatch batch = builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0.3, 4));
             assertEquals(4, batch.attentionLayer());
             int len = batch.length();
             int heads = config.text().numHeads();
@@ -75,10 +76,65 @@ class AttentionSupervisionTest {
             int[] subject = only(relation, 0, grid);
             int[] reference = only(relation, 1, grid);
             assertTrue(subject.length > 0 && reference.length > 0 && subject[0] != reference[0]);
-            assertEquals(-1, builder.build(List.of(sample), true, 0.5f, false, 0f, 4, 0f).attentionLayer(),
+            assertEquals(-1, builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 4)).attentionLayer(),
                     "no supervision at weight 0");
         }
         assertTrue(Files.exists(dir.resolve("tokenizer.json")));
+    }
+
+    @Test
+    void answerRoutingPointsTheAnswerRowAtTheNouns() throws Exception {
+        LlavaConfig config = MicroModel.defaultConfig();
+        MicroModel.writeTextAndImageFiles(dir, config);
+        Scene scene = new Scene(5, List.of(
+                new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 20, 30, 60),
+                new SceneObject(ShapeKind.SQUARE, ShapeColor.BLUE, 220, 200, 50)));
+        Question relation = SceneQuestions.of(scene, QuestionType.RELATION).get(0);
+        Question existNo = SceneQuestions.of(scene, QuestionType.EXIST).stream()
+                .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
+        Sample sample = new Sample(0, scene, List.of(relation, existNo));
+        try (Tokenizer tokenizer = Tokenizer.load(dir)) {
+            BatchBuilder builder = new BatchBuilder(config, tokenizer,
+                    ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+            PackedBatch batch = builder.build(List.of(sample), true, 0.5f,
+                    new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0.2, 6));
+            assertEquals(4, batch.attentionLayer());
+            assertEquals(6, batch.routeLayer());
+            int len = batch.length();
+            int heads = config.text().numHeads();
+            // Both questions' answer rows, heads 0 and 1: the relation's heads split over its two nouns,
+            // the existence question's both point at its one noun (routing does not need the object present).
+            assertEquals(4, batch.routeRows().length);
+            List<String> expected = List.of(relation.objects().get(0).kind().word(), relation.objects().get(1).kind().word(),
+                    "circle|square|triangle", "circle|square|triangle");
+            List<Long> answerRows = new ArrayList<>();
+            for (int t = 0; t < batch.targetCount(); t++) {
+                if (batch.answerTarget()[t]) {
+                    answerRows.add(batch.targetRows()[t]);
+                }
+            }
+            float total = 0;
+            for (int k = 0; k < 4; k++) {
+                long flat = batch.routeRows()[k];
+                assertEquals(k % 2, (flat / len) % heads, "head of route row " + k);
+                long row = flat % len;
+                assertEquals(answerRows.get(k / 2), row, "route row " + k + " is not the row that predicts the answer");
+                List<Integer> columns = new ArrayList<>();
+                for (int c = 0; c < len; c++) {
+                    float w = batch.routeWeights()[k * len + c];
+                    if (w != 0) {
+                        columns.add(c);
+                        total += w;
+                    }
+                }
+                assertEquals(1, columns.size(), "route row " + k);
+                String word = tokenizer.decode(new int[] {(int) batch.ids()[columns.get(0)]}).trim();
+                assertTrue(word.matches(expected.get(k)), "route row " + k + " points at '" + word + "'");
+            }
+            assertEquals(0.2f, total, 1e-5f);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0.2, 4),
+                "routing and noun attention on the same heads of one layer");
     }
 
     /** The kind word of the question's {@code object}-th object. */

@@ -81,7 +81,7 @@ class NounProbeTest {
             BatchBuilder builder = new BatchBuilder(config, tokenizer,
                     ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
             float weight = 0.5f;
-            PackedBatch batch = builder.build(List.of(sample), true, 0.5f, false, 0f, 1, weight);
+            PackedBatch batch = builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, weight));
             assertEquals(1, batch.attentionLayer(), "the probe alone selects the layer");
             assertNull(batch.attentionRows());
             // Relation: two nouns; colour: one; exist-no: none.
@@ -110,7 +110,7 @@ class NounProbeTest {
                 // Small initial weights: each group's cross-entropy is close to ln(group size).
                 double uniform = weight * (Math.log(6) + 2 * Math.log(config.vision().gridSize()));
                 assertEquals(uniform, o.probeLoss().getFloat(), 0.1 * uniform);
-                assertNull(model.forward(builder.build(List.of(sample), true, 0.5f, false, 0f, 1, 0f), step).probeLoss());
+                assertNull(model.forward(builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, 0)), step).probeLoss());
             }
         }
     }
