@@ -118,6 +118,32 @@ public final class BatchBuilder {
         return out;
     }
 
+    /** Supervised attention rows in {@link PackedBatch} form: flat row indices and {@code [rows, L]} targets. */
+    private record Supervised(long[] rows, float[] weights) {
+        /**
+         * @param rows {image, head, row} of each supervised row
+         * @param columns the key columns each row should attend to, uniformly, offset by {@code offset}
+         * @return null when there is no row
+         */
+        static Supervised of(List<long[]> rows, List<int[]> columns, int offset, float weight, int heads, int len) {
+            if (rows.isEmpty()) {
+                return null;
+            }
+            int a = rows.size();
+            long[] flat = new long[a];
+            float[] weights = new float[a * len];
+            for (int k = 0; k < a; k++) {
+                long[] e = rows.get(k);
+                flat[k] = (e[0] * heads + e[1]) * len + e[2];
+                int[] cols = columns.get(k);
+                for (int c : cols) {
+                    weights[k * len + offset + c] = weight / (a * (float) cols.length);
+                }
+            }
+            return new Supervised(flat, weights);
+        }
+    }
+
     /** Indices of the object nouns (a kind, its plural, or "shapes") among {@code tokens}, in order. */
     private List<Integer> nouns(int[] tokens) {
         List<Integer> nouns = new ArrayList<>();
@@ -315,21 +341,7 @@ public final class BatchBuilder {
             answerFlags[k] = e[2] == 1;
             types[k] = (int) e[3];
         }
-        long[] attRows = null;
-        float[] attWeights = null;
-        if (!attentionRows.isEmpty()) {
-            int a = attentionRows.size();
-            attRows = new long[a];
-            attWeights = new float[a * len];
-            for (int k = 0; k < a; k++) {
-                long[] e = attentionRows.get(k);
-                attRows[k] = (e[0] * heads + e[1]) * len + e[2];
-                int[] patches = attentionPatches.get(k);
-                for (int p : patches) {
-                    attWeights[k * len + start + p] = attentionWeight / (a * (float) patches.length);
-                }
-            }
-        }
+        Supervised attention = Supervised.of(attentionRows, attentionPatches, start, attentionWeight, heads, len);
         long[] probeRows = null;
         float[] probeWeights = null;
         if (!probeRowList.isEmpty()) {
@@ -344,24 +356,11 @@ public final class BatchBuilder {
                 }
             }
         }
-        long[] routeRows = null;
-        float[] routeWeights = null;
-        if (!routeRowList.isEmpty()) {
-            int a = routeRowList.size();
-            routeRows = new long[a];
-            routeWeights = new float[a * len];
-            for (int k = 0; k < a; k++) {
-                long[] e = routeRowList.get(k);
-                routeRows[k] = (e[0] * heads + e[1]) * len + e[2];
-                int[] cols = routeColumns.get(k);
-                for (int c : cols) {
-                    routeWeights[k * len + c] = routeWeight / (a * (float) cols.length);
-                }
-            }
-        }
-        boolean layerUsed = attRows != null || probeRows != null;
+        Supervised route = Supervised.of(routeRowList, routeColumns, 0, routeWeight, heads, len);
+        boolean layerUsed = attention != null || probeRows != null;
         return new PackedBatch(b, pixels, patchTargets, len, start, n, ids, positions, mask, rows, targetIds, weights,
-                answerFlags, types, layerUsed ? attentionLayer : -1, attRows, attWeights, probeRows, probeWeights,
-                routeRows == null ? -1 : phase.routeLayer(), routeRows, routeWeights);
+                answerFlags, types, layerUsed ? attentionLayer : -1, attention == null ? null : attention.rows,
+                attention == null ? null : attention.weights, probeRows, probeWeights,
+                route == null ? -1 : phase.routeLayer(), route == null ? null : route.rows, route == null ? null : route.weights);
     }
 }

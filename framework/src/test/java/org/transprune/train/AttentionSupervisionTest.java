@@ -28,21 +28,27 @@ class AttentionSupervisionTest {
     @TempDir
     Path dir;
 
+    /** A red circle top left and a blue square bottom right. */
+    private static final Scene SCENE = new Scene(5, List.of(
+            new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 20, 30, 60),
+            new SceneObject(ShapeKind.SQUARE, ShapeColor.BLUE, 220, 200, 50)));
+    private static final Question RELATION = SceneQuestions.of(SCENE, QuestionType.RELATION).get(0);
+    private static final Question EXIST_NO = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
+            .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
+
+    private BatchBuilder builder(LlavaConfig config, Tokenizer tokenizer) throws java.io.IOException {
+        return new BatchBuilder(config, tokenizer, ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+    }
+
     @Test
     void relationHeadsPointAtTheirObjectsAndOtherQuestionsAtAllTheirPatches() throws Exception {
         LlavaConfig config = MicroModel.defaultConfig();
         MicroModel.writeTextAndImageFiles(dir, config);
-        Scene scene = new Scene(5, List.of(
-                new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 20, 30, 60),
-                new SceneObject(ShapeKind.SQUARE, ShapeColor.BLUE, 220, 200, 50)));
-        Question relation = SceneQuestions.of(scene, QuestionType.RELATION).get(0);
-        Question color = SceneQuestions.of(scene, QuestionType.COLOR).get(0);
-        Question existNo = SceneQuestions.of(scene, QuestionType.EXIST).stream()
-                .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
-        Sample sample = new Sample(0, scene, List.of(relation, color, existNo));
+        Question relation = RELATION;
+        Question color = SceneQuestions.of(SCENE, QuestionType.COLOR).get(0);
+        Sample sample = new Sample(0, SCENE, List.of(relation, color, EXIST_NO));
         try (Tokenizer tokenizer = Tokenizer.load(dir)) {
-            BatchBuilder builder = new BatchBuilder(config, tokenizer,
-                    ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+            BatchBuilder builder = builder(config, tokenizer);
             PackedBatch batch = builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0.3, 4));
             assertEquals(4, batch.attentionLayer());
             int len = batch.length();
@@ -86,16 +92,10 @@ class AttentionSupervisionTest {
     void answerRoutingPointsTheAnswerRowAtTheNouns() throws Exception {
         LlavaConfig config = MicroModel.defaultConfig();
         MicroModel.writeTextAndImageFiles(dir, config);
-        Scene scene = new Scene(5, List.of(
-                new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 20, 30, 60),
-                new SceneObject(ShapeKind.SQUARE, ShapeColor.BLUE, 220, 200, 50)));
-        Question relation = SceneQuestions.of(scene, QuestionType.RELATION).get(0);
-        Question existNo = SceneQuestions.of(scene, QuestionType.EXIST).stream()
-                .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
-        Sample sample = new Sample(0, scene, List.of(relation, existNo));
+        Question relation = RELATION;
+        Sample sample = new Sample(0, SCENE, List.of(relation, EXIST_NO));
         try (Tokenizer tokenizer = Tokenizer.load(dir)) {
-            BatchBuilder builder = new BatchBuilder(config, tokenizer,
-                    ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+            BatchBuilder builder = builder(config, tokenizer);
             PackedBatch batch = builder.build(List.of(sample), true, 0.5f,
                     new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0.2, 6));
             assertEquals(4, batch.attentionLayer());
