@@ -160,11 +160,25 @@ public final class BatchBuilder {
      * "shapes"), in order, the index of that token among {@code tokens} and the patches it should
      * attend to: a relation's first noun its subject's patches, its second noun the reference's;
      * every other question's noun all of the question's relevant patches. Nouns without relevant
-     * patches (an absent object) are left out.
+     * patches (an absent object) are left out. With {@code countAnchors}, a count question's nouns
+     * attend to the first token and each counted object's anchor patch instead (see
+     * {@link TrainingRecipe.Phase#countAnchors()}); patch indices are relative to the image start.
      */
-    private List<int[][]> attentionTargets(Question q, int[] tokens, int grid) {
+    private List<int[][]> attentionTargets(Question q, int[] tokens, int grid, boolean countAnchors) {
         List<Integer> nouns = nouns(tokens);
         List<int[][]> out = new ArrayList<>();
+        if (countAnchors && q.type() == org.transprune.synth.QuestionType.COUNT) {
+            // One anchor per counted object plus the sequence's first token (offset back by the image start).
+            int[] columns = new int[q.objects().size() + 1];
+            columns[0] = -prefix.length;
+            for (int j = 0; j < q.objects().size(); j++) {
+                columns[j + 1] = NounProbe.centreCell(q.objects().get(j), grid);
+            }
+            for (int n : nouns) {
+                out.add(new int[][] {{n}, columns});
+            }
+            return out;
+        }
         if (q.type() == org.transprune.synth.QuestionType.RELATION && nouns.size() == 2 && q.objects().size() == 2) {
             for (int j = 0; j < 2; j++) {
                 int[] patches = new Question(q.type(), q.text(), q.answer(), List.of(q.objects().get(j))).relevantPatches(grid);
@@ -223,9 +237,23 @@ public final class BatchBuilder {
                 }
             }
         }
+        float[] anchorTargets = null;
+        if (patchWeight > 0 && phase != null && phase.countAnchors()) {
+            anchorTargets = new float[b * n * 2];
+            float w = patchWeight / (b * n);
+            for (int i = 0; i < b; i++) {
+                boolean[] anchor = new boolean[n];
+                for (org.transprune.synth.SceneObject o : samples.get(i).scene().objects()) {
+                    anchor[NounProbe.centreCell(o, grid)] = true;
+                }
+                for (int p = 0; p < n; p++) {
+                    anchorTargets[(i * n + p) * 2 + (anchor[p] ? 1 : 0)] = w;
+                }
+            }
+        }
         if (!withText) {
             return new PackedBatch(b, pixels, patchTargets, 0, prefix.length, n, null, null, null, null, null, null,
-                    null, null, -1, null, null, null, null, -1, null, null);
+                    null, null, -1, null, null, null, null, -1, null, null, null);
         }
         int start = prefix.length;
         int base = start + n;
@@ -284,7 +312,7 @@ public final class BatchBuilder {
                     targets.add(new long[] {o + row, ans[t], t == 0 && q.scored() ? 1 : 0, q.type()});
                 }
                 if (attentionWeight > 0 && q.question() != null) {
-                    for (int[][] target : attentionTargets(q.question(), question, grid)) {
+                    for (int[][] target : attentionTargets(q.question(), question, grid, phase.countAnchors())) {
                         for (int head = 0; head < Math.min(2, heads); head++) {
                             attentionRows.add(new long[] {i, head, segStart + target[0][0]});
                             attentionPatches.add(target[1]);
@@ -361,6 +389,7 @@ public final class BatchBuilder {
         return new PackedBatch(b, pixels, patchTargets, len, start, n, ids, positions, mask, rows, targetIds, weights,
                 answerFlags, types, layerUsed ? attentionLayer : -1, attention == null ? null : attention.rows,
                 attention == null ? null : attention.weights, probeRows, probeWeights,
-                route == null ? -1 : phase.routeLayer(), route == null ? null : route.rows, route == null ? null : route.weights);
+                route == null ? -1 : phase.routeLayer(), route == null ? null : route.rows, route == null ? null : route.weights,
+                anchorTargets);
     }
 }

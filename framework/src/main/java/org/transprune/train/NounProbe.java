@@ -66,8 +66,17 @@ public final class NounProbe {
     /** Head indices of an object's colour, centre row and centre column. */
     static int[] classesOf(SceneObject o, int grid) {
         int colors = ShapeColor.values().length;
+        int cell = centreCell(o, grid);
+        return new int[] {o.color().ordinal(), colors + cell / grid, colors + grid + cell % grid};
+    }
+
+    /**
+     * The row-major index of the grid cell that holds the object's box centre (its anchor patch). Two
+     * objects never share one: boxes keep a gap, so centres are at least 42 px (1.5 cells of 28 px) apart.
+     */
+    public static int centreCell(SceneObject o, int grid) {
         int row = Math.min(grid - 1, (o.y0() + o.y1()) * grid / (2 * Scene.SIZE));
         int col = Math.min(grid - 1, (o.x0() + o.x1()) * grid / (2 * Scene.SIZE));
-        return new int[] {o.color().ordinal(), colors + row, colors + grid + col};
+        return row * grid + col;
     }
 }

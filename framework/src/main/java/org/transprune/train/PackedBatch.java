@@ -32,6 +32,8 @@ package org.transprune.train;
  * @param routeLayer decoder layer (0-based) whose answer-row attention is supervised, or -1 for none
  * @param routeRows flat indices {@code (b * heads + head) * L + r} of the supervised answer rows
  * @param routeWeights {@code [rows, L]} target distribution over noun tokens x weight / rows
+ * @param anchorTargets {@code [B, patches, 2]} weights of the tower's anchor head (patch holds an
+ *     object's box centre or not), or null for none
  */
 public record PackedBatch(
         int images,
@@ -55,7 +57,8 @@ public record PackedBatch(
         float[] probeWeights,
         int routeLayer,
         long[] routeRows,
-        float[] routeWeights) {
+        float[] routeWeights,
+        float[] anchorTargets) {
 
     /** Whether the batch has token sequences (stage B) or only images (stage A). */
     public boolean hasText() {

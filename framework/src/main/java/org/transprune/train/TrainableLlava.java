@@ -46,6 +46,9 @@ public final class TrainableLlava implements AutoCloseable {
     /** The training-only {@link NounProbe} head {@code [probe classes, textHidden]} and bias. */
     public static final String PROBE_WEIGHT = AUX + "noun_probe.weight";
     public static final String PROBE_BIAS = AUX + "noun_probe.bias";
+    /** The training-only anchor head on the tower {@code [2, visionHidden]} and bias (patch holds an object's centre). */
+    public static final String ANCHOR_WEIGHT = AUX + "anchor_head.weight";
+    public static final String ANCHOR_BIAS = AUX + "anchor_head.bias";
 
     private final LlavaConfig config;
     private final NDManager manager;
@@ -78,6 +81,8 @@ public final class TrainableLlava implements AutoCloseable {
         // Last, so adding it left the seeded initial values of every earlier tensor unchanged.
         shapes.put(PROBE_WEIGHT, new long[] {NounProbe.classes(config.vision().gridSize()), config.text().hiddenSize()});
         shapes.put(PROBE_BIAS, new long[] {NounProbe.classes(config.vision().gridSize())});
+        shapes.put(ANCHOR_WEIGHT, new long[] {2, config.vision().hiddenSize()});
+        shapes.put(ANCHOR_BIAS, new long[] {2});
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String name = e.getKey();
             float[] v = initial(name, e.getValue(), random);
@@ -215,6 +220,12 @@ public final class TrainableLlava implements AutoCloseable {
         if (batch.patchTargets() != null) {
             patchLogits = features.matMul(w.get(AUX_WEIGHT).transpose()).add(w.get(AUX_BIAS));
             patchLoss = patchLoss(patchLogits, batch, step);
+        }
+        if (batch.anchorTargets() != null) {
+            NDArray anchorLogits = features.matMul(w.get(ANCHOR_WEIGHT).transpose()).add(w.get(ANCHOR_BIAS));
+            NDArray anchorLoss = groupedCrossEntropy(anchorLogits, new int[] {2},
+                    step.create(batch.anchorTargets(), anchorLogits.getShape()));
+            patchLoss = patchLoss == null ? anchorLoss : patchLoss.add(anchorLoss);
         }
         NDArray answerLoss = null;
         NDArray targetLogits = null;

@@ -89,9 +89,14 @@ public record TrainingRecipe(
      *     nouns (a relation's head 0 to its first noun, head 1 to its second), the second hop after the
      *     nouns' own look-up; same loss as {@code attention}
      * @param routeLayer the 0-based decoder layer whose answer-row attention is supervised
+     * @param countAnchors whether a count question's nouns attend, instead of all the counted objects'
+     *     patches, to one anchor patch per counted object (the patch holding its box centre) and to the
+     *     first token of the sequence, each with an equal share: the share left on the first token is
+     *     1 / (count + 1), so the count survives the softmax's normalisation; the tower's training-only
+     *     anchor head (patch holds an object's centre or not) is trained with the patch head's weight
      */
     public record Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
-            double probe, double route, int routeLayer) {
+            double probe, double route, int routeLayer, boolean countAnchors) {
         public Phase {
             if (steps < 0 || questionsPerImage < 1) {
                 throw new IllegalArgumentException("a phase needs steps >= 0 and questionsPerImage >= 1");
@@ -108,22 +113,29 @@ public record TrainingRecipe(
         /** A phase without answer routing (recipes written before it existed). */
         public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
                 double probe) {
-            this(steps, questionsPerImage, captions, attention, attentionLayer, probe, 0, 0);
+            this(steps, questionsPerImage, captions, attention, attentionLayer, probe, 0, 0, false);
+        }
+
+        /** A phase without count anchors (recipes written before they existed). */
+        public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
+                double probe, double route, int routeLayer) {
+            this(steps, questionsPerImage, captions, attention, attentionLayer, probe, route, routeLayer, false);
         }
 
         /** A phase without captions, attention supervision or probe. */
         public Phase(int steps, int questionsPerImage) {
-            this(steps, questionsPerImage, false, 0, 0, 0, 0, 0);
+            this(steps, questionsPerImage, false, 0, 0, 0, 0, 0, false);
         }
 
         /** A phase without the noun probe (recipes written before it existed). */
         public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer) {
-            this(steps, questionsPerImage, captions, attention, attentionLayer, 0, 0, 0);
+            this(steps, questionsPerImage, captions, attention, attentionLayer, 0, 0, 0, false);
         }
 
         /** The same phase with another length. */
         public Phase withSteps(int newSteps) {
-            return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer, probe, route, routeLayer);
+            return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer, probe, route, routeLayer,
+                    countAnchors);
         }
     }
 

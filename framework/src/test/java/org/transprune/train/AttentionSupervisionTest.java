@@ -137,6 +137,52 @@ class AttentionSupervisionTest {
                 "routing and noun attention on the same heads of one layer");
     }
 
+    @Test
+    void countNounsAttendToOneAnchorPerObjectAndTheFirstToken() throws Exception {
+        LlavaConfig config = MicroModel.defaultConfig();
+        MicroModel.writeTextAndImageFiles(dir, config);
+        int grid = config.vision().gridSize();
+        Question countShapes = SceneQuestions.of(SCENE, QuestionType.COUNT).get(0);
+        Question countTriangles = SceneQuestions.of(SCENE, QuestionType.COUNT).stream()
+                .filter(q -> q.text().contains("triangles")).findFirst().orElseThrow();
+        assertEquals("2", countShapes.answer());
+        assertEquals("0", countTriangles.answer());
+        Sample sample = new Sample(0, SCENE, List.of(countShapes, countTriangles));
+        try (Tokenizer tokenizer = Tokenizer.load(dir)) {
+            PackedBatch batch = builder(config, tokenizer).build(List.of(sample), true, 0.5f,
+                    new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0, 0, true));
+            int len = batch.length();
+            int start = batch.imageStart();
+            // Centres (50, 60) and (245, 225) lie in cells row 2 col 1 and row 8 col 8 of the 12 x 12 grid.
+            int[][] expected = {{0, start + 2 * grid + 1, start + 8 * grid + 8}, {0, start + 2 * grid + 1, start + 8 * grid + 8},
+                {0}, {0}};
+            assertEquals(4, batch.attentionRows().length, "two nouns, two heads each");
+            for (int k = 0; k < 4; k++) {
+                List<Integer> columns = new ArrayList<>();
+                for (int c = 0; c < len; c++) {
+                    if (batch.attentionWeights()[k * len + c] != 0) {
+                        columns.add(c);
+                        assertEquals(0.3f / 4 / expected[k].length, batch.attentionWeights()[k * len + c], 1e-7f);
+                    }
+                }
+                assertArrayEquals(expected[k], columns.stream().mapToInt(Integer::intValue).toArray(), "row " + k);
+            }
+            // The tower's anchor head: exactly the two centre cells are anchors.
+            float[] anchors = batch.anchorTargets();
+            int n = config.imageTokens();
+            List<Integer> hot = new ArrayList<>();
+            for (int p = 0; p < n; p++) {
+                assertTrue(anchors[p * 2] == 0 ^ anchors[p * 2 + 1] == 0, "one class per patch");
+                if (anchors[p * 2 + 1] != 0) {
+                    hot.add(p);
+                }
+            }
+            assertEquals(List.of(2 * grid + 1, 8 * grid + 8), hot);
+            assertEquals(null, builder(config, tokenizer).build(List.of(sample), true, 0.5f,
+                    new TrainingRecipe.Phase(1, 2, false, 0.3, 4)).anchorTargets(), "no anchors unless asked");
+        }
+    }
+
     /** The kind word of the question's {@code object}-th object. */
     private static String nounOf(Question q, int object) {
         return q.objects().get(object).kind().word();
