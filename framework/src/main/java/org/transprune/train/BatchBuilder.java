@@ -144,6 +144,25 @@ public final class BatchBuilder {
         }
     }
 
+    /** {@code {weights}}: {@code [rows, classes]} one-hot per listed class x weight / rows; null without rows. */
+    private static float[][] oneHotRows(List<long[]> rows, List<int[]> hot, int classes, float weight) {
+        if (rows.isEmpty()) {
+            return null;
+        }
+        int r = rows.size();
+        float[] weights = new float[r * classes];
+        for (int k = 0; k < r; k++) {
+            for (int c : hot.get(k)) {
+                weights[k * classes + c] = weight / r;
+            }
+        }
+        return new float[][] {weights};
+    }
+
+    private static long[] rowsOf(List<long[]> rows) {
+        return rows.stream().mapToLong(e -> e[0]).toArray();
+    }
+
     /** Indices of the object nouns (a kind, its plural, or "shapes") among {@code tokens}, in order. */
     private List<Integer> nouns(int[] tokens) {
         List<Integer> nouns = new ArrayList<>();
@@ -253,7 +272,7 @@ public final class BatchBuilder {
         }
         if (!withText) {
             return new PackedBatch(b, pixels, patchTargets, 0, prefix.length, n, null, null, null, null, null, null,
-                    null, null, -1, null, null, null, null, -1, null, null, null);
+                    null, null, -1, null, null, null, null, -1, null, null, null, null, null);
         }
         int start = prefix.length;
         int base = start + n;
@@ -275,6 +294,9 @@ public final class BatchBuilder {
         List<int[]> attentionPatches = new ArrayList<>();
         List<long[]> probeRowList = new ArrayList<>(); // {flat row}
         List<int[]> probeClasses = new ArrayList<>();
+        List<long[]> answerProbeRowList = new ArrayList<>();
+        List<int[]> answerProbeClasses = new ArrayList<>();
+        float answerProbeWeight = phase == null ? 0f : (float) phase.answerProbe();
         List<long[]> routeRowList = new ArrayList<>(); // {image, head, row}
         List<int[]> routeColumns = new ArrayList<>();
         int heads = config.text().numHeads();
@@ -330,6 +352,13 @@ public final class BatchBuilder {
                         routeColumns.add(chosen.stream().mapToInt(k -> segStart + k).toArray());
                     }
                 }
+                if (answerProbeWeight > 0 && q.question() != null) {
+                    int[] classes = NounProbe.answerTargets(q.question(), grid);
+                    if (classes != null) {
+                        answerProbeRowList.add(new long[] {o + segStart + question.length - 1});
+                        answerProbeClasses.add(classes);
+                    }
+                }
                 if (probeWeight > 0 && q.question() != null) {
                     for (NounProbe.Target target : NounProbe.targets(q.question(), nouns(question), grid)) {
                         probeRowList.add(new long[] {o + segStart + target.token()});
@@ -370,26 +399,18 @@ public final class BatchBuilder {
             types[k] = (int) e[3];
         }
         Supervised attention = Supervised.of(attentionRows, attentionPatches, start, attentionWeight, heads, len);
-        long[] probeRows = null;
-        float[] probeWeights = null;
-        if (!probeRowList.isEmpty()) {
-            int pr = probeRowList.size();
-            int classes = NounProbe.classes(grid);
-            probeRows = new long[pr];
-            probeWeights = new float[pr * classes];
-            for (int k = 0; k < pr; k++) {
-                probeRows[k] = probeRowList.get(k)[0];
-                for (int c : probeClasses.get(k)) {
-                    probeWeights[k * classes + c] = probeWeight / pr;
-                }
-            }
-        }
+        float[][] probe = oneHotRows(probeRowList, probeClasses, NounProbe.classes(grid), probeWeight);
+        float[][] answerProbe = oneHotRows(answerProbeRowList, answerProbeClasses, NounProbe.answerClasses(grid),
+                answerProbeWeight);
+        long[] probeRows = probe == null ? null : rowsOf(probeRowList);
+        float[] probeWeights = probe == null ? null : probe[0];
         Supervised route = Supervised.of(routeRowList, routeColumns, 0, routeWeight, heads, len);
         boolean layerUsed = attention != null || probeRows != null;
         return new PackedBatch(b, pixels, patchTargets, len, start, n, ids, positions, mask, rows, targetIds, weights,
                 answerFlags, types, layerUsed ? attentionLayer : -1, attention == null ? null : attention.rows,
                 attention == null ? null : attention.weights, probeRows, probeWeights,
-                route == null ? -1 : phase.routeLayer(), route == null ? null : route.rows, route == null ? null : route.weights,
-                anchorTargets);
+                route == null && answerProbe == null ? -1 : phase.routeLayer(), route == null ? null : route.rows, route == null ? null : route.weights,
+                anchorTargets, answerProbe == null ? null : rowsOf(answerProbeRowList),
+                answerProbe == null ? null : answerProbe[0]);
     }
 }

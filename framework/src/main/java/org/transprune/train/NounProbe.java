@@ -16,7 +16,11 @@ import org.transprune.synth.ShapeColor;
  * question, an existence question answered yes by one object, a count of one). Nouns of absent or
  * several objects are left out: what they should carry is not one object's attributes.
  *
- * <p>The probe is three softmaxes over a linear head: colours, rows, columns.
+ * <p>The probe is three softmaxes over a linear head: colours, rows, columns. A second probe, the
+ * answer probe ({@link TrainingRecipe.Phase#answerProbe()}), reads the row that predicts the answer
+ * at the routing layer and predicts the centre cells of the subject and (for relations) the
+ * reference, in separate groups: the answer row must hold both objects' places apart, which a
+ * relation needs and a sum of two alike heads would lose.
  */
 public final class NounProbe {
     private NounProbe() {}
@@ -61,6 +65,29 @@ public final class NounProbe {
             }
         }
         return out;
+    }
+
+    /** Output classes of the answer probe: subject row, subject column, reference row, reference column. */
+    public static int answerClasses(int grid) {
+        return 4 * grid;
+    }
+
+    /**
+     * The answer probe's targets for a question, as head indices: a relation's subject and reference
+     * centre cells (four groups); the centre cell of a question's only object (the subject groups only);
+     * null when the question names no single object.
+     */
+    public static int[] answerTargets(Question q, int grid) {
+        if (q.type() == QuestionType.RELATION && q.objects().size() == 2) {
+            int a = centreCell(q.objects().get(0), grid);
+            int b = centreCell(q.objects().get(1), grid);
+            return new int[] {a / grid, grid + a % grid, 2 * grid + b / grid, 3 * grid + b % grid};
+        }
+        if (q.type() != QuestionType.RELATION && q.objects().size() == 1) {
+            int a = centreCell(q.objects().get(0), grid);
+            return new int[] {a / grid, grid + a % grid};
+        }
+        return null;
     }
 
     /** Head indices of an object's colour, centre row and centre column. */

@@ -29,11 +29,15 @@ package org.transprune.train;
  * @param attentionWeights {@code [rows, L]} target distribution x weight / rows of each supervised row
  * @param probeRows flat row indices {@code b * L + r} of the nouns the {@link NounProbe} reads, or null for none
  * @param probeWeights {@code [probe rows, probe classes]} one-hot per softmax group x weight / probe rows
- * @param routeLayer decoder layer (0-based) whose answer-row attention is supervised, or -1 for none
+ * @param routeLayer decoder layer (0-based) whose answer-row attention is supervised and whose output
+ *     the answer probe reads, or -1 for neither
  * @param routeRows flat indices {@code (b * heads + head) * L + r} of the supervised answer rows
  * @param routeWeights {@code [rows, L]} target distribution over noun tokens x weight / rows
  * @param anchorTargets {@code [B, patches, 2]} weights of the tower's anchor head (patch holds an
  *     object's box centre or not), or null for none
+ * @param answerProbeRows flat row indices {@code b * L + r} of the answer rows the answer probe reads
+ *     (at {@code routeLayer}), or null for none
+ * @param answerProbeWeights {@code [rows, answer probe classes]} one-hot per group x weight / rows
  */
 public record PackedBatch(
         int images,
@@ -58,7 +62,9 @@ public record PackedBatch(
         int routeLayer,
         long[] routeRows,
         float[] routeWeights,
-        float[] anchorTargets) {
+        float[] anchorTargets,
+        long[] answerProbeRows,
+        float[] answerProbeWeights) {
 
     /** Whether the batch has token sequences (stage B) or only images (stage A). */
     public boolean hasText() {

@@ -46,6 +46,9 @@ public final class TrainableLlava implements AutoCloseable {
     /** The training-only {@link NounProbe} head {@code [probe classes, textHidden]} and bias. */
     public static final String PROBE_WEIGHT = AUX + "noun_probe.weight";
     public static final String PROBE_BIAS = AUX + "noun_probe.bias";
+    /** The training-only answer probe ({@link NounProbe#answerTargets}) {@code [4 * grid, textHidden]} and bias. */
+    public static final String ANSWER_PROBE_WEIGHT = AUX + "answer_probe.weight";
+    public static final String ANSWER_PROBE_BIAS = AUX + "answer_probe.bias";
     /** The training-only anchor head on the tower {@code [2, visionHidden]} and bias (patch holds an object's centre). */
     public static final String ANCHOR_WEIGHT = AUX + "anchor_head.weight";
     public static final String ANCHOR_BIAS = AUX + "anchor_head.bias";
@@ -83,6 +86,8 @@ public final class TrainableLlava implements AutoCloseable {
         shapes.put(PROBE_BIAS, new long[] {NounProbe.classes(config.vision().gridSize())});
         shapes.put(ANCHOR_WEIGHT, new long[] {2, config.vision().hiddenSize()});
         shapes.put(ANCHOR_BIAS, new long[] {2});
+        shapes.put(ANSWER_PROBE_WEIGHT, new long[] {NounProbe.answerClasses(config.vision().gridSize()), config.text().hiddenSize()});
+        shapes.put(ANSWER_PROBE_BIAS, new long[] {NounProbe.answerClasses(config.vision().gridSize())});
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String name = e.getKey();
             float[] v = initial(name, e.getValue(), random);
@@ -352,7 +357,13 @@ public final class TrainableLlava implements AutoCloseable {
             NDArray mlp = gate.mul(Activation.sigmoid(gate)).mul(matmulT(x2, w, l + "mlp.up_proj.weight"));
             h = h.add(matmulT(mlp, w, l + "mlp.down_proj.weight"));
             if (i == batch.attentionLayer() && batch.probeRows() != null) {
-                auxLosses[1] = probeLoss(w, h, batch, step);
+                auxLosses[1] = add(auxLosses[1], probeLoss(w, h, batch, step, batch.probeRows(), batch.probeWeights(),
+                        PROBE_WEIGHT, PROBE_BIAS, NounProbe.groups(config.vision().gridSize())));
+            }
+            if (i == batch.routeLayer() && batch.answerProbeRows() != null) {
+                int g = config.vision().gridSize();
+                auxLosses[1] = add(auxLosses[1], probeLoss(w, h, batch, step, batch.answerProbeRows(), batch.answerProbeWeights(),
+                        ANSWER_PROBE_WEIGHT, ANSWER_PROBE_BIAS, new int[] {g, g, g, g}));
             }
         }
         NDArray rows = step.create(batch.targetRows(), new Shape(batch.targetCount()));
@@ -377,17 +388,17 @@ public final class TrainableLlava implements AutoCloseable {
     }
 
     /**
-     * The {@link NounProbe} loss: the probe rows of the residual stream, RMS-normalised (no gain),
-     * through the linear probe head; cross-entropy of each softmax group against the batch's weights.
+     * A probe's loss ({@link NounProbe}: noun probe or answer probe): the probe rows of the residual
+     * stream, RMS-normalised (no gain), through the linear head {@code weightName}; cross-entropy of
+     * each softmax group against the batch's weights.
      */
-    private NDArray probeLoss(Map<String, NDArray> w, NDArray h, PackedBatch batch, NDManager step) {
+    private NDArray probeLoss(Map<String, NDArray> w, NDArray h, PackedBatch batch, NDManager step, long[] rowIndex,
+            float[] weights, String weightName, String biasName, int[] groups) {
         int d = config.text().hiddenSize();
-        int grid = config.vision().gridSize();
-        long[] rowIndex = batch.probeRows();
         NDArray x = h.reshape((long) batch.images() * batch.length(), d).get(step.create(rowIndex, new Shape(rowIndex.length)));
         x = x.div(x.square().mean(new int[] {-1}, true).add(rmsEps).sqrt());
-        NDArray logits = x.matMul(w.get(PROBE_WEIGHT).transpose()).add(w.get(PROBE_BIAS));
-        return groupedCrossEntropy(logits, NounProbe.groups(grid), step.create(batch.probeWeights(), logits.getShape()));
+        NDArray logits = x.matMul(w.get(weightName).transpose()).add(w.get(biasName));
+        return groupedCrossEntropy(logits, groups, step.create(weights, logits.getShape()));
     }
 
     /** Sum over groups of softmax(logits of the group) log-likelihood times {@code weights}, negated. */

@@ -94,14 +94,17 @@ public record TrainingRecipe(
      *     first token of the sequence, each with an equal share: the share left on the first token is
      *     1 / (count + 1), so the count survives the softmax's normalisation; the tower's training-only
      *     anchor head (patch holds an object's centre or not) is trained with the patch head's weight
+     * @param answerProbe weight of the training-only answer probe (0: none; see {@link NounProbe}): at the
+     *     output of decoder layer {@code routeLayer}, the answer row predicts the centre cell of the
+     *     question's subject and, for a relation, of its reference object, in separate softmaxes
      */
     public record Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
-            double probe, double route, int routeLayer, boolean countAnchors) {
+            double probe, double route, int routeLayer, boolean countAnchors, double answerProbe) {
         public Phase {
             if (steps < 0 || questionsPerImage < 1) {
                 throw new IllegalArgumentException("a phase needs steps >= 0 and questionsPerImage >= 1");
             }
-            if (attention < 0 || attentionLayer < 0 || probe < 0 || route < 0 || routeLayer < 0) {
+            if (attention < 0 || attentionLayer < 0 || probe < 0 || route < 0 || routeLayer < 0 || answerProbe < 0) {
                 throw new IllegalArgumentException("attention, probe and route weights and layers must not be negative");
             }
             if (route > 0 && attention > 0 && routeLayer == attentionLayer) {
@@ -113,29 +116,29 @@ public record TrainingRecipe(
         /** A phase without answer routing (recipes written before it existed). */
         public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
                 double probe) {
-            this(steps, questionsPerImage, captions, attention, attentionLayer, probe, 0, 0, false);
+            this(steps, questionsPerImage, captions, attention, attentionLayer, probe, 0, 0, false, 0);
         }
 
         /** A phase without count anchors (recipes written before they existed). */
         public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
                 double probe, double route, int routeLayer) {
-            this(steps, questionsPerImage, captions, attention, attentionLayer, probe, route, routeLayer, false);
+            this(steps, questionsPerImage, captions, attention, attentionLayer, probe, route, routeLayer, false, 0);
         }
 
         /** A phase without captions, attention supervision or probe. */
         public Phase(int steps, int questionsPerImage) {
-            this(steps, questionsPerImage, false, 0, 0, 0, 0, 0, false);
+            this(steps, questionsPerImage, false, 0, 0, 0, 0, 0, false, 0);
         }
 
         /** A phase without the noun probe (recipes written before it existed). */
         public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer) {
-            this(steps, questionsPerImage, captions, attention, attentionLayer, 0, 0, 0, false);
+            this(steps, questionsPerImage, captions, attention, attentionLayer, 0, 0, 0, false, 0);
         }
 
         /** The same phase with another length. */
         public Phase withSteps(int newSteps) {
             return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer, probe, route, routeLayer,
-                    countAnchors);
+                    countAnchors, answerProbe);
         }
     }
 

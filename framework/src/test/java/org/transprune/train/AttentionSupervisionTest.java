@@ -150,7 +150,7 @@ class AttentionSupervisionTest {
         Sample sample = new Sample(0, SCENE, List.of(countShapes, countTriangles));
         try (Tokenizer tokenizer = Tokenizer.load(dir)) {
             PackedBatch batch = builder(config, tokenizer).build(List.of(sample), true, 0.5f,
-                    new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0, 0, true));
+                    new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0, 0, true, 0));
             int len = batch.length();
             int start = batch.imageStart();
             // Centres (50, 60) and (245, 225) lie in cells row 2 col 1 and row 8 col 8 of the 12 x 12 grid.

@@ -66,6 +66,49 @@ class NounProbeTest {
     }
 
     @Test
+    void theAnswerProbeAsksForTheSubjectAndTheReferenceInSeparateGroups() throws Exception {
+        Question relation = SceneQuestions.of(SCENE, QuestionType.RELATION).get(0);
+        // Subject: the circle, cell row 2 column 1; reference: the square, row 8 column 8.
+        assertArrayEquals(new int[] {2, 12 + 1, 24 + 8, 36 + 8}, NounProbe.answerTargets(relation, 12));
+        Question color = SceneQuestions.of(SCENE, QuestionType.COLOR).stream()
+                .filter(q -> q.text().contains("circle")).findFirst().orElseThrow();
+        assertArrayEquals(new int[] {2, 12 + 1}, NounProbe.answerTargets(color, 12));
+        Question existNo = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
+                .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
+        assertNull(NounProbe.answerTargets(existNo, 12));
+
+        LlavaConfig config = MicroModel.config(32, 1, 48, 3, 96);
+        MicroModel.writeTextAndImageFiles(dir, config);
+        Engine.getInstance();
+        try (Tokenizer tokenizer = Tokenizer.load(dir);
+                NDManager root = NDManager.newBaseManager(Device.cpu());
+                TrainableLlava model = new TrainableLlava(config, root, 3)) {
+            BatchBuilder builder = new BatchBuilder(config, tokenizer,
+                    ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+            PackedBatch batch = builder.build(List.of(new Sample(0, SCENE, List.of(relation, color, existNo))), true, 0.5f,
+                    new TrainingRecipe.Phase(1, 3, false, 0, 0, 0, 0, 2, false, 0.4));
+            List<Long> answerRows = new ArrayList<>();
+            for (int t = 0; t < batch.targetCount(); t++) {
+                if (batch.answerTarget()[t]) {
+                    answerRows.add(batch.targetRows()[t]);
+                }
+            }
+            assertArrayEquals(new long[] {answerRows.get(0), answerRows.get(1)}, batch.answerProbeRows());
+            int classes = NounProbe.answerClasses(12);
+            float total = 0;
+            for (float w : batch.answerProbeWeights()) {
+                total += w;
+            }
+            assertEquals(0.4f * (4 + 2) / 2, total, 1e-5f, "six groups over two rows");
+            assertEquals(2 * classes, batch.answerProbeWeights().length);
+            try (NDManager step = root.newSubManager()) {
+                double uniform = 0.4 * 6 / 2 * Math.log(12);
+                assertEquals(uniform, model.forward(batch, step).probeLoss().getFloat(), 0.1 * uniform);
+            }
+        }
+    }
+
+    @Test
     void theBatchPointsTheProbeAtNounsAndTheLossStartsNearUniform() throws Exception {
         LlavaConfig config = MicroModel.config(32, 1, 48, 3, 96);
         MicroModel.writeTextAndImageFiles(dir, config);
