@@ -227,7 +227,8 @@ public final class TrainableLlava implements AutoCloseable {
             patchLoss = patchLoss(patchLogits, batch, step);
         }
         if (batch.anchorTargets() != null) {
-            NDArray anchorLogits = features.matMul(w.get(ANCHOR_WEIGHT).transpose()).add(w.get(ANCHOR_BIAS));
+            // RMS-normalised: the tower's residual stream is large, and a fresh head on it starts far off.
+            NDArray anchorLogits = normalised(features).matMul(w.get(ANCHOR_WEIGHT).transpose()).add(w.get(ANCHOR_BIAS));
             NDArray anchorLoss = groupedCrossEntropy(anchorLogits, new int[] {2},
                     step.create(batch.anchorTargets(), anchorLogits.getShape()));
             patchLoss = patchLoss == null ? anchorLoss : patchLoss.add(anchorLoss);
@@ -396,9 +397,13 @@ public final class TrainableLlava implements AutoCloseable {
             float[] weights, String weightName, String biasName, int[] groups) {
         int d = config.text().hiddenSize();
         NDArray x = h.reshape((long) batch.images() * batch.length(), d).get(step.create(rowIndex, new Shape(rowIndex.length)));
-        x = x.div(x.square().mean(new int[] {-1}, true).add(rmsEps).sqrt());
-        NDArray logits = x.matMul(w.get(weightName).transpose()).add(w.get(biasName));
+        NDArray logits = normalised(x).matMul(w.get(weightName).transpose()).add(w.get(biasName));
         return groupedCrossEntropy(logits, groups, step.create(weights, logits.getShape()));
+    }
+
+    /** {@code x} divided by its root mean square over the last axis (RMSNorm without a gain). */
+    private NDArray normalised(NDArray x) {
+        return x.div(x.square().mean(new int[] {-1}, true).add(rmsEps).sqrt());
     }
 
     /** Sum over groups of softmax(logits of the group) log-likelihood times {@code weights}, negated. */

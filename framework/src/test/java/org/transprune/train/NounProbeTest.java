@@ -154,6 +154,12 @@ class NounProbeTest {
                 double uniform = weight * (Math.log(6) + 2 * Math.log(config.vision().gridSize()));
                 assertEquals(uniform, o.probeLoss().getFloat(), 0.1 * uniform);
                 assertNull(model.forward(builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, 0)), step).probeLoss());
+                // The tower's anchor head adds its binary cross-entropy to the patch loss, near ln 2 at the start.
+                float plain = model.forward(builder.build(List.of(sample), true, 0.5f,
+                        new TrainingRecipe.Phase(1, 3, false, 0, 1, 0)), step).patchLoss().getFloat();
+                float anchored = model.forward(builder.build(List.of(sample), true, 0.5f,
+                        new TrainingRecipe.Phase(1, 3, false, 0, 1, 0, 0, 0, true, 0)), step).patchLoss().getFloat();
+                assertEquals(0.5 * Math.log(2), anchored - plain, 0.1 * 0.5 * Math.log(2));
             }
         }
     }
