@@ -416,7 +416,9 @@ public final class TrainableLlava implements AutoCloseable {
             parts.add(logits.get(lead + from + ":" + (from + size)).logSoftmax(-1));
             from += size;
         }
-        return NDArrays.concat(new NDList(parts), -1).mul(weights).sum().neg();
+        // DJL's concat of a one-array list returns it detached from the graph (no gradient, measured).
+        NDArray all = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new NDList(parts), -1);
+        return all.mul(weights).sum().neg();
     }
 
     /** RoPE cos/sin {@code [B, 1, L, hd]} for the batch's positions (constants of the graph). */

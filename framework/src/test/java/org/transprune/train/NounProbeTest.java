@@ -161,6 +161,15 @@ class NounProbeTest {
                         new TrainingRecipe.Phase(1, 3, false, 0, 1, 0, 0, 0, true, 0)), step).patchLoss().getFloat();
                 assertEquals(0.5 * Math.log(2), anchored - plain, 0.1 * 0.5 * Math.log(2));
             }
+            // The anchor head learns: its loss has a gradient (a whole-axis slice once cut it off the graph).
+            try (NDManager step = root.newSubManager();
+                    ai.djl.training.GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(model.forward(builder.build(List.of(sample), true, 0.5f,
+                        new TrainingRecipe.Phase(1, 3, false, 0, 1, 0, 0, 0, true, 0)), step).patchLoss());
+                float[] g = model.parameter(TrainableLlava.ANCHOR_BIAS).getGradient().toFloatArray();
+                // Two anchors among 144 patches: the "anchor" class is mostly wrong, its bias must go down.
+                assertTrue(g[1] > 0.1 * 0.5 && g[0] < -0.1 * 0.5, java.util.Arrays.toString(g));
+            }
         }
     }
 
