@@ -29,9 +29,7 @@ class AttentionSupervisionTest {
     Path dir;
 
     /** A red circle top left and a blue square bottom right. */
-    private static final Scene SCENE = new Scene(5, List.of(
-            new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 20, 30, 60),
-            new SceneObject(ShapeKind.SQUARE, ShapeColor.BLUE, 220, 200, 50)));
+    private static final Scene SCENE = NounProbeTest.SCENE;
     private static final Question RELATION = SceneQuestions.of(SCENE, QuestionType.RELATION).get(0);
     private static final Question EXIST_NO = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
             .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();

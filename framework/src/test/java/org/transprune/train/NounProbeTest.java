@@ -35,8 +35,34 @@ class NounProbeTest {
     @TempDir
     Path dir;
 
+    /** A tiny model of {@link #CONFIG} with its tokenizer and batch builder, files in {@code dir}. */
+    private static final class Fixture implements AutoCloseable {
+        final Tokenizer tokenizer;
+        final NDManager root;
+        final TrainableLlava model;
+        final BatchBuilder builder;
+
+        Fixture(Path dir) throws java.io.IOException {
+            MicroModel.writeTextAndImageFiles(dir, CONFIG);
+            Engine.getInstance();
+            tokenizer = Tokenizer.load(dir);
+            root = NDManager.newBaseManager(Device.cpu());
+            model = new TrainableLlava(CONFIG, root, 3);
+            builder = new BatchBuilder(CONFIG, tokenizer, ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+        }
+
+        @Override
+        public void close() {
+            model.close();
+            root.close();
+            tokenizer.close();
+        }
+    }
+
+    private static final LlavaConfig CONFIG = MicroModel.config(32, 1, 48, 3, 96);
+
     /** A red circle centred at (50, 60) and a blue square centred at (245, 225), in 336 px. */
-    private static final Scene SCENE = new Scene(5, List.of(
+    static final Scene SCENE = new Scene(5, List.of(
             new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 20, 30, 60),
             new SceneObject(ShapeKind.SQUARE, ShapeColor.BLUE, 220, 200, 50)));
 
@@ -77,14 +103,10 @@ class NounProbeTest {
                 .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
         assertNull(NounProbe.answerTargets(existNo, 12));
 
-        LlavaConfig config = MicroModel.config(32, 1, 48, 3, 96);
-        MicroModel.writeTextAndImageFiles(dir, config);
-        Engine.getInstance();
-        try (Tokenizer tokenizer = Tokenizer.load(dir);
-                NDManager root = NDManager.newBaseManager(Device.cpu());
-                TrainableLlava model = new TrainableLlava(config, root, 3)) {
-            BatchBuilder builder = new BatchBuilder(config, tokenizer,
-                    ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+        try (Fixture f = new Fixture(dir)) {
+            TrainableLlava model = f.model;
+            NDManager root = f.root;
+            BatchBuilder builder = f.builder;
             PackedBatch batch = builder.build(List.of(new Sample(0, SCENE, List.of(relation, color, existNo))), true, 0.5f,
                     new TrainingRecipe.Phase(1, 3, false, 0, 0, 0, 0, 2, false, 0.4));
             List<Long> answerRows = new ArrayList<>();
@@ -110,19 +132,17 @@ class NounProbeTest {
 
     @Test
     void theBatchPointsTheProbeAtNounsAndTheLossStartsNearUniform() throws Exception {
-        LlavaConfig config = MicroModel.config(32, 1, 48, 3, 96);
-        MicroModel.writeTextAndImageFiles(dir, config);
+        LlavaConfig config = CONFIG;
         Question relation = SceneQuestions.of(SCENE, QuestionType.RELATION).get(0);
         Question color = SceneQuestions.of(SCENE, QuestionType.COLOR).get(0);
         Question existNo = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
                 .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
         Sample sample = new Sample(0, SCENE, List.of(relation, color, existNo));
-        Engine.getInstance();
-        try (Tokenizer tokenizer = Tokenizer.load(dir);
-                NDManager root = NDManager.newBaseManager(Device.cpu());
-                TrainableLlava model = new TrainableLlava(config, root, 3)) {
-            BatchBuilder builder = new BatchBuilder(config, tokenizer,
-                    ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+        try (Fixture f = new Fixture(dir)) {
+            TrainableLlava model = f.model;
+            NDManager root = f.root;
+            Tokenizer tokenizer = f.tokenizer;
+            BatchBuilder builder = f.builder;
             float weight = 0.5f;
             PackedBatch batch = builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, weight));
             assertEquals(1, batch.attentionLayer(), "the probe alone selects the layer");
