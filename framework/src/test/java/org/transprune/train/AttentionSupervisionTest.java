@@ -17,10 +17,7 @@ import org.transprune.synth.Question;
 import org.transprune.synth.QuestionType;
 import org.transprune.synth.Sample;
 import org.transprune.synth.Scene;
-import org.transprune.synth.SceneObject;
 import org.transprune.synth.SceneQuestions;
-import org.transprune.synth.ShapeColor;
-import org.transprune.synth.ShapeKind;
 import org.transprune.text.Tokenizer;
 
 /** The attention targets of a batch: which rows, which heads, which patches, how much weight. */
