@@ -50,7 +50,7 @@ public final class TableCommand implements Callable<Integer> {
         }
         Path target = out != null ? out : dir.resolve("report");
         RunReport.Written w = RunReport.write(dir, target, new RunReport.Options(!noPlots,
-                reference == null ? null : ResultTables.readReference(reference), heatmaps, null));
+                reference == null ? null : ResultTables.readReference(reference), heatmaps, null, null));
         w.warnings().forEach(m -> System.err.println("warning: " + m));
         System.out.print(w.markdown());
         System.out.println("written to " + target);

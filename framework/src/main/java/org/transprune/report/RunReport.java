@@ -56,11 +56,15 @@ public final class RunReport {
      * @param heatmapSamples samples per benchmark drawn as kept-token figures (0 for none)
      * @param benchmarks where the benchmarks' files are (the run's plan), or null to find them
      *     through the run directory's {@code plan.json}
+     * @param configurations hashes of the configurations to report (a run's plan), or null for every
+     *     configuration in the results; records of others (e.g. of an earlier checkpoint in the same
+     *     directory) are left out, so they cannot merge into a row of the same label
      */
-    public record Options(boolean plots, Table reference, int heatmapSamples, List<BenchmarkSpec> benchmarks) {
+    public record Options(boolean plots, Table reference, int heatmapSamples, List<BenchmarkSpec> benchmarks,
+            Set<String> configurations) {
         /** Plots, no reference rows, {@value #DEFAULT_HEATMAP_SAMPLES} figures per benchmark. */
         public static Options defaults() {
-            return new Options(true, null, DEFAULT_HEATMAP_SAMPLES, null);
+            return new Options(true, null, DEFAULT_HEATMAP_SAMPLES, null, null);
         }
     }
 
@@ -80,10 +84,35 @@ public final class RunReport {
 
     private RunReport() {}
 
+    /**
+     * One warning per label and seed that names several configurations in the records (say, the same
+     * strategy run on an earlier checkpoint into the same directory): their results share the label's
+     * row. Several seeds of one label are the intended way to share a row and are not reported.
+     */
+    static List<String> sharedLabels(List<ObjectNode> records) {
+        Map<String, Set<String>> configsOfLabel = new java.util.TreeMap<>();
+        for (ObjectNode r : records) {
+            JsonNode label = r.path("configuration").path("label");
+            if ("summary".equals(r.path("type").asText()) && r.has("config") && label.isTextual()) {
+                // Seeds of one configuration are meant to share a row; anything else under one label and seed is not.
+                configsOfLabel.computeIfAbsent(r.path("benchmark").asText() + "/" + label.asText() + " seed "
+                        + r.path("configuration").path("seed").asText(), k -> new java.util.TreeSet<>()).add(r.get("config").asText());
+            }
+        }
+        List<String> out = new ArrayList<>();
+        configsOfLabel.forEach((label, configs) -> {
+            if (configs.size() > 1) {
+                out.add("label '" + label + "' (benchmark/label) names " + configs.size() + " configurations " + configs
+                        + " (e.g. results of another checkpoint in the same directory); their results are pooled in its row");
+            }
+        });
+        return out;
+    }
+
     /** {@link #write(Path, Path, Options)} without reference rows, with the default figures when {@code plots}. */
     public static Written write(Path runDir, Path target, boolean plots) throws IOException {
         Options d = Options.defaults();
-        return write(runDir, target, new Options(plots, null, d.heatmapSamples(), null));
+        return write(runDir, target, new Options(plots, null, d.heatmapSamples(), null, null));
     }
 
     /**
@@ -92,12 +121,16 @@ public final class RunReport {
      * @throws IllegalArgumentException when the run has no summary record yet
      */
     public static Written write(Path runDir, Path target, Options options) throws IOException {
-        List<ObjectNode> records = ResultsLog.read(runDir);
+        List<ObjectNode> records = new ArrayList<>(ResultsLog.read(runDir));
+        List<String> warnings = new ArrayList<>();
+        if (options.configurations() != null) {
+            records.removeIf(r -> r.has("config") && !options.configurations().contains(r.get("config").asText()));
+        }
+        warnings.addAll(sharedLabels(records));
         Table summaries = RunResults.summaries(records, runDir);
         Path name = runDir.toAbsolutePath().normalize().getFileName();
         String runName = name == null ? runDir.toString() : name.toString();
         List<Path> files = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
 
         Table main = ResultTables.paperTable(summaries, "Results: " + runName);
         if (options.reference() != null) {
