@@ -98,8 +98,8 @@ public final class RunCommand implements Callable<Integer> {
     static void report(PrintStream o, Path dir, SweepPlan plan) {
         Path target = dir.resolve("report");
         try {
-            java.util.Set<String> configs = new java.util.HashSet<>();
-            plan.configurations().forEach(c -> configs.add(c.hash()));
+            java.util.Set<String> configs = plan.configurations().stream().map(c -> c.hash())
+                    .collect(java.util.stream.Collectors.toSet());
             RunReport.Written w = RunReport.write(dir, target, new RunReport.Options(true, null,
                     RunReport.DEFAULT_HEATMAP_SAMPLES, plan.benchmarks(), configs));
             w.warnings().forEach(m -> System.err.println("warning: " + m));

@@ -122,11 +122,10 @@ public final class RunReport {
      */
     public static Written write(Path runDir, Path target, Options options) throws IOException {
         List<ObjectNode> records = new ArrayList<>(ResultsLog.read(runDir));
-        List<String> warnings = new ArrayList<>();
         if (options.configurations() != null) {
             records.removeIf(r -> r.has("config") && !options.configurations().contains(r.get("config").asText()));
         }
-        warnings.addAll(sharedLabels(records));
+        List<String> warnings = new ArrayList<>(sharedLabels(records));
         Table summaries = RunResults.summaries(records, runDir);
         Path name = runDir.toAbsolutePath().normalize().getFileName();
         String runName = name == null ? runDir.toString() : name.toString();

@@ -144,23 +144,35 @@ public final class BatchBuilder {
         }
     }
 
-    /** {@code {weights}}: {@code [rows, classes]} one-hot per listed class x weight / rows; null without rows. */
-    private static float[][] oneHotRows(List<long[]> rows, List<int[]> hot, int classes, float weight) {
-        if (rows.isEmpty()) {
-            return null;
-        }
-        int r = rows.size();
-        float[] weights = new float[r * classes];
-        for (int k = 0; k < r; k++) {
-            for (int c : hot.get(k)) {
-                weights[k * classes + c] = weight / r;
-            }
-        }
-        return new float[][] {weights};
-    }
+    /** Rows read by a probe head, each with the right class of each softmax group, collected per question. */
+    private static final class OneHotRows {
+        private final List<Long> rows = new ArrayList<>();
+        private final List<int[]> hot = new ArrayList<>();
 
-    private static long[] rowsOf(List<long[]> rows) {
-        return rows.stream().mapToLong(e -> e[0]).toArray();
+        void add(long flatRow, int[] classes) {
+            rows.add(flatRow);
+            hot.add(classes);
+        }
+
+        /** Flat row indices {@code b * L + r}, or null without rows. */
+        long[] rows() {
+            return rows.isEmpty() ? null : rows.stream().mapToLong(Long::longValue).toArray();
+        }
+
+        /** {@code [rows, classes]}: one-hot per listed class x weight / rows, or null without rows. */
+        float[] weights(int classes, float weight) {
+            if (rows.isEmpty()) {
+                return null;
+            }
+            int r = rows.size();
+            float[] out = new float[r * classes];
+            for (int k = 0; k < r; k++) {
+                for (int c : hot.get(k)) {
+                    out[k * classes + c] = weight / r;
+                }
+            }
+            return out;
+        }
     }
 
     /** Indices of the object nouns (a kind, its plural, or "shapes") among {@code tokens}, in order. */
@@ -175,16 +187,15 @@ public final class BatchBuilder {
     }
 
     /**
-     * The attention targets of a question: for each object noun of its text (a kind, its plural, or
-     * "shapes"), in order, the index of that token among {@code tokens} and the patches it should
+     * The attention targets of a question: for each object noun of its text ({@code nouns}: indices among
+     * its tokens, in order), the index of that token and the patches it should
      * attend to: a relation's first noun its subject's patches, its second noun the reference's;
      * every other question's noun all of the question's relevant patches. Nouns without relevant
      * patches (an absent object) are left out. With {@code countAnchors}, a count question's nouns
      * attend to the first token and each counted object's anchor patch instead (see
      * {@link TrainingRecipe.Phase#countAnchors()}); patch indices are relative to the image start.
      */
-    private List<int[][]> attentionTargets(Question q, int[] tokens, int grid, boolean countAnchors) {
-        List<Integer> nouns = nouns(tokens);
+    private List<int[][]> attentionTargets(Question q, List<Integer> nouns, int grid, boolean countAnchors) {
         List<int[][]> out = new ArrayList<>();
         if (countAnchors && q.type() == org.transprune.synth.QuestionType.COUNT) {
             // One anchor per counted object plus the sequence's first token (offset back by the image start).
@@ -292,10 +303,8 @@ public final class BatchBuilder {
         List<long[]> targets = new ArrayList<>(); // {row, id, answerFlag, type}
         List<long[]> attentionRows = new ArrayList<>(); // {image, head, row}
         List<int[]> attentionPatches = new ArrayList<>();
-        List<long[]> probeRowList = new ArrayList<>(); // {flat row}
-        List<int[]> probeClasses = new ArrayList<>();
-        List<long[]> answerProbeRowList = new ArrayList<>();
-        List<int[]> answerProbeClasses = new ArrayList<>();
+        OneHotRows probe = new OneHotRows();
+        OneHotRows answerProbe = new OneHotRows();
         float answerProbeWeight = phase == null ? 0f : (float) phase.answerProbe();
         List<long[]> routeRowList = new ArrayList<>(); // {image, head, row}
         List<int[]> routeColumns = new ArrayList<>();
@@ -329,40 +338,37 @@ public final class BatchBuilder {
                     r++;
                 }
                 // The last question token predicts the answer; each answer token predicts the next, EOS last.
+                int answerRow = segStart + question.length - 1;
                 for (int t = 0; t < ans.length; t++) {
-                    int row = segStart + question.length - 1 + t;
-                    targets.add(new long[] {o + row, ans[t], t == 0 && q.scored() ? 1 : 0, q.type()});
+                    targets.add(new long[] {o + answerRow + t, ans[t], t == 0 && q.scored() ? 1 : 0, q.type()});
                 }
-                if (attentionWeight > 0 && q.question() != null) {
-                    for (int[][] target : attentionTargets(q.question(), question, grid, phase.countAnchors())) {
+                Question asked = q.question();
+                List<Integer> nouns = asked == null ? List.of() : nouns(question);
+                if (attentionWeight > 0 && asked != null) {
+                    for (int[][] target : attentionTargets(asked, nouns, grid, phase.countAnchors())) {
                         for (int head = 0; head < Math.min(2, heads); head++) {
                             attentionRows.add(new long[] {i, head, segStart + target[0][0]});
                             attentionPatches.add(target[1]);
                         }
                     }
                 }
-                if (routeWeight > 0 && q.question() != null) {
-                    List<Integer> nouns = nouns(question);
-                    int answerRow = segStart + question.length - 1;
-                    for (int head = 0; head < Math.min(2, heads) && !nouns.isEmpty(); head++) {
-                        boolean relation = q.question().type() == org.transprune.synth.QuestionType.RELATION
-                                && nouns.size() == 2;
+                if (routeWeight > 0 && !nouns.isEmpty()) {
+                    boolean relation = asked.type() == org.transprune.synth.QuestionType.RELATION && nouns.size() == 2;
+                    for (int head = 0; head < Math.min(2, heads); head++) {
                         List<Integer> chosen = relation ? List.of(nouns.get(head)) : nouns;
                         routeRowList.add(new long[] {i, head, answerRow});
                         routeColumns.add(chosen.stream().mapToInt(k -> segStart + k).toArray());
                     }
                 }
-                if (answerProbeWeight > 0 && q.question() != null) {
-                    int[] classes = NounProbe.answerTargets(q.question(), grid);
+                if (answerProbeWeight > 0 && asked != null) {
+                    int[] classes = NounProbe.answerTargets(asked, grid);
                     if (classes != null) {
-                        answerProbeRowList.add(new long[] {o + segStart + question.length - 1});
-                        answerProbeClasses.add(classes);
+                        answerProbe.add(o + answerRow, classes);
                     }
                 }
-                if (probeWeight > 0 && q.question() != null) {
-                    for (NounProbe.Target target : NounProbe.targets(q.question(), nouns(question), grid)) {
-                        probeRowList.add(new long[] {o + segStart + target.token()});
-                        probeClasses.add(target.classes());
+                if (probeWeight > 0 && asked != null) {
+                    for (NounProbe.Target target : NounProbe.targets(asked, nouns, grid)) {
+                        probe.add(o + segStart + target.token(), target.classes());
                     }
                 }
                 segment++;
@@ -399,18 +405,14 @@ public final class BatchBuilder {
             types[k] = (int) e[3];
         }
         Supervised attention = Supervised.of(attentionRows, attentionPatches, start, attentionWeight, heads, len);
-        float[][] probe = oneHotRows(probeRowList, probeClasses, NounProbe.classes(grid), probeWeight);
-        float[][] answerProbe = oneHotRows(answerProbeRowList, answerProbeClasses, NounProbe.answerClasses(grid),
-                answerProbeWeight);
-        long[] probeRows = probe == null ? null : rowsOf(probeRowList);
-        float[] probeWeights = probe == null ? null : probe[0];
+        long[] probeRows = probe.rows();
+        float[] probeWeights = probe.weights(NounProbe.classes(grid), probeWeight);
         Supervised route = Supervised.of(routeRowList, routeColumns, 0, routeWeight, heads, len);
         boolean layerUsed = attention != null || probeRows != null;
         return new PackedBatch(b, pixels, patchTargets, len, start, n, ids, positions, mask, rows, targetIds, weights,
                 answerFlags, types, layerUsed ? attentionLayer : -1, attention == null ? null : attention.rows,
                 attention == null ? null : attention.weights, probeRows, probeWeights,
-                route == null && answerProbe == null ? -1 : phase.routeLayer(), route == null ? null : route.rows, route == null ? null : route.weights,
-                anchorTargets, answerProbe == null ? null : rowsOf(answerProbeRowList),
-                answerProbe == null ? null : answerProbe[0]);
+                route == null && answerProbe.rows() == null ? -1 : phase.routeLayer(), route == null ? null : route.rows, route == null ? null : route.weights,
+                anchorTargets, answerProbe.rows(), answerProbe.weights(NounProbe.answerClasses(grid), answerProbeWeight));
     }
 }

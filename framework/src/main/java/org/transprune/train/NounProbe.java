@@ -72,6 +72,11 @@ public final class NounProbe {
         return 4 * grid;
     }
 
+    /** Sizes of the answer probe's softmax groups, in head order. */
+    public static int[] answerGroups(int grid) {
+        return new int[] {grid, grid, grid, grid};
+    }
+
     /**
      * The answer probe's targets for a question, as head indices: a relation's subject and reference
      * centre cells (four groups); the centre cell of a question's only object (the subject groups only);

@@ -29,8 +29,9 @@ import org.transprune.synth.PatchLabels;
  *
  * <p>Training-only: an auxiliary linear head on the tower's feature output predicts each patch's
  * shape kind, colour, row and column (it stands in for CLIP pretraining; the notes measured that
- * without it the model ignores the image); a second one, the {@link NounProbe}, reads object nouns
- * at a decoder layer. Their parameters are named {@code aux.*} and are never exported.
+ * without it the model ignores the image); an anchor head on the same features marks each object's
+ * centre patch, and two {@link NounProbe probes} read decoder rows (object nouns, the answer row).
+ * Their parameters are named {@code aux.*} and are never exported.
  *
  * <p>DJL rules followed here (notes/djl-training.md): every constant of the graph is an NDArray
  * built once by {@code manager.full} and kept open (a Java number in an op corrupts gradients);
@@ -362,9 +363,8 @@ public final class TrainableLlava implements AutoCloseable {
                         PROBE_WEIGHT, PROBE_BIAS, NounProbe.groups(config.vision().gridSize())));
             }
             if (i == batch.routeLayer() && batch.answerProbeRows() != null) {
-                int g = config.vision().gridSize();
                 auxLosses[1] = add(auxLosses[1], probeLoss(w, h, batch, step, batch.answerProbeRows(), batch.answerProbeWeights(),
-                        ANSWER_PROBE_WEIGHT, ANSWER_PROBE_BIAS, new int[] {g, g, g, g}));
+                        ANSWER_PROBE_WEIGHT, ANSWER_PROBE_BIAS, NounProbe.answerGroups(config.vision().gridSize())));
             }
         }
         NDArray rows = step.create(batch.targetRows(), new Shape(batch.targetCount()));
