@@ -25,14 +25,17 @@ public final class AnswersReader {
                 return;
             }
             JsonNode round = rec.get("round_id");
-            out.add(new Answer(qid,
+            out.add(new Answer(
+                    qid,
                     textOrNull(rec.get("prompt")),
                     text.asText(),
                     textOrNull(rec.get("answer_id")),
                     textOrNull(rec.get("model_id")),
                     rec.get("metadata"),
                     round != null && round.canConvertToInt() ? round.intValue() : null,
-                    rec, file, line));
+                    rec,
+                    file,
+                    line));
         });
         return out;
     }

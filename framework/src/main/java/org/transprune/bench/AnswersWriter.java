@@ -27,8 +27,12 @@ public final class AnswersWriter implements Closeable {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        out = Files.newBufferedWriter(
+                file,
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE);
     }
 
     /** Writes the answer {@code text} to {@code sample}; returns the record written. */

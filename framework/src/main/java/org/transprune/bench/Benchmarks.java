@@ -18,8 +18,14 @@ public final class Benchmarks {
     private static final Map<String, Benchmark> ALL = new LinkedHashMap<>();
 
     static {
-        for (Benchmark b : List.of(new MmeBenchmark(), new VqaV2Benchmark(), new SeedBenchmark(),
-                new TextVqaBenchmark(), new ScienceQaBenchmark(), new PopeBenchmark(), new GqaBenchmark(),
+        for (Benchmark b : List.of(
+                new MmeBenchmark(),
+                new VqaV2Benchmark(),
+                new SeedBenchmark(),
+                new TextVqaBenchmark(),
+                new ScienceQaBenchmark(),
+                new PopeBenchmark(),
+                new GqaBenchmark(),
                 new MmBenchBenchmark())) {
             ALL.put(b.name(), b);
         }
@@ -53,7 +59,8 @@ public final class Benchmarks {
         };
         Benchmark b = ALL.get(n);
         if (b == null) {
-            throw new IllegalArgumentException("unknown benchmark '" + name + "'; known: " + String.join(", ", names()));
+            throw new IllegalArgumentException(
+                    "unknown benchmark '" + name + "'; known: " + String.join(", ", names()));
         }
         return b;
     }

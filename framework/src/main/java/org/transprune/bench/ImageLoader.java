@@ -19,8 +19,12 @@ public final class ImageLoader {
         try {
             return Optional.of(sample.image().read());
         } catch (IOException | RuntimeException e) {
-            log.report(sample.source(), sample.line(), "unreadable image " + sample.image().describe()
-                    + " for question " + sample.key() + ": " + e.getMessage(), e);
+            log.report(
+                    sample.source(),
+                    sample.line(),
+                    "unreadable image " + sample.image().describe() + " for question " + sample.key() + ": "
+                            + e.getMessage(),
+                    e);
             return Optional.empty();
         }
     }

@@ -27,21 +27,27 @@ public record Pairing(List<Pair> pairs, int questions, int missing) {
         for (Sample s : samples) {
             Sample prev = byKey.putIfAbsent(s.key(), s);
             if (prev != null) {
-                log.report(s.source(), s.line(), "duplicate question " + s.key() + " (first at line " + prev.line() + ")");
+                log.report(
+                        s.source(), s.line(), "duplicate question " + s.key() + " (first at line " + prev.line() + ")");
             }
         }
         Map<String, Answer> byQuestion = new HashMap<>();
         for (Answer a : answers) {
             String key = bench.keyOf(a);
             if (!byKey.containsKey(key)) {
-                log.report(a.source(), a.line(), "answer to unknown question id " + a.id()
-                        + (key.equals(a.id()) ? "" : " (key " + key.replace('\u0000', '|') + ")"));
+                log.report(
+                        a.source(),
+                        a.line(),
+                        "answer to unknown question id " + a.id()
+                                + (key.equals(a.id()) ? "" : " (key " + key.replace('\u0000', '|') + ")"));
                 continue;
             }
             Answer prev = byQuestion.putIfAbsent(key, a);
             if (prev != null) {
-                log.report(a.source(), a.line(), "second answer to question " + a.id()
-                        + " (first at line " + prev.line() + "); ignored");
+                log.report(
+                        a.source(),
+                        a.line(),
+                        "second answer to question " + a.id() + " (first at line " + prev.line() + "); ignored");
             }
         }
         List<Pair> out = new ArrayList<>();

@@ -50,14 +50,24 @@ public record Score(
     /** A plain-text table: one metric per line, then counts, skipped problems and notes. */
     public String table() {
         StringBuilder sb = new StringBuilder();
-        int w = Math.max(10, metrics.keySet().stream().mapToInt(String::length).max().orElse(10));
+        int w = Math.max(
+                10, metrics.keySet().stream().mapToInt(String::length).max().orElse(10));
         sb.append(benchmark).append('\n');
         for (Map.Entry<String, Double> e : metrics.entrySet()) {
-            sb.append(String.format(Locale.ROOT, "  %-" + w + "s %10s%s%n", e.getKey(), format(e.getValue()),
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "  %-" + w + "s %10s%s%n",
+                    e.getKey(),
+                    format(e.getValue()),
                     e.getKey().equals(headline) ? "   <- headline" : ""));
         }
-        sb.append(String.format(Locale.ROOT, "  questions %d, scored %d, without answer %d, skipped problems %d%n",
-                questions, scored, missing, skipped.size()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "  questions %d, scored %d, without answer %d, skipped problems %d%n",
+                questions,
+                scored,
+                missing,
+                skipped.size()));
         int shown = 0;
         for (DataIssue i : skipped) {
             if (shown++ == 20) {
@@ -110,11 +120,20 @@ public record Score(
                 metrics.put(headline, Double.NaN);
             }
             if (pairs.missing() > 0) {
-                notes.add(0, pairs.missing() + " question(s) have no answer and are not scored;"
-                        + " metrics cover the " + pairs.pairs().size() + " answered");
+                notes.add(
+                        0,
+                        pairs.missing() + " question(s) have no answer and are not scored;" + " metrics cover the "
+                                + pairs.pairs().size() + " answered");
             }
-            return new Score(benchmark, headline, metrics, pairs.questions(), pairs.pairs().size(),
-                    pairs.missing(), log.issues(), notes);
+            return new Score(
+                    benchmark,
+                    headline,
+                    metrics,
+                    pairs.questions(),
+                    pairs.pairs().size(),
+                    pairs.missing(),
+                    log.issues(),
+                    notes);
         }
     }
 }

@@ -84,8 +84,8 @@ public final class Submissions {
     }
 
     /** Columns {@code convert_mmbench_for_submission.py} drops before adding predictions. */
-    private static final List<String> MMBENCH_DROPPED = List.of("hint", "category", "source", "image", "comment",
-            "l2-category");
+    private static final List<String> MMBENCH_DROPPED =
+            List.of("hint", "category", "source", "image", "comment", "l2-category");
 
     /**
      * MMBench upload table ({@code convert_mmbench_for_submission.py}): the question TSV without
@@ -107,7 +107,8 @@ public final class Submissions {
         int at = Math.min(6, header.size());
         header.add(at, "prediction");
         int indexCol = t.column("index");
-        boolean csv = out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
+        boolean csv =
+                out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
         char sep = csv ? ',' : '\t';
         try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             if (csv) {
@@ -119,7 +120,9 @@ public final class Submissions {
                 for (int c : keep) {
                     cells.add(c < row.size() ? row.get(c) : "");
                 }
-                String id = indexCol >= 0 && indexCol < row.size() ? row.get(indexCol).strip() : "";
+                String id = indexCol >= 0 && indexCol < row.size()
+                        ? row.get(indexCol).strip()
+                        : "";
                 Answer a = m.get(id);
                 cells.add(at, a == null ? "" : a.text());
                 writeRow(w, cells, sep);

@@ -23,7 +23,8 @@ public record Checkpoint(
         Path directory,
         Optional<Path> tokenizerJson,
         Optional<Path> preprocessorConfig,
-        String layout) implements Closeable {
+        String layout)
+        implements Closeable {
 
     /** Hugging Face {@code LlavaForConditionalGeneration} (llava-hf), classic or transformers 4.52+ names. */
     public static final String LLAVA_HF = "llava-hf";

@@ -42,13 +42,18 @@ public final class CheckpointFingerprint {
             }
             List<Path> files;
             try (Stream<Path> s = Files.list(dir)) {
-                files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+                files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+                        .sorted()
+                        .toList();
             }
             for (Path f : files) {
                 md.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
                 try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
                     long size = ch.size();
-                    md.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(size).array());
+                    md.update(ByteBuffer.allocate(8)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .putLong(size)
+                            .array());
                     long headerEnd = 0;
                     if (size >= 8) {
                         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);

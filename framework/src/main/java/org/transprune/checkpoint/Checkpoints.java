@@ -62,7 +62,8 @@ public final class Checkpoints {
             TensorSource weights = weights(dir);
             try {
                 TensorSource tensors = RenamedTensorSource.builder(dir + " (llava-hf)")
-                        .add(weights, Checkpoints::llavaHfName).build();
+                        .add(weights, Checkpoints::llavaHfName)
+                        .build();
                 return new Checkpoint(config, tensors, dir, tokenizer, preprocessor, layout);
             } catch (RuntimeException e) {
                 closeQuietly(weights);
@@ -72,8 +73,13 @@ public final class Checkpoints {
         return openOriginal(dir, visionTowerDir, root, configFile, tokenizer, preprocessor);
     }
 
-    private static Checkpoint openOriginal(Path dir, Path visionTowerDir, JsonNode root, Path configFile,
-            Optional<Path> tokenizer, Optional<Path> preprocessor) {
+    private static Checkpoint openOriginal(
+            Path dir,
+            Path visionTowerDir,
+            JsonNode root,
+            Path configFile,
+            Optional<Path> tokenizer,
+            Optional<Path> preprocessor) {
         if (!root.hasNonNull("mm_vision_tower")) {
             throw new CheckpointException(configFile + ": required key 'mm_vision_tower' is missing");
         }
@@ -84,16 +90,19 @@ public final class Checkpoints {
         Optional<Path> towerDir = towerDir(dir, visionTowerDir, towerName);
         if (towerDir.isEmpty() && !embedded) {
             closeQuietly(weights);
-            throw new CheckpointException(dir + ": the vision tower '" + towerName + "' (mm_vision_tower) was not found;"
-                    + " looked at " + towerCandidates(dir, towerName) + ". Download the CLIP checkpoint"
-                    + " (safetensors) and pass its directory as the vision tower directory (--vision-tower),"
-                    + " or place it beside the checkpoint as " + dir.toAbsolutePath().getParent()
-                    .resolve(lastComponent(towerName)));
+            throw new CheckpointException(
+                    dir + ": the vision tower '" + towerName + "' (mm_vision_tower) was not found;"
+                            + " looked at " + towerCandidates(dir, towerName) + ". Download the CLIP checkpoint"
+                            + " (safetensors) and pass its directory as the vision tower directory (--vision-tower),"
+                            + " or place it beside the checkpoint as "
+                            + dir.toAbsolutePath().getParent().resolve(lastComponent(towerName)));
         }
         try {
             VisionConfig vision = towerDir.isPresent()
-                    ? ConfigJson.clipVision(ConfigJson.read(towerDir.get().resolve("config.json")),
-                            towerDir.get().resolve("config.json"), "")
+                    ? ConfigJson.clipVision(
+                            ConfigJson.read(towerDir.get().resolve("config.json")),
+                            towerDir.get().resolve("config.json"),
+                            "")
                     : inferVision(weights, dir);
             LlavaConfig config = ConfigJson.originalLlava(root, configFile, vision);
             RenamedTensorSource.Builder b = RenamedTensorSource.builder(dir + " (original LLaVA)")
@@ -128,8 +137,9 @@ public final class Checkpoints {
             return switch (arch) {
                 case "LlavaForConditionalGeneration" -> Checkpoint.LLAVA_HF;
                 case "LlavaLlamaForCausalLM" -> Checkpoint.LLAVA_ORIGINAL;
-                default -> throw new CheckpointException(configFile + ": unknown architecture '" + arch
-                        + "' (supported: " + String.join(", ", new java.util.TreeSet<>(ARCHITECTURES)) + ")");
+                default ->
+                    throw new CheckpointException(configFile + ": unknown architecture '" + arch + "' (supported: "
+                            + String.join(", ", new java.util.TreeSet<>(ARCHITECTURES)) + ")");
             };
         }
         if (root.has("text_config") || root.has("vision_config")) {
@@ -156,11 +166,14 @@ public final class Checkpoints {
         if (files.isEmpty()) {
             List<Path> pickles = list(dir, ".bin");
             pickles.addAll(list(dir, ".pt"));
-            throw new CheckpointException(dir + ": no .safetensors weights"
-                    + (pickles.isEmpty() ? "" : " (found " + pickles.get(0).getFileName()
-                            + (pickles.size() > 1 ? " and " + (pickles.size() - 1) + " more" : "")
-                            + ": PyTorch pickle files are not supported; convert them to safetensors first,"
-                            + " e.g. load with transformers and save_pretrained(..., safe_serialization=True))"));
+            throw new CheckpointException(
+                    dir + ": no .safetensors weights"
+                            + (pickles.isEmpty()
+                                    ? ""
+                                    : " (found " + pickles.get(0).getFileName()
+                                            + (pickles.size() > 1 ? " and " + (pickles.size() - 1) + " more" : "")
+                                            + ": PyTorch pickle files are not supported; convert them to safetensors first,"
+                                            + " e.g. load with transformers and save_pretrained(..., safe_serialization=True))"));
         }
         if (files.size() == 1) {
             return SafetensorsFile.open(files.get(0));
@@ -180,7 +193,8 @@ public final class Checkpoints {
     private static List<Path> list(Path dir, String suffix) {
         try (Stream<Path> s = Files.list(dir)) {
             return new ArrayList<>(s.filter(p -> p.getFileName().toString().endsWith(suffix) && Files.isRegularFile(p))
-                    .sorted().toList());
+                    .sorted()
+                    .toList());
         } catch (IOException e) {
             throw new CheckpointException(dir + ": cannot list: " + e, e);
         }
@@ -199,7 +213,8 @@ public final class Checkpoints {
             return Optional.of(override);
         }
         return towerCandidates(dir, towerName).stream()
-                .filter(p -> Files.isRegularFile(p.resolve("config.json"))).findFirst();
+                .filter(p -> Files.isRegularFile(p.resolve("config.json")))
+                .findFirst();
     }
 
     private static List<Path> towerCandidates(Path dir, String towerName) {
@@ -240,8 +255,8 @@ public final class Checkpoints {
             throw new CheckpointException(dir + ": the embedded vision tower's shape cannot be inferred"
                     + " (no CLIP config); pass the CLIP directory as the vision tower directory");
         }
-        return new VisionConfig(hidden, (int) fc1[0], layers, hidden / 64, grid * (int) patch[2], (int) patch[2],
-                1e-5, "quick_gelu");
+        return new VisionConfig(
+                hidden, (int) fc1[0], layers, hidden / 64, grid * (int) patch[2], (int) patch[2], 1e-5, "quick_gelu");
     }
 
     // ---- renaming to canonical names
@@ -260,7 +275,9 @@ public final class Checkpoints {
         if (n.equals("lm_head.weight")) {
             return CanonicalNames.LM_HEAD;
         }
-        if (n.startsWith("language_model.") || n.startsWith("vision_tower.") || n.startsWith("multi_modal_projector.")) {
+        if (n.startsWith("language_model.")
+                || n.startsWith("vision_tower.")
+                || n.startsWith("multi_modal_projector.")) {
             return n;
         }
         return null;
@@ -333,8 +350,8 @@ public final class Checkpoints {
             }
         }
         if (!problems.isEmpty()) {
-            throw new CheckpointException(checkpoint.directory() + " (" + checkpoint.layout() + "): "
-                    + problems.size() + " problem(s) with the weights:\n  " + String.join("\n  ", problems));
+            throw new CheckpointException(checkpoint.directory() + " (" + checkpoint.layout() + "): " + problems.size()
+                    + " problem(s) with the weights:\n  " + String.join("\n  ", problems));
         }
     }
 

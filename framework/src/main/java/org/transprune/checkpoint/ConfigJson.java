@@ -45,11 +45,12 @@ final class ConfigJson {
                 // transformers' LlavaConfig builds this CLIP ViT-L/14-336 tower when vision_config is absent.
                 ? new VisionConfig(1024, 4096, 24, 16, 336, 14, 1e-5, "quick_gelu")
                 : clipVision(visionNode, file, "vision_config.");
-        String visionType = visionNode == null || visionNode.isNull() ? "clip_vision_model"
+        String visionType = visionNode == null || visionNode.isNull()
+                ? "clip_vision_model"
                 : string(visionNode, "model_type", "clip_vision_model", file);
         if (!visionType.equals("clip_vision_model")) {
-            throw new CheckpointException(file + ": vision_config.model_type '" + visionType
-                    + "' is not supported (only clip_vision_model)");
+            throw new CheckpointException(
+                    file + ": vision_config.model_type '" + visionType + "' is not supported (only clip_vision_model)");
         }
         JsonNode textNode = root.get("text_config");
         if (textNode == null || textNode.isNull()) {
@@ -57,11 +58,12 @@ final class ConfigJson {
         }
         String textType = string(textNode, "model_type", "llama", file);
         if (!textType.equals("llama")) {
-            throw new CheckpointException(file + ": text_config.model_type '" + textType
-                    + "' is not supported (only llama)");
+            throw new CheckpointException(
+                    file + ": text_config.model_type '" + textType + "' is not supported (only llama)");
         }
         // LlavaConfig forwards a tie flag set only in text_config to the top level.
-        boolean tie = bool(root, "tie_word_embeddings", false, file) || bool(textNode, "tie_word_embeddings", false, file);
+        boolean tie =
+                bool(root, "tie_word_embeddings", false, file) || bool(textNode, "tie_word_embeddings", false, file);
         TextConfig text = llama(textNode, file, "text_config.", tie);
         String act = string(root, "projector_hidden_act", "gelu", file);
         if (!act.equals("gelu")) {
@@ -72,15 +74,17 @@ final class ConfigJson {
         }
         JsonNode layer = root.get("vision_feature_layer");
         if (layer != null && !layer.isNull() && !layer.canConvertToInt()) {
-            throw new CheckpointException(file + ": vision_feature_layer " + layer
-                    + " is not supported (only a single layer index)");
+            throw new CheckpointException(
+                    file + ": vision_feature_layer " + layer + " is not supported (only a single layer index)");
         }
         int featureLayer = integer(root, "vision_feature_layer", -2, file);
         String select = string(root, "vision_feature_select_strategy", "default", file);
         int imageToken = root.has("image_token_index")
                 ? integer(root, "image_token_index", 32000, file)
                 : integer(root, "image_token_id", 32000, file);
-        return build(file, () -> new LlavaConfig(vision, text, "mlp2x_gelu", featureLayer, normalSelect(select), imageToken));
+        return build(
+                file,
+                () -> new LlavaConfig(vision, text, "mlp2x_gelu", featureLayer, normalSelect(select), imageToken));
     }
 
     /** An original LLaVA {@code LlavaLlamaForCausalLM} config: a flat LlamaConfig plus {@code mm_*} keys. */
@@ -88,16 +92,17 @@ final class ConfigJson {
         TextConfig text = llama(root, file, "", bool(root, "tie_word_embeddings", false, file));
         String projector = string(root, "mm_projector_type", "linear", file);
         if (!projector.equals("linear") && !projector.equals("mlp2x_gelu")) {
-            throw new CheckpointException(file + ": mm_projector_type '" + projector
-                    + "' is not supported (linear or mlp2x_gelu)");
+            throw new CheckpointException(
+                    file + ": mm_projector_type '" + projector + "' is not supported (linear or mlp2x_gelu)");
         }
         int featureLayer = requiredInt(root, "mm_vision_select_layer", file);
         String select = string(root, "mm_vision_select_feature", "patch", file);
         String mapped = switch (select) {
             case "patch" -> "default";
             case "cls_patch" -> "full";
-            default -> throw new CheckpointException(file + ": mm_vision_select_feature '" + select
-                    + "' is not supported (patch or cls_patch)");
+            default ->
+                throw new CheckpointException(
+                        file + ": mm_vision_select_feature '" + select + "' is not supported (patch or cls_patch)");
         };
         if (root.has("mm_hidden_size") && integer(root, "mm_hidden_size", 0, file) != vision.hiddenSize()) {
             throw new CheckpointException(file + ": mm_hidden_size " + root.get("mm_hidden_size")
@@ -139,17 +144,19 @@ final class ConfigJson {
         int maxPos = integer(n, "max_position_embeddings", 2048, file);
         String act = string(n, "hidden_act", "silu", file);
         if (!act.equals("silu")) {
-            throw new CheckpointException(file + ": " + where + "hidden_act '" + act + "' is not supported (only silu)");
+            throw new CheckpointException(
+                    file + ": " + where + "hidden_act '" + act + "' is not supported (only silu)");
         }
         // Newer transformers keep RoPE settings in rope_parameters; only plain RoPE is implemented.
         for (String key : new String[] {"rope_scaling", "rope_parameters"}) {
             JsonNode rope = n.get(key);
             if (rope != null && rope.isObject()) {
-                String type = rope.has("rope_type") ? rope.get("rope_type").asText()
+                String type = rope.has("rope_type")
+                        ? rope.get("rope_type").asText()
                         : rope.has("type") ? rope.get("type").asText() : "default";
                 if (!type.equals("default")) {
-                    throw new CheckpointException(file + ": " + where + key + " of type '" + type
-                            + "' is not supported (only plain RoPE)");
+                    throw new CheckpointException(
+                            file + ": " + where + key + " of type '" + type + "' is not supported (only plain RoPE)");
                 }
                 if (rope.has("rope_theta")) {
                     theta = number(rope, "rope_theta", theta, file);

@@ -99,8 +99,8 @@ public final class RandomCheckpointWriter {
             throw new UncheckedIOException(e);
         }
         plan().write(dir, this::fill, progress);
-        SafetensorsWriter.writeAtomically(dir.resolve("config.json"),
-                SafetensorsWriter.prettyJson(ConfigJson.llavaHfJson(config)));
+        SafetensorsWriter.writeAtomically(
+                dir.resolve("config.json"), SafetensorsWriter.prettyJson(ConfigJson.llavaHfJson(config)));
         try {
             extraFiles.write(dir);
         } catch (IOException e) {
@@ -129,8 +129,8 @@ public final class RandomCheckpointWriter {
         });
     }
 
-    private static void fillBlock(TensorType type, boolean norm, long state, ByteBuffer dst, int from, int to,
-            int elementBytes) {
+    private static void fillBlock(
+            TensorType type, boolean norm, long state, ByteBuffer dst, int from, int to, int elementBytes) {
         float offset = norm ? 1f : 0f;
         // Two uniforms per 64-bit SplitMix64 output; the signed 32-bit half scaled by 2^-31 lies in [-1, 1).
         long s = state;

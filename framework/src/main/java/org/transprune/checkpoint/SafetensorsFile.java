@@ -98,7 +98,10 @@ public final class SafetensorsFile implements TensorSource {
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();
                 if (f.getKey().equals("__metadata__")) {
-                    f.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+                    f.getValue()
+                            .fields()
+                            .forEachRemaining(
+                                    m -> meta.put(m.getKey(), m.getValue().asText()));
                 } else {
                     parsed.put(f.getKey(), parseEntry(f.getKey(), f.getValue(), dataSize));
                 }
@@ -126,10 +129,17 @@ public final class SafetensorsFile implements TensorSource {
         JsonNode dtypeNode = node.get("dtype");
         JsonNode shapeNode = node.get("shape");
         JsonNode offsets = node.get("data_offsets");
-        if (dtypeNode == null || !dtypeNode.isTextual() || shapeNode == null || !shapeNode.isArray()
-                || offsets == null || !offsets.isArray() || offsets.size() != 2
-                || !offsets.get(0).canConvertToLong() || !offsets.get(1).canConvertToLong()) {
-            throw fail("header entry for tensor '" + name + "' needs dtype, shape and data_offsets [begin, end]: " + node);
+        if (dtypeNode == null
+                || !dtypeNode.isTextual()
+                || shapeNode == null
+                || !shapeNode.isArray()
+                || offsets == null
+                || !offsets.isArray()
+                || offsets.size() != 2
+                || !offsets.get(0).canConvertToLong()
+                || !offsets.get(1).canConvertToLong()) {
+            throw fail(
+                    "header entry for tensor '" + name + "' needs dtype, shape and data_offsets [begin, end]: " + node);
         }
         String dtype = dtypeNode.asText();
         long[] shape = new long[shapeNode.size()];
@@ -258,8 +268,9 @@ public final class SafetensorsFile implements TensorSource {
             try {
                 r.buffer = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + r.begin, r.end - r.begin);
             } catch (IOException e) {
-                throw new CheckpointException(file + ": cannot map bytes " + (dataStart + r.begin) + ".."
-                        + (dataStart + r.end) + ": " + e, e);
+                throw new CheckpointException(
+                        file + ": cannot map bytes " + (dataStart + r.begin) + ".." + (dataStart + r.end) + ": " + e,
+                        e);
             }
         }
         return r.buffer;

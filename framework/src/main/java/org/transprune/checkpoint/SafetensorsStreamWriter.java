@@ -139,7 +139,10 @@ public final class SafetensorsStreamWriter {
             Path file = dir.resolve(shard.fileName());
             ByteBuffer head = SafetensorsWriter.header(metadata, shard.tensors());
             SafetensorsWriter.withTemporary(file, tmp -> {
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                try (FileChannel ch = FileChannel.open(
+                        tmp,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING)) {
                     SafetensorsWriter.writeAll(ch, head);
                     for (TensorPlan t : shard.tensors()) {
@@ -162,7 +165,8 @@ public final class SafetensorsStreamWriter {
             files.add(file);
         }
         try {
-            SafetensorsWriter.writeAtomically(dir.resolve(SafetensorsWriter.INDEX_FILE), JSON.writeValueAsBytes(index()));
+            SafetensorsWriter.writeAtomically(
+                    dir.resolve(SafetensorsWriter.INDEX_FILE), JSON.writeValueAsBytes(index()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -64,8 +64,8 @@ public final class SafetensorsWriter {
         }
         Pending p = new Pending(name, type, shape.clone(), values, null);
         if (p.byteLength() != (long) values.length * type.bytes()) {
-            throw new IllegalArgumentException("tensor '" + name + "': " + values.length + " values do not fill shape "
-                    + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "tensor '" + name + "': " + values.length + " values do not fill shape " + Arrays.toString(shape));
         }
         return put(p);
     }
@@ -153,8 +153,8 @@ public final class SafetensorsWriter {
         }
         ByteBuffer head = header(metadata, plans);
         withTemporary(file, tmp -> {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(
+                    tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeAll(ch, head);
                 ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
                 for (Pending p : list) {

@@ -34,8 +34,12 @@ public record TensorInfo(String name, TensorType type, long[] shape, Path file, 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TensorInfo t && name.equals(t.name) && type == t.type && Arrays.equals(shape, t.shape)
-                && file.equals(t.file) && offset == t.offset;
+        return o instanceof TensorInfo t
+                && name.equals(t.name)
+                && type == t.type
+                && Arrays.equals(shape, t.shape)
+                && file.equals(t.file)
+                && offset == t.offset;
     }
 
     @Override

@@ -35,7 +35,8 @@ public enum TensorType {
         try {
             return valueOf(dtype.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unsupported dtype '" + dtype + "' (supported: F32, F16, BF16, I64, I32)");
+            throw new IllegalArgumentException(
+                    "unsupported dtype '" + dtype + "' (supported: F32, F16, BF16, I64, I32)");
         }
     }
 }

@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 import org.transprune.model.LlavaConfig;
 import org.transprune.model.TextConfig;
 import org.transprune.model.VisionConfig;
@@ -177,9 +177,14 @@ public final class TinyCheckpoints {
             });
             llava.write(dir.resolve("model.safetensors"));
             clip.write(clipDir.resolve("model.safetensors"));
-            write(clipDir.resolve("config.json"), ConfigJson.clipVisionJson(config.vision())
-                    .set("architectures", ConfigJson.JSON.createArrayNode().add("CLIPVisionModel")));
-            String name = towerName != null ? towerName : clipDir.toAbsolutePath().toString();
+            write(
+                    clipDir.resolve("config.json"),
+                    ConfigJson.clipVisionJson(config.vision())
+                            .set(
+                                    "architectures",
+                                    ConfigJson.JSON.createArrayNode().add("CLIPVisionModel")));
+            String name =
+                    towerName != null ? towerName : clipDir.toAbsolutePath().toString();
             finish(dir, ConfigJson.originalLlavaJson(config, name));
             return dir;
         }

@@ -71,8 +71,9 @@ public final class Widening {
         switch (info.type()) {
             case BF16 -> parallelChunks(n, (from, to) -> widenBf16(in, out, from, to));
             case F16 -> parallelChunks(n, (from, to) -> widenF16(in, out, from, to));
-            default -> throw new CheckpointException(info.file() + ": tensor '" + info.name() + "' has dtype "
-                    + info.type() + "; model weights must be F32, F16 or BF16");
+            default ->
+                throw new CheckpointException(info.file() + ": tensor '" + info.name() + "' has dtype " + info.type()
+                        + "; model weights must be F32, F16 or BF16");
         }
         return manager.create(out, new Shape(info.shape()), DataType.FLOAT32);
     }
@@ -95,7 +96,8 @@ public final class Widening {
             body.run(0, n);
             return;
         }
-        java.util.stream.IntStream.range(0, chunks).parallel()
+        java.util.stream.IntStream.range(0, chunks)
+                .parallel()
                 .forEach(c -> body.run(c * PARALLEL_CHUNK, Math.min(n, (c + 1) * PARALLEL_CHUNK)));
     }
 
@@ -125,7 +127,9 @@ public final class Widening {
 
     /** Elements widened at a time through the shared staging buffer (16 MB of fp32). */
     private static final int STAGING_ELEMENTS = 1 << 22;
-    private static final ByteBuffer STAGING = ByteBuffer.allocateDirect(4 * STAGING_ELEMENTS).order(ByteOrder.nativeOrder());
+
+    private static final ByteBuffer STAGING =
+            ByteBuffer.allocateDirect(4 * STAGING_ELEMENTS).order(ByteOrder.nativeOrder());
 
     /**
      * bf16 to an fp32 array in libtorch's own memory, widened chunk by chunk through one small
@@ -140,8 +144,13 @@ public final class Widening {
         synchronized (STAGING) {
             for (int from = 0; from < n; from += STAGING_ELEMENTS) {
                 int to = Math.min(n, from + STAGING_ELEMENTS);
-                ByteBuffer out = STAGING.duplicate().clear().limit(4 * (to - from)).slice().order(ByteOrder.nativeOrder());
-                ByteBuffer in = le.duplicate().position(2 * from).limit(2 * to).slice().order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer out = STAGING.duplicate()
+                        .clear()
+                        .limit(4 * (to - from))
+                        .slice()
+                        .order(ByteOrder.nativeOrder());
+                ByteBuffer in =
+                        le.duplicate().position(2 * from).limit(2 * to).slice().order(ByteOrder.LITTLE_ENDIAN);
                 widenBf16(in, out, 0, to - from);
                 try (NDArray part = manager.create(out, new Shape(to - from), DataType.FLOAT32)) {
                     flat.set(new ai.djl.ndarray.index.NDIndex(from + ":" + to), part);

@@ -3,33 +3,37 @@ package org.transprune.cli;
 import ai.djl.Device;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.transprune.cost.CostModel;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.image.RgbImage;
-import org.transprune.model.WeightPolicy;
-import org.transprune.perf.ModelBenchmark;
-import org.transprune.perf.ScheduleOnlyStrategy;
-import org.transprune.pipeline.LlavaPipeline;
-import org.transprune.pipeline.WeightPlanning;
-import org.transprune.text.PromptTokens;
-import java.util.concurrent.Callable;
 import org.transprune.model.LlavaModel;
 import org.transprune.model.TextConfig;
+import org.transprune.model.WeightPolicy;
 import org.transprune.perf.EngineBenchmark;
 import org.transprune.perf.EngineBenchmark.PrefillTiming;
+import org.transprune.perf.ModelBenchmark;
+import org.transprune.perf.ScheduleOnlyStrategy;
 import org.transprune.pipeline.DeviceChoice;
+import org.transprune.pipeline.LlavaPipeline;
+import org.transprune.pipeline.WeightPlanning;
 import org.transprune.prune.PruningStrategy;
+import org.transprune.text.PromptTokens;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code transprune bench}: engine speed against the machine's own matmul rate. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure the engine: matmul GFLOP/s, a realistic decoder layer, per-op overhead, and",
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure the engine: matmul GFLOP/s, a realistic decoder layer, per-op overhead, and",
             "(with --strategy) pruned against unpruned prefill on a random layer stack.",
             "With --model DIR: time a real checkpoint on one synthetic image and question (load, image",
             "encoding, prefill unpruned and pruned, decoding, peak memory); without --strategy the pruned",
-            "run uses TransPrune's schedule (after layers 7/9/12 keep 504/360/72 of 576) with a random pick."})
+            "run uses TransPrune's schedule (after layers 7/9/12 keep 504/360/72 of 576) with a random pick."
+        })
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
     String device;
@@ -55,7 +59,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--image-tokens", defaultValue = "576", description = "image tokens in the prompt (a square)")
     int imageTokens;
 
-    @Option(names = "--layers", defaultValue = "1", description = "layers in the random stack (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--layers",
+            defaultValue = "1",
+            description = "layers in the random stack (default: ${DEFAULT-VALUE})")
     int layers;
 
     @Option(names = "--repeats", defaultValue = "3", description = "timed repeats after one warm-up")
@@ -67,17 +74,28 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "time this checkpoint instead of a random layer stack")
     Path model;
 
-    @Option(names = "--weights", defaultValue = "auto", description = "with --model: fp32, half or auto (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--weights",
+            defaultValue = "auto",
+            description = "with --model: fp32, half or auto (default: ${DEFAULT-VALUE})")
     String weights;
 
-    @Option(names = "--resident-layers", paramLabel = "N",
+    @Option(
+            names = "--resident-layers",
+            paramLabel = "N",
             description = "with --model and half weights: keep the last N decoder layers in fp32")
     Integer residentLayers;
 
-    @Option(names = "--new-tokens", defaultValue = "16", description = "with --model: tokens to generate (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--new-tokens",
+            defaultValue = "16",
+            description = "with --model: tokens to generate (default: ${DEFAULT-VALUE})")
     int newTokens;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "with --model: untimed runs first (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup",
+            defaultValue = "1",
+            description = "with --model: untimed runs first (default: ${DEFAULT-VALUE})")
     int warmup;
 
     @Option(names = "--no-pruned", description = "with --model: skip the pruned runs")
@@ -94,33 +112,42 @@ public final class BenchCommand implements Callable<Integer> {
         Device dev = DeviceChoice.resolve(device);
         PruningStrategy s = strategy.create();
         double matmul = EngineBenchmark.matmulGflops(dev, 2048, Math.max(3, repeats));
-        System.out.printf("matmul 2048^3 fp32: %.1f GFLOP/s (%s, threads %s)%n", matmul, dev,
-                threads == null ? "default" : threads);
+        System.out.printf(
+                "matmul 2048^3 fp32: %.1f GFLOP/s (%s, threads %s)%n",
+                matmul, dev, threads == null ? "default" : threads);
 
         // Per-op overhead: a layer so small that its arithmetic is negligible is all overhead.
         double overhead;
         try (LlavaModel tiny = EngineBenchmark.randomStack(dev, 64, 128, 4, 4, 1, imageTokens, 3)) {
-            overhead = EngineBenchmark.prefill(tiny, imageTokens, tokens, null, Math.max(5, repeats)).wall().median();
+            overhead = EngineBenchmark.prefill(tiny, imageTokens, tokens, null, Math.max(5, repeats))
+                    .wall()
+                    .median();
         }
         try (LlavaModel stack = EngineBenchmark.randomStack(dev, hidden, ffn, heads, kvHeads, layers, imageTokens, 1)) {
             TextConfig t = stack.config().text();
             PrefillTiming full = EngineBenchmark.prefill(stack, imageTokens, tokens, null, repeats);
             double flops = EngineBenchmark.layerFlops(t, tokens) * layers;
             double rate = flops / full.wall().median() / 1e9;
-            System.out.printf("decoder stack d=%d m=%d heads=%d/%d x%d layers, %d tokens: prefill %s%n", hidden, ffn, heads,
-                    kvHeads, layers, tokens, full.wall().millis());
+            System.out.printf(
+                    "decoder stack d=%d m=%d heads=%d/%d x%d layers, %d tokens: prefill %s%n",
+                    hidden, ffn, heads, kvHeads, layers, tokens, full.wall().millis());
             System.out.printf("  achieved %.1f GFLOP/s = %.0f%% of the matmul rate%n", rate, 100 * rate / matmul);
-            System.out.printf("  per-op overhead (same op sequence at d=64): %.2f ms per layer = %.2f%% of prefill%n",
+            System.out.printf(
+                    "  per-op overhead (same op sequence at d=64): %.2f ms per layer = %.2f%% of prefill%n",
                     overhead * 1e3, 100 * overhead * layers / full.wall().median());
             if (s != null) {
                 PrefillTiming pruned = EngineBenchmark.prefill(stack, imageTokens, tokens, s, repeats);
                 double measured = full.wall().median() / pruned.wall().median();
                 double theory = sum(full.tokensPerLayer(), t) / sum(pruned.tokensPerLayer(), t);
                 System.out.printf("strategy %s: prefill %s%n", s.name(), pruned);
-                System.out.printf("  measured speedup %.2fx, theoretical (FLOPs of the processed lengths) %.2fx,"
-                        + " ratio %.2f%n", measured, theory, measured / theory);
-                System.out.printf("  scoring and signals: %.2f ms = %.2f%% of pruned prefill%n",
-                        pruned.hooks().median() * 1e3, 100 * pruned.hooks().median() / pruned.wall().median());
+                System.out.printf(
+                        "  measured speedup %.2fx, theoretical (FLOPs of the processed lengths) %.2fx,"
+                                + " ratio %.2f%n",
+                        measured, theory, measured / theory);
+                System.out.printf(
+                        "  scoring and signals: %.2f ms = %.2f%% of pruned prefill%n",
+                        pruned.hooks().median() * 1e3,
+                        100 * pruned.hooks().median() / pruned.wall().median());
             }
         }
         return 0;
@@ -131,18 +158,23 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UserError("--repeats must be at least 1 and --warmup at least 0");
         }
         PruningStrategy given = strategy.create();
-        System.out.printf("machine: %d cores, load average %s, MemAvailable %.1f GB%n",
-                java.lang.Runtime.getRuntime().availableProcessors(), loadAverage(),
+        System.out.printf(
+                "machine: %d cores, load average %s, MemAvailable %.1f GB%n",
+                java.lang.Runtime.getRuntime().availableProcessors(),
+                loadAverage(),
                 WeightPlanning.availableBytes() / 1e9);
         try (ModelBenchmark.AnonPeak anon = new ModelBenchmark.AnonPeak();
-                LlavaPipeline p = LlavaPipeline.open(model, new LlavaPipeline.Options(device, WeightPolicy.parse(weights),
-                        "vicuna_v1", null, residentLayers))) {
+                LlavaPipeline p = LlavaPipeline.open(
+                        model,
+                        new LlavaPipeline.Options(
+                                device, WeightPolicy.parse(weights), "vicuna_v1", null, residentLayers))) {
             TextConfig t = p.model().config().text();
             p.describe().forEach(line -> System.out.println("# " + line));
             System.out.printf("load: %.1f s%n", p.loadNanos() / 1e9);
             PromptTokens prompt = p.encode(ModelBenchmark.QUESTION, true, newTokens);
-            System.out.printf("prompt: %d tokens (%d image, %d text), %d new tokens%n", prompt.length(),
-                    prompt.imageLength(), prompt.length() - prompt.imageLength(), newTokens);
+            System.out.printf(
+                    "prompt: %d tokens (%d image, %d text), %d new tokens%n",
+                    prompt.length(), prompt.imageLength(), prompt.length() - prompt.imageLength(), newTokens);
             RgbImage image = ModelBenchmark.image(p.model().config().vision().imageSize());
             ModelBenchmark.Run full = timed("unpruned", p, prompt, image, null, t);
             PruningStrategy s = given != null ? given : ScheduleOnlyStrategy.transPruneSchedule();
@@ -153,29 +185,41 @@ public final class BenchCommand implements Callable<Integer> {
                         / ModelBenchmark.prefillFlops(t, pruned.tokensPerLayer());
                 PruneSchedule sched = s.schedule(prompt.imageLength(), t.numLayers());
                 CostModel cost = CostModel.of(t);
-                double paper = (double) cost.totalFlops(PruneSchedule.unpruned(prompt.imageLength()))
-                        / cost.totalFlops(sched);
-                System.out.printf("prefill speedup %.2fx; theoretical %.2fx (image tokens only, the paper's"
-                        + " convention: %.2f / %.2f TFLOPs) -> %.2f of it; %.2fx over the processed lengths"
-                        + " (text included) -> %.2f of it%n", measured, paper,
-                        cost.totalFlops(PruneSchedule.unpruned(prompt.imageLength())) / 1e12, cost.totalFlops(sched) / 1e12,
-                        measured / paper, lengths, measured / lengths);
+                double paper =
+                        (double) cost.totalFlops(PruneSchedule.unpruned(prompt.imageLength())) / cost.totalFlops(sched);
+                System.out.printf(
+                        "prefill speedup %.2fx; theoretical %.2fx (image tokens only, the paper's"
+                                + " convention: %.2f / %.2f TFLOPs) -> %.2f of it; %.2fx over the processed lengths"
+                                + " (text included) -> %.2f of it%n",
+                        measured,
+                        paper,
+                        cost.totalFlops(PruneSchedule.unpruned(prompt.imageLength())) / 1e12,
+                        cost.totalFlops(sched) / 1e12,
+                        measured / paper,
+                        lengths,
+                        measured / lengths);
             }
             Map<String, Long> mem = ModelBenchmark.memory();
-            System.out.printf("memory: peak RSS (VmHWM) %.2f GB, now RSS %.2f GB = anonymous %.2f GB + file-backed"
-                    + " %.2f GB (mapped checkpoint pages); peak anonymous (sampled) %.2f GB%n",
-                    mem.getOrDefault("VmHWM", 0L) / 1e9, mem.getOrDefault("VmRSS", 0L) / 1e9,
-                    mem.getOrDefault("RssAnon", 0L) / 1e9, mem.getOrDefault("RssFile", 0L) / 1e9, anon.peak() / 1e9);
-            System.out.printf("JVM heap committed %.2f GB (part of the anonymous memory)%n",
+            System.out.printf(
+                    "memory: peak RSS (VmHWM) %.2f GB, now RSS %.2f GB = anonymous %.2f GB + file-backed"
+                            + " %.2f GB (mapped checkpoint pages); peak anonymous (sampled) %.2f GB%n",
+                    mem.getOrDefault("VmHWM", 0L) / 1e9,
+                    mem.getOrDefault("VmRSS", 0L) / 1e9,
+                    mem.getOrDefault("RssAnon", 0L) / 1e9,
+                    mem.getOrDefault("RssFile", 0L) / 1e9,
+                    anon.peak() / 1e9);
+            System.out.printf(
+                    "JVM heap committed %.2f GB (part of the anonymous memory)%n",
                     java.lang.Runtime.getRuntime().totalMemory() / 1e9);
-            System.out.printf("widened layers: peak %d alive at once, %d buffer set(s) allocated%n",
+            System.out.printf(
+                    "widened layers: peak %d alive at once, %d buffer set(s) allocated%n",
                     p.model().peakWidenedLayers(), p.model().allocatedWideningBufferSets());
         }
         return 0;
     }
 
-    private ModelBenchmark.Run timed(String label, LlavaPipeline p, PromptTokens prompt, RgbImage image,
-            PruningStrategy s, TextConfig t) {
+    private ModelBenchmark.Run timed(
+            String label, LlavaPipeline p, PromptTokens prompt, RgbImage image, PruningStrategy s, TextConfig t) {
         for (int i = 0; i < warmup; i++) {
             ModelBenchmark.run(p, prompt, image, s, newTokens);
         }
@@ -185,13 +229,26 @@ public final class BenchCommand implements Callable<Integer> {
         }
         runs.sort(java.util.Comparator.comparingDouble(ModelBenchmark.Run::prefillSeconds));
         ModelBenchmark.Run r = runs.get(runs.size() / 2);
-        String spread = runs.size() == 1 ? "" : String.format(" (min %.2f, max %.2f)", runs.get(0).prefillSeconds(),
-                runs.get(runs.size() - 1).prefillSeconds());
+        String spread = runs.size() == 1
+                ? ""
+                : String.format(
+                        " (min %.2f, max %.2f)",
+                        runs.get(0).prefillSeconds(), runs.get(runs.size() - 1).prefillSeconds());
         double rate = ModelBenchmark.prefillFlops(t, r.tokensPerLayer()) / r.prefillSeconds() / 1e9;
-        System.out.printf("%s: image %.2f s, prefill %.2f s%s = %.1f GFLOP/s, of which widening %.2f s, hooks %.3f s;"
-                        + " decode %d tokens %.2f s = %.3f tokens/s; tokens per layer %s%n", label, r.imageSeconds(),
-                r.prefillSeconds(), spread, rate, r.widenSeconds(), r.hookSeconds(), r.newTokens(), r.decodeSeconds(),
-                r.decodeTokensPerSecond(), compact(r.tokensPerLayer()));
+        System.out.printf(
+                "%s: image %.2f s, prefill %.2f s%s = %.1f GFLOP/s, of which widening %.2f s, hooks %.3f s;"
+                        + " decode %d tokens %.2f s = %.3f tokens/s; tokens per layer %s%n",
+                label,
+                r.imageSeconds(),
+                r.prefillSeconds(),
+                spread,
+                rate,
+                r.widenSeconds(),
+                r.hookSeconds(),
+                r.newTokens(),
+                r.decodeSeconds(),
+                r.decodeTokensPerSecond(),
+                compact(r.tokensPerLayer()));
         return r;
     }
 
@@ -203,7 +260,10 @@ public final class BenchCommand implements Callable<Integer> {
             while (j < perLayer.length && perLayer[j] == perLayer[i]) {
                 j++;
             }
-            b.append(b.length() > 1 ? ", " : "").append(perLayer[i]).append(" x").append(j - i);
+            b.append(b.length() > 1 ? ", " : "")
+                    .append(perLayer[i])
+                    .append(" x")
+                    .append(j - i);
             i = j;
         }
         return b.append("]").toString();

@@ -39,26 +39,41 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--answers", required = true, paramLabel = "FILE", description = "answers JSONL (LLaVA layout)")
     Path answers;
 
-    @Option(names = "--questions", paramLabel = "FILE", description = "question file (default: LLaVA's under --data-root)")
+    @Option(
+            names = "--questions",
+            paramLabel = "FILE",
+            description = "question file (default: LLaVA's under --data-root)")
     Path questions;
 
-    @Option(names = "--annotations", paramLabel = "PATH",
+    @Option(
+            names = "--annotations",
+            paramLabel = "PATH",
             description = "ground-truth file or folder (default: LLaVA's under --data-root, if present)")
     Path annotations;
 
-    @Option(names = "--data-root", paramLabel = "DIR", defaultValue = "playground/data/eval",
+    @Option(
+            names = "--data-root",
+            paramLabel = "DIR",
+            defaultValue = "playground/data/eval",
             description = "LLaVA eval data folder for default paths (default: ${DEFAULT-VALUE})")
     Path dataRoot;
 
-    @Option(names = "--on-error", paramLabel = "skip|fail", defaultValue = "fail",
-            description = "bad line, unknown question id, missing ground truth: skip (count and list) or fail (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--on-error",
+            paramLabel = "skip|fail",
+            defaultValue = "fail",
+            description =
+                    "bad line, unknown question id, missing ground truth: skip (count and list) or fail (default: ${DEFAULT-VALUE})")
     String onError;
 
     @Option(names = "--json", paramLabel = "OUT", description = "also write the metrics as JSON")
     Path json;
 
-    @Option(names = "--submission", paramLabel = "OUT",
-            description = "also write the upload file (vqav2: EvalAI JSON; mmbench: .csv/.tsv table; seed: JSONL; gqa: predictions JSON)")
+    @Option(
+            names = "--submission",
+            paramLabel = "OUT",
+            description =
+                    "also write the upload file (vqav2: EvalAI JSON; mmbench: .csv/.tsv table; seed: JSONL; gqa: predictions JSON)")
     Path submission;
 
     @Override
@@ -105,7 +120,8 @@ public final class EvalCommand implements Callable<Integer> {
             case "vqav2" -> {
                 int missing = Submissions.vqav2(samples, given, submission);
                 if (missing > 0) {
-                    System.err.println("warning: " + missing + " question(s) without an answer written with an empty answer");
+                    System.err.println(
+                            "warning: " + missing + " question(s) without an answer written with an empty answer");
                 }
             }
             case "mmbench" -> Submissions.mmbench(q, given, submission);

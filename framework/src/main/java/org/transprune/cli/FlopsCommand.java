@@ -36,21 +36,31 @@ public final class FlopsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--preset", paramLabel = "NAME", defaultValue = ModelPresets.LLAVA_1_5_7B,
+    @Option(
+            names = "--preset",
+            paramLabel = "NAME",
+            defaultValue = ModelPresets.LLAVA_1_5_7B,
             description = "Model shape: llava-1.5-7b, llava-1.5-13b, llava-next-7b, llava-next-mistral-7b"
                     + " (default: ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--layers", split = ",", paramLabel = "L",
+    @Option(
+            names = "--layers",
+            split = ",",
+            paramLabel = "L",
             description = "1-based decoder layers after which to prune, e.g. 7,9,12.")
     List<Integer> layers = new ArrayList<>();
 
-    @Option(names = "--ratios", split = ",", paramLabel = "R",
+    @Option(
+            names = "--ratios",
+            split = ",",
+            paramLabel = "R",
             description = "Keep ratio per pruning layer, of the ORIGINAL image-token count N"
                     + " (int(N*R), strictly decreasing), e.g. 0.875,0.625,0.125.")
     List<Double> ratios = new ArrayList<>();
 
-    @Option(names = "--of-remaining",
+    @Option(
+            names = "--of-remaining",
             description = "Read --ratios as fractions of the tokens LEFT by the previous stage"
                     + " (PyramidDrop style: --layers 8,16,24 --ratios 0.5,0.5,0.5).")
     boolean ofRemaining;
@@ -64,15 +74,23 @@ public final class FlopsCommand implements Callable<Integer> {
     @Option(names = "--layers-count", paramLabel = "N", description = "Override the preset's decoder depth.")
     Integer layersCount;
 
-    @Option(names = "--image-tokens", paramLabel = "N",
+    @Option(
+            names = "--image-tokens",
+            paramLabel = "N",
             description = "Override the preset's image-token count (576 for LLaVA-1.5, 2880 for NeXT).")
     Integer imageTokens;
 
-    @Option(names = "--text-tokens", paramLabel = "T", defaultValue = "0",
+    @Option(
+            names = "--text-tokens",
+            paramLabel = "T",
+            defaultValue = "0",
             description = "Text tokens to add to the KV-cache figure (default: ${DEFAULT-VALUE}).")
     int textTokens;
 
-    @Option(names = "--bytes-per-element", paramLabel = "B", defaultValue = "2",
+    @Option(
+            names = "--bytes-per-element",
+            paramLabel = "B",
+            defaultValue = "2",
             description = "Bytes per cached K/V element (default: ${DEFAULT-VALUE}, fp16).")
     int bytesPerElement;
 
@@ -110,29 +128,42 @@ public final class FlopsCommand implements Callable<Integer> {
         // KV width keeps the preset's head layout: head_dim = d / heads, so an overridden d
         // scales the cache like a wider model with the same number of heads would.
         if (d % text.numHeads() != 0) {
-            throw new UserError("--hidden-size " + d + " is not divisible by the preset's "
-                    + text.numHeads() + " attention heads");
+            throw new UserError(
+                    "--hidden-size " + d + " is not divisible by the preset's " + text.numHeads() + " attention heads");
         }
         return new CostModel(d, m, depth, text.numKeyValueHeads(), d / text.numHeads());
     }
 
     private void print(PrintWriter out, ModelPresets.Preset shape, CostModel model, int n, List<CostReport> rows) {
-        out.printf(Locale.ROOT, "model %s: d=%d, m=%d, %d layers, N=%d image tokens%n",
-                shape.name(), model.hiddenSize(), model.ffnSize(), model.numLayers(), n);
-        String kvHeader = textTokens > 0
-                ? String.format(Locale.ROOT, "KV MiB (+%d text)", textTokens)
-                : "KV MiB (image)";
+        out.printf(
+                Locale.ROOT,
+                "model %s: d=%d, m=%d, %d layers, N=%d image tokens%n",
+                shape.name(),
+                model.hiddenSize(),
+                model.ffnSize(),
+                model.numLayers(),
+                n);
+        String kvHeader =
+                textTokens > 0 ? String.format(Locale.ROOT, "KV MiB (+%d text)", textTokens) : "KV MiB (image)";
         String format = "%-26s %-26s %8s %9s %10s %16s%n";
-        out.printf(Locale.ROOT, format, "schedule", "tokens per stage", "TFLOPs", "vs full", "avg tokens",
-                kvHeader);
+        out.printf(Locale.ROOT, format, "schedule", "tokens per stage", "TFLOPs", "vs full", "avg tokens", kvHeader);
         for (CostReport row : rows) {
             PruneSchedule schedule = row.schedule();
-            String where = schedule.stages().isEmpty() ? "unpruned"
-                    : "after " + schedule.stages().stream().map(PruneSchedule.Stage::afterLayer).toList();
-            String counts = String.join(" -> ",
+            String where = schedule.stages().isEmpty()
+                    ? "unpruned"
+                    : "after "
+                            + schedule.stages().stream()
+                                    .map(PruneSchedule.Stage::afterLayer)
+                                    .toList();
+            String counts = String.join(
+                    " -> ",
                     schedule.stageTokenCounts().stream().map(String::valueOf).toList());
             double kvMiB = textTokens > 0 ? row.kvCacheWithTextMiB() : row.kvCacheMiB();
-            out.printf(Locale.ROOT, format, where, counts,
+            out.printf(
+                    Locale.ROOT,
+                    format,
+                    where,
+                    counts,
                     String.format(Locale.ROOT, "%.2f", row.tflops()),
                     String.format(Locale.ROOT, "%.1f%%", 100 * row.flopsRatio()),
                     String.format(Locale.ROOT, "%.2f", row.averageRetainedTokens()),

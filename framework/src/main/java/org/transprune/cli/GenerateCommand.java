@@ -12,7 +12,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code transprune generate}: one prompt and image to an answer, with timings. */
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
         description = "Answer one question about one image (greedy), optionally pruned, and print the timings.")
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin
@@ -27,7 +29,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, description = "the question")
     String prompt;
 
-    @Option(names = "--max-new-tokens", defaultValue = "64", description = "generation limit (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-new-tokens",
+            defaultValue = "64",
+            description = "generation limit (default: ${DEFAULT-VALUE})")
     int maxNewTokens;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed for strategies that draw random numbers")
@@ -46,12 +51,18 @@ public final class GenerateCommand implements Callable<Integer> {
             System.out.println(a.text());
             int[] perLayer = a.generation().prefill().tokensPerLayer();
             int n = a.generation().tokens().length;
-            System.err.printf("# prompt %d tokens (%d image), strategy %s%n", a.prompt().length(), a.prompt().imageLength(),
-                    s == null ? "none" : s.name());
-            System.err.printf("# image encode %.1f ms, prefill %.1f ms (scoring %.2f ms), decode %d tokens in %.1f ms"
+            System.err.printf(
+                    "# prompt %d tokens (%d image), strategy %s%n",
+                    a.prompt().length(), a.prompt().imageLength(), s == null ? "none" : s.name());
+            System.err.printf(
+                    "# image encode %.1f ms, prefill %.1f ms (scoring %.2f ms), decode %d tokens in %.1f ms"
                             + " (%.2f tokens/s)%n",
-                    a.imageNanos() / 1e6, a.prefillMillis(), a.generation().prefill().hookNanos() / 1e6, n,
-                    a.decodeMillis(), n <= 1 ? 0.0 : (n - 1) / (a.decodeMillis() / 1e3));
+                    a.imageNanos() / 1e6,
+                    a.prefillMillis(),
+                    a.generation().prefill().hookNanos() / 1e6,
+                    n,
+                    a.decodeMillis(),
+                    n <= 1 ? 0.0 : (n - 1) / (a.decodeMillis() / 1e3));
             System.err.println("# tokens per layer " + Arrays.toString(perLayer));
             System.err.printf("# KV cache %.2f MiB (fp32)%n", kvBytes(p, a) / (1024.0 * 1024.0));
         }

@@ -10,8 +10,8 @@ import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.report.InspectionReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -51,7 +51,10 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Request seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--max-new-tokens", defaultValue = "32", description = "Answer length limit (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-new-tokens",
+            defaultValue = "32",
+            description = "Answer length limit (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
     @Override
@@ -66,10 +69,11 @@ public final class InspectCommand implements Callable<Integer> {
             int imageTokens = pipeline.model().config().imageTokens();
             int grid = (int) Math.round(Math.sqrt(imageTokens));
             if (grid * grid != imageTokens) {
-                throw new UserError("inspect draws a square patch grid, but the model has " + imageTokens
-                        + " image tokens");
+                throw new UserError(
+                        "inspect draws a square patch grid, but the model has " + imageTokens + " image tokens");
             }
-            List<Path> files = InspectionReport.write(out, pruning.name(), answer.run(), rgb, pipeline.preprocessor(), grid);
+            List<Path> files =
+                    InspectionReport.write(out, pruning.name(), answer.run(), rgb, pipeline.preprocessor(), grid);
             PrintWriter w = spec.commandLine().getOut();
             w.println("answer: " + answer.text());
             w.println("schedule: " + answer.run().schedule().describe());

@@ -39,11 +39,13 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof UserError || ex instanceof IllegalArgumentException
+            if (ex instanceof UserError
+                    || ex instanceof IllegalArgumentException
                     || ex instanceof org.transprune.checkpoint.CheckpointException
                     || ex instanceof java.io.FileNotFoundException
                     || ex instanceof java.nio.file.NoSuchFileException) {
-                String msg = ex instanceof java.nio.file.NoSuchFileException ? "no such file: " + ex.getMessage()
+                String msg = ex instanceof java.nio.file.NoSuchFileException
+                        ? "no such file: " + ex.getMessage()
                         : ex.getMessage();
                 cmd.getErr().println(cmd.getColorScheme().errorText("error: " + msg));
                 if (System.getenv("TRANSPRUNE_DEBUG") != null) {

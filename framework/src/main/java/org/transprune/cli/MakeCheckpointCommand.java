@@ -22,14 +22,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code transprune make-checkpoint}: a random-weight checkpoint with a real model's shapes. */
-@Command(name = "make-checkpoint", mixinStandardHelpOptions = true,
-        description = {"Write a random-weight llava-hf checkpoint with the shapes of a real model (sharded",
+@Command(
+        name = "make-checkpoint",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Write a random-weight llava-hf checkpoint with the shapes of a real model (sharded",
             "safetensors + index, config.json, a word-level tokenizer with the preset's vocabulary size,",
             "preprocessor_config.json), to benchmark real-size inference without downloading weights.",
-            "Streams tensor by tensor: the heap never holds the weights."})
+            "Streams tensor by tensor: the heap never holds the weights."
+        })
 public final class MakeCheckpointCommand implements Callable<Integer> {
-    @Option(names = "--preset", required = true, paramLabel = "NAME",
-            description = "model shape: one of ${COMPLETION-CANDIDATES}", completionCandidates = PresetNames.class)
+    @Option(
+            names = "--preset",
+            required = true,
+            paramLabel = "NAME",
+            description = "model shape: one of ${COMPLETION-CANDIDATES}",
+            completionCandidates = PresetNames.class)
     String preset;
 
     @Option(names = "--dtype", defaultValue = "bf16", description = "bf16, fp16 or fp32 (default: ${DEFAULT-VALUE})")
@@ -38,11 +46,17 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "weight seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--shard-size", defaultValue = "5GB", paramLabel = "SIZE",
-            description = "data bytes per shard, e.g. 5GB, 500MB (decimal units, as Hugging Face; default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--shard-size",
+            defaultValue = "5GB",
+            paramLabel = "SIZE",
+            description =
+                    "data bytes per shard, e.g. 5GB, 500MB (decimal units, as Hugging Face; default: ${DEFAULT-VALUE})")
     String shardSize;
 
-    @Option(names = "--layers", paramLabel = "N",
+    @Option(
+            names = "--layers",
+            paramLabel = "N",
             description = "keep only the first N decoder layers (a slice of the real shape, for quick comparisons)")
     Integer layers;
 
@@ -66,10 +80,17 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
         RandomCheckpointWriter writer = writer(config, parseDtype(dtype), seed, parseSize(shardSize));
         SafetensorsStreamWriter plan = writer.plan();
         long total = plan.dataBytes();
-        System.out.printf("%s %s, %d decoder layers: %d tensors, %.2f GB in %d shard(s)%n", preset, dtype,
-                config.text().numLayers(), writer.tensors().size(), total / 1e9, plan.shards().size());
+        System.out.printf(
+                "%s %s, %d decoder layers: %d tensors, %.2f GB in %d shard(s)%n",
+                preset,
+                dtype,
+                config.text().numLayers(),
+                writer.tensors().size(),
+                total / 1e9,
+                plan.shards().size());
         for (SafetensorsStreamWriter.Shard s : plan.shards()) {
-            System.out.printf("  %s: %d tensors, %.2f GB%n", s.fileName(), s.tensors().size(), s.dataBytes() / 1e9);
+            System.out.printf(
+                    "  %s: %d tensors, %.2f GB%n", s.fileName(), s.tensors().size(), s.dataBytes() / 1e9);
         }
         if (dryRun) {
             return 0;
@@ -87,8 +108,8 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
         }
         long usable = Files.getFileStore(existing).getUsableSpace();
         if (usable < total + (64L << 20)) {
-            throw new UserError(String.format("%s has %.2f GB free; the checkpoint needs %.2f GB", existing,
-                    usable / 1e9, total / 1e9));
+            throw new UserError(String.format(
+                    "%s has %.2f GB free; the checkpoint needs %.2f GB", existing, usable / 1e9, total / 1e9));
         }
         long t0 = System.nanoTime();
         long[] lastReport = {t0};
@@ -97,8 +118,9 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
             if (now - lastReport[0] > 5_000_000_000L || done == all) {
                 lastReport[0] = now;
                 double s = (now - t0) / 1e9;
-                System.err.printf("  %.2f / %.2f GB (%.0f%%), %.0f MB/s%n", done / 1e9, all / 1e9, 100.0 * done / all,
-                        done / 1e6 / s);
+                System.err.printf(
+                        "  %.2f / %.2f GB (%.0f%%), %.0f MB/s%n",
+                        done / 1e9, all / 1e9, 100.0 * done / all, done / 1e6 / s);
             }
         });
         System.out.printf("wrote %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);
@@ -107,11 +129,16 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
 
     /** The writer of a complete checkpoint directory of {@code config}: weights, config, tokenizer, preprocessor. */
     static RandomCheckpointWriter writer(LlavaConfig config, TensorType dtype, long seed, long shardBytes) {
-        return new RandomCheckpointWriter(config).dtype(dtype).seed(seed).maxShardBytes(shardBytes).extraFiles(dir -> {
-            new WordLevelTokenizerWriter().modelMaxLength(config.text().maxPositionEmbeddings())
-                    .write(dir, tokenizerWords(config.text().vocabSize()));
-            PreprocessorConfigWriter.write(dir, config.vision().imageSize());
-        });
+        return new RandomCheckpointWriter(config)
+                .dtype(dtype)
+                .seed(seed)
+                .maxShardBytes(shardBytes)
+                .extraFiles(dir -> {
+                    new WordLevelTokenizerWriter()
+                            .modelMaxLength(config.text().maxPositionEmbeddings())
+                            .write(dir, tokenizerWords(config.text().vocabSize()));
+                    PreprocessorConfigWriter.write(dir, config.vision().imageSize());
+                });
     }
 
     /**
@@ -124,11 +151,26 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
         if (layers != null && (layers < 1 || layers > t.numLayers())) {
             throw new UserError("--layers must be in 1.." + t.numLayers() + ", got " + layers);
         }
-        TextConfig text = layers == null ? t : new TextConfig(t.hiddenSize(), t.intermediateSize(), layers,
-                t.numHeads(), t.numKeyValueHeads(), t.vocabSize(), t.rmsNormEps(), t.ropeTheta(),
-                t.maxPositionEmbeddings(), t.tieWordEmbeddings());
-        return new LlavaConfig(preset.vision(), text, preset.projectorType(), preset.visionFeatureLayer(),
-                preset.visionFeatureSelect(), WordLevelTokenizerWriter.SPECIAL_TOKENS.indexOf("<image>"));
+        TextConfig text = layers == null
+                ? t
+                : new TextConfig(
+                        t.hiddenSize(),
+                        t.intermediateSize(),
+                        layers,
+                        t.numHeads(),
+                        t.numKeyValueHeads(),
+                        t.vocabSize(),
+                        t.rmsNormEps(),
+                        t.ropeTheta(),
+                        t.maxPositionEmbeddings(),
+                        t.tieWordEmbeddings());
+        return new LlavaConfig(
+                preset.vision(),
+                text,
+                preset.projectorType(),
+                preset.visionFeatureLayer(),
+                preset.visionFeatureSelect(),
+                WordLevelTokenizerWriter.SPECIAL_TOKENS.indexOf("<image>"));
     }
 
     /**
@@ -143,9 +185,39 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
                 words.add(w);
             }
         }
-        for (String w : List.of("A", "chat", "between", "curious", "user", "and", "artificial", "intelligence",
-                "assistant", "The", "gives", "helpful", "detailed", "polite", "answers", "to", "questions", ".",
-                "USER", "ASSISTANT", ":", ",", "'", "s", "?", "Describe", "the", "image", "What", "is", "in", "this")) {
+        for (String w : List.of(
+                "A",
+                "chat",
+                "between",
+                "curious",
+                "user",
+                "and",
+                "artificial",
+                "intelligence",
+                "assistant",
+                "The",
+                "gives",
+                "helpful",
+                "detailed",
+                "polite",
+                "answers",
+                "to",
+                "questions",
+                ".",
+                "USER",
+                "ASSISTANT",
+                ":",
+                ",",
+                "'",
+                "s",
+                "?",
+                "Describe",
+                "the",
+                "image",
+                "What",
+                "is",
+                "in",
+                "this")) {
             if (!words.contains(w) && !WordLevelTokenizerWriter.SPECIAL_TOKENS.contains(w)) {
                 words.add(w);
             }

@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code transprune merge RUN_DIR...}: combines shard outputs into one run directory. */
-@Command(name = "merge", mixinStandardHelpOptions = true,
+@Command(
+        name = "merge",
+        mixinStandardHelpOptions = true,
         description = {
             "Combines the run directories of shards (transprune run --shard k/N) into one, then writes the summaries"
                     + " and predictions an unsharded run would have.",
@@ -21,11 +23,16 @@ public final class MergeCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "RUN_DIR", description = "shard run directories")
     List<Path> inputs;
 
-    @Option(names = "--out", paramLabel = "DIR",
-            description = "merged run directory (default: the directory holding shards/ when the inputs are OUT/shards/*)")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description =
+                    "merged run directory (default: the directory holding shards/ when the inputs are OUT/shards/*)")
     Path out;
 
-    @Option(names = "--experiment", paramLabel = "FILE",
+    @Option(
+            names = "--experiment",
+            paramLabel = "FILE",
             description = "experiment file (default: the one recorded in the first input's plan.json)")
     Path experiment;
 

@@ -7,31 +7,44 @@ import picocli.CommandLine.Option;
 
 /** Options shared by every command that loads a model. */
 public final class ModelOptions {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR",
             description = "checkpoint directory (llava-hf or original LLaVA layout)")
     Path model;
 
-    @Option(names = "--vision-tower", paramLabel = "DIR",
+    @Option(
+            names = "--vision-tower",
+            paramLabel = "DIR",
             description = "CLIP tower directory for original-layout checkpoints whose mm_vision_tower is a hub name")
     Path visionTower;
 
     @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--weights", defaultValue = "auto",
+    @Option(
+            names = "--weights",
+            defaultValue = "auto",
             description = "decoder weight storage: fp32, half (widened per layer) or auto (default: ${DEFAULT-VALUE})")
     String weights;
 
-    @Option(names = "--resident-layers", paramLabel = "N",
+    @Option(
+            names = "--resident-layers",
+            paramLabel = "N",
             description = "with half (or auto choosing half): keep the last N decoder layers in fp32 for good;"
                     + " faster decoding for 4 bytes per weight of memory (default: half none, auto plans it)")
     Integer residentLayers;
 
-    @Option(names = "--template", defaultValue = "vicuna_v1",
+    @Option(
+            names = "--template",
+            defaultValue = "vicuna_v1",
             description = "conversation template (default: ${DEFAULT-VALUE})")
     String template;
 
-    @Option(names = "--threads", paramLabel = "N",
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
             description = "libtorch intra-op threads (default: all cores); 1 is faster on a busy machine")
     Integer threads;
 

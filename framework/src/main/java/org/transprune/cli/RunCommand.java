@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code transprune run FILE}: validates an experiment file and runs (or resumes) its sweep. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         description = {
             "Runs the sweep an experiment file describes; re-running resumes, skipping every (configuration, sample)"
                     + " already recorded.",
@@ -32,20 +34,29 @@ public final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "experiment YAML file")
     Path file;
 
-    @Option(names = "--dry-run", description = "print the expanded configurations with their theoretical TFLOPs and exit")
+    @Option(
+            names = "--dry-run",
+            description = "print the expanded configurations with their theoretical TFLOPs and exit")
     boolean dryRun;
 
-    @Option(names = "--shard", paramLabel = "k/N",
+    @Option(
+            names = "--shard",
+            paramLabel = "k/N",
             description = "run only shard k (0-based) of N; output goes to OUT/shards/shard-k-of-N (see merge, slurm)")
     String shard;
 
     @Option(names = "--out", paramLabel = "DIR", description = "run directory (default: the file's output:)")
     Path out;
 
-    @Option(names = "--no-progress", description = "no progress bar: plain progress lines (default when not on a terminal)")
+    @Option(
+            names = "--no-progress",
+            description = "no progress bar: plain progress lines (default when not on a terminal)")
     boolean noProgress;
 
-    @Option(names = "--progress-every", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(
+            names = "--progress-every",
+            paramLabel = "SECONDS",
+            defaultValue = "30",
             description = "seconds between plain progress lines (default: ${DEFAULT-VALUE})")
     long progressEvery;
 
@@ -78,10 +89,15 @@ public final class RunCommand implements Callable<Integer> {
             return 0;
         }
         boolean bar = !noProgress && System.console() != null;
-        SweepRunner.Result r = SweepRunner.run(plan, new SweepRunner.Options(part, bar, o,
-                Duration.ofSeconds(Math.max(1, progressEvery))));
-        o.printf(Locale.ROOT, "%s: %d samples answered, %d already recorded, %d summaries written%n", r.directory(),
-                r.answered(), r.alreadyDone(), r.summaries().size());
+        SweepRunner.Result r = SweepRunner.run(
+                plan, new SweepRunner.Options(part, bar, o, Duration.ofSeconds(Math.max(1, progressEvery))));
+        o.printf(
+                Locale.ROOT,
+                "%s: %d samples answered, %d already recorded, %d summaries written%n",
+                r.directory(),
+                r.answered(),
+                r.alreadyDone(),
+                r.summaries().size());
         if (!part.isAll()) {
             o.println("shard " + part + " done; combine the shards with: transprune merge --out " + plan.output() + " "
                     + plan.output().resolve("shards") + "/shard-*-of-" + part.count());
@@ -98,41 +114,71 @@ public final class RunCommand implements Callable<Integer> {
     static void report(PrintStream o, Path dir, SweepPlan plan) {
         Path target = dir.resolve("report");
         try {
-            java.util.Set<String> configs = plan.configurations().stream().map(c -> c.hash())
-                    .collect(java.util.stream.Collectors.toSet());
-            RunReport.Written w = RunReport.write(dir, target, new RunReport.Options(true, null,
-                    RunReport.DEFAULT_HEATMAP_SAMPLES, plan.benchmarks(), configs));
+            java.util.Set<String> configs =
+                    plan.configurations().stream().map(c -> c.hash()).collect(java.util.stream.Collectors.toSet());
+            RunReport.Written w = RunReport.write(
+                    dir,
+                    target,
+                    new RunReport.Options(true, null, RunReport.DEFAULT_HEATMAP_SAMPLES, plan.benchmarks(), configs));
             w.warnings().forEach(m -> System.err.println("warning: " + m));
             o.println();
             o.print(w.mainMarkdown());
             o.println("report written to " + target + " (all tables: " + target.resolve("table.md") + ")");
         } catch (IOException | RuntimeException e) {
-            String why = e instanceof IOException || e instanceof IllegalArgumentException ? e.getMessage() : e.toString();
+            String why =
+                    e instanceof IOException || e instanceof IllegalArgumentException ? e.getMessage() : e.toString();
             System.err.println("warning: no report written (" + why + "); write it with: transprune table " + dir);
         }
     }
 
     static void printPlan(PrintStream o, SweepPlan plan) {
         o.printf(Locale.ROOT, "experiment %s (%s)%n", plan.name(), plan.source());
-        o.printf(Locale.ROOT, "model: %s, %d layers, %d image tokens%n",
-                plan.model().path() != null ? plan.model().path() : "preset " + plan.model().preset(),
-                plan.model().config() == null ? 0 : plan.model().config().text().numLayers(), plan.model().imageTokens());
-        plan.benchmarks().forEach(b -> o.printf(Locale.ROOT, "benchmark %s: %s%s%n", b.label(),
-                b.questions() == null ? "(question file unknown: data path not set)" : b.questions(),
-                b.limit() == null ? "" : " (first " + b.limit() + ")"));
+        o.printf(
+                Locale.ROOT,
+                "model: %s, %d layers, %d image tokens%n",
+                plan.model().path() != null
+                        ? plan.model().path()
+                        : "preset " + plan.model().preset(),
+                plan.model().config() == null ? 0 : plan.model().config().text().numLayers(),
+                plan.model().imageTokens());
+        plan.benchmarks()
+                .forEach(b -> o.printf(
+                        Locale.ROOT,
+                        "benchmark %s: %s%s%n",
+                        b.label(),
+                        b.questions() == null ? "(question file unknown: data path not set)" : b.questions(),
+                        b.limit() == null ? "" : " (first " + b.limit() + ")"));
         o.printf(Locale.ROOT, "output: %s%n", plan.output());
         o.printf(Locale.ROOT, "%d configurations:%n", plan.configurations().size());
-        o.printf(Locale.ROOT, "  %-12s %-48s %-30s %8s %8s %10s %9s%n", "hash", "configuration", "tokens per stage",
-                "TFLOPs", "vs full", "avg tokens", "KV MiB");
+        o.printf(
+                Locale.ROOT,
+                "  %-12s %-48s %-30s %8s %8s %10s %9s%n",
+                "hash",
+                "configuration",
+                "tokens per stage",
+                "TFLOPs",
+                "vs full",
+                "avg tokens",
+                "KV MiB");
         for (RunConfiguration c : plan.configurations()) {
             if (c.cost() == null) {
                 o.printf(Locale.ROOT, "  %-12s %-48s (model shape unknown)%n", c.hash(), c.describe());
                 continue;
             }
-            String stages = String.join(" -> ", c.cost().schedule().stageTokenCounts().stream().map(String::valueOf)
-                    .toList());
-            o.printf(Locale.ROOT, "  %-12s %-48s %-30s %8s %7.1f%% %10.2f %9.1f%n", c.hash(), c.describe(), stages,
-                    tflops(c.cost().tflops()), 100 * c.cost().flopsRatio(), c.cost().averageRetainedTokens(),
+            String stages = String.join(
+                    " -> ",
+                    c.cost().schedule().stageTokenCounts().stream()
+                            .map(String::valueOf)
+                            .toList());
+            o.printf(
+                    Locale.ROOT,
+                    "  %-12s %-48s %-30s %8s %7.1f%% %10.2f %9.1f%n",
+                    c.hash(),
+                    c.describe(),
+                    stages,
+                    tflops(c.cost().tflops()),
+                    100 * c.cost().flopsRatio(),
+                    c.cost().averageRetainedTokens(),
                     c.cost().kvCacheMiB());
         }
     }

@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code transprune slurm FILE --shards N}: sbatch scripts for a sharded sweep and its merge. */
-@Command(name = "slurm", mixinStandardHelpOptions = true,
+@Command(
+        name = "slurm",
+        mixinStandardHelpOptions = true,
         description = {
             "Writes Slurm scripts: an array job running each shard (transprune run --shard i/N), a merge job, and a",
             "submit script queuing the merge after the array. The experiment is validated first.",
@@ -31,11 +33,17 @@ public final class SlurmCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "run directory (default: the file's output:)")
     Path out;
 
-    @Option(names = "--launcher", paramLabel = "CMD",
-            description = "transprune command on the nodes (default: this checkout's ./transprune if present, else transprune)")
+    @Option(
+            names = "--launcher",
+            paramLabel = "CMD",
+            description =
+                    "transprune command on the nodes (default: this checkout's ./transprune if present, else transprune)")
     String launcher;
 
-    @Option(names = "--time", defaultValue = "24:00:00", description = "time limit per task (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--time",
+            defaultValue = "24:00:00",
+            description = "time limit per task (default: ${DEFAULT-VALUE})")
     String time;
 
     @Option(names = "--partition", description = "Slurm partition")
@@ -71,8 +79,8 @@ public final class SlurmCommand implements Callable<Integer> {
             Path local = Path.of("transprune").toAbsolutePath();
             cmd = Files.isExecutable(local) ? "'" + local + "'" : "transprune";
         }
-        SlurmScript s = new SlurmScript(file.toAbsolutePath().normalize(), shards, cmd, output, time, partition, cpus,
-                mem, gpus, javaOpts);
+        SlurmScript s = new SlurmScript(
+                file.toAbsolutePath().normalize(), shards, cmd, output, time, partition, cpus, mem, gpus, javaOpts);
         Path where = dir != null ? dir : output.resolve("slurm");
         Files.createDirectories(where);
         Path array = where.resolve(plan.name() + "-shards.sbatch");

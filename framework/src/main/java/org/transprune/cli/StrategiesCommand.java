@@ -48,8 +48,9 @@ public final class StrategiesCommand implements Callable<Integer> {
             out.println();
             out.println("schedules (`schedule: NAME` in an experiment, --schedule NAME on the command line):");
             for (SchedulePreset s : SchedulePreset.all()) {
-                out.println(String.format("  %-10s layers %s ratios %s window %s - %s", s.name(), s.layers(), s.ratios(),
-                        s.window(), s.description()));
+                out.println(String.format(
+                        "  %-10s layers %s ratios %s window %s - %s",
+                        s.name(), s.layers(), s.ratios(), s.window(), s.description()));
             }
         }
         out.flush();
@@ -64,11 +65,19 @@ public final class StrategiesCommand implements Callable<Integer> {
             return;
         }
         int nameWidth = params.stream().mapToInt(s -> s.name().length()).max().orElse(0);
-        int typeWidth = params.stream().mapToInt(s -> s.type().describe().length()).max().orElse(0);
-        int defaultWidth = params.stream().mapToInt(s -> describeDefault(s).length()).max().orElse(0);
+        int typeWidth = params.stream()
+                .mapToInt(s -> s.type().describe().length())
+                .max()
+                .orElse(0);
+        int defaultWidth =
+                params.stream().mapToInt(s -> describeDefault(s).length()).max().orElse(0);
         for (ParameterSpec s : params) {
-            out.println(String.format("  %-" + nameWidth + "s  %-" + typeWidth + "s  default %-" + defaultWidth + "s  %s",
-                    s.name(), s.type().describe(), describeDefault(s), s.description()));
+            out.println(String.format(
+                    "  %-" + nameWidth + "s  %-" + typeWidth + "s  default %-" + defaultWidth + "s  %s",
+                    s.name(),
+                    s.type().describe(),
+                    describeDefault(s),
+                    s.description()));
         }
     }
 

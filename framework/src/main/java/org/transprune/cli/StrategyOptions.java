@@ -10,17 +10,24 @@ import picocli.CommandLine.Option;
 
 /** {@code --strategy NAME --param key=value ...}: one strategy from the command line. */
 public final class StrategyOptions {
-    @Option(names = "--strategy", paramLabel = "NAME",
+    @Option(
+            names = "--strategy",
+            paramLabel = "NAME",
             description = "pruning strategy (see `transprune strategies`); omit for the unpruned model")
     String strategy;
 
-    @Option(names = "--param", paramLabel = "KEY=VALUE",
+    @Option(
+            names = "--param",
+            paramLabel = "KEY=VALUE",
             description = "strategy parameter, value in YAML syntax, e.g. layers=[7,9,12] alpha=0.5 (repeatable)")
     Map<String, String> params = new LinkedHashMap<>();
 
-    @Option(names = "--schedule", paramLabel = "NAME",
-            description = "named schedule filling in layers/ratios/window the strategy declares and --param does not set:"
-                    + " llava-1.5 (the paper's) | micro (scaled to the 10-layer micro LLaVA)")
+    @Option(
+            names = "--schedule",
+            paramLabel = "NAME",
+            description =
+                    "named schedule filling in layers/ratios/window the strategy declares and --param does not set:"
+                            + " llava-1.5 (the paper's) | micro (scaled to the 10-layer micro LLaVA)")
     String schedule;
 
     /** The strategy, or null for none. */
@@ -34,7 +41,9 @@ public final class StrategyOptions {
         Map<String, Object> values = parseParameters(params);
         if (schedule != null) {
             try {
-                SchedulePreset.of(schedule).parametersFor(Strategies.provider(strategy)).forEach(values::putIfAbsent);
+                SchedulePreset.of(schedule)
+                        .parametersFor(Strategies.provider(strategy))
+                        .forEach(values::putIfAbsent);
             } catch (IllegalArgumentException e) {
                 throw new UserError(e.getMessage());
             }

@@ -26,20 +26,28 @@ public final class SynthCommand implements Callable<Integer> {
     @Option(names = "--images", defaultValue = "500", description = "Number of images (default: ${DEFAULT-VALUE}).")
     int images;
 
-    @Option(names = "--questions-per-image", defaultValue = "2",
+    @Option(
+            names = "--questions-per-image",
+            defaultValue = "2",
             description = "Questions per image (default: ${DEFAULT-VALUE}).")
     int questionsPerImage;
 
-    @Option(names = "--split", defaultValue = "test",
+    @Option(
+            names = "--split",
+            defaultValue = "test",
             description = "Split whose random stream to draw from: train, val or test (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--suffix", defaultValue = Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX,
+    @Option(
+            names = "--suffix",
+            defaultValue = Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX,
             description = "Appended to each question on a new line; \"\" for none (default: ${DEFAULT-VALUE}).")
     String suffix;
 
-    @Option(names = "--blank", description = "Write every image without its objects (background only), keeping the"
-            + " questions and answers: for measuring what a model answers without the image.")
+    @Option(
+            names = "--blank",
+            description = "Write every image without its objects (background only), keeping the"
+                    + " questions and answers: for measuring what a model answers without the image.")
     boolean blank;
 
     @Override

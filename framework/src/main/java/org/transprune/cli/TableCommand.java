@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code transprune table RUN_DIR}: the tables and figures of a finished run ({@link RunReport}). */
-@Command(name = "table", mixinStandardHelpOptions = true,
+@Command(
+        name = "table",
+        mixinStandardHelpOptions = true,
         description = {
             "Builds, from a run directory's summaries, the paper-style table (methods x benchmarks, average relative"
                     + " to the unpruned row, TFLOPs, prefill ms, KV cache), ablation tables over the parameters that vary,"
@@ -24,7 +26,9 @@ public final class TableCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "run directory (results.jsonl)")
     Path dir;
 
-    @Option(names = "--reference", paramLabel = "paper|FILE",
+    @Option(
+            names = "--reference",
+            paramLabel = "paper|FILE",
             description = "add reference rows: 'paper' for the TransPrune paper's LLaVA-1.5-7B numbers, or a CSV file"
                     + " (method, then one column per benchmark name)")
     String reference;
@@ -35,7 +39,10 @@ public final class TableCommand implements Callable<Integer> {
     @Option(names = "--no-plots", description = "tables only")
     boolean noPlots;
 
-    @Option(names = "--heatmaps", paramLabel = "N", defaultValue = "" + RunReport.DEFAULT_HEATMAP_SAMPLES,
+    @Option(
+            names = "--heatmaps",
+            paramLabel = "N",
+            defaultValue = "" + RunReport.DEFAULT_HEATMAP_SAMPLES,
             description = "samples per benchmark drawn as kept-token figures, one per question type first"
                     + " (default: ${DEFAULT-VALUE}; 0 for none)")
     int heatmaps;
@@ -49,8 +56,15 @@ public final class TableCommand implements Callable<Integer> {
             throw new UserError("--heatmaps must be at least 0, got " + heatmaps);
         }
         Path target = out != null ? out : dir.resolve("report");
-        RunReport.Written w = RunReport.write(dir, target, new RunReport.Options(!noPlots,
-                reference == null ? null : ResultTables.readReference(reference), heatmaps, null, null));
+        RunReport.Written w = RunReport.write(
+                dir,
+                target,
+                new RunReport.Options(
+                        !noPlots,
+                        reference == null ? null : ResultTables.readReference(reference),
+                        heatmaps,
+                        null,
+                        null));
         w.warnings().forEach(m -> System.err.println("warning: " + m));
         System.out.print(w.markdown());
         System.out.println("written to " + target);

@@ -33,14 +33,20 @@ public final class TrainMicroCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "run directory")
     Path out;
 
-    @Option(names = "--init-from", paramLabel = "STATE",
-            description = "start a new run from the weights of another run's train-state.safetensors (not its optimiser or progress)")
+    @Option(
+            names = "--init-from",
+            paramLabel = "STATE",
+            description =
+                    "start a new run from the weights of another run's train-state.safetensors (not its optimiser or progress)")
     Path initFrom;
 
     @Option(names = "--resume", description = "continue the run in --out from its saved state (its recipe is kept)")
     boolean resume;
 
-    @Option(names = "--extend", paramLabel = "N", defaultValue = "0",
+    @Option(
+            names = "--extend",
+            paramLabel = "N",
+            defaultValue = "0",
             description = "with --resume: make the last phase N steps longer (the rate schedule stretches with it)")
     int extend;
 
@@ -56,11 +62,17 @@ public final class TrainMicroCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "stop at this global step (default: the recipe's total)")
     Long steps;
 
-    @Option(names = "--minutes", paramLabel = "M", description = "stop after this many minutes (state saved; --resume continues)")
+    @Option(
+            names = "--minutes",
+            paramLabel = "M",
+            description = "stop after this many minutes (state saved; --resume continues)")
     Double minutes;
 
-    @Option(names = "--threads", defaultValue = "1",
-            description = "torch intra-op threads (default: ${DEFAULT-VALUE}; 2 threads on a busy 2-core machine are far slower)")
+    @Option(
+            names = "--threads",
+            defaultValue = "1",
+            description =
+                    "torch intra-op threads (default: ${DEFAULT-VALUE}; 2 threads on a busy 2-core machine are far slower)")
     int threads;
 
     @Override
@@ -83,44 +95,70 @@ public final class TrainMicroCommand implements Callable<Integer> {
         if (resume) {
             trainer = MicroTrainer.resume(out, extend);
         } else {
-            TrainingRecipe recipe = recipeFile == null ? org.transprune.train.MicroRecipes.standard()
+            TrainingRecipe recipe = recipeFile == null
+                    ? org.transprune.train.MicroRecipes.standard()
                     : TrainingRecipe.fromJson(Files.readString(recipeFile));
             recipe = recipe.withSeed(seed);
             if (batch != null) {
                 recipe = recipe.withBatch(batch);
             }
-            trainer = initFrom == null ? MicroTrainer.start(recipe, out) : MicroTrainer.startFrom(recipe, out, initFrom);
+            trainer =
+                    initFrom == null ? MicroTrainer.start(recipe, out) : MicroTrainer.startFrom(recipe, out, initFrom);
         }
-        Files.writeString(out.resolve("commands.txt"), Instant.now() + "  transprune " + String.join(" ",
-                        spec().commandLine().getParseResult().originalArgs()) + System.lineSeparator(),
-                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(
+                out.resolve("commands.txt"),
+                Instant.now() + "  transprune "
+                        + String.join(" ", spec().commandLine().getParseResult().originalArgs())
+                        + System.lineSeparator(),
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
 
         CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            // SIGTERM/Ctrl-C: ask for a stop between steps and wait for the state to be saved
-            // (a signal during backward once crashed the JVM, notes pitfall 9).
-            trainer.requestStop();
-            try {
-                finished.await(5, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "train-micro-stop");
+        Thread hook = new Thread(
+                () -> {
+                    // SIGTERM/Ctrl-C: ask for a stop between steps and wait for the state to be saved
+                    // (a signal during backward once crashed the JVM, notes pitfall 9).
+                    trainer.requestStop();
+                    try {
+                        finished.await(5, TimeUnit.MINUTES);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "train-micro-stop");
         java.lang.Runtime.getRuntime().addShutdownHook(hook);
         long until = steps == null ? Long.MAX_VALUE : steps;
         double seconds = minutes == null ? Double.MAX_VALUE : minutes * 60;
         boolean console = System.console() != null;
         int total = trainer.recipe().totalSteps();
-        try (trainer; ProgressBar bar = console ? new ProgressBarBuilder().setTaskName("train-micro")
-                .setInitialMax(total).setStyle(ProgressBarStyle.ASCII).continuousUpdate().build() : null) {
+        try (trainer;
+                ProgressBar bar = console
+                        ? new ProgressBarBuilder()
+                                .setTaskName("train-micro")
+                                .setInitialMax(total)
+                                .setStyle(ProgressBarStyle.ASCII)
+                                .continuousUpdate()
+                                .build()
+                        : null) {
             if (bar != null) {
                 bar.stepTo(trainer.step());
                 trainer.reporter(line -> bar.setExtraMessage(line.length() > 60 ? line.substring(0, 60) : line));
             }
-            System.out.printf(Locale.ROOT, "train-micro: %s at step %d of %d, %d thread(s), out %s%n",
-                    resume ? "resuming" : "starting", trainer.step(), total, threads, out);
+            System.out.printf(
+                    Locale.ROOT,
+                    "train-micro: %s at step %d of %d, %d thread(s), out %s%n",
+                    resume ? "resuming" : "starting",
+                    trainer.step(),
+                    total,
+                    threads,
+                    out);
             trainer.train(until, seconds, s -> {
-                String msg = String.format(Locale.ROOT, "loss %.3f acc %.3f %.1f img/s", s.loss(), s.runningAccuracy(),
+                String msg = String.format(
+                        Locale.ROOT,
+                        "loss %.3f acc %.3f %.1f img/s",
+                        s.loss(),
+                        s.runningAccuracy(),
                         s.samplesPerSecond());
                 if (bar != null) {
                     bar.stepTo(s.step());
@@ -129,7 +167,11 @@ public final class TrainMicroCommand implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "%s step %d/%d %s%n", Instant.now(), s.step(), total, msg);
                 }
             });
-            System.out.printf(Locale.ROOT, "train-micro: stopped at step %d of %d; state in %s%n", trainer.step(), total,
+            System.out.printf(
+                    Locale.ROOT,
+                    "train-micro: stopped at step %d of %d; state in %s%n",
+                    trainer.step(),
+                    total,
                     out.resolve(MicroTrainer.STATE_FILE));
         } finally {
             finished.countDown();

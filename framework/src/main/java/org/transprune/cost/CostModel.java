@@ -46,8 +46,8 @@ public final class CostModel {
 
     /** The cost model of a decoder config (d, m, depth, KV heads and head dim taken from it). */
     public static CostModel of(TextConfig text) {
-        return new CostModel(text.hiddenSize(), text.intermediateSize(), text.numLayers(),
-                text.numKeyValueHeads(), text.headDim());
+        return new CostModel(
+                text.hiddenSize(), text.intermediateSize(), text.numLayers(), text.numKeyValueHeads(), text.headDim());
     }
 
     public int hiddenSize() {
@@ -68,7 +68,8 @@ public final class CostModel {
         long d = hiddenSize;
         long m = ffnSize;
         long tokens = n;
-        return Math.addExact(Math.addExact(
+        return Math.addExact(
+                Math.addExact(
                         Math.multiplyExact(4 * tokens, Math.multiplyExact(d, d)),
                         Math.multiplyExact(2 * tokens * tokens, d)),
                 Math.multiplyExact(3 * tokens, Math.multiplyExact(d, m)));
@@ -86,7 +87,9 @@ public final class CostModel {
 
     /** Per-layer FLOPs; element i is layer i + 1. */
     public long[] flopsPerLayer(PruneSchedule schedule) {
-        return Arrays.stream(tokensPerLayer(schedule)).mapToLong(this::layerFlops).toArray();
+        return Arrays.stream(tokensPerLayer(schedule))
+                .mapToLong(this::layerFlops)
+                .toArray();
     }
 
     /** Total prefill FLOPs over the image tokens. */
@@ -121,8 +124,8 @@ public final class CostModel {
      */
     public long kvCacheBytes(PruneSchedule schedule, int textTokens, int bytesPerElement) {
         require(textTokens >= 0, "text-token count must be non-negative, got " + textTokens);
-        long tokenLayers = Arrays.stream(tokensPerLayer(schedule)).asLongStream().sum()
-                + (long) textTokens * numLayers;
+        long tokenLayers =
+                Arrays.stream(tokensPerLayer(schedule)).asLongStream().sum() + (long) textTokens * numLayers;
         return Math.multiplyExact(tokenLayers, kvBytesPerTokenPerLayer(bytesPerElement));
     }
 

@@ -31,12 +31,13 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
         int previousLayer = 0;
         int previousKeep = imageTokens;
         for (Stage stage : stages) {
-            require(stage.afterLayer() >= 1,
-                    "pruning layers are numbered from 1, got " + stage.afterLayer());
-            require(stage.afterLayer() > previousLayer,
-                    "pruning layers must be strictly increasing, got " + stage.afterLayer()
-                            + " after " + previousLayer);
-            require(stage.keep() >= 0 && stage.keep() <= previousKeep,
+            require(stage.afterLayer() >= 1, "pruning layers are numbered from 1, got " + stage.afterLayer());
+            require(
+                    stage.afterLayer() > previousLayer,
+                    "pruning layers must be strictly increasing, got " + stage.afterLayer() + " after "
+                            + previousLayer);
+            require(
+                    stage.keep() >= 0 && stage.keep() <= previousKeep,
                     "the stage after layer " + stage.afterLayer() + " keeps " + stage.keep()
                             + " image tokens, but only " + previousKeep + " reach it");
             previousLayer = stage.afterLayer();
@@ -68,9 +69,10 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
         for (int i = 0; i < layers.size(); i++) {
             double ratio = ratios.get(i);
             requireFraction(ratio, "keep ratio");
-            require(i == 0 || ratio < previousRatio,
-                    "keep ratios must be strictly decreasing (each is a fraction of the original "
-                            + imageTokens + " tokens), got " + ratio + " after " + previousRatio);
+            require(
+                    i == 0 || ratio < previousRatio,
+                    "keep ratios must be strictly decreasing (each is a fraction of the original " + imageTokens
+                            + " tokens), got " + ratio + " after " + previousRatio);
             stages.add(new Stage(layers.get(i), (int) (imageTokens * ratio)));
             previousRatio = ratio;
         }
@@ -85,8 +87,7 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
      * @param layers 1-based layers after which to prune, strictly increasing
      * @param fractions fractions of the remaining tokens to keep, each in (0, 1]
      */
-    public static PruneSchedule ofRemainingFractions(int imageTokens, List<Integer> layers,
-            List<Double> fractions) {
+    public static PruneSchedule ofRemainingFractions(int imageTokens, List<Integer> layers, List<Double> fractions) {
         requireSameLength(layers, fractions, "keep fractions");
         List<Stage> stages = new ArrayList<>();
         int remaining = imageTokens;
@@ -107,9 +108,10 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
      */
     public void requireWithinDepth(int numLayers) {
         for (Stage stage : stages) {
-            require(stage.afterLayer() < numLayers,
-                    "pruning after layer " + stage.afterLayer() + " is beyond the model's depth: it has "
-                            + numLayers + " layers, so pruning layers must be in 1.." + (numLayers - 1));
+            require(
+                    stage.afterLayer() < numLayers,
+                    "pruning after layer " + stage.afterLayer() + " is beyond the model's depth: it has " + numLayers
+                            + " layers, so pruning layers must be in 1.." + (numLayers - 1));
         }
     }
 
@@ -158,7 +160,8 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
     }
 
     private static void requireSameLength(List<Integer> layers, List<Double> values, String what) {
-        require(layers.size() == values.size(),
+        require(
+                layers.size() == values.size(),
                 layers.size() + " pruning layers but " + values.size() + " " + what + "; give one per layer");
     }
 

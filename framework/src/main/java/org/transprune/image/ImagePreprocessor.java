@@ -32,8 +32,8 @@ public final class ImagePreprocessor {
     /** {@code 1 / 255}, as Python writes it. */
     public static final double DEFAULT_RESCALE = 1.0 / 255;
 
-    private final int shortestEdge;      // > 0: resize the shortest edge to this
-    private final int resizeHeight;      // used when shortestEdge == 0
+    private final int shortestEdge; // > 0: resize the shortest edge to this
+    private final int resizeHeight; // used when shortestEdge == 0
     private final int resizeWidth;
     private final int cropHeight;
     private final int cropWidth;
@@ -47,9 +47,21 @@ public final class ImagePreprocessor {
     private final Resampler.Filter filter;
     private final boolean padToSquare;
 
-    private ImagePreprocessor(int shortestEdge, int resizeHeight, int resizeWidth, int cropHeight, int cropWidth,
-            double[] mean, double[] std, boolean doResize, boolean doCenterCrop, boolean doRescale,
-            boolean doNormalize, double rescaleFactor, Resampler.Filter filter, boolean padToSquare) {
+    private ImagePreprocessor(
+            int shortestEdge,
+            int resizeHeight,
+            int resizeWidth,
+            int cropHeight,
+            int cropWidth,
+            double[] mean,
+            double[] std,
+            boolean doResize,
+            boolean doCenterCrop,
+            boolean doRescale,
+            boolean doNormalize,
+            double rescaleFactor,
+            Resampler.Filter filter,
+            boolean padToSquare) {
         if (mean.length != 3 || std.length != 3) {
             throw new IllegalArgumentException("image_mean and image_std need 3 values each");
         }
@@ -85,8 +97,21 @@ public final class ImagePreprocessor {
      * mean/std, pad to square on (LLaVA-1.5).
      */
     public static ImagePreprocessor clip(int size) {
-        return new ImagePreprocessor(size, 0, 0, size, size, CLIP_MEAN, CLIP_STD, true, true, true, true,
-                DEFAULT_RESCALE, Resampler.Filter.BICUBIC, true);
+        return new ImagePreprocessor(
+                size,
+                0,
+                0,
+                size,
+                size,
+                CLIP_MEAN,
+                CLIP_STD,
+                true,
+                true,
+                true,
+                true,
+                DEFAULT_RESCALE,
+                Resampler.Filter.BICUBIC,
+                true);
     }
 
     /**
@@ -131,8 +156,8 @@ public final class ImagePreprocessor {
                 height = size.get("height").asInt();
                 width = size.get("width").asInt();
             } else {
-                throw new IllegalArgumentException("unsupported 'size' " + size
-                        + " (expected an int, {shortest_edge} or {height, width})");
+                throw new IllegalArgumentException(
+                        "unsupported 'size' " + size + " (expected an int, {shortest_edge} or {height, width})");
             }
         }
         int cropH = 336;
@@ -149,12 +174,22 @@ public final class ImagePreprocessor {
                 throw new IllegalArgumentException("unsupported 'crop_size' " + crop);
             }
         }
-        return new ImagePreprocessor(shortest, height, width, cropH, cropW,
-                triple(root, "image_mean", CLIP_MEAN), triple(root, "image_std", CLIP_STD),
-                flag(root, "do_resize"), flag(root, "do_center_crop"), flag(root, "do_rescale"),
+        return new ImagePreprocessor(
+                shortest,
+                height,
+                width,
+                cropH,
+                cropW,
+                triple(root, "image_mean", CLIP_MEAN),
+                triple(root, "image_std", CLIP_STD),
+                flag(root, "do_resize"),
+                flag(root, "do_center_crop"),
+                flag(root, "do_rescale"),
                 flag(root, "do_normalize"),
                 root.has("rescale_factor") ? root.get("rescale_factor").asDouble() : DEFAULT_RESCALE,
-                Resampler.Filter.fromPil(root.has("resample") ? root.get("resample").asInt() : 3), true);
+                Resampler.Filter.fromPil(
+                        root.has("resample") ? root.get("resample").asInt() : 3),
+                true);
     }
 
     private static boolean flag(JsonNode root, String key) {
@@ -178,8 +213,21 @@ public final class ImagePreprocessor {
 
     /** The same preprocessing with pad-to-square on or off. */
     public ImagePreprocessor withPadToSquare(boolean pad) {
-        return new ImagePreprocessor(shortestEdge, resizeHeight, resizeWidth, cropHeight, cropWidth, mean, std,
-                doResize, doCenterCrop, doRescale, doNormalize, rescaleFactor, filter, pad);
+        return new ImagePreprocessor(
+                shortestEdge,
+                resizeHeight,
+                resizeWidth,
+                cropHeight,
+                cropWidth,
+                mean,
+                std,
+                doResize,
+                doCenterCrop,
+                doRescale,
+                doNormalize,
+                rescaleFactor,
+                filter,
+                pad);
     }
 
     public boolean padToSquare() {

@@ -11,8 +11,7 @@ import javax.imageio.ImageIO;
 /** Reading image files as RGB, as LLaVA's {@code Image.open(path).convert('RGB')} does. */
 public final class Images {
 
-    private Images() {
-    }
+    private Images() {}
 
     /**
      * Reads a PNG, JPEG (or any format javax.imageio decodes) and converts it to RGB: alpha is
@@ -46,8 +45,8 @@ public final class Images {
         int h = image.getHeight();
         byte[] out = new byte[3 * w * h];
         Raster raster = image.getRaster();
-        boolean grey = image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
-                && raster.getNumBands() <= 2;
+        boolean grey =
+                image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY && raster.getNumBands() <= 2;
         if (grey) {
             // getRGB would treat the grey as linear and convert it to sRGB, brightening mid-tones;
             // PIL copies the stored value, so read the samples directly.

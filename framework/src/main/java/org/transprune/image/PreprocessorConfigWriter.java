@@ -11,8 +11,7 @@ import java.util.Map;
 /** Writes a CLIPImageProcessor {@code preprocessor_config.json} (for tiny checkpoints and the micro model). */
 public final class PreprocessorConfigWriter {
 
-    private PreprocessorConfigWriter() {
-    }
+    private PreprocessorConfigWriter() {}
 
     /**
      * Writes {@code preprocessor_config.json} into a directory (created if needed): shortest edge and

@@ -89,8 +89,7 @@ public final class Resampler {
 
     private static final int PRECISION_BITS = 32 - 8 - 2;
 
-    private Resampler() {
-    }
+    private Resampler() {}
 
     /** Resizes to {@code width x height} with the filter. */
     public static RgbImage resize(RgbImage in, int width, int height, Filter filter) {
@@ -108,8 +107,7 @@ public final class Resampler {
     }
 
     /** Per output pixel: first input index, count, and fixed-point weights ({@code ksize} slots each). */
-    record Coefficients(int ksize, int[] bounds, int[] weights) {
-    }
+    record Coefficients(int ksize, int[] bounds, int[] weights) {}
 
     /** Pillow's {@code precompute_coeffs} followed by {@code normalize_coeffs_8bpc}. */
     static Coefficients coefficients(int inSize, int outSize, Filter filter) {
@@ -134,9 +132,8 @@ public final class Resampler {
             }
             for (int x = 0; x < xmax; x++) {
                 double v = ww != 0.0 ? k[x] / ww : k[x];
-                weights[xx * ksize + x] = v < 0
-                        ? (int) (-0.5 + v * (1 << PRECISION_BITS))
-                        : (int) (0.5 + v * (1 << PRECISION_BITS));
+                weights[xx * ksize + x] =
+                        v < 0 ? (int) (-0.5 + v * (1 << PRECISION_BITS)) : (int) (0.5 + v * (1 << PRECISION_BITS));
             }
             bounds[2 * xx] = xmin;
             bounds[2 * xx + 1] = xmax;

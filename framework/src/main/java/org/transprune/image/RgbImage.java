@@ -17,8 +17,8 @@ public record RgbImage(int width, int height, byte[] rgb) {
             throw new IllegalArgumentException("image size must be positive: " + width + "x" + height);
         }
         if (rgb.length != 3L * width * height) {
-            throw new IllegalArgumentException("expected " + 3L * width * height + " bytes for " + width + "x"
-                    + height + " RGB, got " + rgb.length);
+            throw new IllegalArgumentException("expected " + 3L * width * height + " bytes for " + width + "x" + height
+                    + " RGB, got " + rgb.length);
         }
     }
 

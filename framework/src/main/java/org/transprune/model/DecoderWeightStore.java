@@ -33,6 +33,7 @@ final class DecoderWeightStore implements AutoCloseable {
     private final AtomicInteger peakLive = new AtomicInteger();
     /** Buffer sets kept for reuse; one layer in use plus one spare covers a forward pass. */
     static final int POOLED_LAYERS = 2;
+
     private final Deque<ByteBuffer[]> pool = new ArrayDeque<>();
     private final int residentLayers;
     private long widenNanos;
@@ -68,8 +69,8 @@ final class DecoderWeightStore implements AutoCloseable {
      *     prefill runs them on short sequences, where widening costs most relative to the layer
      *     (21-33% of the layer time at n=72, notes), and decoding runs every layer alike.
      */
-    DecoderWeightStore(TextConfig config, TensorSource source, WeightPolicy policy, int residentLayers,
-            NDManager manager) {
+    DecoderWeightStore(
+            TextConfig config, TensorSource source, WeightPolicy policy, int residentLayers, NDManager manager) {
         if (policy == WeightPolicy.AUTO) {
             throw new IllegalArgumentException("resolve AUTO before building the store");
         }
@@ -138,9 +139,17 @@ final class DecoderWeightStore implements AutoCloseable {
     }
 
     /** Tensors of a layer, in the order {@link #widen} reads them. */
-    private static final String[] LAYER_TENSORS = {"input_layernorm.weight", "self_attn.q_proj.weight",
-        "self_attn.k_proj.weight", "self_attn.v_proj.weight", "self_attn.o_proj.weight",
-        "post_attention_layernorm.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight"};
+    private static final String[] LAYER_TENSORS = {
+        "input_layernorm.weight",
+        "self_attn.q_proj.weight",
+        "self_attn.k_proj.weight",
+        "self_attn.v_proj.weight",
+        "self_attn.o_proj.weight",
+        "post_attention_layernorm.weight",
+        "mlp.gate_proj.weight",
+        "mlp.up_proj.weight",
+        "mlp.down_proj.weight"
+    };
 
     private synchronized ByteBuffer[] acquire() {
         ByteBuffer[] set = pool.poll();
@@ -157,11 +166,15 @@ final class DecoderWeightStore implements AutoCloseable {
                 continue; // wrapped from the mapped file, nothing to widen into
             }
             try {
-                set[t] = ByteBuffer.allocateDirect(Math.toIntExact(4 * info.elements())).order(ByteOrder.nativeOrder());
+                set[t] = ByteBuffer.allocateDirect(Math.toIntExact(4 * info.elements()))
+                        .order(ByteOrder.nativeOrder());
             } catch (OutOfMemoryError e) {
-                throw new IllegalStateException("cannot allocate " + 4 * info.elements() + " bytes of direct memory to"
-                        + " widen " + info.name() + "; half-resident weights need two layers' worth of fp32 direct"
-                        + " memory: raise -XX:MaxDirectMemorySize (it defaults to -Xmx)", e);
+                throw new IllegalStateException(
+                        "cannot allocate " + 4 * info.elements() + " bytes of direct memory to"
+                                + " widen " + info.name()
+                                + "; half-resident weights need two layers' worth of fp32 direct"
+                                + " memory: raise -XX:MaxDirectMemorySize (it defaults to -Xmx)",
+                        e);
             }
         }
         return set;
@@ -204,8 +217,16 @@ final class DecoderWeightStore implements AutoCloseable {
                 a[t] = Widening.toFp32Into(source.info(name), source.bytes(name), buffers[t], m);
             }
         }
-        return new DecoderLayerWeights(a[0], a[1].transpose(), a[2].transpose(), a[3].transpose(), a[4].transpose(),
-                a[5], a[6].transpose(), a[7].transpose(), a[8].transpose());
+        return new DecoderLayerWeights(
+                a[0],
+                a[1].transpose(),
+                a[2].transpose(),
+                a[3].transpose(),
+                a[4].transpose(),
+                a[5],
+                a[6].transpose(),
+                a[7].transpose(),
+                a[8].transpose());
     }
 
     /** Under HALF nothing is widened at load, so shapes are checked up front instead. */
@@ -229,8 +250,9 @@ final class DecoderWeightStore implements AutoCloseable {
     private void expect(String name, long... shape) {
         long[] found = source.info(name).shape();
         if (!java.util.Arrays.equals(found, shape)) {
-            throw new org.transprune.checkpoint.CheckpointException(source.describe() + ": tensor '" + name
-                    + "' has shape " + java.util.Arrays.toString(found) + ", expected " + java.util.Arrays.toString(shape));
+            throw new org.transprune.checkpoint.CheckpointException(
+                    source.describe() + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(found)
+                            + ", expected " + java.util.Arrays.toString(shape));
         }
     }
 

@@ -13,12 +13,18 @@ import java.util.Set;
  * @param kvCacheTokens tokens cached summed over layers at the end
  */
 public record Generation(
-        int[] tokens, boolean stoppedOnToken, InferenceSession.PrefillResult prefill, long decodeNanos,
+        int[] tokens,
+        boolean stoppedOnToken,
+        InferenceSession.PrefillResult prefill,
+        long decodeNanos,
         long kvCacheTokens) {
 
     /** Greedy (temperature 0) continuation after a prefill, as LLaVA evaluates all benchmarks. */
-    public static Generation greedy(InferenceSession session, InferenceSession.PrefillResult prefill,
-            int maxNewTokens, Set<Integer> stopTokens) {
+    public static Generation greedy(
+            InferenceSession session,
+            InferenceSession.PrefillResult prefill,
+            int maxNewTokens,
+            Set<Integer> stopTokens) {
         if (maxNewTokens < 0) {
             throw new IllegalArgumentException("max new tokens must be >= 0, got " + maxNewTokens);
         }

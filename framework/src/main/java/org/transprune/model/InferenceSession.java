@@ -44,20 +44,21 @@ public final class InferenceSession implements AutoCloseable {
      * @param positions position ids per token, or null for 0..L-1
      * @param hooks observers and pruning
      */
-    public PrefillResult prefill(int[] ids, int imageStart, NDArray imageEmbeddings, int[] positions,
-            ForwardHooks hooks) {
+    public PrefillResult prefill(
+            int[] ids, int imageStart, NDArray imageEmbeddings, int[] positions, ForwardHooks hooks) {
         if (prefilled) {
             throw new IllegalStateException("a session runs one prefill; start a new session for a new prompt");
         }
-        int imageLength = imageEmbeddings == null ? 0 : (int) imageEmbeddings.getShape().get(0);
+        int imageLength =
+                imageEmbeddings == null ? 0 : (int) imageEmbeddings.getShape().get(0);
         if (imageLength > 0 && (imageStart < 0 || imageStart + imageLength > ids.length)) {
             throw new IllegalArgumentException("image block " + imageStart + "+" + imageLength
                     + " does not fit a prompt of " + ids.length + " tokens");
         }
         int max = model.config().text().maxPositionEmbeddings();
         if (ids.length > max) {
-            throw new IllegalArgumentException("prompt of " + ids.length + " tokens is longer than the model's context of "
-                    + max);
+            throw new IllegalArgumentException(
+                    "prompt of " + ids.length + " tokens is longer than the model's context of " + max);
         }
         int[] pos = positions != null ? positions.clone() : range(ids.length);
         if (pos.length != ids.length) {
@@ -71,8 +72,10 @@ public final class InferenceSession implements AutoCloseable {
             } else {
                 NDArray image = imageEmbeddings.duplicate();
                 image.attach(step);
-                inputs = Functional.concat(0,
-                        decoder.embed(Arrays.copyOfRange(ids, 0, imageStart), step), image,
+                inputs = Functional.concat(
+                        0,
+                        decoder.embed(Arrays.copyOfRange(ids, 0, imageStart), step),
+                        image,
                         decoder.embed(Arrays.copyOfRange(ids, imageStart + imageLength, ids.length), step));
             }
             TokenLayout initial = TokenLayout.initial(ids.length, imageLength == 0 ? 0 : imageStart, imageLength);

@@ -92,12 +92,14 @@ public final class KvCache implements AutoCloseable {
             return;
         }
         long newCapacity = Math.max(needed + (long) DECODE_RESERVE, 2 * capacity);
-        Shape shape = new Shape(like.getShape().get(0), newCapacity, like.getShape().get(2));
+        Shape shape =
+                new Shape(like.getShape().get(0), newCapacity, like.getShape().get(2));
         NDArray nk = manager.zeros(shape, like.getDataType(), like.getDevice());
         NDArray nv = manager.zeros(shape, like.getDataType(), like.getDevice());
         if (keys[i] != null) {
             NDIndex old = new NDIndex(":, 0:{}, :", length[i]);
-            try (NDArray ok = keys[i].get(old); NDArray ov = values[i].get(old)) {
+            try (NDArray ok = keys[i].get(old);
+                    NDArray ov = values[i].get(old)) {
                 nk.set(old, ok);
                 nv.set(old, ov);
             }

@@ -38,7 +38,8 @@ final class LlamaDecoder {
             storedLmHead = new StoredMatrix(src, head, config.vocabSize(), d);
         } else {
             embedTokens = src.fp32(CanonicalNames.EMBED_TOKENS, m, config.vocabSize(), d);
-            lmHeadT = config.tieWordEmbeddings() ? embedTokens.transpose()
+            lmHeadT = config.tieWordEmbeddings()
+                    ? embedTokens.transpose()
                     : src.fp32(CanonicalNames.LM_HEAD, m, config.vocabSize(), d).transpose();
             storedEmbeddings = null;
             storedLmHead = null;
@@ -56,8 +57,8 @@ final class LlamaDecoder {
     NDArray embed(int[] ids, NDManager step) {
         for (int id : ids) {
             if (id < 0 || id >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of "
-                        + config.vocabSize());
+                throw new IllegalArgumentException(
+                        "token id " + id + " is outside the vocabulary of " + config.vocabSize());
             }
         }
         if (storedEmbeddings != null) {
@@ -82,8 +83,8 @@ final class LlamaDecoder {
      *
      * @return the last token's final hidden state and what the hooks did
      */
-    Prefill prefill(NDArray inputs, int[] positions, TokenLayout layout, ForwardHooks hooks, KvCache cache,
-            NDManager step) {
+    Prefill prefill(
+            NDArray inputs, int[] positions, TokenLayout layout, ForwardHooks hooks, KvCache cache, NDManager step) {
         int n = config.numLayers();
         NDArray h = inputs;
         int[] pos = positions.clone();
@@ -115,7 +116,8 @@ final class LlamaDecoder {
                     checkKeep(keep, layout, layer - 1);
                     int[] rows = layout.rowsKept(keep);
                     h = h.get(Upload.longs(step, rows));
-                    pos = hooks.positions() == PositionPolicy.RENUMBER ? InferenceSession.range(rows.length)
+                    pos = hooks.positions() == PositionPolicy.RENUMBER
+                            ? InferenceSession.range(rows.length)
                             : select(pos, rows);
                     layout = layout.keep(keep);
                     posArr = Upload.longs(step, pos);
@@ -124,7 +126,8 @@ final class LlamaDecoder {
                 }
                 hookNanos += System.nanoTime() - t0;
                 tokensPerLayer[layer - 1] = layout.length();
-                boolean observe = hooks.transitions() != null && hooks.transitions().observesTransitions(layer);
+                boolean observe =
+                        hooks.transitions() != null && hooks.transitions().observesTransitions(layer);
                 // The layer itself: h + Attn(norm(h)), then + MLP(norm(.)).
                 NDArray x = Functional.rmsNorm(h, w.inputNorm(), eps);
                 NDArray attn = selfAttention(w, x, cs, mask, cache, layer - 1, pos[pos.length - 1]);
@@ -168,8 +171,14 @@ final class LlamaDecoder {
     }
 
     /** Attention of the new tokens {@code x [n, d]}; appends their K/V to the cache first. */
-    private NDArray selfAttention(DecoderLayerWeights w, NDArray x, NDArray[] cs, NDArray mask, KvCache cache,
-            int layerIndex, int lastPosition) {
+    private NDArray selfAttention(
+            DecoderLayerWeights w,
+            NDArray x,
+            NDArray[] cs,
+            NDArray mask,
+            KvCache cache,
+            int layerIndex,
+            int lastPosition) {
         long n = x.getShape().get(0);
         int heads = config.numHeads();
         int kvHeads = config.numKeyValueHeads();
@@ -191,27 +200,30 @@ final class LlamaDecoder {
      * Head-averaged causal attention {@code [queries, L]} of the chosen rows, with this layer's
      * input norm, q/k projections and RoPE applied to {@code h} (spec section 3).
      */
-    private NDArray attentionRows(DecoderLayerWeights w, NDArray h, int[] queries, int[] pos, NDArray[] cs,
-            NDManager step) {
+    private NDArray attentionRows(
+            DecoderLayerWeights w, NDArray h, int[] queries, int[] pos, NDArray[] cs, NDManager step) {
         int length = pos.length;
         int heads = config.numHeads();
         int hd = config.headDim();
         NDArray x = Functional.rmsNorm(h, w.inputNorm(), eps);
         NDArray rows = Upload.longs(step, queries);
         NDArray[] qcs = {cs[0].get(rows), cs[1].get(rows)};
-        NDArray q = rope.apply(x.get(rows).matMul(w.qT()).reshape(queries.length, heads, hd).transpose(1, 0, 2), qcs);
+        NDArray q = rope.apply(
+                x.get(rows).matMul(w.qT()).reshape(queries.length, heads, hd).transpose(1, 0, 2), qcs);
         NDArray k = rope.apply(
                 x.matMul(w.kT()).reshape(length, config.numKeyValueHeads(), hd).transpose(1, 0, 2), cs);
         float[] m = new float[queries.length * length];
         for (int i = 0; i < queries.length; i++) {
             if (queries[i] < 0 || queries[i] >= length) {
-                throw new IllegalArgumentException("attention query row " + queries[i] + " is outside 0.." + (length - 1));
+                throw new IllegalArgumentException(
+                        "attention query row " + queries[i] + " is outside 0.." + (length - 1));
             }
             for (int j = queries[i] + 1; j < length; j++) {
                 m[i * length + j] = Float.NEGATIVE_INFINITY;
             }
         }
-        NDArray probs = Functional.attentionProbabilities(q, k, Upload.floats(step, m, new Shape(queries.length, length)));
+        NDArray probs =
+                Functional.attentionProbabilities(q, k, Upload.floats(step, m, new Shape(queries.length, length)));
         return probs.reshape(heads, queries.length, length).mean(new int[] {0});
     }
 
@@ -224,8 +236,6 @@ final class LlamaDecoder {
             }
         }
     }
-
-
 
     private static int[] select(int[] values, int[] rows) {
         int[] r = new int[rows.length];

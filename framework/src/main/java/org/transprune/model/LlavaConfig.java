@@ -21,12 +21,16 @@ public record LlavaConfig(
         int imageTokenId) {
 
     public LlavaConfig {
-        TextConfig.require("mlp2x_gelu".equals(projectorType) || "linear".equals(projectorType),
+        TextConfig.require(
+                "mlp2x_gelu".equals(projectorType) || "linear".equals(projectorType),
                 "unsupported projector type '" + projectorType + "' (expected mlp2x_gelu or linear)");
         int blocks = vision.numLayers();
-        TextConfig.require(visionFeatureLayer >= -(blocks + 1) && visionFeatureLayer <= blocks,
+        TextConfig.require(
+                visionFeatureLayer >= -(blocks + 1) && visionFeatureLayer <= blocks,
                 "vision_feature_layer " + visionFeatureLayer + " is outside the tower's " + blocks + " blocks");
-        TextConfig.require("default".equals(visionFeatureSelect) || "patch".equals(visionFeatureSelect)
+        TextConfig.require(
+                "default".equals(visionFeatureSelect)
+                        || "patch".equals(visionFeatureSelect)
                         || "full".equals(visionFeatureSelect),
                 "unsupported vision_feature_select_strategy '" + visionFeatureSelect + "'");
     }

@@ -17,8 +17,8 @@ public final class LlavaModel implements AutoCloseable {
     private final Projector projector;
     private final LlamaDecoder decoder;
 
-    private LlavaModel(LlavaConfig config, NDManager manager, VisionTower vision, Projector projector,
-            LlamaDecoder decoder) {
+    private LlavaModel(
+            LlavaConfig config, NDManager manager, VisionTower vision, Projector projector, LlamaDecoder decoder) {
         this.config = config;
         this.manager = manager;
         this.vision = vision;
@@ -42,8 +42,8 @@ public final class LlavaModel implements AutoCloseable {
      * @param policy FP32 or HALF; {@code AUTO} must be resolved by the caller
      * @param residentLayers 0 to the number of decoder layers
      */
-    public static LlavaModel load(LlavaConfig config, TensorSource tensors, Device device, WeightPolicy policy,
-            int residentLayers) {
+    public static LlavaModel load(
+            LlavaConfig config, TensorSource tensors, Device device, WeightPolicy policy, int residentLayers) {
         NDManager m = NDManager.newBaseManager(device);
         try {
             VisionTower vision = new VisionTower(config, tensors, m);

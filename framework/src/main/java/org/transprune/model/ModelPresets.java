@@ -108,13 +108,29 @@ public final class ModelPresets {
         TextConfig mistral7b = new TextConfig(4096, 14336, 32, 32, 8, 32000, 1e-5, 1_000_000.0, 32768, false);
 
         Map<String, Preset> presets = new LinkedHashMap<>();
-        add(presets, LLAVA_1_5_7B, llava(clipL336, vicuna7b), BASE_VIEW_TOKENS,
+        add(
+                presets,
+                LLAVA_1_5_7B,
+                llava(clipL336, vicuna7b),
+                BASE_VIEW_TOKENS,
                 "liuhaotian/llava-v1.5-7b: CLIP ViT-L/14-336 + mlp2x_gelu + Vicuna-7B");
-        add(presets, LLAVA_1_5_13B, llava(clipL336, vicuna13b), BASE_VIEW_TOKENS,
+        add(
+                presets,
+                LLAVA_1_5_13B,
+                llava(clipL336, vicuna13b),
+                BASE_VIEW_TOKENS,
                 "liuhaotian/llava-v1.5-13b: CLIP ViT-L/14-336 + mlp2x_gelu + Vicuna-13B");
-        add(presets, LLAVA_NEXT_7B, llava(clipL336, vicuna7b), ANYRES_MAX_TOKENS,
+        add(
+                presets,
+                LLAVA_NEXT_7B,
+                llava(clipL336, vicuna7b),
+                ANYRES_MAX_TOKENS,
                 "liuhaotian/llava-v1.6-vicuna-7b: AnyRes (<= 2880 image tokens) + Vicuna-7B");
-        add(presets, LLAVA_NEXT_MISTRAL_7B, llava(clipL336, mistral7b), ANYRES_MAX_TOKENS,
+        add(
+                presets,
+                LLAVA_NEXT_MISTRAL_7B,
+                llava(clipL336, mistral7b),
+                ANYRES_MAX_TOKENS,
                 "liuhaotian/llava-v1.6-mistral-7b: AnyRes (<= 2880 image tokens) + Mistral-7B (8 KV heads)");
         return Collections.unmodifiableMap(presets);
     }
@@ -124,8 +140,8 @@ public final class ModelPresets {
         return new LlavaConfig(vision, text, "mlp2x_gelu", -2, "default", -1);
     }
 
-    private static void add(Map<String, Preset> presets, String name, LlavaConfig config, int imageTokens,
-            String description) {
+    private static void add(
+            Map<String, Preset> presets, String name, LlavaConfig config, int imageTokens, String description) {
         presets.put(name, new Preset(name, config, imageTokens, description));
     }
 }

@@ -17,7 +17,8 @@ public enum PositionPolicy {
             case "keep-original":
                 return KEEP_ORIGINAL;
             default:
-                throw new IllegalArgumentException("unknown position policy '" + s + "' (expected renumber or keep-original)");
+                throw new IllegalArgumentException(
+                        "unknown position policy '" + s + "' (expected renumber or keep-original)");
         }
     }
 

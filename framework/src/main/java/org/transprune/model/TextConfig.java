@@ -27,13 +27,13 @@ public record TextConfig(
         boolean tieWordEmbeddings) {
 
     public TextConfig {
-        require(hiddenSize > 0 && intermediateSize > 0 && numLayers > 0 && vocabSize > 0,
-                "sizes must be positive");
-        require(numHeads > 0 && hiddenSize % numHeads == 0,
+        require(hiddenSize > 0 && intermediateSize > 0 && numLayers > 0 && vocabSize > 0, "sizes must be positive");
+        require(
+                numHeads > 0 && hiddenSize % numHeads == 0,
                 "hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numHeads);
-        require(numKeyValueHeads > 0 && numHeads % numKeyValueHeads == 0,
-                "num_attention_heads " + numHeads + " is not a multiple of num_key_value_heads "
-                        + numKeyValueHeads);
+        require(
+                numKeyValueHeads > 0 && numHeads % numKeyValueHeads == 0,
+                "num_attention_heads " + numHeads + " is not a multiple of num_key_value_heads " + numKeyValueHeads);
         require((hiddenSize / numHeads) % 2 == 0, "head_dim must be even for RoPE");
     }
 

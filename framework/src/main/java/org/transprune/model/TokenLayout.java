@@ -81,8 +81,11 @@ public record TokenLayout(int length, int imageStart, int imageLength, int[] ori
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TokenLayout t && t.length == length && t.imageStart == imageStart
-                && t.imageLength == imageLength && Arrays.equals(t.originalIndex, originalIndex);
+        return o instanceof TokenLayout t
+                && t.length == length
+                && t.imageStart == imageStart
+                && t.imageLength == imageLength
+                && Arrays.equals(t.originalIndex, originalIndex);
     }
 
     @Override

@@ -24,11 +24,14 @@ public record VisionConfig(
 
     public VisionConfig {
         TextConfig.require(hiddenSize > 0 && intermediateSize > 0 && numLayers > 0, "sizes must be positive");
-        TextConfig.require(numHeads > 0 && hiddenSize % numHeads == 0,
+        TextConfig.require(
+                numHeads > 0 && hiddenSize % numHeads == 0,
                 "vision hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numHeads);
-        TextConfig.require(patchSize > 0 && imageSize % patchSize == 0,
+        TextConfig.require(
+                patchSize > 0 && imageSize % patchSize == 0,
                 "image_size " + imageSize + " is not a multiple of patch_size " + patchSize);
-        TextConfig.require("quick_gelu".equals(hiddenAct) || "gelu".equals(hiddenAct),
+        TextConfig.require(
+                "quick_gelu".equals(hiddenAct) || "gelu".equals(hiddenAct),
                 "unsupported vision hidden_act '" + hiddenAct + "' (expected quick_gelu or gelu)");
     }
 

@@ -22,8 +22,21 @@ final class VisionTower {
     private final Block[] blocks;
 
     private record Block(
-            NDArray ln1W, NDArray ln1B, NDArray qT, NDArray qB, NDArray kT, NDArray kB, NDArray vT, NDArray vB,
-            NDArray oT, NDArray oB, NDArray ln2W, NDArray ln2B, NDArray fc1T, NDArray fc1B, NDArray fc2T,
+            NDArray ln1W,
+            NDArray ln1B,
+            NDArray qT,
+            NDArray qB,
+            NDArray kT,
+            NDArray kB,
+            NDArray vT,
+            NDArray vB,
+            NDArray oT,
+            NDArray oB,
+            NDArray ln2W,
+            NDArray ln2B,
+            NDArray fc1T,
+            NDArray fc1B,
+            NDArray fc2T,
             NDArray fc2B) {}
 
     VisionTower(LlavaConfig config, TensorSource src, NDManager m) {
@@ -32,7 +45,9 @@ final class VisionTower {
         int d = vc.hiddenSize();
         int p = vc.patchSize();
         int ff = vc.intermediateSize();
-        patchWeightT = src.fp32(CanonicalNames.PATCH_EMBEDDING, m, d, 3, p, p).reshape(d, 3L * p * p).transpose();
+        patchWeightT = src.fp32(CanonicalNames.PATCH_EMBEDDING, m, d, 3, p, p)
+                .reshape(d, 3L * p * p)
+                .transpose();
         classEmbedding = src.fp32(CanonicalNames.CLASS_EMBEDDING, m, d).reshape(1, d);
         positionEmbedding = src.fp32(CanonicalNames.POSITION_EMBEDDING, m, vc.numPatches() + 1, d);
         preNormW = src.fp32(CanonicalNames.PRE_LAYERNORM + "weight", m, d);
@@ -41,15 +56,22 @@ final class VisionTower {
         for (int i = 0; i < blocks.length; i++) {
             String b = CanonicalNames.visionLayer(i);
             blocks[i] = new Block(
-                    src.fp32(b + "layer_norm1.weight", m, d), src.fp32(b + "layer_norm1.bias", m, d),
-                    src.fp32(b + "self_attn.q_proj.weight", m, d, d).transpose(), src.fp32(b + "self_attn.q_proj.bias", m, d),
-                    src.fp32(b + "self_attn.k_proj.weight", m, d, d).transpose(), src.fp32(b + "self_attn.k_proj.bias", m, d),
-                    src.fp32(b + "self_attn.v_proj.weight", m, d, d).transpose(), src.fp32(b + "self_attn.v_proj.bias", m, d),
+                    src.fp32(b + "layer_norm1.weight", m, d),
+                    src.fp32(b + "layer_norm1.bias", m, d),
+                    src.fp32(b + "self_attn.q_proj.weight", m, d, d).transpose(),
+                    src.fp32(b + "self_attn.q_proj.bias", m, d),
+                    src.fp32(b + "self_attn.k_proj.weight", m, d, d).transpose(),
+                    src.fp32(b + "self_attn.k_proj.bias", m, d),
+                    src.fp32(b + "self_attn.v_proj.weight", m, d, d).transpose(),
+                    src.fp32(b + "self_attn.v_proj.bias", m, d),
                     src.fp32(b + "self_attn.out_proj.weight", m, d, d).transpose(),
                     src.fp32(b + "self_attn.out_proj.bias", m, d),
-                    src.fp32(b + "layer_norm2.weight", m, d), src.fp32(b + "layer_norm2.bias", m, d),
-                    src.fp32(b + "mlp.fc1.weight", m, ff, d).transpose(), src.fp32(b + "mlp.fc1.bias", m, ff),
-                    src.fp32(b + "mlp.fc2.weight", m, d, ff).transpose(), src.fp32(b + "mlp.fc2.bias", m, d));
+                    src.fp32(b + "layer_norm2.weight", m, d),
+                    src.fp32(b + "layer_norm2.bias", m, d),
+                    src.fp32(b + "mlp.fc1.weight", m, ff, d).transpose(),
+                    src.fp32(b + "mlp.fc1.bias", m, ff),
+                    src.fp32(b + "mlp.fc2.weight", m, d, ff).transpose(),
+                    src.fp32(b + "mlp.fc2.bias", m, d));
         }
     }
 
@@ -65,7 +87,9 @@ final class VisionTower {
             throw new IllegalArgumentException("expected " + 3 * size * size + " pixel values (3x" + size + "x" + size
                     + "), got " + pixels.length);
         }
-        NDArray patches = Upload.floats(step, patchRows(pixels, size, vc.patchSize()),
+        NDArray patches = Upload.floats(
+                step,
+                patchRows(pixels, size, vc.patchSize()),
                 new Shape(vc.numPatches(), 3L * vc.patchSize() * vc.patchSize()));
         NDArray x = patches.matMul(patchWeightT); // the stride-p convolution, as one matmul
         NDArray cls = step.zeros(new Shape(1, vc.hiddenSize())).addi(classEmbedding);

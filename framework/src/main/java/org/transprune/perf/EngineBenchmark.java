@@ -26,7 +26,8 @@ public final class EngineBenchmark {
     /** Median seconds and the spread of a set of timings. */
     public record Timing(double median, double min, double max) {
         static Timing of(List<Double> seconds) {
-            double[] s = seconds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double[] s =
+                    seconds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             return new Timing(s[s.length / 2], s[0], s[s.length - 1]);
         }
 
@@ -61,8 +62,8 @@ public final class EngineBenchmark {
      *
      * @param vocab a small vocabulary keeps the LM head out of the measurement
      */
-    public static LlavaModel randomStack(Device device, int hidden, int ffn, int heads, int kvHeads, int layers,
-            int imageTokens, long seed) {
+    public static LlavaModel randomStack(
+            Device device, int hidden, int ffn, int heads, int kvHeads, int layers, int imageTokens, long seed) {
         int grid = (int) Math.round(Math.sqrt(imageTokens));
         if (grid * grid != imageTokens) {
             throw new IllegalArgumentException("image tokens must be a square number, got " + imageTokens);
@@ -84,18 +85,28 @@ public final class EngineBenchmark {
     }
 
     /** Prefill timings of {@code model} on a prompt of {@code total} tokens, unpruned or under {@code strategy}. */
-    public static PrefillTiming prefill(LlavaModel model, int imageTokens, int total, PruningStrategy strategy,
-            int repeats) {
+    public static PrefillTiming prefill(
+            LlavaModel model, int imageTokens, int total, PruningStrategy strategy, int repeats) {
         int[] ids = promptIds(imageTokens, total);
         List<Double> wall = new ArrayList<>();
         List<Double> hooks = new ArrayList<>();
         int[] perLayer = null;
         for (int i = 0; i < repeats + 1; i++) {
             try (InferenceSession s = model.newSession()) {
-                NDArray image = s.manager().randomNormal(0, 1, new Shape(imageTokens, model.config().text().hiddenSize()),
-                        ai.djl.ndarray.types.DataType.FLOAT32);
-                ForwardHooks h = strategy == null ? ForwardHooks.NONE
-                        : StrategyRun.start(strategy, imageTokens, model.config().text().numLayers(), 7).hooks();
+                NDArray image = s.manager()
+                        .randomNormal(
+                                0,
+                                1,
+                                new Shape(imageTokens, model.config().text().hiddenSize()),
+                                ai.djl.ndarray.types.DataType.FLOAT32);
+                ForwardHooks h = strategy == null
+                        ? ForwardHooks.NONE
+                        : StrategyRun.start(
+                                        strategy,
+                                        imageTokens,
+                                        model.config().text().numLayers(),
+                                        7)
+                                .hooks();
                 InferenceSession.PrefillResult r = s.prefill(ids, 5, image, null, h);
                 if (i > 0) {
                     wall.add(r.prefillNanos() / 1e9);
@@ -114,7 +125,8 @@ public final class EngineBenchmark {
     public record PrefillTiming(Timing wall, Timing hooks, int[] tokensPerLayer) {
         @Override
         public String toString() {
-            return wall.millis() + ", hooks " + hooks.millis() + ", tokens per layer " + Arrays.toString(tokensPerLayer);
+            return wall.millis() + ", hooks " + hooks.millis() + ", tokens per layer "
+                    + Arrays.toString(tokensPerLayer);
         }
     }
 

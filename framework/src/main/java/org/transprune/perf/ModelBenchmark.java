@@ -38,8 +38,15 @@ public final class ModelBenchmark {
     }
 
     /** What one request cost. */
-    public record Run(double imageSeconds, double prefillSeconds, double hookSeconds, int[] tokensPerLayer,
-            int newTokens, double decodeSeconds, double widenSeconds, long widenings) {
+    public record Run(
+            double imageSeconds,
+            double prefillSeconds,
+            double hookSeconds,
+            int[] tokensPerLayer,
+            int newTokens,
+            double decodeSeconds,
+            double widenSeconds,
+            long widenings) {
         /** Decoding steps per second (the first new token comes from the prefill). */
         public double decodeTokensPerSecond() {
             return newTokens <= 1 ? 0 : (newTokens - 1) / decodeSeconds;
@@ -47,8 +54,8 @@ public final class ModelBenchmark {
     }
 
     /** Runs one request; {@code strategy} null for the unpruned model; decoding ignores EOS. */
-    public static Run run(LlavaPipeline p, PromptTokens prompt, RgbImage image, PruningStrategy strategy,
-            int newTokens) {
+    public static Run run(
+            LlavaPipeline p, PromptTokens prompt, RgbImage image, PruningStrategy strategy, int newTokens) {
         LlavaModel model = p.model();
         double widen0 = model.widenSeconds();
         long widenings0 = model.widenings();
@@ -57,21 +64,31 @@ public final class ModelBenchmark {
             PixelValues pixels = p.preprocessor().preprocess(image);
             var embeddings = model.encodeImage(pixels.data(), session.manager());
             double imageSeconds = (System.nanoTime() - t0) / 1e9;
-            ForwardHooks hooks = strategy == null ? ForwardHooks.NONE
-                    : StrategyRun.start(strategy, prompt.imageLength(), p.numLayers(), 7).hooks();
-            InferenceSession.PrefillResult prefill = session.prefill(prompt.ids(), prompt.imageStart(), embeddings,
-                    null, hooks);
+            ForwardHooks hooks = strategy == null
+                    ? ForwardHooks.NONE
+                    : StrategyRun.start(strategy, prompt.imageLength(), p.numLayers(), 7)
+                            .hooks();
+            InferenceSession.PrefillResult prefill =
+                    session.prefill(prompt.ids(), prompt.imageStart(), embeddings, null, hooks);
             double widenPrefill = model.widenSeconds() - widen0;
             Generation g = Generation.greedy(session, prefill, newTokens, Set.of());
-            return new Run(imageSeconds, prefill.prefillNanos() / 1e9, prefill.hookNanos() / 1e9,
-                    prefill.tokensPerLayer(), g.tokens().length, g.decodeNanos() / 1e9, widenPrefill,
+            return new Run(
+                    imageSeconds,
+                    prefill.prefillNanos() / 1e9,
+                    prefill.hookNanos() / 1e9,
+                    prefill.tokensPerLayer(),
+                    g.tokens().length,
+                    g.decodeNanos() / 1e9,
+                    widenPrefill,
                     model.widenings() - widenings0);
         }
     }
 
     /** Multiply-add FLOPs (x2) of the decoder prefill over the lengths each layer processed. */
     public static double prefillFlops(TextConfig t, int[] tokensPerLayer) {
-        return Arrays.stream(tokensPerLayer).mapToDouble(n -> EngineBenchmark.layerFlops(t, n)).sum();
+        return Arrays.stream(tokensPerLayer)
+                .mapToDouble(n -> EngineBenchmark.layerFlops(t, n))
+                .sum();
     }
 
     /** VmHWM, VmRSS, RssAnon and RssFile of this process from /proc/self/status, in bytes (empty elsewhere). */
@@ -102,16 +119,18 @@ public final class ModelBenchmark {
         private final Thread thread;
 
         public AnonPeak() {
-            thread = new Thread(() -> {
-                while (running) {
-                    peak = Math.max(peak, memory().getOrDefault("RssAnon", 0L));
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "rss-anon-sampler");
+            thread = new Thread(
+                    () -> {
+                        while (running) {
+                            peak = Math.max(peak, memory().getOrDefault("RssAnon", 0L));
+                            try {
+                                Thread.sleep(100);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "rss-anon-sampler");
             thread.setDaemon(true);
             thread.start();
         }

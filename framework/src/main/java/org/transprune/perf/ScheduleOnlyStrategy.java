@@ -27,8 +27,8 @@ public final class ScheduleOnlyStrategy implements PruningStrategy {
 
     /** TransPrune's default schedule: after layers 7, 9, 12 keep 87.5%, 62.5%, 12.5% of N (576: 504, 360, 72). */
     public static ScheduleOnlyStrategy transPruneSchedule() {
-        return new ScheduleOnlyStrategy("transprune-schedule (random pick)", List.of(7, 9, 12),
-                List.of(0.875, 0.625, 0.125));
+        return new ScheduleOnlyStrategy(
+                "transprune-schedule (random pick)", List.of(7, 9, 12), List.of(0.875, 0.625, 0.125));
     }
 
     @Override

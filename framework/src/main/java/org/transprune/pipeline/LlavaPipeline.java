@@ -44,6 +44,7 @@ public final class LlavaPipeline implements AutoCloseable {
     private final WeightPlanning.WeightPlan weightPlan;
     /** Image embeddings by image key, kept across requests: the tower does not depend on the strategy. */
     private final Map<String, CachedImage> imageCache = new HashMap<>();
+
     private long imageCacheBytes;
     private long imageCacheLimit = DEFAULT_IMAGE_CACHE_BYTES;
 
@@ -62,8 +63,8 @@ public final class LlavaPipeline implements AutoCloseable {
      * @param residentLayers under half-resident storage, how many of the last decoder layers to hold
      *     in fp32 for good (faster decoding, more memory); null lets AUTO plan it (HALF: none)
      */
-    public record Options(String device, WeightPolicy weights, String template, Path visionTower,
-            Integer residentLayers) {
+    public record Options(
+            String device, WeightPolicy weights, String template, Path visionTower, Integer residentLayers) {
         public Options(String device, WeightPolicy weights, String template, Path visionTower) {
             this(device, weights, template, visionTower, null);
         }
@@ -93,8 +94,14 @@ public final class LlavaPipeline implements AutoCloseable {
         }
     }
 
-    private LlavaPipeline(Checkpoint checkpoint, LlavaModel model, Tokenizer tokenizer, ImagePreprocessor preprocessor,
-            ChatTemplate template, WeightPlanning.WeightPlan weightPlan, long loadNanos) {
+    private LlavaPipeline(
+            Checkpoint checkpoint,
+            LlavaModel model,
+            Tokenizer tokenizer,
+            ImagePreprocessor preprocessor,
+            ChatTemplate template,
+            WeightPlanning.WeightPlan weightPlan,
+            long loadNanos) {
         this.weightPlan = weightPlan;
         this.checkpoint = checkpoint;
         this.model = model;
@@ -115,24 +122,29 @@ public final class LlavaPipeline implements AutoCloseable {
         long t0 = System.nanoTime();
         ChatTemplate template = ChatTemplate.named(options.template());
         Device device = DeviceChoice.resolve(options.device());
-        Checkpoint ckpt = options.visionTower() == null ? Checkpoints.open(dir) : Checkpoints.open(dir, options.visionTower());
+        Checkpoint ckpt =
+                options.visionTower() == null ? Checkpoints.open(dir) : Checkpoints.open(dir, options.visionTower());
         try {
             Checkpoints.validate(ckpt);
-            Path tok = ckpt.tokenizerJson().orElseThrow(() -> new CheckpointException(dir
-                    + ": no tokenizer.json (the Hugging Face fast tokenizer file is needed; convert with "
-                    + "transformers' AutoTokenizer.save_pretrained)"));
+            Path tok = ckpt.tokenizerJson()
+                    .orElseThrow(() -> new CheckpointException(dir
+                            + ": no tokenizer.json (the Hugging Face fast tokenizer file is needed; convert with "
+                            + "transformers' AutoTokenizer.save_pretrained)"));
             Tokenizer tokenizer = Tokenizer.load(tok);
-            ImagePreprocessor pre = ckpt.preprocessorConfig().map(ImagePreprocessor::fromConfig)
-                    .orElseGet(() -> ImagePreprocessor.clip(ckpt.config().vision().imageSize()));
+            ImagePreprocessor pre = ckpt.preprocessorConfig()
+                    .map(ImagePreprocessor::fromConfig)
+                    .orElseGet(
+                            () -> ImagePreprocessor.clip(ckpt.config().vision().imageSize()));
             if (pre.cropHeight() != ckpt.config().vision().imageSize()) {
-                throw new CheckpointException(ckpt.preprocessorConfig().map(Path::toString).orElse(dir.toString())
-                        + ": crop size " + pre.cropHeight() + " does not match the vision tower's image size "
-                        + ckpt.config().vision().imageSize());
+                throw new CheckpointException(
+                        ckpt.preprocessorConfig().map(Path::toString).orElse(dir.toString())
+                                + ": crop size " + pre.cropHeight() + " does not match the vision tower's image size "
+                                + ckpt.config().vision().imageSize());
             }
-            WeightPlanning.WeightPlan plan = WeightPlanning.plan(options.weights(), options.residentLayers(),
-                    ckpt.config(), WeightPlanning.availableBytes());
-            LlavaModel model = LlavaModel.load(ckpt.config(), ckpt.tensors(), device, plan.policy(),
-                    plan.residentLayers());
+            WeightPlanning.WeightPlan plan = WeightPlanning.plan(
+                    options.weights(), options.residentLayers(), ckpt.config(), WeightPlanning.availableBytes());
+            LlavaModel model =
+                    LlavaModel.load(ckpt.config(), ckpt.tensors(), device, plan.policy(), plan.residentLayers());
             return new LlavaPipeline(ckpt, model, tokenizer, pre, template, plan, System.nanoTime() - t0);
         } catch (RuntimeException e) {
             closeQuietly(ckpt);
@@ -172,8 +184,13 @@ public final class LlavaPipeline implements AutoCloseable {
 
     /** Encodes a question with the template, expanding {@code <image>} to the model's image tokens. */
     public PromptTokens encode(String question, boolean withImage, int maxNewTokens) {
-        return PromptEncoder.encode(tokenizer, template, question, withImage ? model.config().imageTokens() : 0,
-                model.config().text().maxPositionEmbeddings(), maxNewTokens);
+        return PromptEncoder.encode(
+                tokenizer,
+                template,
+                question,
+                withImage ? model.config().imageTokens() : 0,
+                model.config().text().maxPositionEmbeddings(),
+                maxNewTokens);
     }
 
     /**
@@ -196,8 +213,13 @@ public final class LlavaPipeline implements AutoCloseable {
      * @param imageKey what identifies the image (its file), or null to neither use nor fill the cache
      * @param image supplies the image when it is not cached; may supply null for a text-only prompt
      */
-    public Answer answer(String question, String imageKey, java.util.function.Supplier<RgbImage> image,
-            PruningStrategy strategy, long seed, int maxNewTokens) {
+    public Answer answer(
+            String question,
+            String imageKey,
+            java.util.function.Supplier<RgbImage> image,
+            PruningStrategy strategy,
+            long seed,
+            int maxNewTokens) {
         CachedImage cached = imageKey == null ? null : imageCache.get(imageKey);
         RgbImage rgb = cached == null ? image.get() : null;
         boolean withImage = cached != null || rgb != null;
@@ -212,16 +234,22 @@ public final class LlavaPipeline implements AutoCloseable {
                 imageEmbeddings = model.encodeImage(pixels.data(), session.manager());
                 long bytes = 4L * imageEmbeddings.size();
                 if (imageKey != null && imageCacheBytes + bytes <= imageCacheLimit) {
-                    imageCache.put(imageKey, new CachedImage(imageEmbeddings.toFloatArray(), imageEmbeddings.getShape()));
+                    imageCache.put(
+                            imageKey, new CachedImage(imageEmbeddings.toFloatArray(), imageEmbeddings.getShape()));
                     imageCacheBytes += bytes;
                 }
             }
             long imageNanos = System.nanoTime() - t0;
-            StrategyRun run = strategy == null || image == null ? null
-                    : StrategyRun.start(strategy, prompt.imageLength(), model.config().text().numLayers(), seed);
+            StrategyRun run = strategy == null || image == null
+                    ? null
+                    : StrategyRun.start(
+                            strategy,
+                            prompt.imageLength(),
+                            model.config().text().numLayers(),
+                            seed);
             ForwardHooks hooks = run == null ? ForwardHooks.NONE : run.hooks();
-            InferenceSession.PrefillResult prefill = session.prefill(prompt.ids(), prompt.imageStart(), imageEmbeddings,
-                    null, hooks);
+            InferenceSession.PrefillResult prefill =
+                    session.prefill(prompt.ids(), prompt.imageStart(), imageEmbeddings, null, hooks);
             Generation gen = Generation.greedy(session, prefill, maxNewTokens, stopTokens);
             return new Answer(tokenizer.decode(gen.tokens()).strip(), gen, prompt, run, imageNanos);
         }
@@ -250,8 +278,10 @@ public final class LlavaPipeline implements AutoCloseable {
 
     /** A short description for logs and provenance. */
     public List<String> describe() {
-        return List.of("checkpoint " + checkpoint.directory() + " (" + checkpoint.layout() + ")",
-                "device " + model.device() + ", decoder weights " + model.weightPolicy() + " (" + weightPlan.reason() + ")",
+        return List.of(
+                "checkpoint " + checkpoint.directory() + " (" + checkpoint.layout() + ")",
+                "device " + model.device() + ", decoder weights " + model.weightPolicy() + " (" + weightPlan.reason()
+                        + ")",
                 "template " + template.id());
     }
 

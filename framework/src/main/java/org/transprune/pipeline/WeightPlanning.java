@@ -74,8 +74,8 @@ public final class WeightPlanning {
      * @param residentLayers an explicit count for HALF (or AUTO when it lands on HALF), or null to plan
      * @param availableBytes the memory to plan against (injectable for tests; see {@link #availableBytes})
      */
-    public static WeightPlan plan(WeightPolicy requested, Integer residentLayers, LlavaConfig config,
-            long availableBytes) {
+    public static WeightPlan plan(
+            WeightPolicy requested, Integer residentLayers, LlavaConfig config, long availableBytes) {
         TextConfig t = config.text();
         int n = t.numLayers();
         if (residentLayers != null && (residentLayers < 0 || residentLayers > n)) {
@@ -86,13 +86,18 @@ public final class WeightPlanning {
         }
         if (requested == WeightPolicy.HALF) {
             int k = residentLayers == null ? 0 : residentLayers;
-            return new WeightPlan(WeightPolicy.HALF, k, "half as requested, " + k + " of " + n + " layers fp32-resident");
+            return new WeightPlan(
+                    WeightPolicy.HALF, k, "half as requested, " + k + " of " + n + " layers fp32-resident");
         }
         double budget = BUDGET_SHARE * availableBytes;
         long fp32All = fp32DecoderBytes(t) + fp32VisionBytes(config);
         if (fp32All <= budget) {
-            return new WeightPlan(WeightPolicy.FP32, n, String.format("auto: fp32 weights %.1f GB fit in %.0f%% of %.1f GB"
-                    + " available", fp32All / 1e9, 100 * BUDGET_SHARE, availableBytes / 1e9));
+            return new WeightPlan(
+                    WeightPolicy.FP32,
+                    n,
+                    String.format(
+                            "auto: fp32 weights %.1f GB fit in %.0f%% of %.1f GB" + " available",
+                            fp32All / 1e9, 100 * BUDGET_SHARE, availableBytes / 1e9));
         }
         long fp32Layer = 4 * layerElements(t);
         long halfLayer = 2 * layerElements(t);
@@ -103,9 +108,13 @@ public final class WeightPlanning {
         } else {
             k = (int) Math.max(0, Math.min(n, Math.floor((budget - fixed) / (fp32Layer - halfLayer))));
         }
-        return new WeightPlan(WeightPolicy.HALF, k, String.format("auto: fp32 weights %.1f GB exceed %.0f%% of %.1f GB"
-                + " available; half-resident with %d of %d layers fp32-resident (half weights + fixed %.1f GB)",
-                fp32All / 1e9, 100 * BUDGET_SHARE, availableBytes / 1e9, k, n, fixed / 1e9));
+        return new WeightPlan(
+                WeightPolicy.HALF,
+                k,
+                String.format(
+                        "auto: fp32 weights %.1f GB exceed %.0f%% of %.1f GB"
+                                + " available; half-resident with %d of %d layers fp32-resident (half weights + fixed %.1f GB)",
+                        fp32All / 1e9, 100 * BUDGET_SHARE, availableBytes / 1e9, k, n, fixed / 1e9));
     }
 
     /** MemAvailable from /proc/meminfo, or the JVM's view of physical memory elsewhere. */
@@ -119,7 +128,8 @@ public final class WeightPlanning {
         } catch (IOException | NumberFormatException e) {
             // fall through
         }
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getFreeMemorySize();
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getFreeMemorySize();
     }
 }

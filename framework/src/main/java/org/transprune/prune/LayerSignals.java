@@ -24,8 +24,8 @@ public record LayerSignals(boolean transitions, QuerySelector attentionQueries) 
         if (attentionQueries != null && other.attentionQueries != null && attentionQueries != other.attentionQueries) {
             throw new IllegalArgumentException("two different query selections for one layer");
         }
-        return new LayerSignals(transitions || other.transitions,
-                attentionQueries != null ? attentionQueries : other.attentionQueries);
+        return new LayerSignals(
+                transitions || other.transitions, attentionQueries != null ? attentionQueries : other.attentionQueries);
     }
 
     public boolean isNone() {

@@ -41,7 +41,10 @@ public record ParameterSpec(String name, Type type, Object defaultValue, String 
     }
 
     public static ParameterSpec of(String name, Type type, Object defaultValue, String description) {
-        return new ParameterSpec(name, type, defaultValue == null ? null : StrategyParameters.coerce(name, type, defaultValue),
+        return new ParameterSpec(
+                name,
+                type,
+                defaultValue == null ? null : StrategyParameters.coerce(name, type, defaultValue),
                 description);
     }
 

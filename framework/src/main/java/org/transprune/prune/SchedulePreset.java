@@ -18,12 +18,17 @@ import java.util.Map;
  * @param window first and last layer whose transition variation is accumulated
  * @param description one line for {@code transprune strategies}
  */
-public record SchedulePreset(String name, int depth, List<Integer> layers, List<Double> ratios, List<Integer> window,
-        String description) {
+public record SchedulePreset(
+        String name, int depth, List<Integer> layers, List<Double> ratios, List<Integer> window, String description) {
 
     /** The paper's schedule for LLaVA-1.5 (32 layers): prune after 7, 9, 12; TTV window 7..12. */
-    public static final SchedulePreset LLAVA_15 = new SchedulePreset("llava-1.5", 32, List.of(7, 9, 12),
-            List.of(0.875, 0.625, 0.125), List.of(7, 12), "the paper's LLaVA-1.5 schedule (32 layers)");
+    public static final SchedulePreset LLAVA_15 = new SchedulePreset(
+            "llava-1.5",
+            32,
+            List.of(7, 9, 12),
+            List.of(0.875, 0.625, 0.125),
+            List.of(7, 12),
+            "the paper's LLaVA-1.5 schedule (32 layers)");
 
     /**
      * The paper's schedule scaled to the 10-layer micro LLaVA: layers 7, 9, 12 of 32 are at 22%, 28%
@@ -31,8 +36,13 @@ public record SchedulePreset(String name, int depth, List<Integer> layers, List<
      * round(9 x 10 / 32) = 3, round(12 x 10 / 32) = 4); the window spans the pruning layers as in
      * the paper; the keep ratios are the paper's. 41% of the unpruned prefill FLOPs on the micro model.
      */
-    public static final SchedulePreset MICRO = new SchedulePreset("micro", 10, List.of(2, 3, 4),
-            List.of(0.875, 0.625, 0.125), List.of(2, 4), "the paper's schedule scaled to the 10-layer micro LLaVA");
+    public static final SchedulePreset MICRO = new SchedulePreset(
+            "micro",
+            10,
+            List.of(2, 3, 4),
+            List.of(0.875, 0.625, 0.125),
+            List.of(2, 4),
+            "the paper's schedule scaled to the 10-layer micro LLaVA");
 
     private static final List<SchedulePreset> ALL = List.of(LLAVA_15, MICRO);
 
@@ -66,7 +76,7 @@ public record SchedulePreset(String name, int depth, List<Integer> layers, List<
                 case "layers" -> out.put("layers", layers);
                 case "ratios" -> out.put("ratios", ratios);
                 case "window" -> out.put("window", window);
-                default -> { }
+                default -> {}
             }
         }
         return out;

@@ -18,8 +18,10 @@ public final class Selection {
             throw new IllegalArgumentException("cannot keep " + k + " of " + scores.length + " tokens");
         }
         Integer[] order = IntStream.range(0, scores.length).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.<Integer>comparingDouble(i -> Float.isNaN(scores[i]) ? Double.NEGATIVE_INFINITY
-                : -scores[i]).thenComparingInt(i -> i));
+        Arrays.sort(
+                order,
+                Comparator.<Integer>comparingDouble(i -> Float.isNaN(scores[i]) ? Double.NEGATIVE_INFINITY : -scores[i])
+                        .thenComparingInt(i -> i));
         int[] kept = new int[k];
         for (int i = 0; i < k; i++) {
             kept[i] = order[i];

@@ -42,8 +42,8 @@ public final class Strategies {
                 return p;
             }
         }
-        throw new IllegalArgumentException("unknown strategy '" + name + "' (registered: " + String.join(", ", names())
-                + ")");
+        throw new IllegalArgumentException(
+                "unknown strategy '" + name + "' (registered: " + String.join(", ", names()) + ")");
     }
 
     /** Binds {@code parameters} and builds the strategy. */

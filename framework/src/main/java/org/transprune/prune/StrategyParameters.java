@@ -158,8 +158,8 @@ public final class StrategyParameters {
 
     /** An error about one parameter, in the standard form. */
     public IllegalArgumentException invalid(String name, String problem) {
-        return new IllegalArgumentException("strategy '" + strategy + "': parameter '" + name + "' " + problem
-                + " (got " + values.get(name) + ")");
+        return new IllegalArgumentException(
+                "strategy '" + strategy + "': parameter '" + name + "' " + problem + " (got " + values.get(name) + ")");
     }
 
     @Override

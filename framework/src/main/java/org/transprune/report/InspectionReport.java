@@ -27,8 +27,9 @@ public final class InspectionReport {
      * @param grid patches per side of the image block
      * @return the files written, JSON first
      */
-    public static List<Path> write(Path dir, String strategy, StrategyRun run, RgbImage image,
-            ImagePreprocessor preprocessor, int grid) throws IOException {
+    public static List<Path> write(
+            Path dir, String strategy, StrategyRun run, RgbImage image, ImagePreprocessor preprocessor, int grid)
+            throws IOException {
         List<Path> written = new ArrayList<>();
         Path json = dir.resolve("stages.json");
         StageDump.write(json, strategy, run);
@@ -38,8 +39,8 @@ public final class InspectionReport {
         for (StrategyRun.StageRecord stage : run.stages()) {
             float[] scores = displayScores(stage);
             Path png = dir.resolve("stage-" + i + "-after-layer-" + stage.afterLayer() + ".png");
-            KeptTokenHeatmap.writePng(KeptTokenHeatmap.render(seen, grid, stage.candidatePatches(), scores,
-                    stage.keptPatches()), png);
+            KeptTokenHeatmap.writePng(
+                    KeptTokenHeatmap.render(seen, grid, stage.candidatePatches(), scores, stage.keptPatches()), png);
             written.add(png);
             i++;
         }
@@ -60,6 +61,8 @@ public final class InspectionReport {
         if (scores.containsKey("score")) {
             return scores.get("score");
         }
-        return scores.isEmpty() ? new float[stage.candidatePatches().length] : scores.values().iterator().next();
+        return scores.isEmpty()
+                ? new float[stage.candidatePatches().length]
+                : scores.values().iterator().next();
     }
 }

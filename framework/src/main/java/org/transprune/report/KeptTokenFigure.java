@@ -39,6 +39,7 @@ public final class KeptTokenFigure {
     public static final int PANEL = 336;
     /** Folder of the figures inside the report directory. */
     public static final String FOLDER = "heatmaps";
+
     static final int HEADER = 46;
     static final int CAPTION = 28;
     static final Color RIGHT = new Color(0, 120, 40);
@@ -81,8 +82,9 @@ public final class KeptTokenFigure {
                 g.setColor(Color.BLACK);
                 g.drawString(fit(p.method(), g.getFontMetrics(), PANEL - 12), x + 6, 18);
                 g.setFont(plain);
-                String mark = p.correct() == null ? "" : marks ? (p.correct() ? "\u2713 " : "\u2717 ")
-                        : (p.correct() ? "right: " : "wrong: ");
+                String mark = p.correct() == null
+                        ? ""
+                        : marks ? (p.correct() ? "\u2713 " : "\u2717 ") : (p.correct() ? "right: " : "wrong: ");
                 g.setColor(p.correct() == null ? Color.DARK_GRAY : p.correct() ? RIGHT : WRONG);
                 g.drawString(fit(mark + oneLine(p.answer()), g.getFontMetrics(), PANEL - 12), x + 6, 38);
             }
@@ -92,8 +94,8 @@ public final class KeptTokenFigure {
                 g.fillRect(i * PANEL - 1, HEADER, 3, PANEL); // a gap between panels, over their edges
             }
             g.setColor(Color.BLACK);
-            g.drawString(fit(caption.replaceAll("[\r\n]+", " "), g.getFontMetrics(), width - 12), 6,
-                    HEADER + PANEL + 19);
+            g.drawString(
+                    fit(caption.replaceAll("[\r\n]+", " "), g.getFontMetrics(), width - 12), 6, HEADER + PANEL + 19);
         } finally {
             g.dispose();
         }
@@ -131,8 +133,15 @@ public final class KeptTokenFigure {
      * @param warnings where problems (an unreadable image) are reported
      * @return the files written, relative to {@code dir} ({@code heatmaps/BENCHMARK-SAMPLE.png})
      */
-    public static List<String> write(List<ObjectNode> records, Table summaries, List<String> methods,
-            LoadedBenchmark bench, int n, Path dir, List<String> warnings) throws IOException {
+    public static List<String> write(
+            List<ObjectNode> records,
+            Table summaries,
+            List<String> methods,
+            LoadedBenchmark bench,
+            int n,
+            Path dir,
+            List<String> warnings)
+            throws IOException {
         String label = bench.label();
         Table mine = summaries.where(summaries.stringColumn("benchmark").isEqualTo(label));
         Map<String, String> configOf = new LinkedHashMap<>();
@@ -156,8 +165,9 @@ public final class KeptTokenFigure {
         Map<String, String> categoryOf = new HashMap<>();
         Map<String, Sample> samples = new HashMap<>();
         for (Sample s : bench.samples()) {
-            boolean answered = !shown.isEmpty() && shown.stream()
-                    .allMatch(m -> byUnit.containsKey(RunRecords.unitKey(configOf.get(m), label, s.key())));
+            boolean answered = !shown.isEmpty()
+                    && shown.stream()
+                            .allMatch(m -> byUnit.containsKey(RunRecords.unitKey(configOf.get(m), label, s.key())));
             if (answered && s.image() != null) {
                 keys.add(s.key());
                 categoryOf.put(s.key(), s.category());
@@ -171,8 +181,8 @@ public final class KeptTokenFigure {
             try {
                 image = s.image().read();
             } catch (IOException e) {
-                warnings.add(label + " sample " + key + ": no kept-token figure, cannot read its image: "
-                        + e.getMessage());
+                warnings.add(
+                        label + " sample " + key + ": no kept-token figure, cannot read its image: " + e.getMessage());
                 continue;
             }
             List<Panel> panels = new ArrayList<>();
@@ -180,9 +190,10 @@ public final class KeptTokenFigure {
                 panels.add(panel(m, byUnit.get(RunRecords.unitKey(configOf.get(m), label, key))));
             }
             Question q = bench.synthKey() == null ? null : bench.synthKey().get(key);
-            String question = q != null ? q.text() : s.prompt().lines().findFirst().orElse("");
-            String caption = "Q: " + oneLine(question) + (q != null ? "    expected: " + q.answer() : "") + "    (" + label
-                    + " sample " + key + (s.category() == null ? "" : ", " + s.category()) + ")";
+            String question =
+                    q != null ? q.text() : s.prompt().lines().findFirst().orElse("");
+            String caption = "Q: " + oneLine(question) + (q != null ? "    expected: " + q.answer() : "") + "    ("
+                    + label + " sample " + key + (s.category() == null ? "" : ", " + s.category()) + ")";
             String file = FOLDER + "/" + safe(label) + "-" + safe(key) + ".png";
             KeptTokenHeatmap.writePng(render(image, panels, caption), dir.resolve(file));
             written.add(file);
@@ -208,8 +219,12 @@ public final class KeptTokenFigure {
             kept = java.util.Arrays.copyOf(kept, k);
         }
         JsonNode correct = record.path("correct");
-        return new Panel(method, record.path("answer").asText(), correct.isBoolean() ? correct.asBoolean() : null,
-                Math.max(grid, 1), kept);
+        return new Panel(
+                method,
+                record.path("answer").asText(),
+                correct.isBoolean() ? correct.asBoolean() : null,
+                Math.max(grid, 1),
+                kept);
     }
 
     static String safe(String name) {

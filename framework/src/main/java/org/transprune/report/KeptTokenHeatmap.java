@@ -36,13 +36,16 @@ public final class KeptTokenHeatmap {
      * @param scores one score per candidate, aligned with {@code candidatePatches}
      * @param keptPatches original patch numbers the stage kept
      */
-    public static BufferedImage render(BufferedImage image, int grid, int[] candidatePatches, float[] scores,
-            int[] keptPatches) {
+    public static BufferedImage render(
+            BufferedImage image, int grid, int[] candidatePatches, float[] scores, int[] keptPatches) {
         if (candidatePatches.length != scores.length) {
-            throw new IllegalArgumentException(candidatePatches.length + " candidates but " + scores.length + " scores");
+            throw new IllegalArgumentException(
+                    candidatePatches.length + " candidates but " + scores.length + " scores");
         }
-        int scale = Math.max(1, (MIN_EDGE + Math.max(image.getWidth(), image.getHeight()) - 1)
-                / Math.max(image.getWidth(), image.getHeight()));
+        int scale = Math.max(
+                1,
+                (MIN_EDGE + Math.max(image.getWidth(), image.getHeight()) - 1)
+                        / Math.max(image.getWidth(), image.getHeight()));
         int width = image.getWidth() * scale;
         int height = image.getHeight() * scale;
         BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -162,7 +165,10 @@ public final class KeptTokenHeatmap {
     /** Blue (t = 0) through purple to red (t = 1). */
     static Color ramp(double t, int alpha) {
         double c = Math.max(0, Math.min(1, t));
-        return new Color((int) Math.round(255 * c), (int) Math.round(60 * (1 - Math.abs(2 * c - 1))),
-                (int) Math.round(255 * (1 - c)), alpha);
+        return new Color(
+                (int) Math.round(255 * c),
+                (int) Math.round(60 * (1 - Math.abs(2 * c - 1))),
+                (int) Math.round(255 * (1 - c)),
+                alpha);
     }
 }

@@ -33,18 +33,30 @@ public final class ResultPlots {
         for (String bench : ResultTables.benchmarks(summaries)) {
             Table b = summaries.where(summaries.stringColumn("benchmark").isEqualTo(bench));
             String metric = b.stringColumn("metric").get(0);
-            files.add(save(curve(b, bench + ": " + metric + " vs TFLOPs", "TFLOPs", metric, r -> r.getDouble("tflops"),
-                    null), dir, "accuracy-vs-tflops-" + bench));
+            files.add(save(
+                    curve(b, bench + ": " + metric + " vs TFLOPs", "TFLOPs", metric, r -> r.getDouble("tflops"), null),
+                    dir,
+                    "accuracy-vs-tflops-" + bench));
             if (b.columnNames().contains("param:layers")) {
-                XYChart c = curve(b, bench + ": " + metric + " vs first pruning layer", "first pruning layer", metric,
-                        r -> firstNumber(r.getString("param:layers")), "param:layers");
+                XYChart c = curve(
+                        b,
+                        bench + ": " + metric + " vs first pruning layer",
+                        "first pruning layer",
+                        metric,
+                        r -> firstNumber(r.getString("param:layers")),
+                        "param:layers");
                 if (c != null) {
                     files.add(save(c, dir, "accuracy-vs-layer-" + bench));
                 }
             }
             if (b.columnNames().contains("param:alpha")) {
-                XYChart c = curve(b, bench + ": " + metric + " vs alpha", "alpha", metric,
-                        r -> firstNumber(r.getString("param:alpha")), "param:alpha");
+                XYChart c = curve(
+                        b,
+                        bench + ": " + metric + " vs alpha",
+                        "alpha",
+                        metric,
+                        r -> firstNumber(r.getString("param:alpha")),
+                        "param:alpha");
                 if (c != null) {
                     files.add(save(c, dir, "alpha-sweep-" + bench));
                 }
@@ -59,7 +71,12 @@ public final class ResultPlots {
      * null is returned when there is none.
      */
     static XYChart curve(Table b, String title, String xTitle, String yTitle, ToDoubleFunction<Row> x, String varying) {
-        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle)
+        XYChart chart = new XYChartBuilder()
+                .width(800)
+                .height(500)
+                .title(title)
+                .xAxisTitle(xTitle)
+                .yAxisTitle(yTitle)
                 .build();
         int series = 0;
         for (String label : new LinkedHashSet<>(b.stringColumn("label").asList())) {
@@ -70,7 +87,8 @@ public final class ResultPlots {
             Table byMethod = mine.summarize("value", "tflops", mean).by("method");
             List<double[]> points = new ArrayList<>();
             for (Row r : byMethod) {
-                Row first = mine.where(mine.stringColumn("method").isEqualTo(r.getString("method"))).row(0);
+                Row first = mine.where(mine.stringColumn("method").isEqualTo(r.getString("method")))
+                        .row(0);
                 double px = x.applyAsDouble(varying == null ? rowWithTflops(first, r) : first);
                 double py = r.getDouble("Mean [value]");
                 if (!Double.isNaN(px) && !Double.isNaN(py)) {
@@ -81,7 +99,9 @@ public final class ResultPlots {
                 continue;
             }
             points.sort(Comparator.comparingDouble(p -> p[0]));
-            chart.addSeries(label, points.stream().mapToDouble(p -> p[0]).toArray(),
+            chart.addSeries(
+                    label,
+                    points.stream().mapToDouble(p -> p[0]).toArray(),
                     points.stream().mapToDouble(p -> p[1]).toArray());
             series++;
         }
@@ -106,8 +126,8 @@ public final class ResultPlots {
 
     private static String save(XYChart chart, Path dir, String name) throws IOException {
         BitmapEncoder.saveBitmap(chart, dir.resolve(name + ".png").toString(), BitmapEncoder.BitmapFormat.PNG);
-        VectorGraphicsEncoder.saveVectorGraphic(chart, dir.resolve(name + ".svg").toString(),
-                VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+        VectorGraphicsEncoder.saveVectorGraphic(
+                chart, dir.resolve(name + ".svg").toString(), VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
         return name + ".png";
     }
 }

@@ -39,7 +39,8 @@ public final class ResultTables {
 
     /** Benchmarks in the order they first appear. */
     static List<String> benchmarks(Table summaries) {
-        return List.copyOf(new LinkedHashSet<>(summaries.stringColumn("benchmark").asList()));
+        return List.copyOf(
+                new LinkedHashSet<>(summaries.stringColumn("benchmark").asList()));
     }
 
     /**
@@ -51,7 +52,8 @@ public final class ResultTables {
         Table byMethod = summaries.summarize("value", "se", mean).by("method", "benchmark");
         Table values = byMethod.pivot("method", "benchmark", "Mean [value]", mean);
         Table errors = byMethod.pivot("method", "benchmark", "Mean [se]", mean);
-        Table costs = summaries.summarize("tflops", "prefill_ms", "kv_mib", mean).by("method");
+        Table costs =
+                summaries.summarize("tflops", "prefill_ms", "kv_mib", mean).by("method");
         Table out = Table.create(title, StringColumn.create("method"));
         out.stringColumn("method").append(values.stringColumn("method"));
         for (String b : benches) {
@@ -89,7 +91,9 @@ public final class ResultTables {
         Map<String, Table> out = new LinkedHashMap<>();
         List<String> order = methodOrder(summaries);
         for (String bench : benchmarks(summaries)) {
-            Table mine = categories.where(categories.stringColumn("benchmark").isEqualTo(bench)
+            Table mine = categories.where(categories
+                    .stringColumn("benchmark")
+                    .isEqualTo(bench)
                     .and(categories.stringColumn("category").isNotEqualTo(RunResults.ALL)));
             if (!mine.isEmpty()) {
                 out.put(bench, categoryTable(summaries, categories, bench, order));
@@ -117,15 +121,18 @@ public final class ResultTables {
         Table cats = categories.where(categories.stringColumn("benchmark").isEqualTo(benchmark));
         Set<String> present = new LinkedHashSet<>(sums.stringColumn("method").asList());
         List<String> methods = methodOrder.stream().filter(present::contains).toList();
-        List<String> names = new ArrayList<>(new LinkedHashSet<>(cats.stringColumn("category").asList()));
+        List<String> names = new ArrayList<>(
+                new LinkedHashSet<>(cats.stringColumn("category").asList()));
         names.remove(RunResults.ALL);
         names.sort(java.util.Comparator.comparingInt(RunResults::categoryRank));
         Table perCategory = cats.summarize("accuracy", "recall", mean).by("method", "category");
-        Table perMethod = sums.summarize("se", "tflops", "prefill_ms", "agreement", mean).by("method");
+        Table perMethod =
+                sums.summarize("se", "tflops", "prefill_ms", "agreement", mean).by("method");
         boolean withRecall = cats.doubleColumn("recall").countMissing() < cats.rowCount();
 
-        Table out = Table.create(benchmark + ": accuracy" + (withRecall ? " and selection recall" : "")
-                + " by question type", StringColumn.create("method", methods));
+        Table out = Table.create(
+                benchmark + ": accuracy" + (withRecall ? " and selection recall" : "") + " by question type",
+                StringColumn.create("method", methods));
         for (String c : names) {
             out.addColumns(lookup(perCategory, c, "Mean [accuracy]", methods, c + CATEGORY_ACCURACY_SUFFIX, 1));
         }
@@ -137,13 +144,16 @@ public final class ResultTables {
         }
         DoubleColumn rel = DoubleColumn.create("rel. (%)", methods.size());
         Table reference = sums.where(sums.booleanColumn("unpruned").isTrue());
-        int refRow = reference.isEmpty() ? -1 : methods.indexOf(reference.stringColumn("method").get(0));
+        int refRow = reference.isEmpty()
+                ? -1
+                : methods.indexOf(reference.stringColumn("method").get(0));
         for (int r = 0; r < methods.size() && refRow >= 0; r++) {
             double ref = accuracy.getDouble(refRow);
             rel.set(r, ref == 0 || Double.isNaN(ref) ? Double.NaN : 100 * accuracy.getDouble(r) / ref);
         }
         out.addColumns(rel);
-        out.addColumns(lookup(perMethod, null, "Mean [tflops]", methods, "TFLOPs", 1),
+        out.addColumns(
+                lookup(perMethod, null, "Mean [tflops]", methods, "TFLOPs", 1),
                 lookup(perMethod, null, "Mean [prefill_ms]", methods, "prefill ms", 1));
         if (withRecall) {
             for (String c : names) {
@@ -163,8 +173,8 @@ public final class ResultTables {
      * row of {@code grouped} with that method (and {@code category}, when not null); missing where
      * there is no such row.
      */
-    private static DoubleColumn lookup(Table grouped, String category, String value, List<String> methods, String name,
-            double scale) {
+    private static DoubleColumn lookup(
+            Table grouped, String category, String value, List<String> methods, String name, double scale) {
         DoubleColumn out = DoubleColumn.create(name, methods.size());
         for (int i = 0; i < grouped.rowCount(); i++) {
             if (category != null && !grouped.stringColumn("category").get(i).equals(category)) {
@@ -222,10 +232,18 @@ public final class ResultTables {
             if (varying.isEmpty()) {
                 continue;
             }
-            Table rows = reference.isEmpty() || mine.booleanColumn("unpruned").isTrue().size() > 0
-                    ? mine : mine.copy().append(reference);
-            Table t = paperTable(rows, "Ablation: " + label + " over " + String.join(", ",
-                    varying.stream().map(v -> v.substring("param:".length())).toList()));
+            Table rows = reference.isEmpty()
+                            || mine.booleanColumn("unpruned").isTrue().size() > 0
+                    ? mine
+                    : mine.copy().append(reference);
+            Table t = paperTable(
+                    rows,
+                    "Ablation: " + label + " over "
+                            + String.join(
+                                    ", ",
+                                    varying.stream()
+                                            .map(v -> v.substring("param:".length()))
+                                            .toList()));
             // The varying parameters as their own columns, so the table reads as a pivot over them.
             for (String v : varying) {
                 StringColumn col = StringColumn.create(v.substring("param:".length()));
@@ -264,12 +282,14 @@ public final class ResultTables {
 
     /** Reads reference rows from a CSV file, or the bundled paper numbers for {@code "paper"}. */
     public static Table readReference(String source) {
-        try (InputStream in = source.equals("paper") ? ResultTables.class.getResourceAsStream(PAPER_REFERENCE)
+        try (InputStream in = source.equals("paper")
+                ? ResultTables.class.getResourceAsStream(PAPER_REFERENCE)
                 : Files.newInputStream(Path.of(source))) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + PAPER_REFERENCE);
             }
-            Table t = Table.read().csv(CsvReadOptions.builder(in).commentPrefix('#').build());
+            Table t = Table.read()
+                    .csv(CsvReadOptions.builder(in).commentPrefix('#').build());
             Table typed = Table.create("reference", StringColumn.create("method"));
             typed.stringColumn("method").append(t.column("method").asStringColumn());
             for (String c : t.columnNames()) {

@@ -60,7 +60,11 @@ public final class RunReport {
      *     configuration in the results; records of others (e.g. of an earlier checkpoint in the same
      *     directory) are left out, so they cannot merge into a row of the same label
      */
-    public record Options(boolean plots, Table reference, int heatmapSamples, List<BenchmarkSpec> benchmarks,
+    public record Options(
+            boolean plots,
+            Table reference,
+            int heatmapSamples,
+            List<BenchmarkSpec> benchmarks,
             Set<String> configurations) {
         /** Plots, no reference rows, {@value #DEFAULT_HEATMAP_SAMPLES} figures per benchmark. */
         public static Options defaults() {
@@ -79,7 +83,12 @@ public final class RunReport {
      * @param files every file written
      * @param warnings what could not be drawn, and why
      */
-    public record Written(Path directory, List<Table> tables, String markdown, String mainMarkdown, List<Path> files,
+    public record Written(
+            Path directory,
+            List<Table> tables,
+            String markdown,
+            String mainMarkdown,
+            List<Path> files,
             List<String> warnings) {}
 
     private RunReport() {}
@@ -95,15 +104,20 @@ public final class RunReport {
             JsonNode label = r.path("configuration").path("label");
             if ("summary".equals(r.path("type").asText()) && r.has("config") && label.isTextual()) {
                 // Seeds of one configuration are meant to share a row; anything else under one label and seed is not.
-                configsOfLabel.computeIfAbsent(r.path("benchmark").asText() + "/" + label.asText() + " seed "
-                        + r.path("configuration").path("seed").asText(), k -> new java.util.TreeSet<>()).add(r.get("config").asText());
+                configsOfLabel
+                        .computeIfAbsent(
+                                r.path("benchmark").asText() + "/" + label.asText() + " seed "
+                                        + r.path("configuration").path("seed").asText(),
+                                k -> new java.util.TreeSet<>())
+                        .add(r.get("config").asText());
             }
         }
         List<String> out = new ArrayList<>();
         configsOfLabel.forEach((label, configs) -> {
             if (configs.size() > 1) {
-                out.add("label '" + label + "' (benchmark/label) names " + configs.size() + " configurations " + configs
-                        + " (e.g. results of another checkpoint in the same directory); their results are pooled in its row");
+                out.add(
+                        "label '" + label + "' (benchmark/label) names " + configs.size() + " configurations " + configs
+                                + " (e.g. results of another checkpoint in the same directory); their results are pooled in its row");
             }
         });
         return out;
@@ -123,7 +137,8 @@ public final class RunReport {
     public static Written write(Path runDir, Path target, Options options) throws IOException {
         List<ObjectNode> records = new ArrayList<>(ResultsLog.read(runDir));
         if (options.configurations() != null) {
-            records.removeIf(r -> r.has("config") && !options.configurations().contains(r.get("config").asText()));
+            records.removeIf(r -> r.has("config")
+                    && !options.configurations().contains(r.get("config").asText()));
         }
         List<String> warnings = new ArrayList<>(sharedLabels(records));
         Table summaries = RunResults.summaries(records, runDir);
@@ -147,8 +162,8 @@ public final class RunReport {
         for (Map.Entry<String, Table> e : byCategory.entrySet()) {
             tables.add(e.getValue());
             mainMd.append(TableWriters.markdown(e.getValue()));
-            files.add(csv(e.getValue(), target.resolve("table-" + KeptTokenFigure.safe(e.getKey())
-                    + "-by-category.csv")));
+            files.add(csv(
+                    e.getValue(), target.resolve("table-" + KeptTokenFigure.safe(e.getKey()) + "-by-category.csv")));
         }
         StringBuilder md = new StringBuilder();
         tables.forEach(t -> md.append(TableWriters.markdown(t)));
@@ -170,13 +185,19 @@ public final class RunReport {
         }
         files.add(text(target.resolve("table.html"), TableWriters.html("TransPrune Lab: " + runName, tables, images)));
         files.add(csv(summaries, target.resolve("summaries.csv")));
-        return new Written(target, List.copyOf(tables), md.toString(), mainMd.toString(), List.copyOf(files),
+        return new Written(
+                target,
+                List.copyOf(tables),
+                md.toString(),
+                mainMd.toString(),
+                List.copyOf(files),
                 List.copyOf(warnings));
     }
 
     /** The kept-token figures of every benchmark whose records carry kept patches. */
-    private static List<String> figures(Path runDir, List<ObjectNode> records, Table summaries, Options options,
-            Path target, List<String> warnings) throws IOException {
+    private static List<String> figures(
+            Path runDir, List<ObjectNode> records, Table summaries, Options options, Path target, List<String> warnings)
+            throws IOException {
         Set<String> withPatches = new LinkedHashSet<>();
         for (ObjectNode r : records) {
             if (RunRecords.isSample(r) && r.path("kept_patches").isArray()) {
@@ -186,12 +207,15 @@ public final class RunReport {
         if (withPatches.isEmpty()) {
             return List.of();
         }
-        List<BenchmarkSpec> specs = options.benchmarks() != null ? options.benchmarks()
-                : benchmarkSpecs(runDir, warnings);
+        List<BenchmarkSpec> specs =
+                options.benchmarks() != null ? options.benchmarks() : benchmarkSpecs(runDir, warnings);
         List<String> methods = ResultTables.methodOrder(summaries);
         List<String> out = new ArrayList<>();
         for (String label : withPatches) {
-            BenchmarkSpec spec = specs.stream().filter(s -> s.label().equals(label)).findFirst().orElse(null);
+            BenchmarkSpec spec = specs.stream()
+                    .filter(s -> s.label().equals(label))
+                    .findFirst()
+                    .orElse(null);
             if (spec == null || spec.questions() == null || spec.images() == null) {
                 warnings.add(label + ": no kept-token figures, the benchmark's question file or images are unknown");
                 continue;
@@ -203,8 +227,8 @@ public final class RunReport {
                 warnings.add(label + ": no kept-token figures, cannot read its questions: " + e.getMessage());
                 continue;
             }
-            out.addAll(KeptTokenFigure.write(records, summaries, methods, bench, options.heatmapSamples(), target,
-                    warnings));
+            out.addAll(KeptTokenFigure.write(
+                    records, summaries, methods, bench, options.heatmapSamples(), target, warnings));
         }
         return out;
     }
@@ -224,7 +248,8 @@ public final class RunReport {
         Map<String, BenchmarkSpec> fromExperiment = new HashMap<>();
         try {
             ExperimentParser.parse(Path.of(plan.path("experiment").asText()), ExperimentParser.Mode.DRY_RUN)
-                    .benchmarks().forEach(b -> fromExperiment.put(b.label(), b));
+                    .benchmarks()
+                    .forEach(b -> fromExperiment.put(b.label(), b));
         } catch (RuntimeException e) {
             // moved or edited since: fall back to the recorded question files
         }
@@ -237,13 +262,20 @@ public final class RunReport {
             }
             Path questions = Path.of(recorded).toAbsolutePath().normalize();
             BenchmarkSpec e = fromExperiment.get(label);
-            if (e != null && e.questions() != null && e.questions().toAbsolutePath().normalize().equals(questions)) {
+            if (e != null
+                    && e.questions() != null
+                    && e.questions().toAbsolutePath().normalize().equals(questions)) {
                 out.add(e);
             } else if (SynthBenchmark.NAME.equals(b.path("name").asText()) && questions.getParent() != null) {
                 Path root = questions.getParent();
                 Path answers = root.resolve(SynthDataset.ANSWERS);
-                out.add(new BenchmarkSpec(label, new SynthBenchmark(), questions, root.resolve(SynthDataset.IMAGES),
-                        Files.exists(answers) ? answers : null, b.has("limit") ? b.get("limit").asInt() : null,
+                out.add(new BenchmarkSpec(
+                        label,
+                        new SynthBenchmark(),
+                        questions,
+                        root.resolve(SynthDataset.IMAGES),
+                        Files.exists(answers) ? answers : null,
+                        b.has("limit") ? b.get("limit").asInt() : null,
                         OnError.SKIP));
             }
         }

@@ -62,30 +62,46 @@ public final class RunResults {
         List<ObjectNode> summaries = new ArrayList<>();
         for (ObjectNode r : records) {
             if (RunRecords.isSample(r) && r.path("correct").isBoolean()) {
-                correct.computeIfAbsent(r.path("config").asText() + "|" + r.path("benchmark").asText(),
-                        k -> new ArrayList<>()).add(r.path("correct").asBoolean());
+                correct.computeIfAbsent(
+                                r.path("config").asText() + "|"
+                                        + r.path("benchmark").asText(),
+                                k -> new ArrayList<>())
+                        .add(r.path("correct").asBoolean());
             } else if (RunRecords.isSummary(r)) {
                 summaries.add(r);
             }
         }
         if (summaries.isEmpty()) {
-            throw new IllegalArgumentException(dir + " has no summary records yet (is the run finished, or the"
-                    + " shards merged?)");
+            throw new IllegalArgumentException(
+                    dir + " has no summary records yet (is the run finished, or the" + " shards merged?)");
         }
         return table(summaries, correct);
     }
 
     static Table table(List<ObjectNode> summaries, Map<String, List<Boolean>> correct) {
         Set<String> params = new TreeSet<>();
-        summaries.forEach(s -> s.path("configuration").path("parameters").fieldNames().forEachRemaining(params::add));
+        summaries.forEach(
+                s -> s.path("configuration").path("parameters").fieldNames().forEachRemaining(params::add));
         Map<String, String> methods = methodNames(summaries);
-        Table t = Table.create("summaries",
-                StringColumn.create("config"), StringColumn.create("strategy"), StringColumn.create("label"),
-                StringColumn.create("method"), IntColumn.create("seed"), StringColumn.create("benchmark"),
-                StringColumn.create("metric"), DoubleColumn.create("value"), IntColumn.create("n"),
-                DoubleColumn.create("se"), DoubleColumn.create("ci_low"), DoubleColumn.create("ci_high"),
-                DoubleColumn.create("tflops"), DoubleColumn.create("prefill_ms"), DoubleColumn.create("kv_mib"),
-                DoubleColumn.create("agreement"), BooleanColumn.create("unpruned"));
+        Table t = Table.create(
+                "summaries",
+                StringColumn.create("config"),
+                StringColumn.create("strategy"),
+                StringColumn.create("label"),
+                StringColumn.create("method"),
+                IntColumn.create("seed"),
+                StringColumn.create("benchmark"),
+                StringColumn.create("metric"),
+                DoubleColumn.create("value"),
+                IntColumn.create("n"),
+                DoubleColumn.create("se"),
+                DoubleColumn.create("ci_low"),
+                DoubleColumn.create("ci_high"),
+                DoubleColumn.create("tflops"),
+                DoubleColumn.create("prefill_ms"),
+                DoubleColumn.create("kv_mib"),
+                DoubleColumn.create("agreement"),
+                BooleanColumn.create("unpruned"));
         for (String p : params) {
             t.addColumns(StringColumn.create("param:" + p));
         }
@@ -101,8 +117,10 @@ public final class RunResults {
             t.stringColumn("benchmark").append(s.path("benchmark").asText());
             t.stringColumn("metric").append(metric);
             t.doubleColumn("value").append(number(s.path("metrics").path(metric)));
-            t.intColumn("n").append(s.path("samples").asInt() - s.path("skipped").asInt());
-            double[] interval = interval(correct.get(hash + "|" + s.path("benchmark").asText()));
+            t.intColumn("n")
+                    .append(s.path("samples").asInt() - s.path("skipped").asInt());
+            double[] interval =
+                    interval(correct.get(hash + "|" + s.path("benchmark").asText()));
             t.doubleColumn("se").append(interval[0]);
             t.doubleColumn("ci_low").append(interval[1]);
             t.doubleColumn("ci_high").append(interval[2]);
@@ -110,7 +128,9 @@ public final class RunResults {
             t.doubleColumn("prefill_ms").append(number(s.path("prefill_ms_mean")));
             t.doubleColumn("kv_mib").append(number(s.path("kv_cache_mib")));
             t.doubleColumn("agreement").append(number(s.path("agreement")));
-            t.booleanColumn("unpruned").append(s.path("flops_ratio").isNumber() && s.path("flops_ratio").asDouble() == 1.0);
+            t.booleanColumn("unpruned")
+                    .append(s.path("flops_ratio").isNumber()
+                            && s.path("flops_ratio").asDouble() == 1.0);
             for (String p : params) {
                 JsonNode v = c.path("parameters").get(p);
                 t.stringColumn("param:" + p).append(v == null ? "" : text(v));
@@ -130,11 +150,18 @@ public final class RunResults {
      * the recall over all questions. Summaries without either detail have no rows.
      */
     public static Table categories(List<ObjectNode> records) {
-        List<ObjectNode> summaries = records.stream().filter(RunRecords::isSummary).toList();
+        List<ObjectNode> summaries =
+                records.stream().filter(RunRecords::isSummary).toList();
         Map<String, String> methods = methodNames(summaries);
-        Table t = Table.create("categories", StringColumn.create("config"), StringColumn.create("method"),
-                IntColumn.create("seed"), StringColumn.create("benchmark"), StringColumn.create("category"),
-                DoubleColumn.create("accuracy"), DoubleColumn.create("recall"));
+        Table t = Table.create(
+                "categories",
+                StringColumn.create("config"),
+                StringColumn.create("method"),
+                IntColumn.create("seed"),
+                StringColumn.create("benchmark"),
+                StringColumn.create("category"),
+                DoubleColumn.create("accuracy"),
+                DoubleColumn.create("recall"));
         for (ObjectNode s : summaries) {
             JsonNode metrics = s.path("metrics");
             JsonNode recall = s.path("recall");
@@ -161,11 +188,14 @@ public final class RunResults {
                 t.intColumn("seed").append(s.path("configuration").path("seed").asInt());
                 t.stringColumn("benchmark").append(s.path("benchmark").asText());
                 t.stringColumn("category").append(cat);
-                t.doubleColumn("accuracy").append(number(metrics.path(cat.equals(ALL) ? "accuracy"
-                        : CATEGORY_METRIC + cat)));
+                t.doubleColumn("accuracy")
+                        .append(number(metrics.path(cat.equals(ALL) ? "accuracy" : CATEGORY_METRIC + cat)));
                 JsonNode stages = recall.path(cat);
-                t.doubleColumn("recall").append(stages.isArray() && !stages.isEmpty()
-                        ? 100 * number(stages.get(stages.size() - 1)) : Double.NaN);
+                t.doubleColumn("recall")
+                        .append(
+                                stages.isArray() && !stages.isEmpty()
+                                        ? 100 * number(stages.get(stages.size() - 1))
+                                        : Double.NaN);
             }
         }
         return t;
@@ -186,9 +216,12 @@ public final class RunResults {
         Map<String, Map<String, Set<String>>> valuesByLabel = new LinkedHashMap<>();
         for (ObjectNode s : summaries) {
             JsonNode c = s.path("configuration");
-            Map<String, Set<String>> values = valuesByLabel.computeIfAbsent(c.path("label").asText(), k -> new TreeMap<>());
-            c.path("parameters").fields().forEachRemaining(e ->
-                    values.computeIfAbsent(e.getKey(), k -> new LinkedHashSet<>()).add(text(e.getValue())));
+            Map<String, Set<String>> values =
+                    valuesByLabel.computeIfAbsent(c.path("label").asText(), k -> new TreeMap<>());
+            c.path("parameters")
+                    .fields()
+                    .forEachRemaining(e -> values.computeIfAbsent(e.getKey(), k -> new LinkedHashSet<>())
+                            .add(text(e.getValue())));
         }
         Map<String, String> out = new HashMap<>();
         for (ObjectNode s : summaries) {
@@ -197,7 +230,10 @@ public final class RunResults {
             StringBuilder sb = new StringBuilder(label);
             valuesByLabel.get(label).forEach((p, vs) -> {
                 if (vs.size() > 1) {
-                    sb.append(' ').append(p).append('=').append(text(c.path("parameters").path(p)));
+                    sb.append(' ')
+                            .append(p)
+                            .append('=')
+                            .append(text(c.path("parameters").path(p)));
                 }
             });
             out.put(s.path("config").asText(), sb.toString());
@@ -224,8 +260,11 @@ public final class RunResults {
             means[b] = 100.0 * hits / n;
         }
         java.util.Arrays.sort(means);
-        return new double[] {se, means[(int) Math.floor(0.025 * (BOOTSTRAP_RESAMPLES - 1))],
-            means[(int) Math.ceil(0.975 * (BOOTSTRAP_RESAMPLES - 1))]};
+        return new double[] {
+            se,
+            means[(int) Math.floor(0.025 * (BOOTSTRAP_RESAMPLES - 1))],
+            means[(int) Math.ceil(0.975 * (BOOTSTRAP_RESAMPLES - 1))]
+        };
     }
 
     private static double number(JsonNode n) {

@@ -48,7 +48,8 @@ public final class TableWriters {
 
     /** Two decimals as in the paper, or three significant digits below 0.01 (micro models: 0.000148). */
     public static String tflops(double t) {
-        return Math.abs(t) >= 0.01 || t == 0 ? String.format(Locale.ROOT, "%.2f", t)
+        return Math.abs(t) >= 0.01 || t == 0
+                ? String.format(Locale.ROOT, "%.2f", t)
                 : String.format(Locale.ROOT, "%.3g", t);
     }
 
@@ -79,12 +80,15 @@ public final class TableWriters {
      */
     public static String html(String title, List<Table> tables, List<String> images) {
         StringWriter w = new StringWriter();
-        w.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(escape(title))
+        w.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
+                .append(escape(title))
                 .append("</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
                         + "margin-bottom:2em}th,td{border:1px solid #ccc;padding:4px 8px}td.n{text-align:right}"
                         + "th{background:#f0f0f0}img{max-width:48%;margin:4px}img.wide{max-width:100%}</style>"
                         + "</head><body>\n")
-                .append("<h1>").append(escape(title)).append("</h1>\n");
+                .append("<h1>")
+                .append(escape(title))
+                .append("</h1>\n");
         for (Table t : tables) {
             w.append("<h2>").append(escape(t.name())).append("</h2>\n<table><tr>");
             for (Column<?> c : t.columns()) {
@@ -94,7 +98,8 @@ public final class TableWriters {
             for (int r = 0; r < t.rowCount(); r++) {
                 w.append("<tr>");
                 for (Column<?> c : t.columns()) {
-                    w.append(c instanceof NumericColumn<?> ? "<td class=\"n\">" : "<td>").append(escape(cell(c, r)))
+                    w.append(c instanceof NumericColumn<?> ? "<td class=\"n\">" : "<td>")
+                            .append(escape(cell(c, r)))
                             .append("</td>");
                 }
                 w.append("</tr>\n");
@@ -102,8 +107,11 @@ public final class TableWriters {
             w.append("</table>\n");
         }
         for (String img : images) {
-            w.append(img.startsWith(WIDE_PREFIX) ? "<img class=\"wide\" src=\"" : "<img src=\"").append(escape(img))
-                    .append("\" alt=\"").append(escape(img)).append("\">\n");
+            w.append(img.startsWith(WIDE_PREFIX) ? "<img class=\"wide\" src=\"" : "<img src=\"")
+                    .append(escape(img))
+                    .append("\" alt=\"")
+                    .append(escape(img))
+                    .append("\">\n");
         }
         return w.append("</body></html>\n").toString();
     }

@@ -15,5 +15,11 @@ import org.transprune.bench.OnError;
  * @param limit only the first {@code limit} questions of the file, or null for all
  * @param onError what to do with a bad question line or an unreadable image
  */
-public record BenchmarkSpec(String label, Benchmark benchmark, Path questions, Path images, Path annotations,
-        Integer limit, OnError onError) {}
+public record BenchmarkSpec(
+        String label,
+        Benchmark benchmark,
+        Path questions,
+        Path images,
+        Path annotations,
+        Integer limit,
+        OnError onError) {}

@@ -31,8 +31,13 @@ public final class ConfigurationSummary {
      *     generation limit on this benchmark, or null when there is none (or this is it)
      * @param referenceHash that configuration's hash, or null
      */
-    public static ObjectNode build(RunConfiguration config, LoadedBenchmark bench, List<JsonNode> records,
-            List<JsonNode> reference, String referenceHash, Provenance provenance) {
+    public static ObjectNode build(
+            RunConfiguration config,
+            LoadedBenchmark bench,
+            List<JsonNode> records,
+            List<JsonNode> reference,
+            String referenceHash,
+            Provenance provenance) {
         ObjectNode s = JsonLines.MAPPER.createObjectNode();
         s.put(RunRecords.TYPE, RunRecords.SUMMARY);
         s.put("config", config.hash());
@@ -71,7 +76,9 @@ public final class ConfigurationSummary {
             }
             JsonNode recall = r.path("recall");
             if (recall.isArray()) {
-                List<String> groups = r.hasNonNull("category") ? List.of("all", r.get("category").asText()) : List.of("all");
+                List<String> groups = r.hasNonNull("category")
+                        ? List.of("all", r.get("category").asText())
+                        : List.of("all");
                 for (String cat : groups) {
                     double[] sum = recallSum.computeIfAbsent(cat, k -> new double[recall.size()]);
                     int[] cnt = recallCount.computeIfAbsent(cat, k -> new int[recall.size()]);
@@ -116,9 +123,12 @@ public final class ConfigurationSummary {
             s.put("kv_cache_mib", config.cost().kvCacheMiB());
         }
         double[] p = prefill.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        RunRecords.putNumber(s, "prefill_ms_mean", p.length == 0 ? Double.NaN : Arrays.stream(p).average().orElseThrow());
-        RunRecords.putNumber(s, "prefill_ms_median", p.length == 0 ? Double.NaN
-                : (p[(p.length - 1) / 2] + p[p.length / 2]) / 2);
+        RunRecords.putNumber(
+                s,
+                "prefill_ms_mean",
+                p.length == 0 ? Double.NaN : Arrays.stream(p).average().orElseThrow());
+        RunRecords.putNumber(
+                s, "prefill_ms_median", p.length == 0 ? Double.NaN : (p[(p.length - 1) / 2] + p[p.length / 2]) / 2);
         if (reference != null) {
             s.put("agreement_with", referenceHash);
             RunRecords.putNumber(s, "agreement", agreement(records, reference));
@@ -128,7 +138,9 @@ public final class ConfigurationSummary {
             recallSum.forEach((cat, sum) -> {
                 double[] mean = new double[sum.length];
                 for (int i = 0; i < sum.length; i++) {
-                    mean[i] = recallCount.get(cat)[i] == 0 ? Double.NaN : sum[i] / recallCount.get(cat)[i];
+                    mean[i] = recallCount.get(cat)[i] == 0
+                            ? Double.NaN
+                            : sum[i] / recallCount.get(cat)[i];
                 }
                 rec.set(cat, RunRecords.numbers(mean));
             });

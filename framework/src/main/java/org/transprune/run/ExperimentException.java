@@ -18,7 +18,8 @@ public final class ExperimentException extends RuntimeException {
 
     private static String describe(List<ExperimentProblem> problems) {
         StringBuilder sb = new StringBuilder();
-        sb.append(problems.size()).append(problems.size() == 1 ? " problem" : " problems")
+        sb.append(problems.size())
+                .append(problems.size() == 1 ? " problem" : " problems")
                 .append(" in the experiment file:");
         for (ExperimentProblem p : problems) {
             sb.append("\n  ").append(p);

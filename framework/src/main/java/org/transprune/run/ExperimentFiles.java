@@ -76,13 +76,16 @@ public final class ExperimentFiles {
 
     private YamlValue.Mapping load(Path file, List<Path> chain) {
         if (chain.contains(file)) {
-            problems.add(new ExperimentProblem(chain.get(chain.size() - 1), 0, "extends",
-                    "inheritance cycle: " + chain + " -> " + file));
+            problems.add(new ExperimentProblem(
+                    chain.get(chain.size() - 1), 0, "extends", "inheritance cycle: " + chain + " -> " + file));
             return null;
         }
         if (!Files.isRegularFile(file)) {
-            problems.add(new ExperimentProblem(chain.isEmpty() ? file : chain.get(chain.size() - 1), 0,
-                    chain.isEmpty() ? "" : "extends", "experiment file not found: " + file));
+            problems.add(new ExperimentProblem(
+                    chain.isEmpty() ? file : chain.get(chain.size() - 1),
+                    0,
+                    chain.isEmpty() ? "" : "extends",
+                    "experiment file not found: " + file));
             return null;
         }
         YamlValue root;
@@ -98,8 +101,12 @@ public final class ExperimentFiles {
             return null;
         }
         if (!(root instanceof YamlValue.Mapping doc)) {
-            problems.add(new ExperimentProblem(file, root.line(), "", "an experiment file must be a mapping of keys"
-                    + " (model:, benchmarks:, strategies:, ...), got " + root.kind()));
+            problems.add(new ExperimentProblem(
+                    file,
+                    root.line(),
+                    "",
+                    "an experiment file must be a mapping of keys" + " (model:, benchmarks:, strategies:, ...), got "
+                            + root.kind()));
             return null;
         }
         YamlValue ext = doc.get("extends");
@@ -112,10 +119,14 @@ public final class ExperimentFiles {
         YamlValue.Mapping merged = null;
         for (YamlValue p : parents) {
             if (!(p instanceof YamlValue.Scalar sc) || !(sc.value() instanceof String name)) {
-                problems.add(new ExperimentProblem(file, p.line(), "extends",
+                problems.add(new ExperimentProblem(
+                        file,
+                        p.line(),
+                        "extends",
                         "must be a file path (or a list of them), got " + p.kind()
                                 + (p instanceof YamlValue.Scalar sc2 && sc2.value() instanceof UnsetVariable u
-                                        ? " (environment variable " + u.variable() + " is not set)" : "")));
+                                        ? " (environment variable " + u.variable() + " is not set)"
+                                        : "")));
                 continue;
             }
             YamlValue.Mapping parent = load(file.getParent().resolve(name).normalize(), nextChain);
@@ -160,8 +171,8 @@ public final class ExperimentFiles {
                 }
                 String key = ks.getValue();
                 if (entries.containsKey(key)) {
-                    problems.add(new ExperimentProblem(file, keyLine, key, "duplicate key (first at line "
-                            + lines.get(key) + ")"));
+                    problems.add(new ExperimentProblem(
+                            file, keyLine, key, "duplicate key (first at line " + lines.get(key) + ")"));
                     continue;
                 }
                 entries.put(key, convert(file, t.getValueNode()));

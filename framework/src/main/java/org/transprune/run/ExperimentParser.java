@@ -25,9 +25,9 @@ import org.transprune.model.WeightPolicy;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.SchedulePreset;
+import org.transprune.prune.Strategies;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
-import org.transprune.prune.Strategies;
 import org.transprune.synth.SynthBenchmark;
 import org.transprune.text.ChatTemplate;
 
@@ -71,12 +71,12 @@ public final class ExperimentParser {
         DRY_RUN
     }
 
-    static final Set<String> TOP_LEVEL = Set.of("name", "model", "data_root", "benchmarks", "strategies", "seeds",
-            "max_new_tokens", "on_error", "output");
-    static final Set<String> MODEL_KEYS = Set.of("path", "preset", "device", "weights", "template", "vision_tower",
-            "threads");
-    static final Set<String> BENCHMARK_KEYS = Set.of("name", "label", "root", "questions", "images", "annotations",
-            "limit", "on_error", "generate");
+    static final Set<String> TOP_LEVEL = Set.of(
+            "name", "model", "data_root", "benchmarks", "strategies", "seeds", "max_new_tokens", "on_error", "output");
+    static final Set<String> MODEL_KEYS =
+            Set.of("path", "preset", "device", "weights", "template", "vision_tower", "threads");
+    static final Set<String> BENCHMARK_KEYS =
+            Set.of("name", "label", "root", "questions", "images", "annotations", "limit", "on_error", "generate");
     static final Set<String> GENERATE_KEYS = Set.of("seed", "images", "questions_per_image", "split", "blank");
     static final Set<String> STRATEGY_KEYS = Set.of("name", "label", "schedule", "params", "grid", "zip");
     /** KV-cache bytes are reported at fp16, as the paper does. */
@@ -126,8 +126,8 @@ public final class ExperimentParser {
         String name = string(doc, "name", "name", fileStem);
         ModelSpec model = model(doc);
         OnError onError = onError(doc.get("on_error"), "on_error", OnError.FAIL);
-        Path dataRoot = doc.get("data_root") == null ? null
-                : path(doc.get("data_root"), "data_root", mode == Mode.DRY_RUN);
+        Path dataRoot =
+                doc.get("data_root") == null ? null : path(doc.get("data_root"), "data_root", mode == Mode.DRY_RUN);
         // An unusable data_root is reported once, not again by every benchmark that needs it.
         dataRootReported = doc.get("data_root") != null && dataRoot == null;
         List<BenchmarkSpec> benchmarks = benchmarks(doc, dataRoot, onError);
@@ -137,7 +137,8 @@ public final class ExperimentParser {
             problem(doc.get("max_new_tokens"), "max_new_tokens", "must be at least 1, got " + maxNew);
         }
         List<RunConfiguration> configs = strategies(doc, model, seeds, maxNew == null ? 128 : maxNew);
-        Path output = doc.get("output") == null ? file.getParent().resolve("runs").resolve(name)
+        Path output = doc.get("output") == null
+                ? file.getParent().resolve("runs").resolve(name)
                 : path(doc.get("output"), "output", false);
         return new SweepPlan(file, name, model, benchmarks, configs, output, warnings);
     }
@@ -190,8 +191,8 @@ public final class ExperimentParser {
         }
         // Without weights a dry run can still price every configuration from the preset.
         boolean pathOptional = mode == Mode.DRY_RUN && config != null;
-        Path visionTower = m.get("vision_tower") == null ? null : path(m.get("vision_tower"), "model.vision_tower",
-                pathOptional);
+        Path visionTower =
+                m.get("vision_tower") == null ? null : path(m.get("vision_tower"), "model.vision_tower", pathOptional);
         Path path = null;
         if (m.get("path") != null) {
             path = path(m.get("path"), "model.path", pathOptional);
@@ -207,11 +208,22 @@ public final class ExperimentParser {
         } else if (preset == null) {
             problem(m.file(), m.line(), "model", "give model.path (a checkpoint directory) or model.preset");
         } else if (mode == Mode.RUN) {
-            problem(m.get("preset"), "model.path", "missing: a preset gives only the model's shape (enough for"
-                    + " --dry-run); running needs the checkpoint directory");
+            problem(
+                    m.get("preset"),
+                    "model.path",
+                    "missing: a preset gives only the model's shape (enough for"
+                            + " --dry-run); running needs the checkpoint directory");
         }
-        return new ModelSpec(path, preset, device == null ? "auto" : device, weights,
-                template == null ? "vicuna_v1" : template, visionTower, threads, config, imageTokens);
+        return new ModelSpec(
+                path,
+                preset,
+                device == null ? "auto" : device,
+                weights,
+                template == null ? "vicuna_v1" : template,
+                visionTower,
+                threads,
+                config,
+                imageTokens);
     }
 
     private LlavaConfig checkpointConfig(YamlValue where, Path dir, Path visionTower, boolean asWarning) {
@@ -269,8 +281,14 @@ public final class ExperimentParser {
             }
             Path root = m.get("root") != null ? path(m.get("root"), key + ".root", mode == Mode.DRY_RUN) : dataRoot;
             if (m.get("generate") != null && !generateSynth(m, key, b, root)) {
-                out.add(new BenchmarkSpec(label, b, root == null ? null : root.resolve(b.defaultQuestionFile()),
-                        null, null, integer(m.get("limit"), key + ".limit", null), defaultOnError));
+                out.add(new BenchmarkSpec(
+                        label,
+                        b,
+                        root == null ? null : root.resolve(b.defaultQuestionFile()),
+                        null,
+                        null,
+                        integer(m.get("limit"), key + ".limit", null),
+                        defaultOnError));
                 continue;
             }
             Path questions = dataPath(m, "questions", key, root, b.defaultQuestionFile(), true);
@@ -318,7 +336,10 @@ public final class ExperimentParser {
             if (g.get("blank").plain() instanceof Boolean bl) {
                 blank = bl;
             } else {
-                problem(g.get("blank"), where + ".blank", "must be true or false, got " + g.get("blank").kind());
+                problem(
+                        g.get("blank"),
+                        where + ".blank",
+                        "must be true or false, got " + g.get("blank").kind());
                 return false;
             }
         }
@@ -329,18 +350,26 @@ public final class ExperimentParser {
             return false;
         }
         try {
-            org.transprune.synth.SynthDataset.write(root, seed, images, perImage,
-                    org.transprune.synth.Split.ofLabel(splitName), org.transprune.synth.Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX,
+            org.transprune.synth.SynthDataset.write(
+                    root,
+                    seed,
+                    images,
+                    perImage,
+                    org.transprune.synth.Split.ofLabel(splitName),
+                    org.transprune.synth.Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX,
                     blank);
             return true;
         } catch (IOException | IllegalArgumentException e) {
-            problem(m.get("generate"), where, "could not generate the synthetic split in " + root + ": " + e.getMessage());
+            problem(
+                    m.get("generate"),
+                    where,
+                    "could not generate the synthetic split in " + root + ": " + e.getMessage());
             return false;
         }
     }
 
-    private Path dataPath(YamlValue.Mapping m, String field, String key, Path root, String defaultRelative,
-            boolean required) {
+    private Path dataPath(
+            YamlValue.Mapping m, String field, String key, Path root, String defaultRelative, boolean required) {
         boolean asWarning = mode == Mode.DRY_RUN;
         YamlValue v = m.get(field);
         Path p;
@@ -352,14 +381,23 @@ public final class ExperimentParser {
             if (dataRootReported) {
                 return null;
             }
-            report(asWarning, m.file(), m.line(), key + "." + field, "not given, and there is no data_root (or root:)"
-                    + " to find the default " + defaultRelative + " in");
+            report(
+                    asWarning,
+                    m.file(),
+                    m.line(),
+                    key + "." + field,
+                    "not given, and there is no data_root (or root:)" + " to find the default " + defaultRelative
+                            + " in");
             return null;
         } else {
             p = root.resolve(defaultRelative);
         }
         if (p != null && !Files.exists(p)) {
-            report(asWarning, v == null ? m.file() : v.file(), v == null ? m.line() : v.line(), key + "." + field,
+            report(
+                    asWarning,
+                    v == null ? m.file() : v.file(),
+                    v == null ? m.line() : v.line(),
+                    key + "." + field,
                     "not found: " + p);
         }
         return p;
@@ -388,8 +426,8 @@ public final class ExperimentParser {
         return modelIdentity;
     }
 
-    private List<RunConfiguration> strategies(YamlValue.Mapping doc, ModelSpec model, List<Long> seeds,
-            int maxNewTokens) {
+    private List<RunConfiguration> strategies(
+            YamlValue.Mapping doc, ModelSpec model, List<Long> seeds, int maxNewTokens) {
         List<RunConfiguration> out = new ArrayList<>();
         YamlValue v = doc.get("strategies");
         if (v == null) {
@@ -408,25 +446,32 @@ public final class ExperimentParser {
                 if (first == null) {
                     out.add(c);
                 } else {
-                    warnings.add(new ExperimentProblem(seq.items().get(i).file(), seq.items().get(i).line(), key,
+                    warnings.add(new ExperimentProblem(
+                            seq.items().get(i).file(),
+                            seq.items().get(i).line(),
+                            key,
                             "configuration " + c.describe() + " is already listed by " + first + "; run once"));
                 }
             }
         }
-        List<RunConfiguration> ordered = new ArrayList<>(out.stream().filter(RunConfiguration::unpruned).toList());
+        List<RunConfiguration> ordered =
+                new ArrayList<>(out.stream().filter(RunConfiguration::unpruned).toList());
         out.stream().filter(c -> !c.unpruned()).forEach(ordered::add);
         return ordered;
     }
 
-    private List<RunConfiguration> strategy(YamlValue item, String key, ModelSpec model, List<Long> seeds,
-            int maxNewTokens) {
+    private List<RunConfiguration> strategy(
+            YamlValue item, String key, ModelSpec model, List<Long> seeds, int maxNewTokens) {
         YamlValue.Mapping m;
         if (item instanceof YamlValue.Scalar s && s.value() instanceof String) {
             m = new YamlValue.Mapping(s.file(), s.line(), Map.of("name", s), Map.of("name", s.line()));
         } else if (item instanceof YamlValue.Mapping mm) {
             m = mm;
         } else {
-            problem(item, key, "must be a strategy name or a mapping (name:, params:, grid:, zip:), got " + item.kind());
+            problem(
+                    item,
+                    key,
+                    "must be a strategy name or a mapping (name:, params:, grid:, zip:), got " + item.kind());
             return List.of();
         }
         int before = problems.size();
@@ -441,9 +486,14 @@ public final class ExperimentParser {
             provider = Strategies.provider(name);
         } catch (IllegalArgumentException e) {
             List<String> names = Strategies.names();
-            problem(m.get("name"), key + ".name", "unknown strategy '" + name + "' ("
-                    + (names.isEmpty() ? "no strategies are registered on the class path"
-                            : "registered: " + String.join(", ", names)) + ")");
+            problem(
+                    m.get("name"),
+                    key + ".name",
+                    "unknown strategy '" + name + "' ("
+                            + (names.isEmpty()
+                                    ? "no strategies are registered on the class path"
+                                    : "registered: " + String.join(", ", names))
+                            + ")");
             return List.of();
         }
         String label = string(m, "label", key + ".label", name);
@@ -472,13 +522,20 @@ public final class ExperimentParser {
             if (grid instanceof YamlValue.Mapping gm) {
                 for (Map.Entry<String, YamlValue> e : gm.entries().entrySet()) {
                     String gk = key + ".grid." + e.getKey();
-                    if (!(e.getValue() instanceof YamlValue.Sequence values) || values.items().isEmpty()) {
-                        problem(e.getValue(), gk, "a grid axis must be a non-empty list of values, got "
-                                + e.getValue().kind());
+                    if (!(e.getValue() instanceof YamlValue.Sequence values)
+                            || values.items().isEmpty()) {
+                        problem(
+                                e.getValue(),
+                                gk,
+                                "a grid axis must be a non-empty list of values, got "
+                                        + e.getValue().kind());
                         continue;
                     }
                     if (!specs.containsKey(e.getKey())) {
-                        problem(gm.get(e.getKey()).file(), gm.keyLine(e.getKey()), gk,
+                        problem(
+                                gm.get(e.getKey()).file(),
+                                gm.keyLine(e.getKey()),
+                                gk,
                                 unknownParameter(name, e.getKey(), specs));
                         continue;
                     }
@@ -503,8 +560,11 @@ public final class ExperimentParser {
             for (int g = 0; g < groups.size(); g++) {
                 String zk = key + ".zip" + (zip instanceof YamlValue.Sequence ? "[" + g + "]" : "");
                 if (!(groups.get(g) instanceof YamlValue.Mapping zm)) {
-                    problem(groups.get(g), zk, "must be a mapping of parameter: [values] (lists of equal length),"
-                            + " got " + groups.get(g).kind());
+                    problem(
+                            groups.get(g),
+                            zk,
+                            "must be a mapping of parameter: [values] (lists of equal length)," + " got "
+                                    + groups.get(g).kind());
                     continue;
                 }
                 List<Map<String, Written>> rows = zipRows(name, specs, zm, zk, placedAt);
@@ -521,8 +581,11 @@ public final class ExperimentParser {
                 try {
                     Map<String, Object> values = SchedulePreset.of(preset).parametersFor(provider);
                     if (values.isEmpty()) {
-                        problem(named, key + ".schedule", "strategy '" + name
-                                + "' has none of the parameters a schedule sets (layers, ratios, window)");
+                        problem(
+                                named,
+                                key + ".schedule",
+                                "strategy '" + name
+                                        + "' has none of the parameters a schedule sets (layers, ratios, window)");
                     }
                     values.forEach((k, v) -> {
                         if (!placedAt.containsKey(k)) {
@@ -565,8 +628,11 @@ public final class ExperimentParser {
                     cost = CostModel.of(model.config().text()).report(schedule, KV_BYTES_PER_ELEMENT);
                 } catch (IllegalArgumentException e) {
                     YamlValue at = blame(e.getMessage(), written, m);
-                    problem(at, key, "invalid schedule for the model (" + layers + " layers, " + model.imageTokens()
-                            + " image tokens): " + e.getMessage() + where);
+                    problem(
+                            at,
+                            key,
+                            "invalid schedule for the model (" + layers + " layers, " + model.imageTokens()
+                                    + " image tokens): " + e.getMessage() + where);
                     continue;
                 }
             }
@@ -579,32 +645,51 @@ public final class ExperimentParser {
 
     private boolean duplicate(YamlValue at, String key, Map<String, String> placedAt) {
         String param = key.substring(key.lastIndexOf('.') + 1);
-        problem(at, key, "parameter '" + param + "' is already set at " + placedAt.get(param)
-                + "; set each parameter in one of params:, grid: or zip:");
+        problem(
+                at,
+                key,
+                "parameter '" + param + "' is already set at " + placedAt.get(param)
+                        + "; set each parameter in one of params:, grid: or zip:");
         return false;
     }
 
-    private List<Map<String, Written>> zipRows(String strategy, Map<String, ParameterSpec> specs,
-            YamlValue.Mapping zm, String zk, Map<String, String> placedAt) {
+    private List<Map<String, Written>> zipRows(
+            String strategy,
+            Map<String, ParameterSpec> specs,
+            YamlValue.Mapping zm,
+            String zk,
+            Map<String, String> placedAt) {
         int length = -1;
         boolean ok = true;
         List<Map<String, Written>> rows = new ArrayList<>();
         for (Map.Entry<String, YamlValue> e : zm.entries().entrySet()) {
             String pk = zk + "." + e.getKey();
-            if (!(e.getValue() instanceof YamlValue.Sequence values) || values.items().isEmpty()) {
-                problem(e.getValue(), pk, "must be a non-empty list of values, got " + e.getValue().kind());
+            if (!(e.getValue() instanceof YamlValue.Sequence values)
+                    || values.items().isEmpty()) {
+                problem(
+                        e.getValue(),
+                        pk,
+                        "must be a non-empty list of values, got "
+                                + e.getValue().kind());
                 ok = false;
                 continue;
             }
             if (!specs.containsKey(e.getKey())) {
-                problem(zm.get(e.getKey()).file(), zm.keyLine(e.getKey()), pk, unknownParameter(strategy, e.getKey(), specs));
+                problem(
+                        zm.get(e.getKey()).file(),
+                        zm.keyLine(e.getKey()),
+                        pk,
+                        unknownParameter(strategy, e.getKey(), specs));
                 ok = false;
                 continue;
             }
             ok &= placedAt.putIfAbsent(e.getKey(), pk) == null || duplicate(e.getValue(), pk, placedAt);
             if (length >= 0 && values.items().size() != length) {
-                problem(values, pk, "has " + values.items().size() + " values but the other zip lists have " + length
-                        + "; zipped lists pair their i-th values, so they need equal lengths");
+                problem(
+                        values,
+                        pk,
+                        "has " + values.items().size() + " values but the other zip lists have " + length
+                                + "; zipped lists pair their i-th values, so they need equal lengths");
                 ok = false;
                 continue;
             }
@@ -622,8 +707,14 @@ public final class ExperimentParser {
     }
 
     /** Checks that {@code param} exists and {@code value} has its type; records where it is set. */
-    private boolean checkParameter(String strategy, Map<String, ParameterSpec> specs, YamlValue.Mapping in,
-            String param, YamlValue value, String key, Map<String, String> placedAt) {
+    private boolean checkParameter(
+            String strategy,
+            Map<String, ParameterSpec> specs,
+            YamlValue.Mapping in,
+            String param,
+            YamlValue value,
+            String key,
+            Map<String, String> placedAt) {
         if (!specs.containsKey(param)) {
             problem(in.get(param).file(), in.keyLine(param), key, unknownParameter(strategy, param, specs));
             return false;
@@ -634,8 +725,13 @@ public final class ExperimentParser {
         return checkValue(strategy, specs, in, param, value, key);
     }
 
-    private boolean checkValue(String strategy, Map<String, ParameterSpec> specs, YamlValue.Mapping in, String param,
-            YamlValue value, String key) {
+    private boolean checkValue(
+            String strategy,
+            Map<String, ParameterSpec> specs,
+            YamlValue.Mapping in,
+            String param,
+            YamlValue value,
+            String key) {
         ParameterSpec spec = specs.get(param);
         if (spec == null) {
             problem(in.get(param).file(), in.keyLine(param), key, unknownParameter(strategy, param, specs));
@@ -706,7 +802,9 @@ public final class ExperimentParser {
                     out.add(seed);
                 }
             } else {
-                problem(item, "seeds" + (v instanceof YamlValue.Sequence ? "[" + i + "]" : ""),
+                problem(
+                        item,
+                        "seeds" + (v instanceof YamlValue.Sequence ? "[" + i + "]" : ""),
                         "must be an integer, got " + describe(item));
             }
         }
@@ -765,8 +863,13 @@ public final class ExperimentParser {
             return v.file().getParent().resolve(str).normalize();
         }
         if (v instanceof YamlValue.Scalar s && s.value() instanceof ExperimentFiles.UnsetVariable u) {
-            report(asWarning, v.file(), v.line(), key, "environment variable " + u.variable() + " is not set (used in '"
-                    + u.text() + "'); see experiments/README.md");
+            report(
+                    asWarning,
+                    v.file(),
+                    v.line(),
+                    key,
+                    "environment variable " + u.variable() + " is not set (used in '" + u.text()
+                            + "'); see experiments/README.md");
             return null;
         }
         problem(v, key, "must be a path, got " + describe(v));

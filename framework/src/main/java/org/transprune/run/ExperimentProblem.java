@@ -14,7 +14,8 @@ public record ExperimentProblem(Path file, int line, String key, String message)
 
     @Override
     public String toString() {
-        return (file == null ? "" : file + (line > 0 ? ":" + line : "") + ": ") + (key == null || key.isEmpty() ? ""
-                : key + ": ") + message;
+        return (file == null ? "" : file + (line > 0 ? ":" + line : "") + ": ")
+                + (key == null || key.isEmpty() ? "" : key + ": ")
+                + message;
     }
 }

@@ -22,7 +22,11 @@ import org.transprune.synth.SynthBenchmark;
  * @param judge per-sample scoring, or null
  * @param synthKey the synthetic benchmark's answer key by question id, or null for other benchmarks
  */
-public record LoadedBenchmark(BenchmarkSpec spec, List<Sample> samples, IssueLog log, PerSampleScoring.Judge judge,
+public record LoadedBenchmark(
+        BenchmarkSpec spec,
+        List<Sample> samples,
+        IssueLog log,
+        PerSampleScoring.Judge judge,
         Map<String, Question> synthKey) {
 
     /** Reads the questions (checking images exist) and the answer key. */
@@ -36,7 +40,8 @@ public record LoadedBenchmark(BenchmarkSpec spec, List<Sample> samples, IssueLog
                 log.report(s.source(), s.line(), "question key " + s.key() + " appears more than once");
             }
         }
-        List<Sample> samples = spec.limit() == null || spec.limit() >= all.size() ? List.copyOf(all)
+        List<Sample> samples = spec.limit() == null || spec.limit() >= all.size()
+                ? List.copyOf(all)
                 : List.copyOf(all.subList(0, spec.limit()));
         PerSampleScoring.Judge judge = null;
         if (spec.benchmark() instanceof PerSampleScoring p && spec.annotations() != null) {

@@ -22,8 +22,16 @@ import org.transprune.pipeline.LlavaPipeline;
  *     when neither could be read
  * @param imageTokens image tokens one image contributes (0 when {@code config} is null)
  */
-public record ModelSpec(Path path, String preset, String device, WeightPolicy weights, String template,
-        Path visionTower, Integer threads, LlavaConfig config, int imageTokens) {
+public record ModelSpec(
+        Path path,
+        String preset,
+        String device,
+        WeightPolicy weights,
+        String template,
+        Path visionTower,
+        Integer threads,
+        LlavaConfig config,
+        int imageTokens) {
 
     /** Options for {@link LlavaPipeline#open}. */
     public LlavaPipeline.Options pipelineOptions() {
@@ -41,13 +49,19 @@ public record ModelSpec(Path path, String preset, String device, WeightPolicy we
      */
     public Map<String, Object> identity() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("checkpoint", path == null ? "preset:" + preset
-                : java.nio.file.Files.isDirectory(path) ? CheckpointFingerprint.of(path) : path.toString());
+        m.put(
+                "checkpoint",
+                path == null
+                        ? "preset:" + preset
+                        : java.nio.file.Files.isDirectory(path) ? CheckpointFingerprint.of(path) : path.toString());
         m.put("weights", weights.name().toLowerCase(java.util.Locale.ROOT));
         m.put("template", template);
         if (visionTower != null) {
-            m.put("vision_tower", java.nio.file.Files.isDirectory(visionTower) ? CheckpointFingerprint.of(visionTower)
-                    : visionTower.toString());
+            m.put(
+                    "vision_tower",
+                    java.nio.file.Files.isDirectory(visionTower)
+                            ? CheckpointFingerprint.of(visionTower)
+                            : visionTower.toString());
         }
         return m;
     }

@@ -27,12 +27,13 @@ import org.transprune.bench.JsonLines;
  * @param device the device the model ran on
  * @param host the machine's name
  */
-public record Provenance(String projectVersion, String gitCommit, String djl, String pytorch, String device,
-        String host) {
+public record Provenance(
+        String projectVersion, String gitCommit, String djl, String pytorch, String device, String host) {
 
     /** The provenance of this process running on {@code device}. */
     public static Provenance current(String device) {
-        return new Provenance(Versions.project(), currentCommit(), Versions.djl(), Versions.pytorch(), device, hostName());
+        return new Provenance(
+                Versions.project(), currentCommit(), Versions.djl(), Versions.pytorch(), device, hostName());
     }
 
     /** The record's provenance object. */
@@ -59,7 +60,11 @@ public record Provenance(String projectVersion, String gitCommit, String djl, St
      */
     public static String currentCommit() {
         try {
-            Path codeDir = Path.of(Provenance.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path codeDir = Path.of(Provenance.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             Path dir = Files.isDirectory(codeDir) ? codeDir : codeDir.getParent();
             String head = git(dir, "rev-parse", "HEAD");
             if (head != null && head.matches("[0-9a-f]{40}")) {
@@ -88,7 +93,9 @@ public record Provenance(String projectVersion, String gitCommit, String djl, St
     private static String git(Path dir, String... args) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", dir.toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD)
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(false)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(10, TimeUnit.SECONDS)) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +25,8 @@ public final class RunCompletion {
     private final Path dir;
     private final Provenance provenance;
 
-    public RunCompletion(SweepPlan plan, Map<String, LoadedBenchmark> benchmarks, ResultsLog log, Path dir,
-            Provenance provenance) {
+    public RunCompletion(
+            SweepPlan plan, Map<String, LoadedBenchmark> benchmarks, ResultsLog log, Path dir, Provenance provenance) {
         this.plan = plan;
         this.benchmarks = benchmarks;
         this.log = log;
@@ -39,7 +38,8 @@ public final class RunCompletion {
     public Map<String, JsonNode> samples(String config, String benchmark) {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         for (ObjectNode r : log.records()) {
-            if (RunRecords.isSample(r) && r.path("config").asText().equals(config)
+            if (RunRecords.isSample(r)
+                    && r.path("config").asText().equals(config)
                     && r.path("benchmark").asText().equals(benchmark)) {
                 out.putIfAbsent(r.path("sample").asText(), r);
             }
@@ -55,8 +55,10 @@ public final class RunCompletion {
 
     /** Whether a summary of (config, benchmark) is already recorded. */
     public boolean summarized(String config, String benchmark) {
-        return log.records().stream().anyMatch(r -> RunRecords.isSummary(r) && r.path("config").asText().equals(config)
-                && r.path("benchmark").asText().equals(benchmark));
+        return log.records().stream()
+                .anyMatch(r -> RunRecords.isSummary(r)
+                        && r.path("config").asText().equals(config)
+                        && r.path("benchmark").asText().equals(benchmark));
     }
 
     /**
@@ -80,8 +82,8 @@ public final class RunCompletion {
             }
             refRecords = ordered(ref, bench);
         }
-        ObjectNode summary = ConfigurationSummary.build(config, bench, ordered(config, bench), refRecords,
-                ref == null ? null : ref.hash(), provenance);
+        ObjectNode summary = ConfigurationSummary.build(
+                config, bench, ordered(config, bench), refRecords, ref == null ? null : ref.hash(), provenance);
         log.append(summary);
         return summary;
     }
@@ -123,7 +125,9 @@ public final class RunCompletion {
             line.put("prompt", s.answerPrompt());
             line.put("text", r.path("answer").asText());
             // Deterministic, unlike LLaVA's random shortuuid, so reruns and merges write identical files.
-            line.put("answer_id", RunConfiguration.sha256Hex(config.hash() + "/" + s.key()).substring(0, 22));
+            line.put(
+                    "answer_id",
+                    RunConfiguration.sha256Hex(config.hash() + "/" + s.key()).substring(0, 22));
             line.put("model_id", config.label());
             ObjectNode meta = line.putObject("metadata");
             meta.put("config", config.hash());
@@ -152,7 +156,9 @@ public final class RunCompletion {
         for (RunConfiguration c : plan.configurations()) {
             for (LoadedBenchmark b : benchmarks.values()) {
                 Map<String, JsonNode> done = samples(c.hash(), b.label());
-                long missing = b.samples().stream().filter(s -> !done.containsKey(s.key())).count();
+                long missing = b.samples().stream()
+                        .filter(s -> !done.containsKey(s.key()))
+                        .count();
                 if (missing > 0) {
                     out.put(c.describe() + " on " + b.label(), (int) missing);
                 }
@@ -167,5 +173,4 @@ public final class RunCompletion {
         list.forEach(b -> m.put(b.label(), b));
         return m;
     }
-
 }

@@ -26,11 +26,17 @@ import org.transprune.cost.CostReport;
  * @param model the model identity ({@link ModelSpec#identity()})
  * @param cost theoretical cost on the model (null when the model's shape is unknown)
  */
-public record RunConfiguration(String strategy, String label, Map<String, Object> parameters, long seed,
-        int maxNewTokens, Map<String, Object> model, CostReport cost) {
+public record RunConfiguration(
+        String strategy,
+        String label,
+        Map<String, Object> parameters,
+        long seed,
+        int maxNewTokens,
+        Map<String, Object> model,
+        CostReport cost) {
 
-    private static final ObjectMapper CANONICAL = new ObjectMapper()
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    private static final ObjectMapper CANONICAL =
+            new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     public RunConfiguration {
         parameters = java.util.Collections.unmodifiableMap(new TreeMap<>(parameters));
@@ -67,7 +73,8 @@ public record RunConfiguration(String strategy, String label, Map<String, Object
 
     /** e.g. {@code transprune alpha=0.5 layers=[7, 9, 12] seed=0}. */
     public String describe() {
-        String params = parameters.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+        String params = parameters.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(" "));
         return label + (params.isEmpty() ? "" : " " + params) + " seed=" + seed;
     }
@@ -75,8 +82,8 @@ public record RunConfiguration(String strategy, String label, Map<String, Object
     /** SHA-256 of UTF-8 text, in hex. */
     public static String sha256Hex(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

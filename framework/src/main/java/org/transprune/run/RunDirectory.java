@@ -46,7 +46,9 @@ public final class RunDirectory {
                 n.put("limit", b.limit());
             }
         }
-        writeAtomically(dir.resolve(PLAN), JsonLines.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+        writeAtomically(
+                dir.resolve(PLAN),
+                JsonLines.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
     }
 
     /** The experiment file a run directory was made from, as recorded in its plan. */
@@ -55,12 +57,14 @@ public final class RunDirectory {
         if (!Files.isRegularFile(plan)) {
             throw new IOException(dir + " is not a run directory (no " + PLAN + ")");
         }
-        return Path.of(JsonLines.MAPPER.readTree(plan.toFile()).path("experiment").asText());
+        return Path.of(
+                JsonLines.MAPPER.readTree(plan.toFile()).path("experiment").asText());
     }
 
     /** The predictions file of one configuration on one benchmark. */
     public static Path predictionsFile(Path dir, RunConfiguration config, String benchmark) {
-        return dir.resolve(PREDICTIONS).resolve(config.hash() + "-" + safe(config.strategy()))
+        return dir.resolve(PREDICTIONS)
+                .resolve(config.hash() + "-" + safe(config.strategy()))
                 .resolve(safe(benchmark) + ".jsonl");
     }
 

@@ -47,7 +47,8 @@ public final class RunMerger {
             }
         }
         // Dry-run mode: merging needs the questions and answer keys, not the checkpoint.
-        SweepPlan plan = ExperimentParser.parse(file, ExperimentParser.Mode.DRY_RUN).withOutput(target);
+        SweepPlan plan =
+                ExperimentParser.parse(file, ExperimentParser.Mode.DRY_RUN).withOutput(target);
         Set<String> known = new HashSet<>();
         plan.configurations().forEach(c -> known.add(c.hash()));
         List<LoadedBenchmark> loaded = new ArrayList<>();
@@ -61,7 +62,9 @@ public final class RunMerger {
             Set<String> present = new HashSet<>();
             log.records().stream().filter(RunRecords::isSample).forEach(r -> present.add(RunRecords.unitKey(r)));
             for (Path in : inputs) {
-                if (in.toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize())) {
+                if (in.toAbsolutePath()
+                        .normalize()
+                        .equals(target.toAbsolutePath().normalize())) {
                     continue;
                 }
                 for (ObjectNode r : ResultsLog.read(in)) {
@@ -80,12 +83,22 @@ public final class RunMerger {
                     }
                 }
             }
-            RunCompletion completion = new RunCompletion(plan, RunCompletion.byLabel(loaded), log, target,
+            RunCompletion completion = new RunCompletion(
+                    plan,
+                    RunCompletion.byLabel(loaded),
+                    log,
+                    target,
                     Provenance.current(plan.model().device()));
             List<ObjectNode> summaries = completion.finishAll();
             Map<String, Integer> incomplete = completion.incomplete();
-            out.printf(Locale.ROOT, "merged %d input(s) into %s: %d records added, %d already present, %d summaries%n",
-                    inputs.size(), target, added, duplicates, summaries.size());
+            out.printf(
+                    Locale.ROOT,
+                    "merged %d input(s) into %s: %d records added, %d already present, %d summaries%n",
+                    inputs.size(),
+                    target,
+                    added,
+                    duplicates,
+                    summaries.size());
             incomplete.forEach((k, v) -> out.printf(Locale.ROOT, "incomplete: %s (%d samples missing)%n", k, v));
             return new Result(added, duplicates, summaries, incomplete);
         }

@@ -41,14 +41,25 @@ public final class RunRecords {
      * Fields that differ between two runs of the same work (timing, times, machine load, whether an
      * image was already encoded by the same process).
      */
-    public static final Set<String> TIMING_FIELDS = Set.of("image_ms", "prefill_ms", "scoring_ms", "decode_ms",
-            "image_cached", "prefill_ms_mean", "prefill_ms_median", "started_at", "ended_at");
+    public static final Set<String> TIMING_FIELDS = Set.of(
+            "image_ms",
+            "prefill_ms",
+            "scoring_ms",
+            "decode_ms",
+            "image_cached",
+            "prefill_ms_mean",
+            "prefill_ms_median",
+            "started_at",
+            "ended_at");
 
     private RunRecords() {}
 
     /** The unit of work a sample record completes: config, benchmark and sample key. */
     public static String unitKey(JsonNode record) {
-        return unitKey(record.path("config").asText(), record.path("benchmark").asText(), record.path("sample").asText());
+        return unitKey(
+                record.path("config").asText(),
+                record.path("benchmark").asText(),
+                record.path("sample").asText());
     }
 
     public static String unitKey(String config, String benchmark, String sample) {

@@ -21,16 +21,30 @@ import java.util.Locale;
  * @param gpus GPUs per task (0 for none)
  * @param javaOptions JVM options (heap cap: see notes on long runs)
  */
-public record SlurmScript(Path experiment, int shards, String launcher, Path output, String time, String partition,
-        int cpusPerTask, String memory, int gpus, String javaOptions) {
+public record SlurmScript(
+        Path experiment,
+        int shards,
+        String launcher,
+        Path output,
+        String time,
+        String partition,
+        int cpusPerTask,
+        String memory,
+        int gpus,
+        String javaOptions) {
 
     /** The array job script. */
     public String arrayScript(String name) {
         StringBuilder sb = header(name + "-shards", "%x-%A_%a.log");
         sb.append(String.format(Locale.ROOT, "#SBATCH --array=0-%d%n", shards - 1));
         body(sb);
-        sb.append(String.format(Locale.ROOT, "exec %s run %s --shard \"${SLURM_ARRAY_TASK_ID}/%d\" --no-progress"
-                + " --out %s%n", launcher, quote(experiment), shards, quote(output)));
+        sb.append(String.format(
+                Locale.ROOT,
+                "exec %s run %s --shard \"${SLURM_ARRAY_TASK_ID}/%d\" --no-progress" + " --out %s%n",
+                launcher,
+                quote(experiment),
+                shards,
+                quote(output)));
         return sb.toString();
     }
 
@@ -38,8 +52,14 @@ public record SlurmScript(Path experiment, int shards, String launcher, Path out
     public String mergeScript(String name) {
         StringBuilder sb = header(name + "-merge", "%x-%j.log");
         body(sb);
-        sb.append(String.format(Locale.ROOT, "exec %s merge --out %s --experiment %s %s/shards/shard-*-of-%d%n",
-                launcher, quote(output), quote(experiment), quote(output), shards));
+        sb.append(String.format(
+                Locale.ROOT,
+                "exec %s merge --out %s --experiment %s %s/shards/shard-*-of-%d%n",
+                launcher,
+                quote(output),
+                quote(experiment),
+                quote(output),
+                shards));
         return sb.toString();
     }
 
@@ -57,7 +77,9 @@ public record SlurmScript(Path experiment, int shards, String launcher, Path out
     private StringBuilder header(String jobName, String logPattern) {
         StringBuilder sb = new StringBuilder("#!/usr/bin/env bash\n");
         sb.append("#SBATCH --job-name=").append(jobName).append('\n');
-        sb.append("#SBATCH --output=").append(output.resolve("slurm").resolve(logPattern)).append('\n');
+        sb.append("#SBATCH --output=")
+                .append(output.resolve("slurm").resolve(logPattern))
+                .append('\n');
         sb.append("#SBATCH --time=").append(time).append('\n');
         sb.append("#SBATCH --cpus-per-task=").append(cpusPerTask).append('\n');
         sb.append("#SBATCH --mem=").append(memory).append('\n');
@@ -74,7 +96,9 @@ public record SlurmScript(Path experiment, int shards, String launcher, Path out
         sb.append("set -euo pipefail\n");
         sb.append("mkdir -p ").append(quote(output.resolve("slurm"))).append('\n');
         // A capped heap keeps a long sweep's memory flat (the model's weights live off-heap).
-        sb.append("export TRANSPRUNE_JAVA_OPTS=\"${TRANSPRUNE_JAVA_OPTS:-").append(javaOptions).append("}\"\n");
+        sb.append("export TRANSPRUNE_JAVA_OPTS=\"${TRANSPRUNE_JAVA_OPTS:-")
+                .append(javaOptions)
+                .append("}\"\n");
         sb.append("export TRANSPRUNE_SKIP_BUILD=1\n");
     }
 

@@ -17,8 +17,14 @@ import java.util.List;
  * @param warnings problems that do not stop a dry run (e.g. a missing checkpoint when a preset
  *     gives the shape)
  */
-public record SweepPlan(Path source, String name, ModelSpec model, List<BenchmarkSpec> benchmarks,
-        List<RunConfiguration> configurations, Path output, List<ExperimentProblem> warnings) {
+public record SweepPlan(
+        Path source,
+        String name,
+        ModelSpec model,
+        List<BenchmarkSpec> benchmarks,
+        List<RunConfiguration> configurations,
+        Path output,
+        List<ExperimentProblem> warnings) {
 
     public SweepPlan {
         benchmarks = List.copyOf(benchmarks);
@@ -33,11 +39,17 @@ public record SweepPlan(Path source, String name, ModelSpec model, List<Benchmar
 
     /** The configuration with this hash, or null. */
     public RunConfiguration configuration(String hash) {
-        return configurations.stream().filter(c -> c.hash().equals(hash)).findFirst().orElse(null);
+        return configurations.stream()
+                .filter(c -> c.hash().equals(hash))
+                .findFirst()
+                .orElse(null);
     }
 
     /** The benchmark with this label, or null. */
     public BenchmarkSpec benchmark(String label) {
-        return benchmarks.stream().filter(b -> b.label().equals(label)).findFirst().orElse(null);
+        return benchmarks.stream()
+                .filter(b -> b.label().equals(label))
+                .findFirst()
+                .orElse(null);
     }
 }

@@ -43,9 +43,14 @@ public final class SweepProgress implements AutoCloseable {
         runStart = System.nanoTime();
         lastLine = runStart;
         if (bar && total > 0) {
-            progressBar = new ProgressBarBuilder().setTaskName("sweep").setInitialMax(total)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).continuousUpdate()
-                    .setMaxRenderedLength(120).build();
+            progressBar = new ProgressBarBuilder()
+                    .setTaskName("sweep")
+                    .setInitialMax(total)
+                    .setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(500)
+                    .continuousUpdate()
+                    .setMaxRenderedLength(120)
+                    .build();
         }
     }
 
@@ -61,7 +66,12 @@ public final class SweepProgress implements AutoCloseable {
     public void step() {
         done++;
         configDone++;
-        String msg = String.format(Locale.ROOT, "%s %d/%d, ETA %s", configName, configDone, configTotal,
+        String msg = String.format(
+                Locale.ROOT,
+                "%s %d/%d, ETA %s",
+                configName,
+                configDone,
+                configTotal,
                 eta(configStart, configDone, configTotal));
         if (progressBar != null) {
             progressBar.step();
@@ -87,7 +97,8 @@ public final class SweepProgress implements AutoCloseable {
         }
         long elapsed = System.nanoTime() - startNanos;
         long seconds = (long) ((double) elapsed / done * (total - done) / 1e9);
-        return seconds >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, (seconds / 60) % 60)
+        return seconds >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, (seconds / 60) % 60)
                 : String.format(Locale.ROOT, "%dm%02ds", seconds / 60, seconds % 60);
     }
 

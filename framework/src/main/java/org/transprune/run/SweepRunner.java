@@ -23,8 +23,8 @@ import org.transprune.bench.Sample;
 import org.transprune.image.Images;
 import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.prune.PruningStrategy;
-import org.transprune.prune.StrategyRun;
 import org.transprune.prune.Strategies;
+import org.transprune.prune.StrategyRun;
 import org.transprune.synth.Question;
 import org.transprune.synth.SynthBenchmark;
 import org.transprune.text.PromptTooLongException;
@@ -63,7 +63,11 @@ public final class SweepRunner {
      * @param summaries summary records written by this process
      * @param incomplete (configuration on benchmark) -> samples still missing (other shards' work)
      */
-    public record Result(Path directory, int answered, int alreadyDone, List<ObjectNode> summaries,
+    public record Result(
+            Path directory,
+            int answered,
+            int alreadyDone,
+            List<ObjectNode> summaries,
             Map<String, Integer> incomplete) {}
 
     private SweepRunner() {}
@@ -75,8 +79,8 @@ public final class SweepRunner {
 
     public static Result run(SweepPlan plan, Options options) throws IOException {
         if (plan.model().path() == null) {
-            throw new IllegalArgumentException("the experiment's model has no checkpoint path; only --dry-run works"
-                    + " with a preset alone");
+            throw new IllegalArgumentException(
+                    "the experiment's model has no checkpoint path; only --dry-run works" + " with a preset alone");
         }
         Path dir = directory(plan, options.shard());
         List<LoadedBenchmark> loaded = new ArrayList<>();
@@ -91,8 +95,12 @@ public final class SweepRunner {
         Provenance provenance = Provenance.current(plan.model().device());
         try (ResultsLog log = ResultsLog.open(dir)) {
             if (log.repairedBytes() > 0) {
-                options.out().printf(Locale.ROOT, "repaired %s: removed a torn last line (%d bytes) left by an"
-                        + " interrupted run%n", log.file(), log.repairedBytes());
+                options.out()
+                        .printf(
+                                Locale.ROOT,
+                                "repaired %s: removed a torn last line (%d bytes) left by an" + " interrupted run%n",
+                                log.file(),
+                                log.repairedBytes());
             }
             RunDirectory.writePlan(dir, plan, options.shard());
             RunCompletion completion = new RunCompletion(plan, benches, log, dir, provenance);
@@ -119,17 +127,24 @@ public final class SweepRunner {
             }
             List<ObjectNode> summaries = new ArrayList<>(completion.finishAll());
             if (alreadyDone > 0) {
-                options.out().printf(Locale.ROOT, "resuming %s: %d samples already recorded, %d to run%n", dir,
-                        alreadyDone, total);
+                options.out()
+                        .printf(
+                                Locale.ROOT,
+                                "resuming %s: %d samples already recorded, %d to run%n",
+                                dir,
+                                alreadyDone,
+                                total);
             }
             int answered = 0;
             if (total > 0) {
                 applyThreads(plan.model().threads());
-                try (LlavaPipeline pipeline = LlavaPipeline.open(plan.model().path(), plan.model().pipelineOptions());
-                        SweepProgress progress = new SweepProgress(options.out(), options.progressBar(),
-                                options.progressInterval())) {
-                    options.out().println("model: " + String.join("; ", pipeline.describe()) + String.format(Locale.ROOT,
-                            " (loaded in %.1f s)", pipeline.loadNanos() / 1e9));
+                try (LlavaPipeline pipeline = LlavaPipeline.open(
+                                plan.model().path(), plan.model().pipelineOptions());
+                        SweepProgress progress =
+                                new SweepProgress(options.out(), options.progressBar(), options.progressInterval())) {
+                    options.out()
+                            .println("model: " + String.join("; ", pipeline.describe())
+                                    + String.format(Locale.ROOT, " (loaded in %.1f s)", pipeline.loadNanos() / 1e9));
                     progress.start(total);
                     for (int i = 0; i < perConfig.length; i++) {
                         RunConfiguration config = plan.configurations().get(i);
@@ -168,8 +183,13 @@ public final class SweepRunner {
     }
 
     /** Answers one sample and builds its record. */
-    static ObjectNode answer(LlavaPipeline pipeline, PruningStrategy strategy, RunConfiguration config,
-            LoadedBenchmark bench, Sample sample, Provenance provenance) {
+    static ObjectNode answer(
+            LlavaPipeline pipeline,
+            PruningStrategy strategy,
+            RunConfiguration config,
+            LoadedBenchmark bench,
+            Sample sample,
+            Provenance provenance) {
         Instant start = Instant.now();
         ObjectNode r = JsonLines.MAPPER.createObjectNode();
         r.put(RunRecords.TYPE, RunRecords.SAMPLE);
@@ -190,12 +210,17 @@ public final class SweepRunner {
         }
         LlavaPipeline.Answer a;
         try {
-            a = pipeline.answer(sample.prompt(), imageKey, () -> image.map(Images::toRgb).orElse(null), strategy,
-                    requestSeed(config, bench.label(), sample.key()), config.maxNewTokens());
+            a = pipeline.answer(
+                    sample.prompt(),
+                    imageKey,
+                    () -> image.map(Images::toRgb).orElse(null),
+                    strategy,
+                    requestSeed(config, bench.label(), sample.key()),
+                    config.maxNewTokens());
         } catch (PromptTooLongException e) {
             if (bench.spec().onError() == OnError.FAIL) {
-                throw new IllegalArgumentException(sample.where() + ": " + e.getMessage()
-                        + " (on_error: skip leaves such questions out)", e);
+                throw new IllegalArgumentException(
+                        sample.where() + ": " + e.getMessage() + " (on_error: skip leaves such questions out)", e);
             }
             r.put("skipped", e.getMessage());
             r.set("provenance", provenance.toJson(config.hash(), config.seed(), start, Instant.now()));
@@ -219,7 +244,11 @@ public final class SweepRunner {
         r.put("kv_cache_tokens", a.generation().kvCacheTokens());
         StrategyRun run = a.run();
         List<StrategyRun.StageRecord> stages = run == null ? List.of() : run.stages();
-        r.set("stage_layers", RunRecords.ints(stages.stream().mapToInt(StrategyRun.StageRecord::afterLayer).toArray()));
+        r.set(
+                "stage_layers",
+                RunRecords.ints(stages.stream()
+                        .mapToInt(StrategyRun.StageRecord::afterLayer)
+                        .toArray()));
         if (bench.synthKey() != null) {
             Question q = bench.synthKey().get(sample.key());
             ArrayNode kept = r.putArray("kept_patches");
@@ -255,10 +284,17 @@ public final class SweepRunner {
         StringBuilder sb = new StringBuilder("done ").append(config.describe());
         for (ObjectNode s : summaries) {
             String headline = s.path("headline").asText();
-            sb.append(String.format(Locale.ROOT, " | %s %s %s (n=%d)", s.path("benchmark").asText(), headline,
-                    format(s.path("metrics").path(headline).asDouble(Double.NaN)), s.path("samples").asInt()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    " | %s %s %s (n=%d)",
+                    s.path("benchmark").asText(),
+                    headline,
+                    format(s.path("metrics").path(headline).asDouble(Double.NaN)),
+                    s.path("samples").asInt()));
         }
-        sb.append(String.format(Locale.ROOT, " | prefill %s ms",
+        sb.append(String.format(
+                Locale.ROOT,
+                " | prefill %s ms",
                 format(summaries.get(0).path("prefill_ms_mean").asDouble(Double.NaN))));
         if (config.cost() != null) {
             sb.append(String.format(Locale.ROOT, " | %.3g TFLOPs", config.cost().tflops()));

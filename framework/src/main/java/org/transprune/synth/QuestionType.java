@@ -30,7 +30,9 @@ public enum QuestionType {
     }
 
     private static List<String> colorWords() {
-        return java.util.Arrays.stream(ShapeColor.values()).map(ShapeColor::word).toList();
+        return java.util.Arrays.stream(ShapeColor.values())
+                .map(ShapeColor::word)
+                .toList();
     }
 
     /** The category name written to the question and answer files. */

@@ -53,7 +53,8 @@ final class SceneGenerator {
                     attrs = randomAttributes(rng, n, null); // answered by "how many shapes"
                 } else {
                     ShapeKind kind = pick(rng, ShapeKind.values());
-                    int others = n == 0 ? rng.nextInt(MIN_OBJECTS, MAX_OBJECTS + 1) : rng.nextInt(0, MAX_OBJECTS - n + 1);
+                    int others =
+                            n == 0 ? rng.nextInt(MIN_OBJECTS, MAX_OBJECTS + 1) : rng.nextInt(0, MAX_OBJECTS - n + 1);
                     attrs = randomAttributes(rng, others, kind);
                     for (int i = 0; i < n; i++) {
                         attrs.add(new Attr(kind, pick(rng, ShapeColor.values())));
@@ -98,8 +99,12 @@ final class SceneGenerator {
             SceneObject fit = null;
             for (int t = 0; t < PLACEMENT_TRIES && fit == null; t++) {
                 int size = rng.nextInt(MIN_SIZE, MAX_SIZE + 1);
-                SceneObject cand = new SceneObject(a.kind(), a.color(),
-                        rng.nextInt(Scene.SIZE - size + 1), rng.nextInt(Scene.SIZE - size + 1), size);
+                SceneObject cand = new SceneObject(
+                        a.kind(),
+                        a.color(),
+                        rng.nextInt(Scene.SIZE - size + 1),
+                        rng.nextInt(Scene.SIZE - size + 1),
+                        size);
                 boolean free = true;
                 for (SceneObject p : placed) {
                     if (Scene.boxGap(cand, p) < MIN_GAP) {

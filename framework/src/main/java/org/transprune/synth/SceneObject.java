@@ -16,8 +16,8 @@ public record SceneObject(ShapeKind kind, ShapeColor color, int x0, int y0, int 
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(color, "color");
         if (size < 1 || x0 < 0 || y0 < 0 || x0 + size > Scene.SIZE || y0 + size > Scene.SIZE) {
-            throw new IllegalArgumentException("object box outside the " + Scene.SIZE + " px frame: x0="
-                    + x0 + " y0=" + y0 + " size=" + size);
+            throw new IllegalArgumentException(
+                    "object box outside the " + Scene.SIZE + " px frame: x0=" + x0 + " y0=" + y0 + " size=" + size);
         }
     }
 

@@ -72,7 +72,8 @@ public final class SceneQuestions {
         for (ShapeKind k : ShapeKind.values()) {
             for (ShapeColor c : ShapeColor.values()) {
                 List<SceneObject> matching = scene.objects().stream()
-                        .filter(o -> o.kind() == k && o.color() == c).toList();
+                        .filter(o -> o.kind() == k && o.color() == c)
+                        .toList();
                 String article = c.word().startsWith("o") ? "an" : "a";
                 String text = "is there " + article + " " + c.word() + " " + k.word() + " ?";
                 out.add(new Question(QuestionType.EXIST, text, matching.isEmpty() ? "no" : "yes", matching));
@@ -84,11 +85,15 @@ public final class SceneQuestions {
     private static List<Question> color(Scene scene) {
         List<Question> out = new ArrayList<>();
         for (ShapeKind k : ShapeKind.values()) {
-            List<SceneObject> ofKind = scene.objects().stream().filter(o -> o.kind() == k).toList();
+            List<SceneObject> ofKind =
+                    scene.objects().stream().filter(o -> o.kind() == k).toList();
             if (ofKind.size() == 1) {
                 SceneObject o = ofKind.get(0);
-                out.add(new Question(QuestionType.COLOR, "what color is the " + k.word() + " ?",
-                        o.color().word(), ofKind));
+                out.add(new Question(
+                        QuestionType.COLOR,
+                        "what color is the " + k.word() + " ?",
+                        o.color().word(),
+                        ofKind));
             }
         }
         return out;
@@ -96,12 +101,19 @@ public final class SceneQuestions {
 
     private static List<Question> count(Scene scene) {
         List<Question> out = new ArrayList<>();
-        out.add(new Question(QuestionType.COUNT, "how many shapes are there ?",
-                Integer.toString(scene.objects().size()), scene.objects()));
+        out.add(new Question(
+                QuestionType.COUNT,
+                "how many shapes are there ?",
+                Integer.toString(scene.objects().size()),
+                scene.objects()));
         for (ShapeKind k : ShapeKind.values()) {
-            List<SceneObject> ofKind = scene.objects().stream().filter(o -> o.kind() == k).toList();
-            out.add(new Question(QuestionType.COUNT, "how many " + k.plural() + " are there ?",
-                    Integer.toString(ofKind.size()), ofKind));
+            List<SceneObject> ofKind =
+                    scene.objects().stream().filter(o -> o.kind() == k).toList();
+            out.add(new Question(
+                    QuestionType.COUNT,
+                    "how many " + k.plural() + " are there ?",
+                    Integer.toString(ofKind.size()),
+                    ofKind));
         }
         return out;
     }
@@ -112,13 +124,13 @@ public final class SceneQuestions {
             SceneObject o = r.object();
             String side = o.x1() <= CENTRE - HALF_MARGIN ? "left" : o.x0() >= CENTRE + HALF_MARGIN ? "right" : null;
             if (side != null) {
-                out.add(new Question(QuestionType.POSITION,
-                        "is " + r.words() + " on the left or the right ?", side, List.of(o)));
+                out.add(new Question(
+                        QuestionType.POSITION, "is " + r.words() + " on the left or the right ?", side, List.of(o)));
             }
             String half = o.y1() <= CENTRE - HALF_MARGIN ? "top" : o.y0() >= CENTRE + HALF_MARGIN ? "bottom" : null;
             if (half != null) {
-                out.add(new Question(QuestionType.POSITION,
-                        "is " + r.words() + " at the top or the bottom ?", half, List.of(o)));
+                out.add(new Question(
+                        QuestionType.POSITION, "is " + r.words() + " at the top or the bottom ?", half, List.of(o)));
             }
         }
         return out;
@@ -134,17 +146,24 @@ public final class SceneQuestions {
                 if (oa == ob) {
                     continue;
                 }
-                String horizontal = oa.x1() + RELATION_GAP <= ob.x0() ? "left"
-                        : ob.x1() + RELATION_GAP <= oa.x0() ? "right" : null;
+                String horizontal =
+                        oa.x1() + RELATION_GAP <= ob.x0() ? "left" : ob.x1() + RELATION_GAP <= oa.x0() ? "right" : null;
                 if (horizontal != null) {
-                    out.add(new Question(QuestionType.RELATION,
-                            "is " + a.words() + " left or right of " + b.words() + " ?", horizontal, List.of(oa, ob)));
+                    out.add(new Question(
+                            QuestionType.RELATION,
+                            "is " + a.words() + " left or right of " + b.words() + " ?",
+                            horizontal,
+                            List.of(oa, ob)));
                 }
-                String vertical = oa.y1() + RELATION_GAP <= ob.y0() ? "above"
+                String vertical = oa.y1() + RELATION_GAP <= ob.y0()
+                        ? "above"
                         : ob.y1() + RELATION_GAP <= oa.y0() ? "below" : null;
                 if (vertical != null) {
-                    out.add(new Question(QuestionType.RELATION,
-                            "is " + a.words() + " above or below " + b.words() + " ?", vertical, List.of(oa, ob)));
+                    out.add(new Question(
+                            QuestionType.RELATION,
+                            "is " + a.words() + " above or below " + b.words() + " ?",
+                            vertical,
+                            List.of(oa, ob)));
                 }
             }
         }

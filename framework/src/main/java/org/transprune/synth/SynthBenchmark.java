@@ -73,7 +73,9 @@ public final class SynthBenchmark extends LlavaJsonlBenchmark implements PerSamp
 
     /** The answer key by question id; {@code annotations} is the dataset directory or its answers file. */
     public static Map<String, Question> answerKey(Path annotations) throws IOException {
-        Path dir = Files.isDirectory(annotations) ? annotations : annotations.toAbsolutePath().getParent();
+        Path dir = Files.isDirectory(annotations)
+                ? annotations
+                : annotations.toAbsolutePath().getParent();
         Map<String, Question> key = new HashMap<>();
         for (AnswerKeyEntry e : SynthDataset.readAnswers(dir)) {
             key.put(Long.toString(e.questionId()), e.question());
@@ -103,8 +105,10 @@ public final class SynthBenchmark extends LlavaJsonlBenchmark implements PerSamp
         for (Pairing.Pair p : pairs.pairs()) {
             Question q = key.get(p.sample().key());
             if (q == null) {
-                log.report(p.sample().source(), p.sample().line(), "question " + p.sample().key()
-                        + " is not in the answer key");
+                log.report(
+                        p.sample().source(),
+                        p.sample().line(),
+                        "question " + p.sample().key() + " is not in the answer key");
                 continue;
             }
             boolean ok = normalize(p.answer().text()).equals(q.answer());

@@ -56,8 +56,8 @@ public final class SynthDataset {
      *
      * @param suffix appended to each question's text on a new line; empty or null for none
      */
-    public static SynthSummary write(Path out, long seed, int numImages, int questionsPerImage, Split split,
-            String suffix) throws IOException {
+    public static SynthSummary write(
+            Path out, long seed, int numImages, int questionsPerImage, Split split, String suffix) throws IOException {
         return write(out, seed, numImages, questionsPerImage, split, suffix, false);
     }
 
@@ -67,8 +67,9 @@ public final class SynthDataset {
      * the full scene: what a model answers from the question alone, for checking that the
      * benchmark needs the image. The summary records {@code "blank_images": true}.
      */
-    public static SynthSummary write(Path out, long seed, int numImages, int questionsPerImage, Split split,
-            String suffix, boolean blank) throws IOException {
+    public static SynthSummary write(
+            Path out, long seed, int numImages, int questionsPerImage, Split split, String suffix, boolean blank)
+            throws IOException {
         if (numImages < 1) {
             throw new IllegalArgumentException("need at least one image, got " + numImages);
         }
@@ -182,12 +183,20 @@ public final class SynthDataset {
             JsonNode n = JSON.readTree(line);
             List<SceneObject> objs = new ArrayList<>();
             for (JsonNode o : n.get("objects")) {
-                objs.add(new SceneObject(ShapeKind.ofWord(o.get("kind").asText()), ShapeColor.ofWord(o.get("color").asText()),
-                        o.get("x0").asInt(), o.get("y0").asInt(), o.get("size").asInt()));
+                objs.add(new SceneObject(
+                        ShapeKind.ofWord(o.get("kind").asText()),
+                        ShapeColor.ofWord(o.get("color").asText()),
+                        o.get("x0").asInt(),
+                        o.get("y0").asInt(),
+                        o.get("size").asInt()));
             }
-            Question q = new Question(QuestionType.ofCategory(n.get("category").asText()), n.get("question").asText(),
-                    n.get("answer").asText(), objs);
-            out.add(new AnswerKeyEntry(n.get("question_id").asLong(), n.get("image").asText(), q));
+            Question q = new Question(
+                    QuestionType.ofCategory(n.get("category").asText()),
+                    n.get("question").asText(),
+                    n.get("answer").asText(),
+                    objs);
+            out.add(new AnswerKeyEntry(
+                    n.get("question_id").asLong(), n.get("image").asText(), q));
         }
         return out;
     }

@@ -39,6 +39,7 @@ public final class SynthSampler {
      * spaces, categories do not, so the keys never collide); looked up only, never iterated.
      */
     private final Map<String, Integer> produced = new HashMap<>();
+
     private long nextIndex;
 
     /** A training stream with two questions per image. */
@@ -91,8 +92,8 @@ public final class SynthSampler {
         Scene scene = null;
         Scene fallback = null;
         for (int attempt = 0; attempt < SCENE_ATTEMPTS && scene == null; attempt++) {
-            Scene s = SceneGenerator.planned(rng, driver, target.answer(),
-                    SceneQuestions.COUNT_SHAPES_TEMPLATE.equals(target.template()));
+            Scene s = SceneGenerator.planned(
+                    rng, driver, target.answer(), SceneQuestions.COUNT_SHAPES_TEMPLATE.equals(target.template()));
             if (s == null || SceneQuestions.of(s, driver).stream().noneMatch(target::matches)) {
                 continue;
             }
@@ -107,8 +108,8 @@ public final class SynthSampler {
             scene = fallback;
         }
         if (scene == null) {
-            throw new IllegalStateException("no scene with " + driver.category() + " answer " + target.answer()
-                    + " in " + SCENE_ATTEMPTS + " attempts");
+            throw new IllegalStateException("no scene with " + driver.category() + " answer " + target.answer() + " in "
+                    + SCENE_ATTEMPTS + " attempts");
         }
 
         List<Question> questions = new ArrayList<>();
@@ -223,10 +224,12 @@ public final class SynthSampler {
             }
         }
         String key = keys.get(rng.nextInt(keys.size()));
-        List<Question> withKey = cands.stream().filter(c -> balanceKey(c).equals(key)).toList();
+        List<Question> withKey =
+                cands.stream().filter(c -> balanceKey(c).equals(key)).toList();
         Question first = withKey.get(0);
         if (first.type() == QuestionType.EXIST && first.answer().equals("no") && rng.nextBoolean()) {
-            List<Question> hard = withKey.stream().filter(c -> isHardNegative(scene, c)).toList();
+            List<Question> hard =
+                    withKey.stream().filter(c -> isHardNegative(scene, c)).toList();
             if (!hard.isEmpty()) {
                 withKey = hard;
             }

@@ -37,8 +37,8 @@ public record SynthSummary(
         double overallTemplatePriorShare) {
 
     /** Summarises {@code questions} generated with the given settings. */
-    public static SynthSummary of(long seed, Split split, int images, int questionsPerImage, String suffix,
-            List<Question> questions) {
+    public static SynthSummary of(
+            long seed, Split split, int images, int questionsPerImage, String suffix, List<Question> questions) {
         Map<String, Integer> perCategory = new LinkedHashMap<>();
         Map<String, Map<String, Integer>> answers = new LinkedHashMap<>();
         Map<String, String> majority = new LinkedHashMap<>();
@@ -47,7 +47,8 @@ public record SynthSummary(
         int majorityHits = 0;
         int priorHits = 0;
         for (QuestionType t : QuestionType.values()) {
-            List<Question> ofType = questions.stream().filter(q -> q.type() == t).toList();
+            List<Question> ofType =
+                    questions.stream().filter(q -> q.type() == t).toList();
             Map<String, Integer> counts = new LinkedHashMap<>();
             for (String a : t.answers()) {
                 counts.put(a, 0);
@@ -56,7 +57,8 @@ public record SynthSummary(
             Map<String, int[]> byTemplate = new HashMap<>();
             for (Question q : ofType) {
                 counts.merge(q.answer(), 1, Integer::sum);
-                byTemplate.computeIfAbsent(q.template(), k -> new int[t.answers().size()])[t.answerIndex(q.answer())]++;
+                byTemplate
+                        .computeIfAbsent(q.template(), k -> new int[t.answers().size()])[t.answerIndex(q.answer())]++;
             }
             String top = t.answers().get(0);
             for (String a : t.answers()) {
@@ -80,9 +82,21 @@ public record SynthSummary(
             majorityHits += counts.get(top);
             priorHits += prior;
         }
-        return new SynthSummary(SynthSampler.VERSION, seed, split.label(), images, questionsPerImage,
-                questions.size(), suffix, perCategory, answers, majority, majorityShare, templatePrior,
-                share(majorityHits, questions.size()), share(priorHits, questions.size()));
+        return new SynthSummary(
+                SynthSampler.VERSION,
+                seed,
+                split.label(),
+                images,
+                questionsPerImage,
+                questions.size(),
+                suffix,
+                perCategory,
+                answers,
+                majority,
+                majorityShare,
+                templatePrior,
+                share(majorityHits, questions.size()),
+                share(priorHits, questions.size()));
     }
 
     private static double share(int hits, int total) {
@@ -93,17 +107,40 @@ public record SynthSummary(
     /** A human-readable table of the summary, one line per question type. */
     public String format() {
         List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "%s, seed %d, split %s: %d images, %d questions",
-                generatorVersion, seed, split, images, questions));
-        lines.add(String.format(Locale.ROOT, "%-9s %6s  %-16s %-14s  %s", "category", "count", "majority",
-                "template prior", "answers"));
+        lines.add(String.format(
+                Locale.ROOT,
+                "%s, seed %d, split %s: %d images, %d questions",
+                generatorVersion,
+                seed,
+                split,
+                images,
+                questions));
+        lines.add(String.format(
+                Locale.ROOT,
+                "%-9s %6s  %-16s %-14s  %s",
+                "category",
+                "count",
+                "majority",
+                "template prior",
+                "answers"));
         for (String c : questionsPerCategory.keySet()) {
-            lines.add(String.format(Locale.ROOT, "%-9s %6d  %-8s %6.1f%%  %11.1f%%     %s", c, questionsPerCategory.get(c),
-                    majorityAnswer.get(c), 100 * majorityShare.get(c), 100 * templatePriorShare.get(c),
+            lines.add(String.format(
+                    Locale.ROOT,
+                    "%-9s %6d  %-8s %6.1f%%  %11.1f%%     %s",
+                    c,
+                    questionsPerCategory.get(c),
+                    majorityAnswer.get(c),
+                    100 * majorityShare.get(c),
+                    100 * templatePriorShare.get(c),
                     answerCounts.get(c)));
         }
-        lines.add(String.format(Locale.ROOT, "overall   %6d  %-8s %6.1f%%  %11.1f%%", questions, "",
-                100 * overallMajorityShare, 100 * overallTemplatePriorShare));
+        lines.add(String.format(
+                Locale.ROOT,
+                "overall   %6d  %-8s %6.1f%%  %11.1f%%",
+                questions,
+                "",
+                100 * overallMajorityShare,
+                100 * overallTemplatePriorShare));
         return String.join(System.lineSeparator(), lines);
     }
 }

@@ -16,17 +16,23 @@ public enum ChatTemplate {
      * {@code "<system> USER: <image>\n{question} ASSISTANT:"}. Note the system text says
      * "curious user" / "user's questions"; the "human" wording belongs to {@link #LLAVA_V1}.
      */
-    VICUNA_V1("vicuna_v1", Style.TWO,
+    VICUNA_V1(
+            "vicuna_v1",
+            Style.TWO,
             "A chat between a curious user and an artificial intelligence assistant. "
                     + "The assistant gives helpful, detailed, and polite answers to the user's questions."),
     /** {@code conv_llava_v1}: as {@link #VICUNA_V1} with the "curious human" system text. */
-    LLAVA_V1("llava_v1", Style.TWO,
+    LLAVA_V1(
+            "llava_v1",
+            Style.TWO,
             "A chat between a curious human and an artificial intelligence assistant. "
                     + "The assistant gives helpful, detailed, and polite answers to the human's questions."),
     /** {@code conv_llava_plain}: no system, no roles, {@code "<image>\n{question}\n"}. */
     PLAIN("plain", Style.PLAIN, ""),
     /** {@code conv_llava_llama_2}: {@code "[INST] <<SYS>>\n<system>\n<</SYS>>\n\n<image>\n{question} [/INST]"}. */
-    LLAVA_LLAMA_2("llava_llama_2", Style.LLAMA_2,
+    LLAVA_LLAMA_2(
+            "llava_llama_2",
+            Style.LLAMA_2,
             "You are a helpful language and vision assistant. "
                     + "You are able to understand the visual content that the user provides, "
                     + "and assist the user with a variety of tasks using natural language."),
@@ -36,7 +42,11 @@ public enum ChatTemplate {
     /** The text that marks where the image goes. */
     public static final String IMAGE_PLACEHOLDER = "<image>";
 
-    private enum Style { TWO, PLAIN, LLAMA_2 }
+    private enum Style {
+        TWO,
+        PLAIN,
+        LLAMA_2
+    }
 
     private final String id;
     private final Style style;

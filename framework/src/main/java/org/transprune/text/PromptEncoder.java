@@ -17,12 +17,11 @@ public final class PromptEncoder {
 
     private static final Pattern SPLIT = Pattern.compile(Pattern.quote(ChatTemplate.IMAGE_PLACEHOLDER));
 
-    private PromptEncoder() {
-    }
+    private PromptEncoder() {}
 
     /** As {@link #encode(Tokenizer, ChatTemplate, String, int, int, int)} with no new tokens to reserve. */
-    public static PromptTokens encode(Tokenizer tokenizer, ChatTemplate template, String question,
-            int imageTokens, int maxContext) {
+    public static PromptTokens encode(
+            Tokenizer tokenizer, ChatTemplate template, String question, int imageTokens, int maxContext) {
         return encode(tokenizer, template, question, imageTokens, maxContext, 0);
     }
 
@@ -35,14 +34,18 @@ public final class PromptEncoder {
      * @throws PromptTooLongException when they do not fit
      * @throws IllegalArgumentException when the question itself holds an {@code <image>} placeholder
      */
-    public static PromptTokens encode(Tokenizer tokenizer, ChatTemplate template, String question,
-            int imageTokens, int maxContext, int maxNewTokens) {
+    public static PromptTokens encode(
+            Tokenizer tokenizer,
+            ChatTemplate template,
+            String question,
+            int imageTokens,
+            int maxContext,
+            int maxNewTokens) {
         if (imageTokens < 0) {
             throw new IllegalArgumentException("imageTokens must not be negative: " + imageTokens);
         }
         String prompt = template.render(question, imageTokens > 0);
-        return encodePrompt(tokenizer, prompt, imageTokens, maxContext, maxNewTokens,
-                defaultPlaceholder(tokenizer));
+        return encodePrompt(tokenizer, prompt, imageTokens, maxContext, maxNewTokens, defaultPlaceholder(tokenizer));
     }
 
     /**
@@ -56,8 +59,8 @@ public final class PromptEncoder {
      * @throws PromptTooLongException when the prompt plus the new tokens exceed the context
      * @throws IllegalArgumentException for several placeholders or an N that does not match
      */
-    public static PromptTokens encodePrompt(Tokenizer tokenizer, String prompt, int imageTokens,
-            int maxContext, int maxNewTokens, int placeholderId) {
+    public static PromptTokens encodePrompt(
+            Tokenizer tokenizer, String prompt, int imageTokens, int maxContext, int maxNewTokens, int placeholderId) {
         // limit -1 keeps empty pieces, as Python's str.split does ("<image>\n..." gives "" first)
         String[] pieces = SPLIT.split(prompt, -1);
         if (pieces.length > 2) {
@@ -66,12 +69,12 @@ public final class PromptEncoder {
         }
         boolean withImage = pieces.length == 2;
         if (withImage && imageTokens <= 0) {
-            throw new IllegalArgumentException("the prompt has an <image> placeholder but imageTokens is "
-                    + imageTokens);
+            throw new IllegalArgumentException(
+                    "the prompt has an <image> placeholder but imageTokens is " + imageTokens);
         }
         if (!withImage && imageTokens != 0) {
-            throw new IllegalArgumentException("imageTokens is " + imageTokens
-                    + " but the prompt has no <image> placeholder");
+            throw new IllegalArgumentException(
+                    "imageTokens is " + imageTokens + " but the prompt has no <image> placeholder");
         }
         int[] before = tokenizer.encode(pieces[0], tokenizer.addsBosByDefault());
         int[] after = withImage ? tokenizer.encode(pieces[1], false) : new int[0];

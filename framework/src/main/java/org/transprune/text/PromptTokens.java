@@ -50,7 +50,9 @@ public record PromptTokens(int[] ids, int imageStart, int imageLength) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PromptTokens p && Arrays.equals(ids, p.ids) && imageStart == p.imageStart
+        return o instanceof PromptTokens p
+                && Arrays.equals(ids, p.ids)
+                && imageStart == p.imageStart
                 && imageLength == p.imageLength;
     }
 
@@ -61,7 +63,7 @@ public record PromptTokens(int[] ids, int imageStart, int imageLength) {
 
     @Override
     public String toString() {
-        return "PromptTokens[length=" + ids.length + ", imageStart=" + imageStart + ", imageLength="
-                + imageLength + ", ids=" + Arrays.toString(ids) + "]";
+        return "PromptTokens[length=" + ids.length + ", imageStart=" + imageStart + ", imageLength=" + imageLength
+                + ", ids=" + Arrays.toString(ids) + "]";
     }
 }

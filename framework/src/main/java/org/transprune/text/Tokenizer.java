@@ -32,8 +32,13 @@ public final class Tokenizer implements AutoCloseable {
     private final OptionalInt eos;
     private final boolean addsBos;
 
-    private Tokenizer(Path file, HuggingFaceTokenizer hf, Map<String, Integer> ids, OptionalInt bos,
-            OptionalInt eos, boolean addsBos) {
+    private Tokenizer(
+            Path file,
+            HuggingFaceTokenizer hf,
+            Map<String, Integer> ids,
+            OptionalInt bos,
+            OptionalInt eos,
+            boolean addsBos) {
         this.file = file;
         this.hf = hf;
         this.ids = ids;
@@ -68,7 +73,8 @@ public final class Tokenizer implements AutoCloseable {
         JsonNode generation = readOptional(dir.resolve("generation_config.json"));
         OptionalInt bos = specialId("bos_token", "<s>", ids, tokenizerConfig, specialTokens, generation);
         OptionalInt eos = specialId("eos_token", "</s>", ids, tokenizerConfig, specialTokens, generation);
-        boolean addsBos = tokenizerConfig == null || !tokenizerConfig.has("add_bos_token")
+        boolean addsBos = tokenizerConfig == null
+                || !tokenizerConfig.has("add_bos_token")
                 || tokenizerConfig.get("add_bos_token").asBoolean(true);
 
         HuggingFaceTokenizer hf;
@@ -205,8 +211,13 @@ public final class Tokenizer implements AutoCloseable {
         }
     }
 
-    private static OptionalInt specialId(String key, String fallback, Map<String, Integer> ids,
-            JsonNode tokenizerConfig, JsonNode specialTokens, JsonNode generation) {
+    private static OptionalInt specialId(
+            String key,
+            String fallback,
+            Map<String, Integer> ids,
+            JsonNode tokenizerConfig,
+            JsonNode specialTokens,
+            JsonNode generation) {
         for (JsonNode config : new JsonNode[] {tokenizerConfig, specialTokens}) {
             String token = tokenText(config == null ? null : config.get(key));
             if (token != null && ids.containsKey(token)) {

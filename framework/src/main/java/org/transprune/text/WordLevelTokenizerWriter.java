@@ -95,8 +95,8 @@ public final class WordLevelTokenizerWriter {
                     + (splitPunctuation ? "Whitespace" : "WhitespaceSplit") + " pre-tokenizer splits it");
         }
         if (lowercase && !word.equals(word.toLowerCase(java.util.Locale.ROOT))) {
-            throw new IllegalArgumentException("vocabulary word '" + word
-                    + "' has capitals but the tokenizer lower-cases its input");
+            throw new IllegalArgumentException(
+                    "vocabulary word '" + word + "' has capitals but the tokenizer lower-cases its input");
         }
     }
 
@@ -139,8 +139,8 @@ public final class WordLevelTokenizerWriter {
         processor.put("type", "TemplateProcessing");
         processor.put("single", List.of(bos, a));
         processor.put("pair", List.of(bos, a, bos, b));
-        processor.put("special_tokens",
-                Map.of("<s>", Map.of("id", "<s>", "ids", List.of(bosId), "tokens", List.of("<s>"))));
+        processor.put(
+                "special_tokens", Map.of("<s>", Map.of("id", "<s>", "ids", List.of(bosId), "tokens", List.of("<s>"))));
         return processor;
     }
 

@@ -36,7 +36,12 @@ public final class AdamW implements AutoCloseable {
      * @param weightDecay applied to matrices only (parameters with two or more dimensions)
      * @param lrMultiplier per-parameter factor on the learning rate (1 for all, usually)
      */
-    public AdamW(TrainableLlava model, double beta1, double beta2, double epsilon, double weightDecay,
+    public AdamW(
+            TrainableLlava model,
+            double beta1,
+            double beta2,
+            double epsilon,
+            double weightDecay,
             ToDoubleFunction<String> lrMultiplier) {
         this.model = model;
         this.manager = model.manager().newSubManager();

@@ -61,10 +61,16 @@ public final class BatchBuilder {
     /** The evaluation prompt of a question, split at the image block. */
     private Encoded encode(String question) {
         int n = config.imageTokens();
-        PromptTokens p = PromptEncoder.encode(tokenizer, MicroModel.TEMPLATE, MicroModel.questionText(question), n,
-                config.text().maxPositionEmbeddings(), 2);
+        PromptTokens p = PromptEncoder.encode(
+                tokenizer,
+                MicroModel.TEMPLATE,
+                MicroModel.questionText(question),
+                n,
+                config.text().maxPositionEmbeddings(),
+                2);
         int[] ids = p.ids();
-        return new Encoded(Arrays.copyOfRange(ids, 0, p.imageStart()),
+        return new Encoded(
+                Arrays.copyOfRange(ids, 0, p.imageStart()),
                 Arrays.copyOfRange(ids, p.textAfterImageStart(), ids.length));
     }
 
@@ -156,7 +162,9 @@ public final class BatchBuilder {
 
         /** Flat row indices {@code b * L + r}, or null without rows. */
         long[] rows() {
-            return rows.isEmpty() ? null : rows.stream().mapToLong(Long::longValue).toArray();
+            return rows.isEmpty()
+                    ? null
+                    : rows.stream().mapToLong(Long::longValue).toArray();
         }
 
         /** {@code [rows, classes]}: one-hot per listed class x weight / rows, or null without rows. */
@@ -209,9 +217,16 @@ public final class BatchBuilder {
             }
             return out;
         }
-        if (q.type() == org.transprune.synth.QuestionType.RELATION && nouns.size() == 2 && q.objects().size() == 2) {
+        if (q.type() == org.transprune.synth.QuestionType.RELATION
+                && nouns.size() == 2
+                && q.objects().size() == 2) {
             for (int j = 0; j < 2; j++) {
-                int[] patches = new Question(q.type(), q.text(), q.answer(), List.of(q.objects().get(j))).relevantPatches(grid);
+                int[] patches = new Question(
+                                q.type(),
+                                q.text(),
+                                q.answer(),
+                                List.of(q.objects().get(j)))
+                        .relevantPatches(grid);
                 if (patches.length > 0) {
                     out.add(new int[][] {{nouns.get(j)}, patches});
                 }
@@ -282,8 +297,32 @@ public final class BatchBuilder {
             }
         }
         if (!withText) {
-            return new PackedBatch(b, pixels, patchTargets, 0, prefix.length, n, null, null, null, null, null, null,
-                    null, null, -1, null, null, null, null, -1, null, null, null, null, null);
+            return new PackedBatch(
+                    b,
+                    pixels,
+                    patchTargets,
+                    0,
+                    prefix.length,
+                    n,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    -1,
+                    null,
+                    null,
+                    null,
+                    null,
+                    -1,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null);
         }
         int start = prefix.length;
         int base = start + n;
@@ -357,7 +396,8 @@ public final class BatchBuilder {
                     for (int head = 0; head < Math.min(2, heads); head++) {
                         List<Integer> chosen = relation ? List.of(nouns.get(head)) : nouns;
                         routeRowList.add(new long[] {i, head, answerRow});
-                        routeColumns.add(chosen.stream().mapToInt(k -> segStart + k).toArray());
+                        routeColumns.add(
+                                chosen.stream().mapToInt(k -> segStart + k).toArray());
                     }
                 }
                 if (answerProbeWeight > 0 && asked != null) {
@@ -409,10 +449,31 @@ public final class BatchBuilder {
         float[] probeWeights = probe.weights(NounProbe.classes(grid), probeWeight);
         Supervised route = Supervised.of(routeRowList, routeColumns, 0, routeWeight, heads, len);
         boolean layerUsed = attention != null || probeRows != null;
-        return new PackedBatch(b, pixels, patchTargets, len, start, n, ids, positions, mask, rows, targetIds, weights,
-                answerFlags, types, layerUsed ? attentionLayer : -1, attention == null ? null : attention.rows,
-                attention == null ? null : attention.weights, probeRows, probeWeights,
-                route == null && answerProbe.rows() == null ? -1 : phase.routeLayer(), route == null ? null : route.rows, route == null ? null : route.weights,
-                anchorTargets, answerProbe.rows(), answerProbe.weights(NounProbe.answerClasses(grid), answerProbeWeight));
+        return new PackedBatch(
+                b,
+                pixels,
+                patchTargets,
+                len,
+                start,
+                n,
+                ids,
+                positions,
+                mask,
+                rows,
+                targetIds,
+                weights,
+                answerFlags,
+                types,
+                layerUsed ? attentionLayer : -1,
+                attention == null ? null : attention.rows,
+                attention == null ? null : attention.weights,
+                probeRows,
+                probeWeights,
+                route == null && answerProbe.rows() == null ? -1 : phase.routeLayer(),
+                route == null ? null : route.rows,
+                route == null ? null : route.weights,
+                anchorTargets,
+                answerProbe.rows(),
+                answerProbe.weights(NounProbe.answerClasses(grid), answerProbeWeight));
     }
 }

@@ -31,7 +31,9 @@ public final class Captions {
             if (out.length() > 0) {
                 out.append(" . ");
             }
-            out.append(o.color().word()).append(' ').append(o.kind().word())
+            out.append(o.color().word())
+                    .append(' ')
+                    .append(o.kind().word())
                     .append(o.x0() + o.x1() < twiceCentre ? " left" : " right")
                     .append(o.y0() + o.y1() < twiceCentre ? " top" : " bottom");
         }

@@ -68,11 +68,11 @@ public final class EngineEvaluator {
     /** Loads the checkpoint in {@code dir} and scores it. */
     public Result evaluate(Path dir) throws Exception {
         try (Checkpoint ckpt = Checkpoints.open(dir);
-                Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson().orElseThrow(
-                        () -> new IllegalArgumentException(dir + " has no tokenizer.json")));
+                Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson()
+                        .orElseThrow(() -> new IllegalArgumentException(dir + " has no tokenizer.json")));
                 LlavaModel model = LlavaModel.load(ckpt.config(), ckpt.tensors(), Device.cpu(), WeightPolicy.FP32)) {
-            ImagePreprocessor pre = ImagePreprocessor.fromConfig(ckpt.preprocessorConfig().orElseThrow(
-                    () -> new IllegalArgumentException(dir + " has no preprocessor_config.json")));
+            ImagePreprocessor pre = ImagePreprocessor.fromConfig(ckpt.preprocessorConfig()
+                    .orElseThrow(() -> new IllegalArgumentException(dir + " has no preprocessor_config.json")));
             int eos = tokenizer.eosId().orElseThrow();
             int n = ckpt.config().imageTokens();
             int maxContext = ckpt.config().text().maxPositionEmbeddings();
@@ -84,12 +84,17 @@ public final class EngineEvaluator {
                 try (NDManager imageManager = NDManager.newBaseManager(Device.cpu())) {
                     NDArray image = model.encodeImage(pixels, imageManager); // once per image, shared by its questions
                     for (Question q : sample.questions()) {
-                        PromptTokens prompt = PromptEncoder.encode(tokenizer, MicroModel.TEMPLATE,
-                                MicroModel.questionText(q.text()), n, maxContext, MAX_NEW_TOKENS);
+                        PromptTokens prompt = PromptEncoder.encode(
+                                tokenizer,
+                                MicroModel.TEMPLATE,
+                                MicroModel.questionText(q.text()),
+                                n,
+                                maxContext,
+                                MAX_NEW_TOKENS);
                         String answer;
                         try (InferenceSession session = model.newSession()) {
-                            InferenceSession.PrefillResult prefill = session.prefill(prompt.ids(), prompt.imageStart(),
-                                    image, null, ForwardHooks.NONE);
+                            InferenceSession.PrefillResult prefill =
+                                    session.prefill(prompt.ids(), prompt.imageStart(), image, null, ForwardHooks.NONE);
                             Generation g = Generation.greedy(session, prefill, MAX_NEW_TOKENS, Set.of(eos));
                             answer = tokenizer.decode(g.tokens()).trim();
                         }

@@ -100,15 +100,17 @@ public final class MicroModel {
 
     /** A micro model with the given tower width/depth and decoder width/depth/MLP width. */
     public static LlavaConfig config(int visionWidth, int visionBlocks, int width, int layers, int mlp) {
-        VisionConfig vision = new VisionConfig(visionWidth, 4 * visionWidth, visionBlocks, 4, IMAGE_SIZE, 14, 1e-5,
-                "quick_gelu");
+        VisionConfig vision =
+                new VisionConfig(visionWidth, 4 * visionWidth, visionBlocks, 4, IMAGE_SIZE, 14, 1e-5, "quick_gelu");
         TextConfig text = new TextConfig(width, mlp, layers, 4, 4, vocabSize(), 1e-6, 10000.0, MAX_POSITIONS, false);
         return new LlavaConfig(vision, text, "mlp2x_gelu", -1, "default", imageTokenId());
     }
 
     /** Writes the tokenizer files and preprocessor_config.json of a micro model checkpoint into {@code dir}. */
     public static void writeTextAndImageFiles(Path dir, LlavaConfig config) throws IOException {
-        new WordLevelTokenizerWriter().modelMaxLength(config.text().maxPositionEmbeddings()).write(dir, words());
+        new WordLevelTokenizerWriter()
+                .modelMaxLength(config.text().maxPositionEmbeddings())
+                .write(dir, words());
         PreprocessorConfigWriter.write(dir, config.vision().imageSize());
     }
 }

@@ -28,12 +28,29 @@ public final class MicroRecipes {
      * </ul>
      */
     public static TrainingRecipe standard() {
-        return new TrainingRecipe(MicroModel.VISION_WIDTH, MicroModel.VISION_BLOCKS, MicroModel.WIDTH,
-                MicroModel.LAYERS, MicroModel.MLP, 1,
-                32, 400, 1e-3,
-                8, List.of(new TrainingRecipe.Phase(600, 2), new TrainingRecipe.Phase(1700, 6)),
-                1e-3, 100, 0.25, 0.05,
-                0.05, 0.9, 0.95, 1.0,
-                0.5, 400, 100, 5.0);
+        return new TrainingRecipe(
+                MicroModel.VISION_WIDTH,
+                MicroModel.VISION_BLOCKS,
+                MicroModel.WIDTH,
+                MicroModel.LAYERS,
+                MicroModel.MLP,
+                1,
+                32,
+                400,
+                1e-3,
+                8,
+                List.of(new TrainingRecipe.Phase(600, 2), new TrainingRecipe.Phase(1700, 6)),
+                1e-3,
+                100,
+                0.25,
+                0.05,
+                0.05,
+                0.9,
+                0.95,
+                1.0,
+                0.5,
+                400,
+                100,
+                5.0);
     }
 }

@@ -69,6 +69,7 @@ public final class MicroTrainer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+
     private Prepared next;
 
     private MicroTrainer(TrainingRecipe recipe, Path out, boolean resume) throws IOException {
@@ -84,7 +85,8 @@ public final class MicroTrainer implements AutoCloseable {
             throw new IllegalStateException("tokenizer has " + tokenizer.vocabSize() + " tokens, model "
                     + recipe.config().text().vocabSize());
         }
-        ImagePreprocessor pre = ImagePreprocessor.fromConfig(out.resolve(MODEL_DIR).resolve("preprocessor_config.json"));
+        ImagePreprocessor pre =
+                ImagePreprocessor.fromConfig(out.resolve(MODEL_DIR).resolve("preprocessor_config.json"));
         this.batches = new BatchBuilder(recipe.config(), tokenizer, pre);
         this.root = NDManager.newBaseManager(Device.cpu());
         this.model = new TrainableLlava(recipe.config(), root, recipe.seed());
@@ -108,7 +110,8 @@ public final class MicroTrainer implements AutoCloseable {
             this.log = TrainingLog.resume(out, step);
         } else {
             if (Files.exists(out.resolve(STATE_FILE))) {
-                throw new IllegalArgumentException(out + " already holds a training run; resume it or use another directory");
+                throw new IllegalArgumentException(
+                        out + " already holds a training run; resume it or use another directory");
             }
             Files.writeString(out.resolve(RECIPE_FILE), recipe.toJson());
             this.log = TrainingLog.create(out);
@@ -129,10 +132,15 @@ public final class MicroTrainer implements AutoCloseable {
         MicroTrainer t = new MicroTrainer(recipe, out, false);
         try {
             long sourceStep = TrainState.loadParameters(sourceState, t.model);
-            Files.writeString(out.resolve(INIT_FILE), String.format(Locale.ROOT,
-                    "{%n  \"from\" : \"%s\",%n  \"sha256\" : \"%s\",%n  \"step\" : %d,%n  \"recipe\" : %s%n}%n",
-                    sourceState.toAbsolutePath().toString().replace("\\", "\\\\"), TrainState.sha256(sourceState),
-                    sourceStep, Files.isDirectory(sourceState) ? "null" : TrainState.recipeOf(sourceState)));
+            Files.writeString(
+                    out.resolve(INIT_FILE),
+                    String.format(
+                            Locale.ROOT,
+                            "{%n  \"from\" : \"%s\",%n  \"sha256\" : \"%s\",%n  \"step\" : %d,%n  \"recipe\" : %s%n}%n",
+                            sourceState.toAbsolutePath().toString().replace("\\", "\\\\"),
+                            TrainState.sha256(sourceState),
+                            sourceStep,
+                            Files.isDirectory(sourceState) ? "null" : TrainState.recipeOf(sourceState)));
             return t;
         } catch (IOException | RuntimeException e) {
             t.close();
@@ -250,8 +258,8 @@ public final class MicroTrainer implements AutoCloseable {
         }
         long t = System.nanoTime();
         EngineEvaluator.Result r = evaluator.evaluate(dir);
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "step %d: held-out accuracy %.3f on %d questions (",
-                step, r.overall(), r.questions()));
+        StringBuilder line = new StringBuilder(String.format(
+                Locale.ROOT, "step %d: held-out accuracy %.3f on %d questions (", step, r.overall(), r.questions()));
         for (Map.Entry<QuestionType, Double> e : r.perType().entrySet()) {
             line.append(String.format(Locale.ROOT, " %s %.3f", e.getKey().category(), e.getValue()));
         }
@@ -268,8 +276,17 @@ public final class MicroTrainer implements AutoCloseable {
     }
 
     /** What one step did. */
-    record StepResult(int stage, int questionsPerImage, int images, double lr, double loss, double answerLoss,
-            double patchLoss, double gradNorm, int questions, double dataSeconds) {}
+    record StepResult(
+            int stage,
+            int questionsPerImage,
+            int images,
+            double lr,
+            double loss,
+            double answerLoss,
+            double patchLoss,
+            double gradNorm,
+            int questions,
+            double dataSeconds) {}
 
     /** The data of one step, built ahead on the data thread. */
     private record Prepared(long step, PackedBatch batch, double seconds) {}
@@ -295,7 +312,8 @@ public final class MicroTrainer implements AutoCloseable {
             samples.add(sampler.next());
         }
         TrainingRecipe.Phase phaseSpec = stageA ? null : recipe.phases().get(ph);
-        PackedBatch batch = stageA ? batches.build(samples, false, 1f)
+        PackedBatch batch = stageA
+                ? batches.build(samples, false, 1f)
                 : batches.build(samples, true, (float) recipe.patchWeight(), phaseSpec);
         return new Prepared(s, batch, (System.nanoTime() - t0) / 1e9);
     }
@@ -329,7 +347,9 @@ public final class MicroTrainer implements AutoCloseable {
                 if (o.answerLoss() == null) {
                     loss = o.patchLoss();
                 } else {
-                    loss = o.patchLoss() == null ? o.answerLoss() : o.answerLoss().add(o.patchLoss());
+                    loss = o.patchLoss() == null
+                            ? o.answerLoss()
+                            : o.answerLoss().add(o.patchLoss());
                 }
                 if (o.attentionLoss() != null) {
                     loss = loss.add(o.attentionLoss());
@@ -341,20 +361,33 @@ public final class MicroTrainer implements AutoCloseable {
             }
             List<String> active = stageA ? visionNames() : model.trainableNames();
             double norm = adam.update(active, lr, recipe.clip(), stepManager);
-            double answerLoss = o.answerLoss() == null ? Double.NaN : o.answerLoss().getFloat();
-            double patchLoss = o.patchLoss() == null ? Double.NaN : o.patchLoss().getFloat();
+            double answerLoss =
+                    o.answerLoss() == null ? Double.NaN : o.answerLoss().getFloat();
+            double patchLoss =
+                    o.patchLoss() == null ? Double.NaN : o.patchLoss().getFloat();
             if (o.targetLogits() != null) {
                 record(batch, o.targetLogits().toFloatArray());
             }
-            return new StepResult(stageA ? 0 : 1, stageA ? 0 : perImage, b, lr, loss.getFloat(), answerLoss, patchLoss,
-                    norm, batch.questions(), dataSeconds);
+            return new StepResult(
+                    stageA ? 0 : 1,
+                    stageA ? 0 : perImage,
+                    b,
+                    lr,
+                    loss.getFloat(),
+                    answerLoss,
+                    patchLoss,
+                    norm,
+                    batch.questions(),
+                    dataSeconds);
         }
     }
 
     private List<String> visionNames() {
         return model.trainableNames().stream()
-                .filter(n -> n.startsWith("vision_tower.") || n.equals(TrainableLlava.AUX_WEIGHT)
-                        || n.equals(TrainableLlava.AUX_BIAS)).toList();
+                .filter(n -> n.startsWith("vision_tower.")
+                        || n.equals(TrainableLlava.AUX_WEIGHT)
+                        || n.equals(TrainableLlava.AUX_BIAS))
+                .toList();
     }
 
     /** Adds the batch's answers (first answer token right or wrong) to the running window. */

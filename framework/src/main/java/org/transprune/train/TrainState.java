@@ -88,8 +88,10 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
                 v.put(name, floats(f, SECOND + name));
             }
             adam.restore(m, v, counts);
-            return new TrainState(Long.parseLong(f.metadata().get("step")),
-                    Double.parseDouble(f.metadata().get("elapsed_seconds")), f.metadata().get("recipe"));
+            return new TrainState(
+                    Long.parseLong(f.metadata().get("step")),
+                    Double.parseDouble(f.metadata().get("elapsed_seconds")),
+                    f.metadata().get("recipe"));
         }
     }
 
@@ -111,7 +113,9 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
                 }
                 for (String name : model.names()) {
                     if (!name.startsWith(TrainableLlava.AUX)) {
-                        model.setValues(name, c.tensors().fp32(name, m, model.shape(name)).toFloatArray());
+                        model.setValues(
+                                name,
+                                c.tensors().fp32(name, m, model.shape(name)).toFloatArray());
                     }
                 }
             }
@@ -159,8 +163,10 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
      * noun probe existed): such a head keeps its initial values. Anything else missing is an error.
      */
     private static boolean newHead(SafetensorsFile f, String name) {
-        return name.startsWith(TrainableLlava.AUX) && !name.equals(TrainableLlava.AUX_WEIGHT)
-                && !name.equals(TrainableLlava.AUX_BIAS) && !f.contains(PARAM + name);
+        return name.startsWith(TrainableLlava.AUX)
+                && !name.equals(TrainableLlava.AUX_WEIGHT)
+                && !name.equals(TrainableLlava.AUX_BIAS)
+                && !f.contains(PARAM + name);
     }
 
     private static float[] floats(SafetensorsFile f, String name) {

@@ -43,15 +43,19 @@ public final class TrainableLlava implements AutoCloseable {
     public static final String AUX = "aux.";
     /** Auxiliary head weight {@code [classes, visionHidden]} and bias. */
     public static final String AUX_WEIGHT = AUX + "patch_head.weight";
+
     public static final String AUX_BIAS = AUX + "patch_head.bias";
     /** The training-only {@link NounProbe} head {@code [probe classes, textHidden]} and bias. */
     public static final String PROBE_WEIGHT = AUX + "noun_probe.weight";
+
     public static final String PROBE_BIAS = AUX + "noun_probe.bias";
     /** The training-only answer probe ({@link NounProbe#answerTargets}) {@code [4 * grid, textHidden]} and bias. */
     public static final String ANSWER_PROBE_WEIGHT = AUX + "answer_probe.weight";
+
     public static final String ANSWER_PROBE_BIAS = AUX + "answer_probe.bias";
     /** The training-only anchor head on the tower {@code [2, visionHidden]} and bias (patch holds an object's centre). */
     public static final String ANCHOR_WEIGHT = AUX + "anchor_head.weight";
+
     public static final String ANCHOR_BIAS = AUX + "anchor_head.bias";
 
     private final LlavaConfig config;
@@ -60,6 +64,7 @@ public final class TrainableLlava implements AutoCloseable {
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     /** The subset that is trained (tensors the engine never runs are kept as initialised). */
     private final List<String> trainable = new ArrayList<>();
+
     private final NDArray quickGeluScale;
     private final NDArray rmsEps;
     private final NDArray visionScale;
@@ -83,12 +88,18 @@ public final class TrainableLlava implements AutoCloseable {
         shapes.put(AUX_WEIGHT, new long[] {auxClasses(config), config.vision().hiddenSize()});
         shapes.put(AUX_BIAS, new long[] {auxClasses(config)});
         // Last, so adding it left the seeded initial values of every earlier tensor unchanged.
-        shapes.put(PROBE_WEIGHT, new long[] {NounProbe.classes(config.vision().gridSize()), config.text().hiddenSize()});
+        shapes.put(PROBE_WEIGHT, new long[] {
+            NounProbe.classes(config.vision().gridSize()), config.text().hiddenSize()
+        });
         shapes.put(PROBE_BIAS, new long[] {NounProbe.classes(config.vision().gridSize())});
         shapes.put(ANCHOR_WEIGHT, new long[] {2, config.vision().hiddenSize()});
         shapes.put(ANCHOR_BIAS, new long[] {2});
-        shapes.put(ANSWER_PROBE_WEIGHT, new long[] {NounProbe.answerClasses(config.vision().gridSize()), config.text().hiddenSize()});
-        shapes.put(ANSWER_PROBE_BIAS, new long[] {NounProbe.answerClasses(config.vision().gridSize())});
+        shapes.put(ANSWER_PROBE_WEIGHT, new long[] {
+            NounProbe.answerClasses(config.vision().gridSize()), config.text().hiddenSize()
+        });
+        shapes.put(
+                ANSWER_PROBE_BIAS,
+                new long[] {NounProbe.answerClasses(config.vision().gridSize())});
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String name = e.getKey();
             float[] v = initial(name, e.getValue(), random);
@@ -101,7 +112,8 @@ public final class TrainableLlava implements AutoCloseable {
         }
         quickGeluScale = constant(1.702f);
         rmsEps = constant((float) config.text().rmsNormEps());
-        visionScale = constant((float) (1.0 / Math.sqrt(config.vision().hiddenSize() / config.vision().numHeads())));
+        visionScale = constant((float)
+                (1.0 / Math.sqrt(config.vision().hiddenSize() / config.vision().numHeads())));
         textScale = constant((float) (1.0 / Math.sqrt(config.text().headDim())));
         TextConfig t = config.text();
         int hd = t.headDim();
@@ -139,7 +151,8 @@ public final class TrainableLlava implements AutoCloseable {
             n *= d;
         }
         float[] v = new float[Math.toIntExact(n)];
-        boolean gain = name.endsWith("norm.weight") || name.matches(".*layer_?norm\\d?\\.weight")
+        boolean gain = name.endsWith("norm.weight")
+                || name.matches(".*layer_?norm\\d?\\.weight")
                 || name.endsWith("pre_layrnorm.weight");
         if (gain) {
             java.util.Arrays.fill(v, 1f);
@@ -197,8 +210,8 @@ public final class TrainableLlava implements AutoCloseable {
     public void setValues(String name, float[] values) {
         NDArray p = parameter(name);
         if (values.length != p.size()) {
-            throw new IllegalArgumentException("parameter '" + name + "' has " + p.size() + " values, got "
-                    + values.length);
+            throw new IllegalArgumentException(
+                    "parameter '" + name + "' has " + p.size() + " values, got " + values.length);
         }
         p.set(java.nio.FloatBuffer.wrap(values));
     }
@@ -209,8 +222,13 @@ public final class TrainableLlava implements AutoCloseable {
     }
 
     /** What one training forward produced, all in the step's manager. */
-    public record Output(NDArray answerLoss, NDArray patchLoss, NDArray targetLogits, NDArray patchLogits,
-            NDArray attentionLoss, NDArray probeLoss) {}
+    public record Output(
+            NDArray answerLoss,
+            NDArray patchLoss,
+            NDArray targetLogits,
+            NDArray patchLogits,
+            NDArray attentionLoss,
+            NDArray probeLoss) {}
 
     /**
      * Runs the batch: the tower (always), the auxiliary patch head, and the decoder unless the batch
@@ -229,9 +247,11 @@ public final class TrainableLlava implements AutoCloseable {
         }
         if (batch.anchorTargets() != null) {
             // RMS-normalised: the tower's residual stream is large, and a fresh head on it starts far off.
-            NDArray anchorLogits = normalised(features).matMul(w.get(ANCHOR_WEIGHT).transpose()).add(w.get(ANCHOR_BIAS));
-            NDArray anchorLoss = groupedCrossEntropy(anchorLogits, new int[] {2},
-                    step.create(batch.anchorTargets(), anchorLogits.getShape()));
+            NDArray anchorLogits = normalised(features)
+                    .matMul(w.get(ANCHOR_WEIGHT).transpose())
+                    .add(w.get(ANCHOR_BIAS));
+            NDArray anchorLoss = groupedCrossEntropy(
+                    anchorLogits, new int[] {2}, step.create(batch.anchorTargets(), anchorLogits.getShape()));
             patchLoss = patchLoss == null ? anchorLoss : patchLoss.add(anchorLoss);
         }
         NDArray answerLoss = null;
@@ -275,8 +295,10 @@ public final class TrainableLlava implements AutoCloseable {
         int d = vc.hiddenSize();
         NDArray pixels = step.create(batch.pixels(), new Shape(b, 3, s, s));
         // The stride-p convolution as one matmul over patch rows ordered (channel, y, x), as the engine does.
-        NDArray patches = pixels.reshape(b, 3, g, p, g, p).transpose(0, 2, 4, 1, 3, 5).reshape(b, (long) g * g, 3L * p * p);
-        NDArray x = patches.matMul(w.get(CanonicalNames.PATCH_EMBEDDING).reshape(d, 3L * p * p).transpose());
+        NDArray patches =
+                pixels.reshape(b, 3, g, p, g, p).transpose(0, 2, 4, 1, 3, 5).reshape(b, (long) g * g, 3L * p * p);
+        NDArray x = patches.matMul(
+                w.get(CanonicalNames.PATCH_EMBEDDING).reshape(d, 3L * p * p).transpose());
         NDArray cls = step.zeros(new Shape(b, 1, d)).add(w.get(CanonicalNames.CLASS_EMBEDDING));
         x = NDArrays.concat(new NDList(cls, x), 1).add(w.get(CanonicalNames.POSITION_EMBEDDING));
         float eps = (float) vc.layerNormEps();
@@ -285,7 +307,8 @@ public final class TrainableLlava implements AutoCloseable {
             String l = CanonicalNames.visionLayer(i);
             x = x.add(visionAttention(w, l, layerNorm(x, w, l + "layer_norm1.", eps)));
             NDArray h = linear(layerNorm(x, w, l + "layer_norm2.", eps), w, l + "mlp.fc1.");
-            h = "quick_gelu".equals(vc.hiddenAct()) ? h.mul(Activation.sigmoid(h.mul(quickGeluScale)))
+            h = "quick_gelu".equals(vc.hiddenAct())
+                    ? h.mul(Activation.sigmoid(h.mul(quickGeluScale)))
                     : Activation.gelu(h);
             x = x.add(linear(h, w, l + "mlp.fc2."));
         }
@@ -298,9 +321,12 @@ public final class TrainableLlava implements AutoCloseable {
         int heads = config.vision().numHeads();
         int d = config.vision().hiddenSize();
         int hd = d / heads;
-        NDArray q = linear(x, w, l + "self_attn.q_proj.").reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
-        NDArray k = linear(x, w, l + "self_attn.k_proj.").reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
-        NDArray v = linear(x, w, l + "self_attn.v_proj.").reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
+        NDArray q =
+                linear(x, w, l + "self_attn.q_proj.").reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
+        NDArray k =
+                linear(x, w, l + "self_attn.k_proj.").reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
+        NDArray v =
+                linear(x, w, l + "self_attn.v_proj.").reshape(b, n, heads, hd).transpose(0, 2, 1, 3);
         NDArray probs = q.mul(visionScale).matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
         NDArray out = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
         return linear(out, w, l + "self_attn.out_proj.");
@@ -316,8 +342,8 @@ public final class TrainableLlava implements AutoCloseable {
      * batch (noun attention, answer routing), their summed loss goes to {@code auxLosses[0]}, with
      * noun-probe rows the probe's to {@code auxLosses[1]}.
      */
-    private NDArray decoder(Map<String, NDArray> w, NDArray image, PackedBatch batch, NDManager step,
-            NDArray[] auxLosses) {
+    private NDArray decoder(
+            Map<String, NDArray> w, NDArray image, PackedBatch batch, NDManager step, NDArray[] auxLosses) {
         TextConfig t = config.text();
         int b = batch.images();
         int len = batch.length();
@@ -329,16 +355,26 @@ public final class TrainableLlava implements AutoCloseable {
         int n = batch.imageLength();
         NDArray ids = step.create(batch.ids(), new Shape((long) b * len));
         NDArray embedded = w.get(CanonicalNames.EMBED_TOKENS).get(ids).reshape(b, len, d);
-        NDArray h = NDArrays.concat(new NDList(
-                embedded.get(":, :" + start + ", :"), image, embedded.get(":, " + (start + n) + ":, :")), 1);
+        NDArray h = NDArrays.concat(
+                new NDList(embedded.get(":, :" + start + ", :"), image, embedded.get(":, " + (start + n) + ":, :")), 1);
         NDArray mask = step.create(batch.mask(), new Shape(b, 1, len, len));
         NDArray[] cs = ropeTables(batch, step);
         for (int i = 0; i < t.numLayers(); i++) {
             String l = CanonicalNames.decoderLayer(i);
             NDArray x = rmsNorm(h, w.get(l + "input_layernorm.weight"));
-            NDArray q = rope(matmulT(x, w, l + "self_attn.q_proj.weight").reshape(b, len, heads, hd).transpose(0, 2, 1, 3), cs);
-            NDArray k = rope(matmulT(x, w, l + "self_attn.k_proj.weight").reshape(b, len, kvHeads, hd).transpose(0, 2, 1, 3), cs);
-            NDArray v = matmulT(x, w, l + "self_attn.v_proj.weight").reshape(b, len, kvHeads, hd).transpose(0, 2, 1, 3);
+            NDArray q = rope(
+                    matmulT(x, w, l + "self_attn.q_proj.weight")
+                            .reshape(b, len, heads, hd)
+                            .transpose(0, 2, 1, 3),
+                    cs);
+            NDArray k = rope(
+                    matmulT(x, w, l + "self_attn.k_proj.weight")
+                            .reshape(b, len, kvHeads, hd)
+                            .transpose(0, 2, 1, 3),
+                    cs);
+            NDArray v = matmulT(x, w, l + "self_attn.v_proj.weight")
+                    .reshape(b, len, kvHeads, hd)
+                    .transpose(0, 2, 1, 3);
             if (kvHeads != heads) {
                 // Grouped KV heads: query head h reads KV head h / (heads / kvHeads), as in the engine.
                 k = k.repeat(1, heads / kvHeads);
@@ -347,7 +383,8 @@ public final class TrainableLlava implements AutoCloseable {
             NDArray scores = q.mul(textScale).matMul(k.transpose(0, 1, 3, 2)).add(mask);
             NDArray probs = scores.softmax(-1);
             if (i == batch.attentionLayer() && batch.attentionRows() != null) {
-                auxLosses[0] = add(auxLosses[0], attentionLoss(scores, batch.attentionRows(), batch.attentionWeights(), step));
+                auxLosses[0] =
+                        add(auxLosses[0], attentionLoss(scores, batch.attentionRows(), batch.attentionWeights(), step));
             }
             if (i == batch.routeLayer() && batch.routeRows() != null) {
                 auxLosses[0] = add(auxLosses[0], attentionLoss(scores, batch.routeRows(), batch.routeWeights(), step));
@@ -359,12 +396,32 @@ public final class TrainableLlava implements AutoCloseable {
             NDArray mlp = gate.mul(Activation.sigmoid(gate)).mul(matmulT(x2, w, l + "mlp.up_proj.weight"));
             h = h.add(matmulT(mlp, w, l + "mlp.down_proj.weight"));
             if (i == batch.attentionLayer() && batch.probeRows() != null) {
-                auxLosses[1] = add(auxLosses[1], probeLoss(w, h, batch, step, batch.probeRows(), batch.probeWeights(),
-                        PROBE_WEIGHT, PROBE_BIAS, NounProbe.groups(config.vision().gridSize())));
+                auxLosses[1] = add(
+                        auxLosses[1],
+                        probeLoss(
+                                w,
+                                h,
+                                batch,
+                                step,
+                                batch.probeRows(),
+                                batch.probeWeights(),
+                                PROBE_WEIGHT,
+                                PROBE_BIAS,
+                                NounProbe.groups(config.vision().gridSize())));
             }
             if (i == batch.routeLayer() && batch.answerProbeRows() != null) {
-                auxLosses[1] = add(auxLosses[1], probeLoss(w, h, batch, step, batch.answerProbeRows(), batch.answerProbeWeights(),
-                        ANSWER_PROBE_WEIGHT, ANSWER_PROBE_BIAS, NounProbe.answerGroups(config.vision().gridSize())));
+                auxLosses[1] = add(
+                        auxLosses[1],
+                        probeLoss(
+                                w,
+                                h,
+                                batch,
+                                step,
+                                batch.answerProbeRows(),
+                                batch.answerProbeWeights(),
+                                ANSWER_PROBE_WEIGHT,
+                                ANSWER_PROBE_BIAS,
+                                NounProbe.answerGroups(config.vision().gridSize())));
             }
         }
         NDArray rows = step.create(batch.targetRows(), new Shape(batch.targetCount()));
@@ -393,10 +450,19 @@ public final class TrainableLlava implements AutoCloseable {
      * stream, RMS-normalised (no gain), through the linear head {@code weightName}; cross-entropy of
      * each softmax group against the batch's weights.
      */
-    private NDArray probeLoss(Map<String, NDArray> w, NDArray h, PackedBatch batch, NDManager step, long[] rowIndex,
-            float[] weights, String weightName, String biasName, int[] groups) {
+    private NDArray probeLoss(
+            Map<String, NDArray> w,
+            NDArray h,
+            PackedBatch batch,
+            NDManager step,
+            long[] rowIndex,
+            float[] weights,
+            String weightName,
+            String biasName,
+            int[] groups) {
         int d = config.text().hiddenSize();
-        NDArray x = h.reshape((long) batch.images() * batch.length(), d).get(step.create(rowIndex, new Shape(rowIndex.length)));
+        NDArray x = h.reshape((long) batch.images() * batch.length(), d)
+                .get(step.create(rowIndex, new Shape(rowIndex.length)));
         NDArray logits = normalised(x).matMul(w.get(weightName).transpose()).add(w.get(biasName));
         return groupedCrossEntropy(logits, groups, step.create(weights, logits.getShape()));
     }
@@ -450,7 +516,8 @@ public final class TrainableLlava implements AutoCloseable {
 
     private static NDArray layerNorm(NDArray x, Map<String, NDArray> w, String prefix, float eps) {
         Shape last = new Shape(x.getShape().get(x.getShape().dimension() - 1));
-        return LayerNorm.layerNorm(x, last, w.get(prefix + "weight"), w.get(prefix + "bias"), eps).singletonOrThrow();
+        return LayerNorm.layerNorm(x, last, w.get(prefix + "weight"), w.get(prefix + "bias"), eps)
+                .singletonOrThrow();
     }
 
     private static NDArray linear(NDArray x, Map<String, NDArray> w, String prefix) {

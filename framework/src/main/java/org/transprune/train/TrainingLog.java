@@ -76,9 +76,22 @@ final class TrainingLog implements AutoCloseable {
     void step(long step, MicroTrainer.StepResult r, double runningAccuracy, double seconds, double elapsed)
             throws IOException {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "step,%d,%s,%d,%d,%d,%.6g,%.5f,%s,%s,%.4f,%s,%.3f,%.3f,%.1f,",
-                step, r.stage() == 0 ? "A" : "B", r.questionsPerImage(), r.images(), r.questions(), r.lr(), r.loss(),
-                num(r.answerLoss()), num(r.patchLoss()), r.gradNorm(), num(runningAccuracy), seconds, r.dataSeconds(),
+        b.append(String.format(
+                Locale.ROOT,
+                "step,%d,%s,%d,%d,%d,%.6g,%.5f,%s,%s,%.4f,%s,%.3f,%.3f,%.1f,",
+                step,
+                r.stage() == 0 ? "A" : "B",
+                r.questionsPerImage(),
+                r.images(),
+                r.questions(),
+                r.lr(),
+                r.loss(),
+                num(r.answerLoss()),
+                num(r.patchLoss()),
+                r.gradNorm(),
+                num(runningAccuracy),
+                seconds,
+                r.dataSeconds(),
                 elapsed));
         b.append(",".repeat(QuestionType.values().length));
         writer.write(b.toString());
@@ -87,8 +100,8 @@ final class TrainingLog implements AutoCloseable {
     }
 
     void evaluation(long step, EngineEvaluator.Result r, double elapsed) throws IOException {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "eval,%d,,,,%d,,,,,,,,,%.1f,%.4f", step,
-                r.questions(), elapsed, r.overall()));
+        StringBuilder b = new StringBuilder(String.format(
+                Locale.ROOT, "eval,%d,,,,%d,,,,,,,,,%.1f,%.4f", step, r.questions(), elapsed, r.overall()));
         for (QuestionType t : QuestionType.values()) {
             Double a = r.perType().get(t);
             b.append(',').append(a == null ? "" : String.format(Locale.ROOT, "%.4f", a));
@@ -135,8 +148,13 @@ final class TrainingLog implements AutoCloseable {
                 trainAcc.add(Double.parseDouble(f[11]));
             }
         }
-        XYChart chart = new XYChartBuilder().width(1000).height(560).title("micro LLaVA training")
-                .xAxisTitle("step").yAxisTitle("loss").build();
+        XYChart chart = new XYChartBuilder()
+                .width(1000)
+                .height(560)
+                .title("micro LLaVA training")
+                .xAxisTitle("step")
+                .yAxisTitle("loss")
+                .build();
         chart.setYAxisGroupTitle(1, "accuracy");
         chart.getStyler().setYAxisMin(1, 0.0);
         chart.getStyler().setYAxisMax(1, 1.0);

@@ -98,30 +98,53 @@ public record TrainingRecipe(
      *     output of decoder layer {@code routeLayer}, the answer row predicts the centre cell of the
      *     question's subject and, for a relation, of its reference object, in separate softmaxes
      */
-    public record Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
-            double probe, double route, int routeLayer, boolean countAnchors, double answerProbe) {
+    public record Phase(
+            int steps,
+            int questionsPerImage,
+            boolean captions,
+            double attention,
+            int attentionLayer,
+            double probe,
+            double route,
+            int routeLayer,
+            boolean countAnchors,
+            double answerProbe) {
         public Phase {
             if (steps < 0 || questionsPerImage < 1) {
                 throw new IllegalArgumentException("a phase needs steps >= 0 and questionsPerImage >= 1");
             }
             if (attention < 0 || attentionLayer < 0 || probe < 0 || route < 0 || routeLayer < 0 || answerProbe < 0) {
-                throw new IllegalArgumentException("attention, probe and route weights and layers must not be negative");
+                throw new IllegalArgumentException(
+                        "attention, probe and route weights and layers must not be negative");
             }
             if (route > 0 && attention > 0 && routeLayer == attentionLayer) {
-                throw new IllegalArgumentException("answer routing and noun attention supervise heads 0-1 of the same layer "
-                        + routeLayer + "; give them different layers");
+                throw new IllegalArgumentException(
+                        "answer routing and noun attention supervise heads 0-1 of the same layer " + routeLayer
+                                + "; give them different layers");
             }
         }
 
         /** A phase without answer routing (recipes written before it existed). */
-        public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
+        public Phase(
+                int steps,
+                int questionsPerImage,
+                boolean captions,
+                double attention,
+                int attentionLayer,
                 double probe) {
             this(steps, questionsPerImage, captions, attention, attentionLayer, probe, 0, 0, false, 0);
         }
 
         /** A phase without count anchors (recipes written before they existed). */
-        public Phase(int steps, int questionsPerImage, boolean captions, double attention, int attentionLayer,
-                double probe, double route, int routeLayer) {
+        public Phase(
+                int steps,
+                int questionsPerImage,
+                boolean captions,
+                double attention,
+                int attentionLayer,
+                double probe,
+                double route,
+                int routeLayer) {
             this(steps, questionsPerImage, captions, attention, attentionLayer, probe, route, routeLayer, false, 0);
         }
 
@@ -137,8 +160,17 @@ public record TrainingRecipe(
 
         /** The same phase with another length. */
         public Phase withSteps(int newSteps) {
-            return new Phase(newSteps, questionsPerImage, captions, attention, attentionLayer, probe, route, routeLayer,
-                    countAnchors, answerProbe);
+            return new Phase(
+                    newSteps,
+                    questionsPerImage,
+                    captions,
+                    attention,
+                    attentionLayer,
+                    probe,
+                    route,
+                    routeLayer,
+                    countAnchors,
+                    answerProbe);
         }
     }
 
@@ -230,27 +262,91 @@ public record TrainingRecipe(
     /** A copy whose last stage B phase is {@code extraSteps} longer (not negative). */
     public TrainingRecipe extended(int extraSteps) {
         if (extraSteps < 0 || phases.isEmpty()) {
-            throw new IllegalArgumentException("can only extend the last stage B phase by a non-negative number of steps");
+            throw new IllegalArgumentException(
+                    "can only extend the last stage B phase by a non-negative number of steps");
         }
         List<Phase> longer = new java.util.ArrayList<>(phases);
         Phase last = longer.get(longer.size() - 1);
         longer.set(longer.size() - 1, last.withSteps(last.steps() + extraSteps));
-        return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, seed, stageABatch, stageASteps,
-                stageALr, batch, longer, lr, warmupSteps, decayFraction, minLrFraction, weightDecay, beta1, beta2,
-                clip, patchWeight, evalEvery, evalImages, checkpointMinutes);
+        return new TrainingRecipe(
+                visionWidth,
+                visionBlocks,
+                width,
+                layers,
+                mlp,
+                seed,
+                stageABatch,
+                stageASteps,
+                stageALr,
+                batch,
+                longer,
+                lr,
+                warmupSteps,
+                decayFraction,
+                minLrFraction,
+                weightDecay,
+                beta1,
+                beta2,
+                clip,
+                patchWeight,
+                evalEvery,
+                evalImages,
+                checkpointMinutes);
     }
 
     /** A copy with another seed. */
     public TrainingRecipe withSeed(long newSeed) {
-        return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, newSeed, stageABatch, stageASteps,
-                stageALr, batch, phases, lr, warmupSteps, decayFraction, minLrFraction, weightDecay, beta1, beta2, clip,
-                patchWeight, evalEvery, evalImages, checkpointMinutes);
+        return new TrainingRecipe(
+                visionWidth,
+                visionBlocks,
+                width,
+                layers,
+                mlp,
+                newSeed,
+                stageABatch,
+                stageASteps,
+                stageALr,
+                batch,
+                phases,
+                lr,
+                warmupSteps,
+                decayFraction,
+                minLrFraction,
+                weightDecay,
+                beta1,
+                beta2,
+                clip,
+                patchWeight,
+                evalEvery,
+                evalImages,
+                checkpointMinutes);
     }
 
     /** A copy with another stage B batch size. */
     public TrainingRecipe withBatch(int newBatch) {
-        return new TrainingRecipe(visionWidth, visionBlocks, width, layers, mlp, seed, stageABatch, stageASteps,
-                stageALr, newBatch, phases, lr, warmupSteps, decayFraction, minLrFraction, weightDecay, beta1, beta2,
-                clip, patchWeight, evalEvery, evalImages, checkpointMinutes);
+        return new TrainingRecipe(
+                visionWidth,
+                visionBlocks,
+                width,
+                layers,
+                mlp,
+                seed,
+                stageABatch,
+                stageASteps,
+                stageALr,
+                newBatch,
+                phases,
+                lr,
+                warmupSteps,
+                decayFraction,
+                minLrFraction,
+                weightDecay,
+                beta1,
+                beta2,
+                clip,
+                patchWeight,
+                evalEvery,
+                evalImages,
+                checkpointMinutes);
     }
 }

@@ -75,18 +75,20 @@ class ChoiceScoringTest {
         Benchmark b = Benchmarks.get("scienceqa");
         IssueLog log = new IssueLog(OnError.FAIL);
         List<Sample> s = b.readQuestions(q, null, log);
-        assertEquals("Context: A farm.\nQuestion: Which animal?\nOptions: (A) cow (B) hen\n"
-                + "Answer with the option's letter from the given choices directly.", s.get(0).prompt());
+        assertEquals(
+                "Context: A farm.\nQuestion: Which animal?\nOptions: (A) cow (B) hen\n"
+                        + "Answer with the option's letter from the given choices directly.",
+                s.get(0).prompt());
         assertEquals("<image>\n" + s.get(0).prompt(), s.get(0).answerPrompt());
         assertNull(s.get(1).image());
         List<Answer> a = List.of(
-                Answer.of(s.get(0), "B", "m"),   // right
-                Answer.of(s.get(1), "A", "m"),   // right, text-only
-                Answer.of(s.get(2), "A.", "m"),  // FAILED under the strict rule
-                Answer.of(s.get(3), "A", "m"));  // right
+                Answer.of(s.get(0), "B", "m"), // right
+                Answer.of(s.get(1), "A", "m"), // right, text-only
+                Answer.of(s.get(2), "A.", "m"), // FAILED under the strict rule
+                Answer.of(s.get(3), "A", "m")); // right
         Score sc = b.score(s, a, null, log);
-        assertEquals(200.0 / 3, sc.value(), EPS);          // IMG: 2 of 3
-        assertEquals(75.0, sc.metric("accuracy"), EPS);     // all: 3 of 4
+        assertEquals(200.0 / 3, sc.value(), EPS); // IMG: 2 of 3
+        assertEquals(75.0, sc.metric("accuracy"), EPS); // all: 3 of 4
         assertEquals(3.0, sc.metric("img_questions"), EPS);
     }
 
@@ -109,10 +111,10 @@ class ChoiceScoringTest {
         Benchmark b = Benchmarks.get("seed");
         IssueLog log = new IssueLog(OnError.FAIL);
         List<Sample> s = b.readQuestions(q, null, log);
-        List<Answer> a = List.of(Answer.of(s.get(0), "B", "m"), Answer.of(s.get(1), "C.", "m"),
-                Answer.of(s.get(2), "A", "m"));
+        List<Answer> a =
+                List.of(Answer.of(s.get(0), "B", "m"), Answer.of(s.get(1), "C.", "m"), Answer.of(s.get(2), "A", "m"));
         Score sc = b.score(s, a, ann, log);
-        assertEquals(50.0, sc.value(), EPS);                          // "C." is not "C" officially
+        assertEquals(50.0, sc.value(), EPS); // "C." is not "C" officially
         assertEquals(100.0, sc.metric("accuracy_video"), EPS);
         assertEquals(200.0 / 3, sc.metric("accuracy"), EPS);
         assertEquals(50.0, sc.metric("type/Instance Counting"), EPS);
@@ -129,13 +131,16 @@ class ChoiceScoringTest {
     static Path mmbenchTsv(Path dir) throws Exception {
         String img = tinyPngBase64();
         String h = "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\timage\tsource\tl2-category\tcomment\tsplit\n";
-        String rows = String.join("\n",
+        String rows = String.join(
+                "\n",
                 // question 1: two rotations
                 "1\tWhat is it?\tLook closely.\tcat\tdog\t\t\tA\tobject\t" + img + "\ts\tl2\tnan\tdev",
                 "1000001\tWhat is it?\tLook closely.\tdog\tcat\t\t\tB\tobject\t" + img + "\ts\tl2\tnan\tdev",
                 // question 2: two rotations, the second answered wrongly; a quoted cell with a tab
-                "2\t\"Which \"\"one\"\"?\tplease\"\tnan\tred\tblue\tgreen\tNone\tC\tcolor\t" + img + "\ts\tl2\tnan\tdev",
-                "1000002\t\"Which \"\"one\"\"?\tplease\"\tnan\tblue\tgreen\tred\tNone\tB\tcolor\t" + img + "\ts\tl2\tnan\tdev",
+                "2\t\"Which \"\"one\"\"?\tplease\"\tnan\tred\tblue\tgreen\tNone\tC\tcolor\t" + img
+                        + "\ts\tl2\tnan\tdev",
+                "1000002\t\"Which \"\"one\"\"?\tplease\"\tnan\tblue\tgreen\tred\tNone\tB\tcolor\t" + img
+                        + "\ts\tl2\tnan\tdev",
                 "");
         Path tsv = dir.resolve("mmbench_dev.tsv");
         Files.writeString(tsv, h + rows, StandardCharsets.UTF_8);
@@ -149,10 +154,13 @@ class ChoiceScoringTest {
         IssueLog log = new IssueLog(OnError.FAIL);
         List<Sample> s = b.readQuestions(tsv, null, log);
         assertEquals(4, s.size());
-        assertEquals("Look closely.\nWhat is it?\nA. cat\nB. dog\n"
-                + "Answer with the option's letter from the given choices directly.", s.get(0).prompt());
+        assertEquals(
+                "Look closely.\nWhat is it?\nA. cat\nB. dog\n"
+                        + "Answer with the option's letter from the given choices directly.",
+                s.get(0).prompt());
         // hint "nan" is absent; "None" stops the option list; quotes and tab preserved
-        assertEquals("Which \"one\"?\tplease\nA. red\nB. blue\nC. green", s.get(2).answerPrompt());
+        assertEquals(
+                "Which \"one\"?\tplease\nA. red\nB. blue\nC. green", s.get(2).answerPrompt());
         assertEquals(2, ImageLoader.load(s.get(0), log).orElseThrow().getWidth());
         List<Answer> a = List.of(
                 Answer.of(s.get(0), "A", "m"),
@@ -160,7 +168,7 @@ class ChoiceScoringTest {
                 Answer.of(s.get(2), "C", "m"),
                 Answer.of(s.get(3), "red", "m")); // text match -> C, but the key is B
         Score sc = b.score(s, a, null, log);
-        assertEquals(50.0, sc.value(), EPS);                   // group 1 all right, group 2 not
+        assertEquals(50.0, sc.value(), EPS); // group 1 all right, group 2 not
         assertEquals(100.0, sc.metric("single_accuracy"), EPS); // unrotated rows 1 and 2 both right
         assertEquals(2.0, sc.metric("circular_groups"), EPS);
         assertEquals(100.0, sc.metric("category/object"), EPS);
@@ -174,6 +182,7 @@ class ChoiceScoringTest {
         Benchmark b = Benchmarks.get("mmbench");
         IssueLog log = new IssueLog(OnError.FAIL);
         List<Sample> s = b.readQuestions(tsv, null, log);
-        assertThrows(IllegalArgumentException.class, () -> b.score(s, List.of(Answer.of(s.get(0), "A", "m")), null, log));
+        assertThrows(
+                IllegalArgumentException.class, () -> b.score(s, List.of(Answer.of(s.get(0), "A", "m")), null, log));
     }
 }

@@ -24,7 +24,7 @@ class DataIssuesTest {
                 """);
         Files.writeString(dir.resolve("a.jsonl"), """
                 {"question_id": 1, "prompt": "", "text": "Yes"}
-                {"question_id": 2, "prompt": "", "text": "No" 
+                {"question_id": 2, "prompt": "", "text": "No"
                 {"question_id": 99, "prompt": "", "text": "Yes"}
                 {"question_id": 2, "prompt": "", "text": "No"}
                 """);
@@ -35,8 +35,8 @@ class DataIssuesTest {
     void failPolicyNamesFileAndLine(@TempDir Path dir) throws Exception {
         popeFiles(dir);
         IssueLog log = new IssueLog(OnError.FAIL);
-        BenchmarkDataException e = assertThrows(BenchmarkDataException.class,
-                () -> AnswersReader.read(dir.resolve("a.jsonl"), log));
+        BenchmarkDataException e =
+                assertThrows(BenchmarkDataException.class, () -> AnswersReader.read(dir.resolve("a.jsonl"), log));
         assertTrue(e.getMessage().startsWith(dir.resolve("a.jsonl") + ":2: malformed JSON line"), e.getMessage());
     }
 
@@ -45,8 +45,11 @@ class DataIssuesTest {
         popeFiles(dir);
         Benchmark b = Benchmarks.get("pope");
         IssueLog log = new IssueLog(OnError.SKIP);
-        Score s = b.score(b.readQuestions(dir.resolve("q.jsonl"), null, log),
-                AnswersReader.read(dir.resolve("a.jsonl"), log), null, log);
+        Score s = b.score(
+                b.readQuestions(dir.resolve("q.jsonl"), null, log),
+                AnswersReader.read(dir.resolve("a.jsonl"), log),
+                null,
+                log);
         assertEquals(2, s.skipped().size());
         assertEquals(2, s.skipped().get(0).line());
         assertTrue(s.skipped().get(0).message().contains("malformed"));
@@ -63,8 +66,11 @@ class DataIssuesTest {
         Files.writeString(dir.resolve("a.jsonl"), "{\"question_id\": 1, \"prompt\": \"\", \"text\": \"Yes\"}\n");
         Benchmark b = Benchmarks.get("pope");
         IssueLog log = new IssueLog(OnError.FAIL);
-        Score s = b.score(b.readQuestions(dir.resolve("q.jsonl"), null, log),
-                AnswersReader.read(dir.resolve("a.jsonl"), log), null, log);
+        Score s = b.score(
+                b.readQuestions(dir.resolve("q.jsonl"), null, log),
+                AnswersReader.read(dir.resolve("a.jsonl"), log),
+                null,
+                log);
         assertEquals(1, s.missing());
         assertEquals(1, s.scored());
         assertTrue(s.notes().get(0).contains("1 question(s) have no answer"));
@@ -80,8 +86,8 @@ class DataIssuesTest {
                 {"question_id": 2, "image": "bad.jpg", "text": "Where?"}
                 """);
         Benchmark b = Benchmarks.get("gqa");
-        BenchmarkDataException e = assertThrows(BenchmarkDataException.class,
-                () -> b.readQuestions(q, images, new IssueLog(OnError.FAIL)));
+        BenchmarkDataException e = assertThrows(
+                BenchmarkDataException.class, () -> b.readQuestions(q, images, new IssueLog(OnError.FAIL)));
         assertTrue(e.getMessage().startsWith(q + ":1: missing image"), e.getMessage());
 
         IssueLog skip = new IssueLog(OnError.SKIP);
@@ -92,8 +98,8 @@ class DataIssuesTest {
         assertEquals(2, skip.issues().size());
         assertEquals(2, skip.issues().get(1).line());
         assertTrue(skip.issues().get(1).message().startsWith("unreadable image"));
-        BenchmarkDataException e2 = assertThrows(BenchmarkDataException.class,
-                () -> ImageLoader.load(s.get(0), new IssueLog(OnError.FAIL)));
+        BenchmarkDataException e2 = assertThrows(
+                BenchmarkDataException.class, () -> ImageLoader.load(s.get(0), new IssueLog(OnError.FAIL)));
         assertTrue(e2.getMessage().startsWith(q + ":2: unreadable image"), e2.getMessage());
     }
 
@@ -116,8 +122,12 @@ class DataIssuesTest {
         assertEquals(2, a.size());
         assertTrue(a.get(0).questionId().isInt());
         assertEquals("x/8.png", a.get(1).id());
-        assertEquals("Shape?\nAnswer the question using a single word or phrase.", a.get(1).prompt());
-        assertEquals("Color?\nAnswer the question using a single word or phrase.", a.get(0).prompt());
+        assertEquals(
+                "Shape?\nAnswer the question using a single word or phrase.",
+                a.get(1).prompt());
+        assertEquals(
+                "Color?\nAnswer the question using a single word or phrase.",
+                a.get(0).prompt());
         assertEquals("llava-v1.5-7b", a.get(1).modelId());
         assertEquals(22, a.get(0).answerId().length());
         assertEquals(2, a.get(1).line());
@@ -134,7 +144,8 @@ class DataIssuesTest {
         Path out = dir.resolve("vqa.json");
         int missing = Submissions.vqav2(s, List.of(Answer.of(s.get(0), "Two dogs.", "m")), out);
         assertEquals(1, missing);
-        assertEquals("[{\"question_id\":11,\"answer\":\"2 dogs\"},{\"question_id\":12,\"answer\":\"\"}]",
+        assertEquals(
+                "[{\"question_id\":11,\"answer\":\"2 dogs\"},{\"question_id\":12,\"answer\":\"\"}]",
                 Files.readString(out));
 
         Path tsv = ChoiceScoringTest.mmbenchTsv(dir);
@@ -155,8 +166,19 @@ class DataIssuesTest {
         int rc;
         try {
             System.setOut(new PrintStream(buf, true, "UTF-8"));
-            rc = Main.commandLine().execute("eval", "--benchmark", "pope", "--answers", dir.resolve("a.jsonl").toString(),
-                    "--questions", dir.resolve("q.jsonl").toString(), "--on-error", "skip", "--json", json.toString());
+            rc = Main.commandLine()
+                    .execute(
+                            "eval",
+                            "--benchmark",
+                            "pope",
+                            "--answers",
+                            dir.resolve("a.jsonl").toString(),
+                            "--questions",
+                            dir.resolve("q.jsonl").toString(),
+                            "--on-error",
+                            "skip",
+                            "--json",
+                            json.toString());
         } finally {
             System.setOut(old);
         }
@@ -170,8 +192,14 @@ class DataIssuesTest {
         var err = new java.io.StringWriter();
         var cl = Main.commandLine();
         cl.setErr(new java.io.PrintWriter(err));
-        int failRc = cl.execute("eval", "--benchmark", "pope", "--answers", dir.resolve("a.jsonl").toString(),
-                "--questions", dir.resolve("q.jsonl").toString());
+        int failRc = cl.execute(
+                "eval",
+                "--benchmark",
+                "pope",
+                "--answers",
+                dir.resolve("a.jsonl").toString(),
+                "--questions",
+                dir.resolve("q.jsonl").toString());
         assertEquals(2, failRc);
         assertTrue(err.toString().contains("a.jsonl:2: malformed JSON line"), err.toString());
     }

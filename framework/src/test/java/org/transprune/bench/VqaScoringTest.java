@@ -91,9 +91,13 @@ class VqaScoringTest {
 
     @Test
     void textVqaQuestionFromPrompt() {
-        assertEquals("what is written?", TextVqaBenchmark.question(
-                "What is written?\nReference OCR token: STOP, sign\nAnswer the question using a single word or phrase."));
-        assertEquals("what brand?", TextVqaBenchmark.question("What brand?\nAnswer the question using a single word or phrase."));
+        assertEquals(
+                "what is written?",
+                TextVqaBenchmark.question(
+                        "What is written?\nReference OCR token: STOP, sign\nAnswer the question using a single word or phrase."));
+        assertEquals(
+                "what brand?",
+                TextVqaBenchmark.question("What brand?\nAnswer the question using a single word or phrase."));
     }
 
     @Test
@@ -104,11 +108,13 @@ class VqaScoringTest {
                 {"question_id": 2, "image": "b.jpg", "text": "Is it red?"}
                 """);
         Path ann = dir.resolve("ann.json");
-        Files.writeString(ann, "{\"info\": {}, \"annotations\": ["
-                + "{\"question_id\": 1, \"answer_type\": \"number\", \"question_type\": \"how many\", \"answers\": "
-                + answersJson(humans("2", 2, "3")) + "},"
-                + "{\"question_id\": 2, \"answer_type\": \"yes/no\", \"question_type\": \"is\", \"answers\": "
-                + answersJson(Collections.nCopies(10, "yes")) + "}]}");
+        Files.writeString(
+                ann,
+                "{\"info\": {}, \"annotations\": ["
+                        + "{\"question_id\": 1, \"answer_type\": \"number\", \"question_type\": \"how many\", \"answers\": "
+                        + answersJson(humans("2", 2, "3")) + "},"
+                        + "{\"question_id\": 2, \"answer_type\": \"yes/no\", \"question_type\": \"is\", \"answers\": "
+                        + answersJson(Collections.nCopies(10, "yes")) + "}]}");
         Path a = dir.resolve("a.jsonl");
         Files.writeString(a, """
                 {"question_id": 1, "prompt": "p", "text": "Two", "answer_id": "x", "model_id": "m", "metadata": {}}
@@ -117,7 +123,9 @@ class VqaScoringTest {
         Benchmark b = Benchmarks.get("vqav2");
         IssueLog log = new IssueLog(OnError.FAIL);
         List<Sample> samples = b.readQuestions(q, null, log);
-        assertEquals("Is it red?\nAnswer the question using a single word or phrase.", samples.get(1).prompt());
+        assertEquals(
+                "Is it red?\nAnswer the question using a single word or phrase.",
+                samples.get(1).prompt());
         Score s = b.score(samples, AnswersReader.read(a, log), ann, log);
         assertEquals(100 * (0.6 + 1.0) / 2, s.value(), EPS);
         assertEquals(60.0, s.metric("accuracy/number"), EPS);
@@ -127,8 +135,12 @@ class VqaScoringTest {
     private static String answersJson(List<String> h) {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < h.size(); i++) {
-            sb.append(i == 0 ? "" : ",").append("{\"answer\": \"").append(h.get(i)).append("\", \"answer_id\": ")
-                    .append(i + 1).append('}');
+            sb.append(i == 0 ? "" : ",")
+                    .append("{\"answer\": \"")
+                    .append(h.get(i))
+                    .append("\", \"answer_id\": ")
+                    .append(i + 1)
+                    .append('}');
         }
         return sb.append(']').toString();
     }

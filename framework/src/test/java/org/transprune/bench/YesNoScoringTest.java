@@ -100,28 +100,40 @@ class YesNoScoringTest {
     void mmeAccPlusAndTotals(@TempDir Path dir) throws Exception {
         Path root = Files.createDirectories(dir.resolve("MME_Benchmark_release_version"));
         Path existence = Files.createDirectories(root.resolve("existence"));
-        Files.writeString(existence.resolve("001.txt"),
+        Files.writeString(
+                existence.resolve("001.txt"),
                 "Is there a dog in this image? Please answer yes or no.\tYes\n"
                         + "Is there a cat in this image? Please answer yes or no.\tNo\n");
-        Files.writeString(existence.resolve("002.txt"),
+        Files.writeString(
+                existence.resolve("002.txt"),
                 "Is there a bus in this image? Please answer yes or no.\tYes\n"
                         + "Is there a car in this image? Please answer yes or no.\tNo\n");
         Path code = Files.createDirectories(root.resolve("code_reasoning").resolve("questions_answers_YN"));
         Files.createDirectories(root.resolve("code_reasoning").resolve("images"));
         // MME spells some questions with two spaces before the yes/no request
-        Files.writeString(code.resolve("0001.txt"),
+        Files.writeString(
+                code.resolve("0001.txt"),
                 "Does the code print 3?  Please answer yes or no.\tYes\n"
                         + "Does the code print 4?  Please answer yes or no.\tNo\n");
         Path q = dir.resolve("llava_mme.jsonl");
         String sfx = "\\nAnswer the question using a single word or phrase.";
-        Files.writeString(q, String.join("\n",
-                "{\"question_id\": \"existence/001.jpg\", \"image\": \"existence/001.jpg\", \"category\": \"existence\", \"text\": \"Is there a dog in this image? Please answer yes or no." + sfx + "\"}",
-                "{\"question_id\": \"existence/001.jpg\", \"image\": \"existence/001.jpg\", \"category\": \"existence\", \"text\": \"Is there a cat in this image? Please answer yes or no." + sfx + "\"}",
-                "{\"question_id\": \"existence/002.jpg\", \"image\": \"existence/002.jpg\", \"category\": \"existence\", \"text\": \"Is there a bus in this image? Please answer yes or no." + sfx + "\"}",
-                "{\"question_id\": \"existence/002.jpg\", \"image\": \"existence/002.jpg\", \"category\": \"existence\", \"text\": \"Is there a car in this image? Please answer yes or no." + sfx + "\"}",
-                "{\"question_id\": \"code_reasoning/0001.png\", \"image\": \"code_reasoning/images/0001.png\", \"category\": \"code_reasoning\", \"text\": \"Does the code print 3?" + sfx + "\"}",
-                "{\"question_id\": \"code_reasoning/0001.png\", \"image\": \"code_reasoning/images/0001.png\", \"category\": \"code_reasoning\", \"text\": \"Does the code print 4?" + sfx + "\"}",
-                ""));
+        Files.writeString(
+                q,
+                String.join(
+                        "\n",
+                        "{\"question_id\": \"existence/001.jpg\", \"image\": \"existence/001.jpg\", \"category\": \"existence\", \"text\": \"Is there a dog in this image? Please answer yes or no."
+                                + sfx + "\"}",
+                        "{\"question_id\": \"existence/001.jpg\", \"image\": \"existence/001.jpg\", \"category\": \"existence\", \"text\": \"Is there a cat in this image? Please answer yes or no."
+                                + sfx + "\"}",
+                        "{\"question_id\": \"existence/002.jpg\", \"image\": \"existence/002.jpg\", \"category\": \"existence\", \"text\": \"Is there a bus in this image? Please answer yes or no."
+                                + sfx + "\"}",
+                        "{\"question_id\": \"existence/002.jpg\", \"image\": \"existence/002.jpg\", \"category\": \"existence\", \"text\": \"Is there a car in this image? Please answer yes or no."
+                                + sfx + "\"}",
+                        "{\"question_id\": \"code_reasoning/0001.png\", \"image\": \"code_reasoning/images/0001.png\", \"category\": \"code_reasoning\", \"text\": \"Does the code print 3?"
+                                + sfx + "\"}",
+                        "{\"question_id\": \"code_reasoning/0001.png\", \"image\": \"code_reasoning/images/0001.png\", \"category\": \"code_reasoning\", \"text\": \"Does the code print 4?"
+                                + sfx + "\"}",
+                        ""));
         Benchmark b = Benchmarks.get("mme");
         IssueLog log = new IssueLog(OnError.FAIL);
         var samples = b.readQuestions(q, null, log);

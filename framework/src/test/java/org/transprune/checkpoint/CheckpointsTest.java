@@ -23,8 +23,8 @@ class CheckpointsTest {
 
     /** The same configuration as it comes back from an original LLaVA config, which has no image token id. */
     private static LlavaConfig withoutImageToken(LlavaConfig c) {
-        return new LlavaConfig(c.vision(), c.text(), c.projectorType(), c.visionFeatureLayer(),
-                c.visionFeatureSelect(), -1);
+        return new LlavaConfig(
+                c.vision(), c.text(), c.projectorType(), c.visionFeatureLayer(), c.visionFeatureSelect(), -1);
     }
 
     /** Asserts both sources hold the same canonical tensors, byte for byte, and that they match the seed. */
@@ -62,17 +62,26 @@ class CheckpointsTest {
 
     @Test
     void allLayoutsGiveTheSameConfigAndTensors() throws IOException {
-        Path classic = TinyCheckpoints.builder(TINY).dtype(TensorType.F16).seed(9).writeLlavaHf(tmp.resolve("classic"));
-        Path sharded = TinyCheckpoints.builder(TINY).dtype(TensorType.F16).seed(9).maxShardBytes(20_000)
-                .newNames(true).writeLlavaHf(tmp.resolve("sharded"));
-        Path original = TinyCheckpoints.builder(TINY).dtype(TensorType.F16).seed(9)
+        Path classic =
+                TinyCheckpoints.builder(TINY).dtype(TensorType.F16).seed(9).writeLlavaHf(tmp.resolve("classic"));
+        Path sharded = TinyCheckpoints.builder(TINY)
+                .dtype(TensorType.F16)
+                .seed(9)
+                .maxShardBytes(20_000)
+                .newNames(true)
+                .writeLlavaHf(tmp.resolve("sharded"));
+        Path original = TinyCheckpoints.builder(TINY)
+                .dtype(TensorType.F16)
+                .seed(9)
                 .writeOriginal(tmp.resolve("llava"), tmp.resolve("clip"));
         assertTrue(Files.exists(sharded.resolve(SafetensorsWriter.INDEX_FILE)));
         try (Checkpoint a = Checkpoints.open(classic);
                 Checkpoint b = Checkpoints.open(sharded);
                 Checkpoint c = Checkpoints.open(original)) {
             try (TensorSource stored = Checkpoints.weights(b.directory())) {
-                assertTrue(((ShardedSafetensors) stored).weightMap().values().stream().distinct().count() > 2);
+                assertTrue(((ShardedSafetensors) stored)
+                                .weightMap().values().stream().distinct().count()
+                        > 2);
             }
             assertEquals(a.config(), b.config());
             assertEquals(withoutImageToken(a.config()), c.config());
@@ -90,7 +99,9 @@ class CheckpointsTest {
     void originalLlavaFindsItsTowerBySiblingNameOrOverride() throws IOException {
         LlavaConfig linear = new LlavaConfig(TINY.vision(), TINY.text(), "linear", -1, "full", 99);
         Path clip = tmp.resolve("clip-vit-tiny");
-        Path dir = TinyCheckpoints.builder(linear).towerName("openai/clip-vit-tiny").seed(2)
+        Path dir = TinyCheckpoints.builder(linear)
+                .towerName("openai/clip-vit-tiny")
+                .seed(2)
                 .writeOriginal(tmp.resolve("llava"), clip);
         try (Checkpoint c = Checkpoints.open(dir)) {
             assertEquals(withoutImageToken(linear), c.config());
@@ -102,8 +113,11 @@ class CheckpointsTest {
         Files.createDirectories(moved.getParent());
         Files.move(clip, moved);
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
-        assertTrue(e.getMessage().contains("openai/clip-vit-tiny") && e.getMessage().contains("--vision-tower")
-                && e.getMessage().contains(tmp.resolve("clip-vit-tiny").toString()), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("openai/clip-vit-tiny")
+                        && e.getMessage().contains("--vision-tower")
+                        && e.getMessage().contains(tmp.resolve("clip-vit-tiny").toString()),
+                e.getMessage());
         try (Checkpoint c = Checkpoints.open(dir, moved)) {
             Checkpoints.validate(c);
         }
@@ -114,9 +128,16 @@ class CheckpointsTest {
     @Test
     void originalLlavaWithEmbeddedTowerNeedsNoClipDir() throws IOException {
         // A 64-wide tower with 64-wide heads, so its shape can be inferred without a CLIP config.
-        LlavaConfig c64 = new LlavaConfig(new org.transprune.model.VisionConfig(64, 128, 2, 1, 56, 14, 1e-5,
-                "quick_gelu"), TINY.text(), "mlp2x_gelu", -2, "default", 99);
-        Path dir = TinyCheckpoints.builder(c64).embedTower(true).towerName("openai/absent")
+        LlavaConfig c64 = new LlavaConfig(
+                new org.transprune.model.VisionConfig(64, 128, 2, 1, 56, 14, 1e-5, "quick_gelu"),
+                TINY.text(),
+                "mlp2x_gelu",
+                -2,
+                "default",
+                99);
+        Path dir = TinyCheckpoints.builder(c64)
+                .embedTower(true)
+                .towerName("openai/absent")
                 .writeOriginal(tmp.resolve("llava"), tmp.resolve("clip"));
         try (Checkpoint c = Checkpoints.open(dir)) {
             assertEquals(withoutImageToken(c64), c.config());
@@ -145,8 +166,11 @@ class CheckpointsTest {
         try (Checkpoint c = Checkpoints.open(dir)) {
             CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.validate(c));
             assertTrue(e.getMessage().contains("missing " + CanonicalNames.FINAL_NORM + " [64]"), e.getMessage());
-            assertTrue(e.getMessage().contains("language_model.model.layers.2.self_attn.k_proj.weight: expected shape "
-                    + "[32, 64], found [64, 32]"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains("language_model.model.layers.2.self_attn.k_proj.weight: expected shape "
+                                    + "[32, 64], found [64, 32]"),
+                    e.getMessage());
             assertTrue(e.getMessage().contains("2 problem(s)"), e.getMessage());
         }
     }
@@ -177,30 +201,38 @@ class CheckpointsTest {
         Path shard = dir.resolve("model-00002-of-" + String.format("%05d", countShards(dir)) + ".safetensors");
         Files.delete(shard);
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
-        assertTrue(e.getMessage().contains(shard.getFileName().toString())
-                && e.getMessage().contains(SafetensorsWriter.INDEX_FILE), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(shard.getFileName().toString())
+                        && e.getMessage().contains(SafetensorsWriter.INDEX_FILE),
+                e.getMessage());
     }
 
     private static long countShards(Path dir) throws IOException {
         try (var s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("model-")).count();
+            return s.filter(p -> p.getFileName().toString().startsWith("model-"))
+                    .count();
         }
     }
 
     @Test
     void tensorListedInIndexButAbsentFromShardIsNamed() throws IOException {
         Path dir = tmp.resolve("idx");
-        new SafetensorsWriter().add("a", new float[] {1, 2}, TensorType.F32, 2)
-                .add("b", new float[] {3}, TensorType.F32, 1).writeSharded(dir, 8);
+        new SafetensorsWriter()
+                .add("a", new float[] {1, 2}, TensorType.F32, 2)
+                .add("b", new float[] {3}, TensorType.F32, 1)
+                .writeSharded(dir, 8);
         String index = Files.readString(dir.resolve(SafetensorsWriter.INDEX_FILE));
         assertTrue(index.contains("\"total_size\" : 12"), index);
-        Files.writeString(dir.resolve(SafetensorsWriter.INDEX_FILE),
-                index.replace("\"b\" : \"model-00002-of-00002.safetensors\"",
+        Files.writeString(
+                dir.resolve(SafetensorsWriter.INDEX_FILE),
+                index.replace(
+                        "\"b\" : \"model-00002-of-00002.safetensors\"",
                         "\"b\" : \"model-00001-of-00002.safetensors\""));
         try (ShardedSafetensors s = ShardedSafetensors.open(dir.resolve(SafetensorsWriter.INDEX_FILE))) {
             assertEquals(1f, s.bytes("a").getFloat(0));
             MissingTensorException e = assertThrows(MissingTensorException.class, () -> s.info("b"));
-            assertTrue(e.getMessage().contains("'b'") && e.getMessage().contains("model-00001-of-00002.safetensors"),
+            assertTrue(
+                    e.getMessage().contains("'b'") && e.getMessage().contains("model-00001-of-00002.safetensors"),
                     e.getMessage());
             e = assertThrows(MissingTensorException.class, () -> s.info("c"));
             assertTrue(e.getMessage().contains("'c'") && e.getMessage().contains(SafetensorsWriter.INDEX_FILE));
@@ -213,7 +245,9 @@ class CheckpointsTest {
             Path dir = tmp.resolve("sh-" + t);
             float[] a = SafetensorsFileTest.values(500, 1);
             float[] b = SafetensorsFileTest.values(300, 2);
-            List<Path> shards = new SafetensorsWriter().add("a", a, t, 500).add("b", b, t, 3, 100)
+            List<Path> shards = new SafetensorsWriter()
+                    .add("a", a, t, 500)
+                    .add("b", b, t, 3, 100)
                     .writeSharded(dir, 600);
             assertEquals(2, shards.size());
             try (ShardedSafetensors s = ShardedSafetensors.open(dir.resolve(SafetensorsWriter.INDEX_FILE))) {
@@ -236,17 +270,26 @@ class CheckpointsTest {
         Files.write(dir.resolve("config.json"), SafetensorsWriter.prettyJson(ConfigJson.llavaHfJson(TINY)));
         Files.write(dir.resolve("pytorch_model.bin"), new byte[] {1});
         e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
-        assertTrue(e.getMessage().contains("no .safetensors") && e.getMessage().contains("pytorch_model.bin")
-                && e.getMessage().contains("not supported"), e.getMessage());
-
-        Files.write(dir.resolve("config.json"), SafetensorsWriter.prettyJson(
-                ConfigJson.originalLlavaJson(TINY, "x").without("mm_vision_select_layer")));
-        e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
-        assertTrue(e.getMessage().contains("'mm_vision_select_layer'") && e.getMessage().contains("config.json"),
+        assertTrue(
+                e.getMessage().contains("no .safetensors")
+                        && e.getMessage().contains("pytorch_model.bin")
+                        && e.getMessage().contains("not supported"),
                 e.getMessage());
 
-        Files.writeString(dir.resolve("config.json"), "{\"architectures\": [\"LlavaForConditionalGeneration\"], "
-                + "\"text_config\": {\"hidden_size\": \"big\"}}");
+        Files.write(
+                dir.resolve("config.json"),
+                SafetensorsWriter.prettyJson(
+                        ConfigJson.originalLlavaJson(TINY, "x").without("mm_vision_select_layer")));
+        e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
+        assertTrue(
+                e.getMessage().contains("'mm_vision_select_layer'")
+                        && e.getMessage().contains("config.json"),
+                e.getMessage());
+
+        Files.writeString(
+                dir.resolve("config.json"),
+                "{\"architectures\": [\"LlavaForConditionalGeneration\"], "
+                        + "\"text_config\": {\"hidden_size\": \"big\"}}");
         e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
         assertTrue(e.getMessage().contains("'hidden_size'"), e.getMessage());
     }
@@ -259,14 +302,18 @@ class CheckpointsTest {
             SafetensorsWriter vision = new SafetensorsWriter();
             SafetensorsWriter rest = new SafetensorsWriter();
             for (String n : f.names()) {
-                ByteBuffer copy = ByteBuffer.allocate(f.bytes(n).remaining()).put(f.bytes(n)).flip();
-                (n.startsWith("vision_tower.") ? vision : rest).addRaw(n, f.info(n).type(), f.info(n).shape(), copy);
+                ByteBuffer copy = ByteBuffer.allocate(f.bytes(n).remaining())
+                        .put(f.bytes(n))
+                        .flip();
+                (n.startsWith("vision_tower.") ? vision : rest)
+                        .addRaw(n, f.info(n).type(), f.info(n).shape(), copy);
             }
             vision.write(split.resolve("vision.safetensors"));
             rest.write(split.resolve("text.safetensors"));
         }
         Files.copy(dir.resolve("config.json"), split.resolve("config.json"));
-        try (Checkpoint a = Checkpoints.open(dir); Checkpoint b = Checkpoints.open(split)) {
+        try (Checkpoint a = Checkpoints.open(dir);
+                Checkpoint b = Checkpoints.open(split)) {
             assertSameTensors(a, b);
         }
     }

@@ -74,20 +74,31 @@ class ConfigJsonTest {
                  "num_key_value_heads": 32, "rms_norm_eps": 1e-05, "rope_scaling": null,
                  "tie_word_embeddings": false, "vocab_size": 32000}
                 """), FILE, v);
-        assertEquals(new LlavaConfig(v, new TextConfig(4096, 11008, 32, 32, 32, 32000, 1e-5, 10000.0, 4096, false),
-                "mlp2x_gelu", -2, "default", -1), c);
+        assertEquals(
+                new LlavaConfig(
+                        v,
+                        new TextConfig(4096, 11008, 32, 32, 32, 32000, 1e-5, 10000.0, 4096, false),
+                        "mlp2x_gelu",
+                        -2,
+                        "default",
+                        -1),
+                c);
     }
 
     @Test
     void unsupportedSettingsAreNamed() throws Exception {
-        CheckpointException e = assertThrows(CheckpointException.class, () -> ConfigJson.llavaHf(
-                json("{\"text_config\": {\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2}}}"), FILE));
+        CheckpointException e = assertThrows(
+                CheckpointException.class,
+                () -> ConfigJson.llavaHf(
+                        json("{\"text_config\": {\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2}}}"), FILE));
         assertTrue(e.getMessage().contains("rope_scaling") && e.getMessage().contains("linear"), e.getMessage());
-        e = assertThrows(CheckpointException.class, () -> ConfigJson.llavaHf(
-                json("{\"text_config\": {\"model_type\": \"mistral\"}}"), FILE));
+        e = assertThrows(
+                CheckpointException.class,
+                () -> ConfigJson.llavaHf(json("{\"text_config\": {\"model_type\": \"mistral\"}}"), FILE));
         assertTrue(e.getMessage().contains("mistral"), e.getMessage());
-        e = assertThrows(CheckpointException.class, () -> ConfigJson.llavaHf(
-                json("{\"text_config\": {\"num_attention_heads\": 5}}"), FILE));
+        e = assertThrows(
+                CheckpointException.class,
+                () -> ConfigJson.llavaHf(json("{\"text_config\": {\"num_attention_heads\": 5}}"), FILE));
         assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("not divisible"), e.getMessage());
     }
 }

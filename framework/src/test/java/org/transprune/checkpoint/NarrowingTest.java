@@ -7,13 +7,17 @@ import org.junit.jupiter.api.Test;
 /** Expected bit patterns are worked out by hand from the IEEE formats, not from the code under test. */
 class NarrowingTest {
     private static void f16(int expected, float value) {
-        assertEquals(expected, Narrowing.toFloat16(value) & 0xFFFF,
+        assertEquals(
+                expected,
+                Narrowing.toFloat16(value) & 0xFFFF,
                 () -> value + " -> expected 0x" + Integer.toHexString(expected) + " got 0x"
                         + Integer.toHexString(Narrowing.toFloat16(value) & 0xFFFF));
     }
 
     private static void bf16(int expected, float value) {
-        assertEquals(expected, Narrowing.toBfloat16(value) & 0xFFFF,
+        assertEquals(
+                expected,
+                Narrowing.toBfloat16(value) & 0xFFFF,
                 () -> value + " -> expected 0x" + Integer.toHexString(expected) + " got 0x"
                         + Integer.toHexString(Narrowing.toBfloat16(value) & 0xFFFF));
     }

@@ -23,10 +23,19 @@ class RandomCheckpointWriterTest {
     static LlavaConfig config() {
         LlavaConfig base = TinyCheckpoints.tinyConfig();
         TextConfig t = base.text();
-        TextConfig text = new TextConfig(t.hiddenSize(), 5000, 2, t.numHeads(), t.numKeyValueHeads(), 20000,
-                t.rmsNormEps(), t.ropeTheta(), t.maxPositionEmbeddings(), false);
-        return new LlavaConfig(base.vision(), text, base.projectorType(), base.visionFeatureLayer(),
-                base.visionFeatureSelect(), 4);
+        TextConfig text = new TextConfig(
+                t.hiddenSize(),
+                5000,
+                2,
+                t.numHeads(),
+                t.numKeyValueHeads(),
+                20000,
+                t.rmsNormEps(),
+                t.ropeTheta(),
+                t.maxPositionEmbeddings(),
+                false);
+        return new LlavaConfig(
+                base.vision(), text, base.projectorType(), base.visionFeatureLayer(), base.visionFeatureSelect(), 4);
     }
 
     private static byte[] bytes(TensorSource s, String name) {
@@ -39,24 +48,46 @@ class RandomCheckpointWriterTest {
     @Test
     void writesAValidShardedCheckpointWhoseValuesDoNotDependOnTheSplit() throws Exception {
         LlavaConfig config = config();
-        Path a = new RandomCheckpointWriter(config).dtype(TensorType.BF16).seed(5).maxShardBytes(1_000_000)
+        Path a = new RandomCheckpointWriter(config)
+                .dtype(TensorType.BF16)
+                .seed(5)
+                .maxShardBytes(1_000_000)
                 .write(tmp.resolve("a"), (done, total) -> {});
-        Path b = new RandomCheckpointWriter(config).dtype(TensorType.BF16).seed(5).maxShardBytes(100_000_000)
+        Path b = new RandomCheckpointWriter(config)
+                .dtype(TensorType.BF16)
+                .seed(5)
+                .maxShardBytes(100_000_000)
                 .write(tmp.resolve("b"), (done, total) -> {});
-        Path c = new RandomCheckpointWriter(config).dtype(TensorType.BF16).seed(6).maxShardBytes(100_000_000)
+        Path c = new RandomCheckpointWriter(config)
+                .dtype(TensorType.BF16)
+                .seed(6)
+                .maxShardBytes(100_000_000)
                 .write(tmp.resolve("c"), (done, total) -> {});
-        try (Checkpoint ca = Checkpoints.open(a); Checkpoint cb = Checkpoints.open(b); Checkpoint cc = Checkpoints.open(c)) {
+        try (Checkpoint ca = Checkpoints.open(a);
+                Checkpoint cb = Checkpoints.open(b);
+                Checkpoint cc = Checkpoints.open(c)) {
             Checkpoints.validate(ca);
             assertEquals(config.text(), ca.config().text());
             assertEquals(4, ca.config().imageTokenId());
-            assertTrue(Files.list(a).filter(p -> p.toString().endsWith(".safetensors")).count() > 2, "several shards");
-            assertEquals(1, Files.list(b).filter(p -> p.toString().endsWith(".safetensors")).count());
+            assertTrue(
+                    Files.list(a)
+                                    .filter(p -> p.toString().endsWith(".safetensors"))
+                                    .count()
+                            > 2,
+                    "several shards");
+            assertEquals(
+                    1,
+                    Files.list(b)
+                            .filter(p -> p.toString().endsWith(".safetensors"))
+                            .count());
             for (String name : CanonicalNames.shapes(config).keySet()) {
                 assertEquals(TensorType.BF16, ca.tensors().info(name).type(), name);
                 assertArrayEquals(bytes(ca.tensors(), name), bytes(cb.tensors(), name), name);
             }
             String big = CanonicalNames.EMBED_TOKENS; // 20000 x 64 = 1.28 M values: two seed blocks
-            assertNotEquals(ByteBuffer.wrap(bytes(ca.tensors(), big)), ByteBuffer.wrap(bytes(cc.tensors(), big)),
+            assertNotEquals(
+                    ByteBuffer.wrap(bytes(ca.tensors(), big)),
+                    ByteBuffer.wrap(bytes(cc.tensors(), big)),
                     "another seed gives other values");
         }
     }
@@ -64,9 +95,10 @@ class RandomCheckpointWriterTest {
     @Test
     void valuesHaveTheStandardDeviationOfTheUsualInitAndNormsAreNearOne() {
         LlavaConfig config = config();
-        RandomCheckpointWriter w = new RandomCheckpointWriter(config).dtype(TensorType.F32).seed(1);
-        TensorPlan gate = new TensorPlan(CanonicalNames.decoderLayer(0) + "mlp.gate_proj.weight", TensorType.F32,
-                new long[] {5000, 64});
+        RandomCheckpointWriter w =
+                new RandomCheckpointWriter(config).dtype(TensorType.F32).seed(1);
+        TensorPlan gate = new TensorPlan(
+                CanonicalNames.decoderLayer(0) + "mlp.gate_proj.weight", TensorType.F32, new long[] {5000, 64});
         ByteBuffer out = ByteBuffer.allocate(5000 * 64 * 4).order(ByteOrder.LITTLE_ENDIAN);
         w.fill(gate, 0, out.duplicate().order(ByteOrder.LITTLE_ENDIAN));
         double sum = 0;
@@ -85,8 +117,8 @@ class RandomCheckpointWriterTest {
         assertEquals(0.02, std, 2e-4);
         assertTrue(max <= 0.02 * Math.sqrt(3) + 1e-6, "uniform within +-a: " + max);
 
-        TensorPlan norm = new TensorPlan(CanonicalNames.decoderLayer(0) + "input_layernorm.weight", TensorType.F32,
-                new long[] {64});
+        TensorPlan norm = new TensorPlan(
+                CanonicalNames.decoderLayer(0) + "input_layernorm.weight", TensorType.F32, new long[] {64});
         ByteBuffer nb = ByteBuffer.allocate(64 * 4).order(ByteOrder.LITTLE_ENDIAN);
         w.fill(norm, 0, nb.duplicate().order(ByteOrder.LITTLE_ENDIAN));
         for (int i = 0; i < 64; i++) {
@@ -96,13 +128,21 @@ class RandomCheckpointWriterTest {
 
     @Test
     void theStreamWriterKeepsTensorsWholeAndInOrderAcrossShards() {
-        List<TensorPlan> plans = List.of(new TensorPlan("a", TensorType.F32, new long[] {10}),
-                new TensorPlan("b", TensorType.F32, new long[] {30}), new TensorPlan("c", TensorType.BF16, new long[] {4}));
+        List<TensorPlan> plans = List.of(
+                new TensorPlan("a", TensorType.F32, new long[] {10}),
+                new TensorPlan("b", TensorType.F32, new long[] {30}),
+                new TensorPlan("c", TensorType.BF16, new long[] {4}));
         SafetensorsStreamWriter w = SafetensorsStreamWriter.sharded(plans, 100);
-        assertEquals(List.of("model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
-                "model-00003-of-00003.safetensors"), w.shards().stream().map(SafetensorsStreamWriter.Shard::fileName).toList());
+        assertEquals(
+                List.of(
+                        "model-00001-of-00003.safetensors",
+                        "model-00002-of-00003.safetensors",
+                        "model-00003-of-00003.safetensors"),
+                w.shards().stream().map(SafetensorsStreamWriter.Shard::fileName).toList());
         assertEquals(40 + 120 + 8, w.dataBytes());
         assertEquals(168, w.index().get("metadata").get("total_size").asLong());
-        assertEquals("model-00002-of-00003.safetensors", w.index().get("weight_map").get("b").asText());
+        assertEquals(
+                "model-00002-of-00003.safetensors",
+                w.index().get("weight_map").get("b").asText());
     }
 }

@@ -30,8 +30,22 @@ class SafetensorsFileTest {
         for (int i = 0; i < n; i++) {
             v[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(-9, 6)));
         }
-        float[] special = {0f, -0f, 1f, 65504f, 65520f, 0x1p-24f, 0x1p-25f, Float.NaN, Float.POSITIVE_INFINITY,
-            Float.NEGATIVE_INFINITY, Float.MIN_VALUE, Float.MAX_VALUE, 1 + 0x1p-11f, -1e-8f};
+        float[] special = {
+            0f,
+            -0f,
+            1f,
+            65504f,
+            65520f,
+            0x1p-24f,
+            0x1p-25f,
+            Float.NaN,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            Float.MIN_VALUE,
+            Float.MAX_VALUE,
+            1 + 0x1p-11f,
+            -1e-8f
+        };
         System.arraycopy(special, 0, v, 0, Math.min(n, special.length));
         return v;
     }
@@ -63,7 +77,11 @@ class SafetensorsFileTest {
         for (TensorType t : List.of(TensorType.F32, TensorType.F16, TensorType.BF16)) {
             w.add("a." + t, a, t, 10, 100).add("b." + t, b, t, 2, 3);
         }
-        ByteBuffer longs = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(7).putLong(-3).flip();
+        ByteBuffer longs = ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(7)
+                .putLong(-3)
+                .flip();
         w.addRaw("ids", TensorType.I64, new long[] {2}, longs);
         Path file = dir.resolve("m.safetensors");
         w.write(file);
@@ -96,7 +114,8 @@ class SafetensorsFileTest {
         }
         Path file = dir.resolve("w.safetensors");
         w.write(file);
-        try (SafetensorsFile f = SafetensorsFile.open(file); NDManager m = NDManager.newBaseManager()) {
+        try (SafetensorsFile f = SafetensorsFile.open(file);
+                NDManager m = NDManager.newBaseManager()) {
             for (TensorType t : List.of(TensorType.F32, TensorType.F16, TensorType.BF16)) {
                 NDArray x = f.fp32("x." + t, m, 3, 100);
                 float[] got = x.toFloatArray();
@@ -149,7 +168,8 @@ class SafetensorsFileTest {
     }
 
     private static String message(Path file) {
-        CheckpointException e = assertThrows(CheckpointException.class, () -> SafetensorsFile.open(file).close());
+        CheckpointException e = assertThrows(
+                CheckpointException.class, () -> SafetensorsFile.open(file).close());
         assertTrue(e.getMessage().contains(file.toString()), "names the file: " + e.getMessage());
         return e.getMessage();
     }
@@ -190,13 +210,18 @@ class SafetensorsFileTest {
 
     @Test
     void unsupportedDtypeIsNamedWhenTheTensorIsRead() throws IOException {
-        Path f = writeHeader("{\"d\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [0, 8]},"
-                + "\"q\": {\"dtype\": \"Q4_K\", \"shape\": [1], \"data_offsets\": [8, 9]}}", 16);
+        Path f = writeHeader(
+                "{\"d\": {\"dtype\": \"F64\", \"shape\": [1], \"data_offsets\": [0, 8]},"
+                        + "\"q\": {\"dtype\": \"Q4_K\", \"shape\": [1], \"data_offsets\": [8, 9]}}",
+                16);
         try (SafetensorsFile s = SafetensorsFile.open(f)) {
             assertEquals("F64", s.dtype("d"));
             CheckpointException e = assertThrows(CheckpointException.class, () -> s.info("d"));
-            assertTrue(e.getMessage().contains("'F64'") && e.getMessage().contains("'d'")
-                    && e.getMessage().contains(f.toString()), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("'F64'")
+                            && e.getMessage().contains("'d'")
+                            && e.getMessage().contains(f.toString()),
+                    e.getMessage());
             e = assertThrows(CheckpointException.class, () -> s.bytes("q"));
             assertTrue(e.getMessage().contains("Q4_K"), e.getMessage());
         }
@@ -205,16 +230,19 @@ class SafetensorsFileTest {
     @Test
     void missingTensorNamesTensorFileAndCloseMatches() {
         Path file = dir.resolve("n.safetensors");
-        new SafetensorsWriter().add("model.layers.0.self_attn.q_proj.weight", new float[4], TensorType.F32, 2, 2)
-                .add("model.norm.weight", new float[2], TensorType.F32, 2).write(file);
+        new SafetensorsWriter()
+                .add("model.layers.0.self_attn.q_proj.weight", new float[4], TensorType.F32, 2, 2)
+                .add("model.norm.weight", new float[2], TensorType.F32, 2)
+                .write(file);
         try (SafetensorsFile s = SafetensorsFile.open(file)) {
-            MissingTensorException e = assertThrows(MissingTensorException.class,
-                    () -> s.info("model.layers.0.self_attn.k_proj.weight"));
-            assertTrue(e.getMessage().contains("'model.layers.0.self_attn.k_proj.weight'")
-                    && e.getMessage().contains(file.toString())
-                    && e.getMessage().contains("close matches: model.layers.0.self_attn.q_proj.weight"), e.getMessage());
-            e = assertThrows(MissingTensorException.class,
-                    () -> s.bytes("language_model.model.norm.weight"));
+            MissingTensorException e =
+                    assertThrows(MissingTensorException.class, () -> s.info("model.layers.0.self_attn.k_proj.weight"));
+            assertTrue(
+                    e.getMessage().contains("'model.layers.0.self_attn.k_proj.weight'")
+                            && e.getMessage().contains(file.toString())
+                            && e.getMessage().contains("close matches: model.layers.0.self_attn.q_proj.weight"),
+                    e.getMessage());
+            e = assertThrows(MissingTensorException.class, () -> s.bytes("language_model.model.norm.weight"));
             assertTrue(e.getMessage().contains("close matches: model.norm.weight"), e.getMessage());
         }
     }

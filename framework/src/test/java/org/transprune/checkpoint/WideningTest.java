@@ -36,7 +36,8 @@ class WideningTest {
         ByteBuffer target = ByteBuffer.allocateDirect(4 * n);
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray ours = Widening.toFp32Into(info(TensorType.F16, n), half, target, m);
-            NDArray torch = m.create(half.duplicate(), new Shape(n), DataType.FLOAT16).toType(DataType.FLOAT32, true);
+            NDArray torch =
+                    m.create(half.duplicate(), new Shape(n), DataType.FLOAT16).toType(DataType.FLOAT32, true);
             int[] a = bits(ours.toFloatArray());
             int[] b = bits(torch.toFloatArray());
             for (int i = 0; i < n; i++) {
@@ -60,8 +61,10 @@ class WideningTest {
             target.put(i, (byte) 0x5A); // stale data from a previous layer must not survive
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            int[] into = bits(Widening.toFp32Into(info(TensorType.BF16, n), half, target, m).toFloatArray());
-            int[] fresh = bits(Widening.toFp32(info(TensorType.BF16, n), half, m).toFloatArray());
+            int[] into = bits(Widening.toFp32Into(info(TensorType.BF16, n), half, target, m)
+                    .toFloatArray());
+            int[] fresh =
+                    bits(Widening.toFp32(info(TensorType.BF16, n), half, m).toFloatArray());
             assertArrayEquals(fresh, into);
             assertEquals(0x3F800000, into[indexOf(half, (short) 0x3F80)]);
         }

@@ -28,7 +28,11 @@ class FlopsCommandTest {
         Result r = run("flops", "--preset", "llava-1.5-7b");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("d=4096, m=11008, 32 layers, N=576"), r.out());
-        String row = r.out().lines().filter(l -> l.startsWith("unpruned")).findFirst().orElseThrow();
+        String row = r.out()
+                .lines()
+                .filter(l -> l.startsWith("unpruned"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(row.matches("unpruned\\s+576\\s+3\\.82\\s+100\\.0%\\s+576\\.00\\s+288\\.00"), row);
     }
 
@@ -36,9 +40,12 @@ class FlopsCommandTest {
     void transPruneScheduleRow() {
         Result r = run("flops", "--preset", "llava-1.5-7b", "--layers", "7,9,12", "--ratios", "0.875,0.625,0.125");
         assertEquals(0, r.exit(), r.err());
-        String row = r.out().lines().filter(l -> l.startsWith("after")).findFirst().orElseThrow();
+        String row =
+                r.out().lines().filter(l -> l.startsWith("after")).findFirst().orElseThrow();
         // KV: (7*576 + 2*504 + 3*360 + 20*72) token-layers * 16 KiB = 118.125 MiB.
-        assertTrue(row.matches("after \\[7, 9, 12]\\s+576 -> 504 -> 360 -> 72\\s+1\\.56\\s+40\\.8%\\s+236\\.25\\s+118\\.13"),
+        assertTrue(
+                row.matches(
+                        "after \\[7, 9, 12]\\s+576 -> 504 -> 360 -> 72\\s+1\\.56\\s+40\\.8%\\s+236\\.25\\s+118\\.13"),
                 row);
     }
 

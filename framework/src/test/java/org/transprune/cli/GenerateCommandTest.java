@@ -43,10 +43,22 @@ class GenerateCommandTest {
     void generatesAndReportsTimingsAndTokensPerLayer() throws Exception {
         Path dir = TinyCheckpointDirs.write(tmp.resolve("ckpt"));
         Path image = tmp.resolve("img.png");
-        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_RGB),
-                "png", image.toFile());
-        Run r = run("generate", "--model", dir.toString(), "--device", "cpu", "--image", image.toString(), "--prompt",
-                "how many shapes ?", "--max-new-tokens", "3");
+        javax.imageio.ImageIO.write(
+                new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png",
+                image.toFile());
+        Run r = run(
+                "generate",
+                "--model",
+                dir.toString(),
+                "--device",
+                "cpu",
+                "--image",
+                image.toString(),
+                "--prompt",
+                "how many shapes ?",
+                "--max-new-tokens",
+                "3");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("prefill"), r.err());
         assertTrue(r.err().contains("tokens per layer ["), r.err());

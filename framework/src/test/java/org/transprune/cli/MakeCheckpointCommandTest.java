@@ -23,7 +23,8 @@ class MakeCheckpointCommandTest {
     @Test
     void theSevenBillionPlanHasTheRealSizeAndHuggingFaceShards() {
         LlavaConfig config = MakeCheckpointCommand.checkpointConfig(ModelPresets.config("llava-1.5-7b"), null);
-        RandomCheckpointWriter w = MakeCheckpointCommand.writer(config, TensorType.BF16, 0, RandomCheckpointWriter.HF_SHARD_BYTES);
+        RandomCheckpointWriter w =
+                MakeCheckpointCommand.writer(config, TensorType.BF16, 0, RandomCheckpointWriter.HF_SHARD_BYTES);
         SafetensorsStreamWriter plan = w.plan();
         long params = 0;
         for (var t : w.tensors()) {
@@ -43,9 +44,12 @@ class MakeCheckpointCommandTest {
     @Test
     void writesACheckpointThePipelineLoadsAndAnswersWith() {
         LlavaConfig tiny = MakeCheckpointCommand.checkpointConfig(TinyCheckpoints.tinyConfig(), null);
-        Path dir = MakeCheckpointCommand.writer(tiny, TensorType.BF16, 3, 60_000).write(tmp.resolve("ckpt"), (d, t) -> {});
-        try (LlavaPipeline p = LlavaPipeline.open(dir, new LlavaPipeline.Options("cpu", WeightPolicy.HALF, "vicuna_v1", null))) {
-            LlavaPipeline.Answer a = p.answer("what color is the square ?", RgbImage.filled(60, 60, 1, 2, 3), null, 0, 3);
+        Path dir =
+                MakeCheckpointCommand.writer(tiny, TensorType.BF16, 3, 60_000).write(tmp.resolve("ckpt"), (d, t) -> {});
+        try (LlavaPipeline p =
+                LlavaPipeline.open(dir, new LlavaPipeline.Options("cpu", WeightPolicy.HALF, "vicuna_v1", null))) {
+            LlavaPipeline.Answer a =
+                    p.answer("what color is the square ?", RgbImage.filled(60, 60, 1, 2, 3), null, 0, 3);
             assertEquals(16, a.prompt().imageLength());
             assertTrue(a.generation().tokens().length > 0);
         }
@@ -54,11 +58,25 @@ class MakeCheckpointCommandTest {
     @Test
     void dryRunPrintsThePlanOfEveryPreset() {
         for (String preset : ModelPresets.names()) {
-            int code = Main.commandLine().execute("make-checkpoint", "--preset", preset, "--dry-run",
-                    tmp.resolve(preset).toString());
+            int code = Main.commandLine()
+                    .execute(
+                            "make-checkpoint",
+                            "--preset",
+                            preset,
+                            "--dry-run",
+                            tmp.resolve(preset).toString());
             assertEquals(0, code, preset);
         }
-        assertEquals(2, Main.commandLine().execute("make-checkpoint", "--preset", "llava-1.5-7b", "--dtype", "int8",
-                "--dry-run", tmp.resolve("x").toString()));
+        assertEquals(
+                2,
+                Main.commandLine()
+                        .execute(
+                                "make-checkpoint",
+                                "--preset",
+                                "llava-1.5-7b",
+                                "--dtype",
+                                "int8",
+                                "--dry-run",
+                                tmp.resolve("x").toString()));
     }
 }

@@ -17,8 +17,19 @@ class SynthCommandTest {
     @Test
     void writesADatasetThroughTheToolAndRejectsBadArguments() throws Exception {
         Path out = tmp.resolve("synth");
-        int code = Main.commandLine().execute("synth", "--out", out.toString(), "--seed", "3", "--images", "4",
-                "--questions-per-image", "2", "--suffix", "");
+        int code = Main.commandLine()
+                .execute(
+                        "synth",
+                        "--out",
+                        out.toString(),
+                        "--seed",
+                        "3",
+                        "--images",
+                        "4",
+                        "--questions-per-image",
+                        "2",
+                        "--suffix",
+                        "");
         assertEquals(0, code);
         assertEquals(8, Files.readAllLines(out.resolve("questions.jsonl")).size());
         assertTrue(Files.readString(out.resolve("questions.jsonl")).contains("\"text\":\"is "));

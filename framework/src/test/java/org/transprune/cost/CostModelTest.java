@@ -19,7 +19,8 @@ class CostModelTest {
         return 4 * n * D * D + 2 * n * n * D + 3 * n * D * M;
     }
 
-    private final CostModel llava7b = CostModel.of(ModelPresets.config(ModelPresets.LLAVA_1_5_7B).text());
+    private final CostModel llava7b =
+            CostModel.of(ModelPresets.config(ModelPresets.LLAVA_1_5_7B).text());
 
     @Test
     void unprunedLlava15SevenBIs382Tflops() {
@@ -90,28 +91,37 @@ class CostModelTest {
 
     @Test
     void groupedQueryAttentionShrinksOnlyTheKvCache() {
-        CostModel mistral = CostModel.of(ModelPresets.config(ModelPresets.LLAVA_NEXT_MISTRAL_7B).text());
+        CostModel mistral = CostModel.of(
+                ModelPresets.config(ModelPresets.LLAVA_NEXT_MISTRAL_7B).text());
         // 8 KV heads instead of 32: a quarter of the cache; FLOPs use d and m only (paper convention).
         assertEquals(128L * 1024, mistral.kvBytesPerToken(2));
         long n = 2880;
-        assertEquals(32 * (4 * n * D * D + 2 * n * n * D + 3 * n * D * 14336),
+        assertEquals(
+                32 * (4 * n * D * D + 2 * n * n * D + 3 * n * D * 14336),
                 mistral.totalFlops(PruneSchedule.unpruned(2880)));
     }
 
     @Test
     void thirteenBUsesItsOwnShape() {
-        CostModel m13 = CostModel.of(ModelPresets.config(ModelPresets.LLAVA_1_5_13B).text());
+        CostModel m13 =
+                CostModel.of(ModelPresets.config(ModelPresets.LLAVA_1_5_13B).text());
         long n = 576;
         long d = 5120;
         long m = 13824;
         assertEquals(40 * (4 * n * d * d + 2 * n * n * d + 3 * n * d * m), m13.totalFlops(PruneSchedule.unpruned(576)));
-        assertEquals("7.44", String.format(Locale.ROOT, "%.2f", m13.report(PruneSchedule.unpruned(576), 2).tflops()));
+        assertEquals(
+                "7.44",
+                String.format(
+                        Locale.ROOT,
+                        "%.2f",
+                        m13.report(PruneSchedule.unpruned(576), 2).tflops()));
     }
 
     @Test
     void scheduleBeyondTheModelIsRejected() {
         PruneSchedule s = PruneSchedule.ofOriginalRatios(576, List.of(7, 33), List.of(0.5, 0.25));
-        String msg = assertThrows(IllegalArgumentException.class, () -> llava7b.totalFlops(s)).getMessage();
+        String msg = assertThrows(IllegalArgumentException.class, () -> llava7b.totalFlops(s))
+                .getMessage();
         assertTrue(msg.contains("beyond the model's depth") && msg.contains("32 layers"), msg);
     }
 }

@@ -27,7 +27,12 @@ class PruneScheduleTest {
         PruneSchedule s = PruneSchedule.ofOriginalRatios(100, List.of(2), List.of(0.29));
         assertEquals(28, s.stages().get(0).keep());
         // 577 * 0.5 = 288.5 -> 288, not 289.
-        assertEquals(288, PruneSchedule.ofOriginalRatios(577, List.of(2), List.of(0.5)).stages().get(0).keep());
+        assertEquals(
+                288,
+                PruneSchedule.ofOriginalRatios(577, List.of(2), List.of(0.5))
+                        .stages()
+                        .get(0)
+                        .keep());
     }
 
     @Test
@@ -48,8 +53,10 @@ class PruneScheduleTest {
         PruneSchedule s = PruneSchedule.ofRemainingFractions(576, List.of(8, 16, 24), List.of(0.5, 0.5, 0.5));
         assertEquals(List.of(576, 288, 144, 72), s.stageTokenCounts());
         // Equal fractions are fine here: each is relative to what is left, not to N.
-        assertEquals(List.of(575, 287, 143), PruneSchedule.ofRemainingFractions(575, List.of(1, 2),
-                List.of(0.5, 0.5)).stageTokenCounts());
+        assertEquals(
+                List.of(575, 287, 143),
+                PruneSchedule.ofRemainingFractions(575, List.of(1, 2), List.of(0.5, 0.5))
+                        .stageTokenCounts());
     }
 
     @Test
@@ -84,7 +91,12 @@ class PruneScheduleTest {
             msg = errorOf(() -> PruneSchedule.ofRemainingFractions(576, List.of(7), List.of(bad)));
             assertTrue(msg.contains("outside (0, 1]"), msg);
         }
-        assertEquals(576, PruneSchedule.ofOriginalRatios(576, List.of(7), List.of(1.0)).stages().get(0).keep());
+        assertEquals(
+                576,
+                PruneSchedule.ofOriginalRatios(576, List.of(7), List.of(1.0))
+                        .stages()
+                        .get(0)
+                        .keep());
     }
 
     @Test

@@ -17,6 +17,7 @@ class ImagePreprocessorTest {
 
     /** LLaVA's own constant for CLIP's mean colour (conversation.py's expand2square default). */
     static final int[] LLAVA_BACKGROUND = {122, 116, 104};
+
     static final double[] MEAN = {0.48145466, 0.4578275, 0.40821073};
     static final double[] STD = {0.26862954, 0.26130258, 0.27577711};
 
@@ -51,8 +52,12 @@ class ImagePreprocessorTest {
             }
         }
         // spot values: white is about 1.93 in the red channel, black about -1.79
-        assertEquals((1 - MEAN[0]) / STD[0],
-                ImagePreprocessor.clip(2).preprocess(RgbImage.filled(2, 2, 255, 255, 255)).get(0, 0, 0), 1e-5);
+        assertEquals(
+                (1 - MEAN[0]) / STD[0],
+                ImagePreprocessor.clip(2)
+                        .preprocess(RgbImage.filled(2, 2, 255, 255, 255))
+                        .get(0, 0, 0),
+                1e-5);
     }
 
     @Test
@@ -137,8 +142,8 @@ class ImagePreprocessorTest {
     void paddedNonSquareImageOfTheMeanColourIsUniform() {
         // pad + resize + crop of an image already in the background colour: every value equals the
         // normalised background
-        PixelValues v = ImagePreprocessor.clip(4).preprocess(
-                RgbImage.filled(9, 3, LLAVA_BACKGROUND[0], LLAVA_BACKGROUND[1], LLAVA_BACKGROUND[2]));
+        PixelValues v = ImagePreprocessor.clip(4)
+                .preprocess(RgbImage.filled(9, 3, LLAVA_BACKGROUND[0], LLAVA_BACKGROUND[1], LLAVA_BACKGROUND[2]));
         assertEquals(3 * 4 * 4, v.data().length);
         for (int c = 0; c < 3; c++) {
             double expected = (LLAVA_BACKGROUND[c] / 255.0 - MEAN[c]) / STD[c];
@@ -149,8 +154,10 @@ class ImagePreprocessorTest {
 
     @Test
     void configFileOldAndNewStyle() throws IOException {
-        Files.writeString(dir.resolve("preprocessor_config.json"), "{\"crop_size\": 4, \"size\": 4, \"resample\": 2,"
-                + " \"do_normalize\": false, \"image_mean\": [0.5, 0.5, 0.5]}");
+        Files.writeString(
+                dir.resolve("preprocessor_config.json"),
+                "{\"crop_size\": 4, \"size\": 4, \"resample\": 2,"
+                        + " \"do_normalize\": false, \"image_mean\": [0.5, 0.5, 0.5]}");
         ImagePreprocessor old = ImagePreprocessor.fromConfig(dir);
         assertEquals(Resampler.Filter.BILINEAR, old.filter());
         assertArrayEquals(new int[] {127, 127, 127}, old.padColour());
@@ -171,8 +178,8 @@ class ImagePreprocessorTest {
 
     @Test
     void missingOrBadConfigIsNamed() throws IOException {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ImagePreprocessor.fromConfig(dir.resolve("nope.json")));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> ImagePreprocessor.fromConfig(dir.resolve("nope.json")));
         assertTrue(e.getMessage().contains("nope.json"), e.getMessage());
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"resample\": 0}");

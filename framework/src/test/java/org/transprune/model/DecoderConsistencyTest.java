@@ -55,7 +55,8 @@ class DecoderConsistencyTest {
             for (int i = 0; i < generated.length; i++) {
                 cached[i] = s.decode(generated[i]);
             }
-            assertArrayEquals(new int[] {ids.length + 4, ids.length + 4, ids.length + 4, ids.length + 4},
+            assertArrayEquals(
+                    new int[] {ids.length + 4, ids.length + 4, ids.length + 4, ids.length + 4},
                     s.cache().lengths());
         }
         for (int i = 0; i < generated.length; i++) {
@@ -85,8 +86,11 @@ class DecoderConsistencyTest {
     @Test
     void keepingEveryTokenGivesExactlyTheUnprunedLogits() {
         int[] all = range(n);
-        ForwardHooks keepAll = ForwardHooks.pruning((layer, layout) -> layer == 2 ? all : null, PositionPolicy.RENUMBER);
-        assertArrayEquals(prefillLogits(prompt(), null, null, ForwardHooks.NONE), prefillLogits(prompt(), null, null, keepAll),
+        ForwardHooks keepAll =
+                ForwardHooks.pruning((layer, layout) -> layer == 2 ? all : null, PositionPolicy.RENUMBER);
+        assertArrayEquals(
+                prefillLogits(prompt(), null, null, ForwardHooks.NONE),
+                prefillLogits(prompt(), null, null, keepAll),
                 0f);
     }
 
@@ -95,15 +99,17 @@ class DecoderConsistencyTest {
         int[] keep = {0, 3, 4, 9, 15};
         for (PositionPolicy policy : PositionPolicy.values()) {
             int[] ids = prompt();
-            float[][] pruned = decodeThree(ids, null, null,
-                    ForwardHooks.pruning((layer, layout) -> layer == 0 ? keep : null, policy));
+            float[][] pruned = decodeThree(
+                    ids, null, null, ForwardHooks.pruning((layer, layout) -> layer == 0 ? keep : null, policy));
             // The same prompt with only the kept image rows, at the positions the policy implies.
-            int[] shortIds = concat(Arrays.copyOf(ids, PREFIX + keep.length), Arrays.copyOfRange(ids, PREFIX + n, ids.length));
+            int[] shortIds =
+                    concat(Arrays.copyOf(ids, PREFIX + keep.length), Arrays.copyOfRange(ids, PREFIX + n, ids.length));
             int[] positions = null;
             if (policy == PositionPolicy.KEEP_ORIGINAL) {
                 positions = new int[shortIds.length];
                 for (int i = 0; i < positions.length; i++) {
-                    positions[i] = i < PREFIX ? i : i < PREFIX + keep.length ? PREFIX + keep[i - PREFIX] : i - keep.length + n;
+                    positions[i] =
+                            i < PREFIX ? i : i < PREFIX + keep.length ? PREFIX + keep[i - PREFIX] : i - keep.length + n;
                 }
             }
             float[][] scratch = decodeThree(shortIds, keep, positions, ForwardHooks.NONE);
@@ -126,7 +132,8 @@ class DecoderConsistencyTest {
                 s.prefill(ids, PREFIX, image, null, hooks);
                 int full = ids.length;
                 int after = ids.length - n + keep.length;
-                assertArrayEquals(new int[] {full, full, after, after}, s.cache().lengths());
+                assertArrayEquals(
+                        new int[] {full, full, after, after}, s.cache().lengths());
                 for (int i = 0; i < generated.length; i++) {
                     cached[i] = s.decode(generated[i]);
                 }
@@ -135,33 +142,53 @@ class DecoderConsistencyTest {
                 int[] longer = concat(ids, Arrays.copyOf(generated, i + 1));
                 assertArrayEquals(prefillLogits(longer, null, null, hooks), cached[i], 2e-5f, policy + " step " + i);
             }
-            assertFalse(Arrays.equals(prefillLogits(ids, null, null, hooks), prefillLogits(ids, null, null,
-                    ForwardHooks.NONE)), "a real prune must change the logits");
+            assertFalse(
+                    Arrays.equals(
+                            prefillLogits(ids, null, null, hooks), prefillLogits(ids, null, null, ForwardHooks.NONE)),
+                    "a real prune must change the logits");
         }
     }
 
     @Test
     void policiesDifferAfterAPrune() {
         int[] keep = {0, 5, 10};
-        float[] renumber = prefillLogits(prompt(), null, null,
+        float[] renumber = prefillLogits(
+                prompt(),
+                null,
+                null,
                 ForwardHooks.pruning((l, layout) -> l == 1 ? keep : null, PositionPolicy.RENUMBER));
-        float[] original = prefillLogits(prompt(), null, null,
+        float[] original = prefillLogits(
+                prompt(),
+                null,
+                null,
                 ForwardHooks.pruning((l, layout) -> l == 1 ? keep : null, PositionPolicy.KEEP_ORIGINAL));
         assertFalse(Arrays.equals(renumber, original));
     }
 
     @Test
     void badDecisionsAreRejectedWithTheirReason() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> prefillLogits(prompt(), null, null,
-                ForwardHooks.pruning((l, layout) -> l == 1 ? new int[] {3, 2} : null, PositionPolicy.RENUMBER)));
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class,
+                () -> prefillLogits(
+                        prompt(),
+                        null,
+                        null,
+                        ForwardHooks.pruning(
+                                (l, layout) -> l == 1 ? new int[] {3, 2} : null, PositionPolicy.RENUMBER)));
         assertEquals(true, e.getMessage().contains("strictly increasing"), e.getMessage());
-        assertThrows(IllegalStateException.class, () -> prefillLogits(prompt(), null, null,
-                ForwardHooks.pruning((l, layout) -> l == 1 ? new int[] {n} : null, PositionPolicy.RENUMBER)));
+        assertThrows(
+                IllegalStateException.class,
+                () -> prefillLogits(
+                        prompt(),
+                        null,
+                        null,
+                        ForwardHooks.pruning((l, layout) -> l == 1 ? new int[] {n} : null, PositionPolicy.RENUMBER)));
     }
 
     @Test
     void promptLongerThanTheContextIsRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> prefillLogits(TinyModels.prompt(PREFIX, n, 300, 1), null, null, ForwardHooks.NONE));
         assertEquals(true, e.getMessage().contains("longer than the model's context of 256"), e.getMessage());
     }

@@ -40,7 +40,8 @@ class FunctionalTest {
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            float[] got = Functional.rmsNorm(m.create(x, new Shape(rows, d)), m.create(w), eps).toFloatArray();
+            float[] got = Functional.rmsNorm(m.create(x, new Shape(rows, d)), m.create(w), eps)
+                    .toFloatArray();
             assertArrayEquals(expected, got, 1e-5f);
         }
     }
@@ -139,8 +140,11 @@ class FunctionalTest {
             }
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray out = Functional.attention(m.create(q, new Shape(heads, len, hd)), m.create(k, new Shape(kv, len, hd)),
-                    m.create(v, new Shape(kv, len, hd)), Functional.causalMask(m, len, len));
+            NDArray out = Functional.attention(
+                    m.create(q, new Shape(heads, len, hd)),
+                    m.create(k, new Shape(kv, len, hd)),
+                    m.create(v, new Shape(kv, len, hd)),
+                    Functional.causalMask(m, len, len));
             assertEquals(new Shape(heads, len, hd), out.getShape());
             assertArrayEquals(expected, out.toFloatArray(), 1e-5f);
         }

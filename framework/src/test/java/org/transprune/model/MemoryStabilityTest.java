@@ -20,17 +20,22 @@ class MemoryStabilityTest {
             float[] pixels = TinyModels.pixels(model.config(), 1);
             // 150 text tokens: every activation is >= 38 KiB, so leaking one per request shows.
             int[] ids = TinyModels.prompt(3, 16, 150, 2);
-            ForwardHooks hooks = new ForwardHooks(new TransitionObserver() {
-                @Override
-                public boolean observesTransitions(int layer) {
-                    return true;
-                }
+            ForwardHooks hooks = new ForwardHooks(
+                    new TransitionObserver() {
+                        @Override
+                        public boolean observesTransitions(int layer) {
+                            return true;
+                        }
 
-                @Override
-                public void onTransition(int layer, SubLayer s, NDArray before, NDArray after, TokenLayout layout) {
-                    before.norm(new int[] {-1}).toFloatArray();
-                }
-            }, null, (layer, layout) -> layer == 2 ? new int[] {0, 4, 8} : null, PositionPolicy.RENUMBER);
+                        @Override
+                        public void onTransition(
+                                int layer, SubLayer s, NDArray before, NDArray after, TokenLayout layout) {
+                            before.norm(new int[] {-1}).toFloatArray();
+                        }
+                    },
+                    null,
+                    (layer, layout) -> layer == 2 ? new int[] {0, 4, 8} : null,
+                    PositionPolicy.RENUMBER);
             for (int i = 0; i < 200; i++) {
                 request(model, pixels, ids, hooks);
             }
@@ -43,7 +48,8 @@ class MemoryStabilityTest {
             assertEquals(arraysBefore, weights.getManagedArrays().size(), "arrays left in the model's manager");
             // glibc keeps freed blocks around (readings wobble by ~10 MiB); leaking one activation per
             // request (1500 x 38 KiB = 56 MiB) would exceed this bound.
-            assertTrue(nativeAfter - nativeBefore < 20 * 1024,
+            assertTrue(
+                    nativeAfter - nativeBefore < 20 * 1024,
                     "native memory grew by " + (nativeAfter - nativeBefore) + " KiB");
         }
     }
@@ -80,7 +86,8 @@ class MemoryStabilityTest {
             }
         }
         java.lang.management.MemoryMXBean mx = java.lang.management.ManagementFactory.getMemoryMXBean();
-        long jvm = mx.getHeapMemoryUsage().getCommitted() + mx.getNonHeapMemoryUsage().getCommitted();
+        long jvm = mx.getHeapMemoryUsage().getCommitted()
+                + mx.getNonHeapMemoryUsage().getCommitted();
         return rssKiB() - jvm / 1024;
     }
 

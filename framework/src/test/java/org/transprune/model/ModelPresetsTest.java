@@ -26,23 +26,35 @@ class ModelPresetsTest {
     @Test
     void thirteenBAndNextShapes() {
         TextConfig t13 = ModelPresets.config("llava-1.5-13b").text();
-        assertEquals(List.of(5120, 13824, 40, 40, 40),
-                List.of(t13.hiddenSize(), t13.intermediateSize(), t13.numLayers(), t13.numHeads(),
+        assertEquals(
+                List.of(5120, 13824, 40, 40, 40),
+                List.of(
+                        t13.hiddenSize(),
+                        t13.intermediateSize(),
+                        t13.numLayers(),
+                        t13.numHeads(),
                         t13.numKeyValueHeads()));
         ModelPresets.Preset next = ModelPresets.get("llava-next-7b");
         assertEquals(2880, next.imageTokens());
         assertEquals(ModelPresets.config("llava-1.5-7b").text(), next.config().text());
         TextConfig mistral = ModelPresets.config("llava-next-mistral-7b").text();
-        assertEquals(List.of(4096, 14336, 32, 32, 8, 32768),
-                List.of(mistral.hiddenSize(), mistral.intermediateSize(), mistral.numLayers(),
-                        mistral.numHeads(), mistral.numKeyValueHeads(), mistral.maxPositionEmbeddings()));
+        assertEquals(
+                List.of(4096, 14336, 32, 32, 8, 32768),
+                List.of(
+                        mistral.hiddenSize(),
+                        mistral.intermediateSize(),
+                        mistral.numLayers(),
+                        mistral.numHeads(),
+                        mistral.numKeyValueHeads(),
+                        mistral.maxPositionEmbeddings()));
         assertEquals(1_000_000.0, mistral.ropeTheta());
     }
 
     @Test
     void lookupIsCaseInsensitiveAndListsNames() {
         assertEquals(ModelPresets.get("llava-1.5-7b"), ModelPresets.get(" LLaVA-1.5-7B "));
-        assertEquals(List.of("llava-1.5-7b", "llava-1.5-13b", "llava-next-7b", "llava-next-mistral-7b"),
+        assertEquals(
+                List.of("llava-1.5-7b", "llava-1.5-13b", "llava-next-7b", "llava-next-mistral-7b"),
                 ModelPresets.names());
         assertEquals(ModelPresets.names().size(), ModelPresets.all().size());
     }

@@ -34,7 +34,8 @@ class ObservationHooksTest {
             }
         };
         PruneDecider prune = (layer, layout) -> layer == 3 ? new int[] {0, 1, 2, 3} : null;
-        try (LlavaModel model = TinyModels.load(1); InferenceSession s = model.newSession()) {
+        try (LlavaModel model = TinyModels.load(1);
+                InferenceSession s = model.newSession()) {
             NDArray image = model.encodeImage(TinyModels.pixels(model.config(), 2), s.manager());
             int[] ids = TinyModels.prompt(2, 16, 4, 9);
             s.prefill(ids, 2, image, null, new ForwardHooks(observer, null, prune, PositionPolicy.RENUMBER));
@@ -63,7 +64,12 @@ class ObservationHooksTest {
         };
         try (LlavaModel model = LlavaModel.load(config, weights, ai.djl.Device.cpu(), WeightPolicy.FP32);
                 InferenceSession s = model.newSession()) {
-            s.prefill(new int[] {5, 6, 7}, 0, null, null, new ForwardHooks(observer, null, null, PositionPolicy.RENUMBER));
+            s.prefill(
+                    new int[] {5, 6, 7},
+                    0,
+                    null,
+                    null,
+                    new ForwardHooks(observer, null, null, PositionPolicy.RENUMBER));
         }
         float[] b = before.get(0);
         float[] emb = floats(weights, CanonicalNames.EMBED_TOKENS);

@@ -33,15 +33,22 @@ class StoredMatrixTest {
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray full = src.fp32("m", m);
                 int[] ids = {0, 4095, 4096, ROWS - 1, 17};
-                assertArrayEquals(full.get(m.create(new long[] {0, 4095, 4096, ROWS - 1, 17})).toFloatArray(),
-                        stored.rows(ids, m).toFloatArray(), 0f, type + " rows");
+                assertArrayEquals(
+                        full.get(m.create(new long[] {0, 4095, 4096, ROWS - 1, 17}))
+                                .toFloatArray(),
+                        stored.rows(ids, m).toFloatArray(),
+                        0f,
+                        type + " rows");
                 float[] x = new float[2 * COLS];
                 for (int i = 0; i < x.length; i++) {
                     x[i] = (float) r.nextGaussian();
                 }
                 NDArray xs = m.create(x, new Shape(2, COLS));
-                assertArrayEquals(xs.matMul(full.transpose()).toFloatArray(),
-                        stored.multiplyTransposed(xs, m).toFloatArray(), 0f, type + " product");
+                assertArrayEquals(
+                        xs.matMul(full.transpose()).toFloatArray(),
+                        stored.multiplyTransposed(xs, m).toFloatArray(),
+                        0f,
+                        type + " product");
             }
         }
     }

@@ -9,27 +9,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.TensorType;
+import org.transprune.cost.PruneSchedule;
+import org.transprune.image.RgbImage;
 import org.transprune.model.ForwardHooks;
 import org.transprune.model.Generation;
 import org.transprune.model.InferenceSession;
-import org.transprune.prune.StrategyRun;
-import org.junit.jupiter.api.io.TempDir;
-import org.transprune.checkpoint.CheckpointException;
-import org.transprune.cost.PruneSchedule;
-import org.transprune.image.RgbImage;
 import org.transprune.model.WeightPolicy;
 import org.transprune.prune.LayerSignals;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.RequestScorer;
+import org.transprune.prune.StrategyRun;
 
 class LlavaPipelineTest {
     @TempDir
     Path tmp;
 
-    private static final LlavaPipeline.Options CPU = new LlavaPipeline.Options("cpu", WeightPolicy.FP32, "vicuna_v1", null);
+    private static final LlavaPipeline.Options CPU =
+            new LlavaPipeline.Options("cpu", WeightPolicy.FP32, "vicuna_v1", null);
 
     /** Keeps the first {@code keep} image tokens after layer 2. */
     static PruningStrategy keepFirst(int keep) {
@@ -51,7 +52,8 @@ class LlavaPipelineTest {
 
             @Override
             public RequestScorer newRequest(long seed) {
-                return (afterLayer, k, layout) -> java.util.stream.IntStream.range(0, k).toArray();
+                return (afterLayer, k, layout) ->
+                        java.util.stream.IntStream.range(0, k).toArray();
             }
         };
     }
@@ -65,13 +67,19 @@ class LlavaPipelineTest {
             LlavaPipeline.Answer pruned = p.answer("is there a red circle ?", image, keepFirst(4), 0, 5);
             int len = plain.prompt().length();
             assertEquals(16, plain.prompt().imageLength());
-            assertArrayEquals(new int[] {len, len, len, len}, plain.generation().prefill().tokensPerLayer());
-            assertArrayEquals(new int[] {len, len, len - 12, len - 12}, pruned.generation().prefill().tokensPerLayer());
+            assertArrayEquals(
+                    new int[] {len, len, len, len}, plain.generation().prefill().tokensPerLayer());
+            assertArrayEquals(
+                    new int[] {len, len, len - 12, len - 12},
+                    pruned.generation().prefill().tokensPerLayer());
             assertEquals(1, pruned.run().stages().size());
-            assertArrayEquals(new int[] {0, 1, 2, 3}, pruned.run().stages().get(0).keptPatches());
+            assertArrayEquals(
+                    new int[] {0, 1, 2, 3}, pruned.run().stages().get(0).keptPatches());
             assertTrue(plain.generation().tokens().length <= 5);
             // the same request twice gives the same answer (greedy, no hidden state between requests)
-            assertEquals(plain.text(), p.answer("is there a red circle ?", image, null, 0, 5).text());
+            assertEquals(
+                    plain.text(),
+                    p.answer("is there a red circle ?", image, null, 0, 5).text());
         }
     }
 
@@ -84,17 +92,32 @@ class LlavaPipelineTest {
             LlavaPipeline.Answer direct = p.answer("is there a red circle ?", red, keepFirst(4), 0, 3);
             assertTrue(!p.hasCachedImage("red.png"));
             int[] reads = new int[1];
-            p.answer("is there a red circle ?", "red.png", () -> {
-                reads[0]++;
-                return red;
-            }, null, 0, 3);
+            p.answer(
+                    "is there a red circle ?",
+                    "red.png",
+                    () -> {
+                        reads[0]++;
+                        return red;
+                    },
+                    null,
+                    0,
+                    3);
             assertTrue(p.hasCachedImage("red.png"));
-            LlavaPipeline.Answer cached = p.answer("is there a red circle ?", "red.png", () -> {
-                reads[0]++;
-                return blue; // never read: the key is cached
-            }, keepFirst(4), 0, 3);
+            LlavaPipeline.Answer cached = p.answer(
+                    "is there a red circle ?",
+                    "red.png",
+                    () -> {
+                        reads[0]++;
+                        return blue; // never read: the key is cached
+                    },
+                    keepFirst(4),
+                    0,
+                    3);
             assertEquals(1, reads[0], "a cached image is not read again");
-            assertArrayEquals(direct.generation().prefill().logits(), cached.generation().prefill().logits(), 0f);
+            assertArrayEquals(
+                    direct.generation().prefill().logits(),
+                    cached.generation().prefill().logits(),
+                    0f);
             assertArrayEquals(direct.generation().tokens(), cached.generation().tokens());
             // Bounded: with no room left, a new image is encoded but not kept.
             p.imageCacheLimit(0);
@@ -118,9 +141,12 @@ class LlavaPipelineTest {
         try (InferenceSession session = p.model().newSession()) {
             var pixels = p.preprocessor().preprocess(image);
             var embeddings = p.model().encodeImage(pixels.data(), session.manager());
-            ForwardHooks hooks = strategy == null ? ForwardHooks.NONE
-                    : StrategyRun.start(strategy, prompt.imageLength(), p.numLayers(), 0).hooks();
-            float[] l = session.prefill(prompt.ids(), prompt.imageStart(), embeddings, null, hooks).logits();
+            ForwardHooks hooks = strategy == null
+                    ? ForwardHooks.NONE
+                    : StrategyRun.start(strategy, prompt.imageLength(), p.numLayers(), 0)
+                            .hooks();
+            float[] l = session.prefill(prompt.ids(), prompt.imageStart(), embeddings, null, hooks)
+                    .logits();
             out.add(l);
             for (int i = 0; i < steps; i++) {
                 l = session.decode(Generation.argmax(l));
@@ -136,7 +162,9 @@ class LlavaPipelineTest {
      * store must never hold more than two widened layers, nor allocate more buffers than that.
      */
     @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"BF16", "F16"})
+    @EnumSource(
+            value = TensorType.class,
+            names = {"BF16", "F16"})
     void halfResidentStorageGivesTheFp32LogitsBitForBit(TensorType dtype) {
         int layers = 4;
         int steps = 3;
@@ -158,11 +186,14 @@ class LlavaPipelineTest {
                         assertArrayEquals(reference.get(i), half.get(i), 0f, what + ", step " + i);
                     }
                     assertEquals(0, p.model().liveWidenedLayers(), what);
-                    assertTrue(p.model().peakWidenedLayers() >= 1 && p.model().peakWidenedLayers() <= 2,
+                    assertTrue(
+                            p.model().peakWidenedLayers() >= 1 && p.model().peakWidenedLayers() <= 2,
                             what + ": peak widened layers " + p.model().peakWidenedLayers());
                     // each non-resident layer is widened once for the prefill and once per decoding step
-                    assertEquals((long) (layers - resident) * (1 + steps), p.model().widenings(), what);
-                    assertTrue(p.model().allocatedWideningBufferSets() <= 2,
+                    assertEquals(
+                            (long) (layers - resident) * (1 + steps), p.model().widenings(), what);
+                    assertTrue(
+                            p.model().allocatedWideningBufferSets() <= 2,
                             what + ": buffer sets " + p.model().allocatedWideningBufferSets());
                 }
             }

@@ -23,9 +23,31 @@ public final class TinyCheckpointDirs {
     /** Words of the tokenizer: the synthetic benchmark's vocabulary plus the chat template's. */
     public static List<String> words() {
         List<String> words = new ArrayList<>(Vocabulary.words());
-        for (String w : List.of("A", "chat", "between", "curious", "user", "and", "artificial", "intelligence",
-                "assistant", "The", "gives", "helpful", "detailed", "polite", "answers", "to", "questions", ".",
-                "USER", "ASSISTANT", ":", ",", "'", "s")) {
+        for (String w : List.of(
+                "A",
+                "chat",
+                "between",
+                "curious",
+                "user",
+                "and",
+                "artificial",
+                "intelligence",
+                "assistant",
+                "The",
+                "gives",
+                "helpful",
+                "detailed",
+                "polite",
+                "answers",
+                "to",
+                "questions",
+                ".",
+                "USER",
+                "ASSISTANT",
+                ":",
+                ",",
+                "'",
+                "s")) {
             if (!words.contains(w)) {
                 words.add(w);
             }
@@ -38,19 +60,37 @@ public final class TinyCheckpointDirs {
         LlavaConfig base = TinyCheckpoints.tinyConfig();
         TextConfig t = base.text();
         int vocab = WordLevelTokenizerWriter.SPECIAL_TOKENS.size() + words().size();
-        TextConfig text = new TextConfig(t.hiddenSize(), t.intermediateSize(), layers, t.numHeads(),
-                t.numKeyValueHeads(), vocab, t.rmsNormEps(), t.ropeTheta(), 512, false);
-        return new LlavaConfig(base.vision(), text, base.projectorType(), base.visionFeatureLayer(),
-                base.visionFeatureSelect(), WordLevelTokenizerWriter.SPECIAL_TOKENS.indexOf("<image>"));
+        TextConfig text = new TextConfig(
+                t.hiddenSize(),
+                t.intermediateSize(),
+                layers,
+                t.numHeads(),
+                t.numKeyValueHeads(),
+                vocab,
+                t.rmsNormEps(),
+                t.ropeTheta(),
+                512,
+                false);
+        return new LlavaConfig(
+                base.vision(),
+                text,
+                base.projectorType(),
+                base.visionFeatureLayer(),
+                base.visionFeatureSelect(),
+                WordLevelTokenizerWriter.SPECIAL_TOKENS.indexOf("<image>"));
     }
 
     /** Writes a llava-hf directory with random weights of {@code dtype}. */
     public static Path write(Path dir, int layers, TensorType dtype, long seed) {
         LlavaConfig config = config(layers);
-        return TinyCheckpoints.builder(config).dtype(dtype).seed(seed).extraFiles(d -> {
-            new WordLevelTokenizerWriter().write(d, words());
-            PreprocessorConfigWriter.write(d, config.vision().imageSize());
-        }).writeLlavaHf(dir);
+        return TinyCheckpoints.builder(config)
+                .dtype(dtype)
+                .seed(seed)
+                .extraFiles(d -> {
+                    new WordLevelTokenizerWriter().write(d, words());
+                    PreprocessorConfigWriter.write(d, config.vision().imageSize());
+                })
+                .writeLlavaHf(dir);
     }
 
     public static Path write(Path dir) {

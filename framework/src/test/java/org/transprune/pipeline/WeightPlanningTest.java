@@ -54,12 +54,16 @@ class WeightPlanningTest {
 
     @Test
     void explicitPoliciesAreTakenAsAsked() {
-        assertEquals(WeightPolicy.FP32, WeightPlanning.plan(WeightPolicy.FP32, null, LLAVA_7B, 1 * GB).policy());
+        assertEquals(
+                WeightPolicy.FP32,
+                WeightPlanning.plan(WeightPolicy.FP32, null, LLAVA_7B, 1 * GB).policy());
         var half = WeightPlanning.plan(WeightPolicy.HALF, null, LLAVA_7B, 100 * GB);
         assertEquals(WeightPolicy.HALF, half.policy());
         assertEquals(0, half.residentLayers());
-        assertEquals(5, WeightPlanning.plan(WeightPolicy.HALF, 5, LLAVA_7B, 1 * GB).residentLayers());
-        assertEquals(7, WeightPlanning.plan(WeightPolicy.AUTO, 7, LLAVA_7B, 22 * GB).residentLayers());
+        assertEquals(
+                5, WeightPlanning.plan(WeightPolicy.HALF, 5, LLAVA_7B, 1 * GB).residentLayers());
+        assertEquals(
+                7, WeightPlanning.plan(WeightPolicy.AUTO, 7, LLAVA_7B, 22 * GB).residentLayers());
         assertThrows(IllegalArgumentException.class, () -> WeightPlanning.plan(WeightPolicy.HALF, 33, LLAVA_7B, GB));
     }
 }

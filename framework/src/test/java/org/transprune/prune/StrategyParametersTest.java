@@ -30,7 +30,8 @@ class StrategyParametersTest {
 
     @Test
     void aFractionalLayerIsRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> StrategyParameters.bind("s", SPECS, Map.of("layers", List.of(7.5))));
         assertTrue(e.getMessage().contains("'layers' must be an integer"), e.getMessage());
     }

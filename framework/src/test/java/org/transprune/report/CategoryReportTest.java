@@ -35,8 +35,15 @@ class CategoryReportTest {
     @TempDir
     Path tmp;
 
-    private static ObjectNode summary(String hash, String label, int seed, double tflops, double accuracy,
-            Map<String, Double> perCategory, Map<String, double[]> recall, Double agreement) {
+    private static ObjectNode summary(
+            String hash,
+            String label,
+            int seed,
+            double tflops,
+            double accuracy,
+            Map<String, Double> perCategory,
+            Map<String, double[]> recall,
+            Double agreement) {
         ObjectNode s = JsonLines.MAPPER.createObjectNode();
         s.put("type", "summary");
         s.put("config", hash);
@@ -97,24 +104,55 @@ class CategoryReportTest {
         Path run = tmp.resolve("run");
         Files.createDirectories(run);
         // The experiment file is gone: the figures find the images beside the recorded question file.
-        Files.writeString(run.resolve("plan.json"), "{\"experiment\": \"" + tmp.resolve("gone.yaml")
-                + "\", \"benchmarks\": [{\"label\": \"synth\", \"name\": \"synth\", \"questions\": \""
-                + data.resolve("questions.jsonl") + "\"}]}\n");
+        Files.writeString(
+                run.resolve("plan.json"),
+                "{\"experiment\": \"" + tmp.resolve("gone.yaml")
+                        + "\", \"benchmarks\": [{\"label\": \"synth\", \"name\": \"synth\", \"questions\": \""
+                        + data.resolve("questions.jsonl") + "\"}]}\n");
 
         List<ObjectNode> recs = new ArrayList<>();
         // Summaries in alphabetical metric order, as the scorer writes them; unpruned recall has no stage.
-        recs.add(summary("f", "Full", 0, 3.0, 90, Map.of("color", 80.0, "count", 100.0, "exist", 90.0),
-                Map.of("all", new double[0], "color", new double[0]), null));
-        recs.add(summary("t0", "TP", 0, 1.5, 60, Map.of("color", 50.0, "count", 40.0, "exist", 70.0),
-                Map.of("all", new double[] {0.95, 0.7}, "color", new double[] {0.9, 0.6}), 0.5));
-        recs.add(summary("t1", "TP", 1, 1.5, 70, Map.of("color", 100.0, "count", 20.0, "exist", 80.0),
-                Map.of("all", new double[] {0.9, 0.5}, "color", new double[] {0.8, 0.4}), 0.7));
-        recs.add(summary("r", "Rand", 0, 1.0, 30, Map.of("color", 0.0, "count", 10.0, "exist", 60.0),
-                Map.of("all", new double[] {0.25}, "color", new double[] {0.2}), 0.1));
+        recs.add(summary(
+                "f",
+                "Full",
+                0,
+                3.0,
+                90,
+                Map.of("color", 80.0, "count", 100.0, "exist", 90.0),
+                Map.of("all", new double[0], "color", new double[0]),
+                null));
+        recs.add(summary(
+                "t0",
+                "TP",
+                0,
+                1.5,
+                60,
+                Map.of("color", 50.0, "count", 40.0, "exist", 70.0),
+                Map.of("all", new double[] {0.95, 0.7}, "color", new double[] {0.9, 0.6}),
+                0.5));
+        recs.add(summary(
+                "t1",
+                "TP",
+                1,
+                1.5,
+                70,
+                Map.of("color", 100.0, "count", 20.0, "exist", 80.0),
+                Map.of("all", new double[] {0.9, 0.5}, "color", new double[] {0.8, 0.4}),
+                0.7));
+        recs.add(summary(
+                "r",
+                "Rand",
+                0,
+                1.0,
+                30,
+                Map.of("color", 0.0, "count", 10.0, "exist", 60.0),
+                Map.of("all", new double[] {0.25}, "color", new double[] {0.2}),
+                0.1));
         int[] kept = {0, 1, 2, 3, 4, 5};
         for (AnswerKeyEntry e : key) {
             recs.add(sample("f", e, true));
-            recs.add(sample("t0", e, e.questionId() % 2 == 0, IntStream.range(0, 12).toArray(), kept));
+            recs.add(sample(
+                    "t0", e, e.questionId() % 2 == 0, IntStream.range(0, 12).toArray(), kept));
             recs.add(sample("t1", e, false, IntStream.range(0, 12).toArray(), new int[] {15}));
             recs.add(sample("r", e, e.questionId() == 0, new int[] {6, 7}));
         }
@@ -126,11 +164,28 @@ class CategoryReportTest {
 
         RunReport.Written w = RunReport.write(run, run.resolve("report"), true);
         assertEquals(List.of(), w.warnings());
-        Table t = w.tables().stream().filter(x -> x.name().startsWith("synth: accuracy and selection recall"))
-                .findFirst().orElseThrow(() -> new AssertionError(w.markdown()));
-        assertEquals(List.of("method", "exist (%)", "color (%)", "count (%)", "accuracy (%)", "± (%)", "rel. (%)",
-                "TFLOPs", "prefill ms", "recall exist (%)", "recall color (%)", "recall count (%)", "recall all (%)",
-                "agreement (%)"), t.columnNames(), "question-type order, not alphabetical");
+        Table t = w.tables().stream()
+                .filter(x -> x.name().startsWith("synth: accuracy and selection recall"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(w.markdown()));
+        assertEquals(
+                List.of(
+                        "method",
+                        "exist (%)",
+                        "color (%)",
+                        "count (%)",
+                        "accuracy (%)",
+                        "± (%)",
+                        "rel. (%)",
+                        "TFLOPs",
+                        "prefill ms",
+                        "recall exist (%)",
+                        "recall color (%)",
+                        "recall count (%)",
+                        "recall all (%)",
+                        "agreement (%)"),
+                t.columnNames(),
+                "question-type order, not alphabetical");
         assertEquals(List.of("Full", "TP", "Rand"), t.stringColumn("method").asList(), "TFLOPs descending");
         assertEquals((50.0 + 100.0) / 2, t.doubleColumn("color (%)").get(1), 1e-9, "mean over seeds");
         assertEquals(65.0, t.doubleColumn("accuracy (%)").get(1), 1e-9);
@@ -148,10 +203,12 @@ class CategoryReportTest {
         assertEquals(15.0, t.doubleColumn("prefill ms").get(1), 1e-9);
         // Standard error of the records' correctness: Full 6/6 right, TP seed 0 3/6 and seed 1 0/6.
         assertEquals(0.0, t.doubleColumn("± (%)").get(0), 1e-9);
-        assertEquals((100 * Math.sqrt(0.25 / 6) + 0) / 2, t.doubleColumn("± (%)").get(1), 1e-9);
+        assertEquals(
+                (100 * Math.sqrt(0.25 / 6) + 0) / 2, t.doubleColumn("± (%)").get(1), 1e-9);
 
         Path report = run.resolve("report");
-        Table csv = Table.read().csv(report.resolve("table-synth-by-category.csv").toFile());
+        Table csv =
+                Table.read().csv(report.resolve("table-synth-by-category.csv").toFile());
         assertEquals(3, csv.rowCount());
         String md = Files.readString(report.resolve("table.md"));
         assertTrue(md.contains("### synth: accuracy and selection recall by question type"), md);
@@ -162,11 +219,14 @@ class CategoryReportTest {
 
         // Figures: the first sample of each question type, in file order, at most four.
         Map<String, String> categoryOf = new HashMap<>();
-        key.forEach(e -> categoryOf.put(Long.toString(e.questionId()), e.question().type().category()));
-        List<String> expected = KeptTokenFigure.choose(key.stream().map(e -> Long.toString(e.questionId())).toList(),
-                categoryOf, 4);
-        assertEquals(Math.min(4, new HashSet<>(categoryOf.values()).size()),
-                expected.stream().map(categoryOf::get).distinct().count(), "one per question type first");
+        key.forEach(e -> categoryOf.put(
+                Long.toString(e.questionId()), e.question().type().category()));
+        List<String> expected = KeptTokenFigure.choose(
+                key.stream().map(e -> Long.toString(e.questionId())).toList(), categoryOf, 4);
+        assertEquals(
+                Math.min(4, new HashSet<>(categoryOf.values()).size()),
+                expected.stream().map(categoryOf::get).distinct().count(),
+                "one per question type first");
         assertEquals("0", expected.get(0));
         assertEquals(Math.min(4, key.size()), expected.size());
         for (String k : expected) {

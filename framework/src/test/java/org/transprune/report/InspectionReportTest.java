@@ -74,12 +74,17 @@ class InspectionReportTest {
         ImagePreprocessor pre = ImagePreprocessor.clip(56).withPadToSquare(true);
         List<Path> files = InspectionReport.write(dir, "last", run, wide, pre, 4);
 
-        assertEquals(List.of(dir.resolve("stages.json"), dir.resolve("stage-1-after-layer-1.png"),
-                dir.resolve("stage-2-after-layer-2.png")), files);
+        assertEquals(
+                List.of(
+                        dir.resolve("stages.json"),
+                        dir.resolve("stage-1-after-layer-1.png"),
+                        dir.resolve("stage-2-after-layer-2.png")),
+                files);
         for (Path f : files) {
             assertTrue(Files.size(f) > 0, f.toString());
         }
-        BufferedImage stage2 = ImageIO.read(dir.resolve("stage-2-after-layer-2.png").toFile());
+        BufferedImage stage2 =
+                ImageIO.read(dir.resolve("stage-2-after-layer-2.png").toFile());
         assertEquals(stage2.getWidth(), stage2.getHeight(), "square, as the model saw it");
         int cell = stage2.getWidth() / 4;
         // Patch 4 (row 1, over the white image) went at stage 1: greyed. Patch 15 kept at stage 2

@@ -69,8 +69,10 @@ class KeptTokenHeatmapTest {
         // Patch 9 (dropped) and patch 10 (kept) have neighbouring scores; the dropped one is darker.
         Color dropped = centre(img, 9);
         Color kept = centre(img, 10);
-        assertTrue(dropped.getRed() + dropped.getGreen() + dropped.getBlue()
-                < kept.getRed() + kept.getGreen() + kept.getBlue() - 60, dropped + " vs " + kept);
+        assertTrue(
+                dropped.getRed() + dropped.getGreen() + dropped.getBlue()
+                        < kept.getRed() + kept.getGreen() + kept.getBlue() - 60,
+                dropped + " vs " + kept);
         Color droppedEdge = new Color(img.getRGB(cell + cell / 2, 2 * cell + 1));
         assertTrue(droppedEdge.getRed() < 200, "no outline on a dropped patch: " + droppedEdge);
     }
@@ -86,7 +88,8 @@ class KeptTokenHeatmapTest {
 
     @Test
     void scoresMustAlignWithCandidates() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> KeptTokenHeatmap.render(grey(), 4, new int[] {0, 1}, new float[] {1}, new int[] {0}));
     }
 }

@@ -21,8 +21,16 @@ class ReportTest {
     @TempDir
     Path tmp;
 
-    private static ObjectNode summary(String hash, String label, Double alpha, int seed, String bench, String metric,
-            double value, double tflops, double prefill) {
+    private static ObjectNode summary(
+            String hash,
+            String label,
+            Double alpha,
+            int seed,
+            String bench,
+            String metric,
+            double value,
+            double tflops,
+            double prefill) {
         ObjectNode s = JsonLines.MAPPER.createObjectNode();
         s.put("type", "summary");
         s.put("config", hash);
@@ -82,16 +90,22 @@ class ReportTest {
 
         Table summaries = RunResults.load(run);
         Table main = ResultTables.paperTable(summaries, "t");
-        assertEquals(List.of("Full", "TP alpha=0.4", "TP alpha=0.6"), main.stringColumn("method").asList(),
+        assertEquals(
+                List.of("Full", "TP alpha=0.4", "TP alpha=0.6"),
+                main.stringColumn("method").asList(),
                 "sorted by TFLOPs, unpruned first; TP rows named by the parameter that varies");
         int a04 = main.stringColumn("method").indexOf("TP alpha=0.4");
         assertEquals(64.0, main.doubleColumn("synth").get(a04), 1e-12, "mean over seeds");
-        assertEquals((64.0 / 70 + 77.0 / 80) / 2 * 100, main.doubleColumn(ResultTables.RELATIVE).get(a04), 1e-9);
+        assertEquals(
+                (64.0 / 70 + 77.0 / 80) / 2 * 100,
+                main.doubleColumn(ResultTables.RELATIVE).get(a04),
+                1e-9);
         assertEquals(100.0, main.doubleColumn(ResultTables.RELATIVE).get(0), 1e-9);
         assertEquals(1.5, main.doubleColumn("TFLOPs").get(a04), 1e-12);
         assertEquals((50 + 60 + 52 + 62) / 4.0, main.doubleColumn("prefill ms").get(a04), 1e-9);
         // Standard error of 7/10 correct, in percent, beside the unpruned synth accuracy.
-        assertEquals(100 * Math.sqrt(0.7 * 0.3 / 10), main.doubleColumn("synth ±").get(0), 1e-9);
+        assertEquals(
+                100 * Math.sqrt(0.7 * 0.3 / 10), main.doubleColumn("synth ±").get(0), 1e-9);
         int f = summaries.stringColumn("config").indexOf("f");
         double lo = summaries.doubleColumn("ci_low").get(f);
         double hi = summaries.doubleColumn("ci_high").get(f);
@@ -114,8 +128,15 @@ class ReportTest {
         }
         assertEquals(0, code, out.toString());
         Path report = run.resolve("report");
-        for (String file : List.of("table.md", "table.csv", "table.html", "ablation-TP.csv", "summaries.csv",
-                "accuracy-vs-tflops-synth.png", "accuracy-vs-tflops-synth.svg", "alpha-sweep-pope.png",
+        for (String file : List.of(
+                "table.md",
+                "table.csv",
+                "table.html",
+                "ablation-TP.csv",
+                "summaries.csv",
+                "accuracy-vs-tflops-synth.png",
+                "accuracy-vs-tflops-synth.svg",
+                "alpha-sweep-pope.png",
                 "alpha-sweep-pope.svg")) {
             assertTrue(Files.size(report.resolve(file)) > 0, file);
         }

@@ -24,6 +24,7 @@ import org.transprune.synth.SynthDataset;
 class ExperimentParserTest {
     @TempDir
     static Path shared;
+
     static Path ckpt;
     static Path data;
 
@@ -54,9 +55,11 @@ class ExperimentParserTest {
     }
 
     private static ExperimentProblem find(List<ExperimentProblem> problems, String keyPrefix, String text) {
-        return problems.stream().filter(p -> p.key().startsWith(keyPrefix) && p.message().contains(text)).findFirst()
-                .orElseThrow(() -> new AssertionError("no problem at " + keyPrefix + " mentioning '" + text + "' in\n"
-                        + problems));
+        return problems.stream()
+                .filter(p -> p.key().startsWith(keyPrefix) && p.message().contains(text))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(
+                        "no problem at " + keyPrefix + " mentioning '" + text + "' in\n" + problems));
     }
 
     @Test
@@ -83,8 +86,8 @@ class ExperimentParserTest {
             "max_new_tokens: many",
         };
         Path f = write("bad.yaml", lines);
-        ExperimentException e = assertThrows(ExperimentException.class,
-                () -> ExperimentParser.parse(f, ExperimentParser.Mode.RUN, k -> null));
+        ExperimentException e = assertThrows(
+                ExperimentException.class, () -> ExperimentParser.parse(f, ExperimentParser.Mode.RUN, k -> null));
         List<ExperimentProblem> ps = e.problems();
 
         ExperimentProblem unknownKey = find(ps, "colour", "unknown key");
@@ -93,7 +96,9 @@ class ExperimentParserTest {
 
         ExperimentProblem unknownStrategy = find(ps, "strategies[1].name", "unknown strategy 'fancyprune'");
         assertEquals(lineOf(lines, "fancyprune"), unknownStrategy.line());
-        assertTrue(unknownStrategy.message().contains("test-keep") && unknownStrategy.message().contains("test-unpruned"),
+        assertTrue(
+                unknownStrategy.message().contains("test-keep")
+                        && unknownStrategy.message().contains("test-unpruned"),
                 "lists the registered strategies: " + unknownStrategy.message());
 
         ExperimentProblem unknownParam = find(ps, "strategies[2].params.layerz", "no parameter 'layerz'");
@@ -118,7 +123,8 @@ class ExperimentParserTest {
 
     @Test
     void gridsMultiplyZipsPairAndUnprunedConfigurationsComeFirst() throws IOException {
-        Path f = write("sweep.yaml",
+        Path f = write(
+                "sweep.yaml",
                 "model: {path: " + ckpt + ", device: cpu}",
                 "benchmarks: [{name: synth, root: " + data + ", limit: 2}]",
                 "seeds: [1, 2]",
@@ -151,24 +157,45 @@ class ExperimentParserTest {
         }
         assertEquals(expected, combos);
         // theoretical cost follows the schedule on the 4-layer, 16-token model: tokens per layer [16, 8, 4, 4]
-        RunConfiguration first = cs.stream().filter(c -> List.of(1, 2).equals(c.parameters().get("layers")))
-                .findFirst().orElseThrow();
+        RunConfiguration first = cs.stream()
+                .filter(c -> List.of(1, 2).equals(c.parameters().get("layers")))
+                .findFirst()
+                .orElseThrow();
         assertEquals(List.of(16, 8, 4, 4), first.cost().tokensPerLayer());
-        assertEquals(cs.size(), cs.stream().map(RunConfiguration::hash).distinct().count(), "distinct hashes");
+        assertEquals(
+                cs.size(), cs.stream().map(RunConfiguration::hash).distinct().count(), "distinct hashes");
         assertEquals(2, plan.benchmarks().get(0).limit());
     }
 
     @Test
     void theHashIgnoresSpellingAndLabelsButNotValues() throws IOException {
-        Path a = write("a.yaml", "model: {path: " + ckpt + "}", "benchmarks: [{name: synth, root: " + data + "}]",
+        Path a = write(
+                "a.yaml",
+                "model: {path: " + ckpt + "}",
+                "benchmarks: [{name: synth, root: " + data + "}]",
                 "strategies: [{name: test-keep, label: Mine, params: {alpha: 0.5, layers: [2]}}]");
-        Path b = write("b.yaml", "model: {path: " + ckpt + "}", "benchmarks: [{name: synth, root: " + data + "}]",
+        Path b = write(
+                "b.yaml",
+                "model: {path: " + ckpt + "}",
+                "benchmarks: [{name: synth, root: " + data + "}]",
                 "strategies: [{name: test-keep}]");
-        Path c = write("c.yaml", "model: {path: " + ckpt + "}", "benchmarks: [{name: synth, root: " + data + "}]",
+        Path c = write(
+                "c.yaml",
+                "model: {path: " + ckpt + "}",
+                "benchmarks: [{name: synth, root: " + data + "}]",
                 "strategies: [{name: test-keep, params: {alpha: 0.6}}]");
-        String ha = ExperimentParser.parse(a, ExperimentParser.Mode.RUN, k -> null).configurations().get(0).hash();
-        String hb = ExperimentParser.parse(b, ExperimentParser.Mode.RUN, k -> null).configurations().get(0).hash();
-        String hc = ExperimentParser.parse(c, ExperimentParser.Mode.RUN, k -> null).configurations().get(0).hash();
+        String ha = ExperimentParser.parse(a, ExperimentParser.Mode.RUN, k -> null)
+                .configurations()
+                .get(0)
+                .hash();
+        String hb = ExperimentParser.parse(b, ExperimentParser.Mode.RUN, k -> null)
+                .configurations()
+                .get(0)
+                .hash();
+        String hc = ExperimentParser.parse(c, ExperimentParser.Mode.RUN, k -> null)
+                .configurations()
+                .get(0)
+                .hash();
         assertEquals(ha, hb, "explicit defaults and a label do not change what runs");
         assertNotEquals(ha, hc);
         assertTrue(ha.matches("[0-9a-f]{12}"), ha);
@@ -176,7 +203,8 @@ class ExperimentParserTest {
 
     @Test
     void extendsMergesMappingsReplacesListsAndReportsProblemsInTheParentFile() throws IOException {
-        Path parent = write("paths.yaml",
+        Path parent = write(
+                "paths.yaml",
                 "model:",
                 "  path: ${TINY_CKPT}",
                 "  device: cpu",
@@ -185,7 +213,8 @@ class ExperimentParserTest {
                 "strategies: [test-unpruned]",
                 "seeds: [0, 1, 2]");
         Files.createDirectories(tmp.resolve("sub"));
-        Path child = write("sub/child.yaml",
+        Path child = write(
+                "sub/child.yaml",
                 "extends: ../paths.yaml",
                 "model: {weights: fp32}",
                 "seeds: [5]",
@@ -200,8 +229,10 @@ class ExperimentParserTest {
         assertEquals("test-keep", plan.configurations().get(0).strategy());
         assertEquals(data.resolve("questions.jsonl"), plan.benchmarks().get(0).questions());
 
-        ExperimentException e = assertThrows(ExperimentException.class,
-                () -> ExperimentParser.parse(child, ExperimentParser.Mode.RUN, Map.of("SYNTH_DATA", data.toString())::get));
+        ExperimentException e = assertThrows(
+                ExperimentException.class,
+                () -> ExperimentParser.parse(
+                        child, ExperimentParser.Mode.RUN, Map.of("SYNTH_DATA", data.toString())::get));
         ExperimentProblem p = find(e.problems(), "model.path", "TINY_CKPT is not set");
         assertEquals(parent.toAbsolutePath().normalize(), p.file(), "reported where the variable is used");
         assertEquals(2, p.line());
@@ -209,7 +240,8 @@ class ExperimentParserTest {
 
     @Test
     void aDryRunPricesPresetsWithoutWeightsOrData() throws IOException {
-        Path f = write("paper.yaml",
+        Path f = write(
+                "paper.yaml",
                 "model: {preset: llava-1.5-7b, path: \"${NOT_SET}\"}",
                 "benchmarks: [gqa]",
                 "strategies:",
@@ -217,21 +249,28 @@ class ExperimentParserTest {
                 "  - {name: test-keep, params: {layers: [7, 9, 12], ratios: [0.875, 0.625, 0.125]}}");
         SweepPlan plan = ExperimentParser.parse(f, ExperimentParser.Mode.DRY_RUN, k -> null);
         assertNull(plan.model().path());
-        assertTrue(plan.warnings().stream().anyMatch(w -> w.message().contains("NOT_SET")), plan.warnings().toString());
-        assertTrue(plan.warnings().stream().anyMatch(w -> w.key().startsWith("benchmarks[0]")), plan.warnings().toString());
+        assertTrue(
+                plan.warnings().stream().anyMatch(w -> w.message().contains("NOT_SET")),
+                plan.warnings().toString());
+        assertTrue(
+                plan.warnings().stream().anyMatch(w -> w.key().startsWith("benchmarks[0]")),
+                plan.warnings().toString());
         // Spec section 6: LLaVA-1.5-7B unpruned prefill over the image tokens is 3.82 TFLOPs.
         double d = 4096;
         double m = 11008;
         double full = 32 * (4 * 576 * d * d + 2.0 * 576 * 576 * d + 3 * 576 * d * m) / 1e12;
         assertEquals(full, plan.configurations().get(0).cost().tflops(), 1e-9);
         assertEquals(3.82, full, 0.01);
-        assertThrows(ExperimentException.class, () -> ExperimentParser.parse(f, ExperimentParser.Mode.RUN, k -> null),
+        assertThrows(
+                ExperimentException.class,
+                () -> ExperimentParser.parse(f, ExperimentParser.Mode.RUN, k -> null),
                 "a real run needs the checkpoint");
     }
 
     @Test
     void aNamedScheduleFillsTheParametersTheFileDoesNotSet() throws IOException {
-        Path f = write("schedule.yaml",
+        Path f = write(
+                "schedule.yaml",
                 "model: {preset: llava-1.5-7b}",
                 "benchmarks: [gqa]",
                 "strategies:",
@@ -246,16 +285,22 @@ class ExperimentParserTest {
         assertEquals(List.of(7, 9, 12), c.get(2).parameters().get("layers"));
         assertFalse(c.get(0).parameters().containsKey("window"), "test-keep declares no window");
 
-        Path bad = write("bad-schedule.yaml",
+        Path bad = write(
+                "bad-schedule.yaml",
                 "model: {preset: llava-1.5-7b}",
                 "benchmarks: [gqa]",
                 "strategies:",
                 "  - {name: test-keep, schedule: tiny}",
                 "  - {name: test-unpruned, schedule: micro}");
-        ExperimentException e = assertThrows(ExperimentException.class,
-                () -> ExperimentParser.parse(bad, ExperimentParser.Mode.DRY_RUN, k -> null));
-        assertEquals(4, find(e.problems(), "strategies[0].schedule", "unknown schedule 'tiny' (schedules: llava-1.5, micro)")
-                .line());
-        assertEquals(5, find(e.problems(), "strategies[1].schedule", "none of the parameters").line());
+        ExperimentException e = assertThrows(
+                ExperimentException.class, () -> ExperimentParser.parse(bad, ExperimentParser.Mode.DRY_RUN, k -> null));
+        assertEquals(
+                4,
+                find(e.problems(), "strategies[0].schedule", "unknown schedule 'tiny' (schedules: llava-1.5, micro)")
+                        .line());
+        assertEquals(
+                5,
+                find(e.problems(), "strategies[1].schedule", "none of the parameters")
+                        .line());
     }
 }

@@ -53,9 +53,16 @@ class RunCommandTest {
         Path data = tmp.resolve("synth");
         SynthDataset.write(data, 3, 1, 2, Split.TEST);
         Path f = tmp.resolve("x.yaml");
-        Files.writeString(f, String.join("\n", "model: {path: " + ckpt + "}",
-                "benchmarks: [{name: synth, root: " + data + "}]",
-                "strategies:", "  - test-unpruned", "  - {name: test-keep, grid: {ratios: [[0.5], [0.25]]}}") + "\n");
+        Files.writeString(
+                f,
+                String.join(
+                                "\n",
+                                "model: {path: " + ckpt + "}",
+                                "benchmarks: [{name: synth, root: " + data + "}]",
+                                "strategies:",
+                                "  - test-unpruned",
+                                "  - {name: test-keep, grid: {ratios: [[0.5], [0.25]]}}")
+                        + "\n");
         Run r = cli("run", f.toString(), "--dry-run");
         assertEquals(0, r.exit(), r.err());
         SweepPlan plan = ExperimentParser.parse(f, ExperimentParser.Mode.DRY_RUN);
@@ -86,13 +93,23 @@ class RunCommandTest {
     void thePaperExperimentsNameTheMissingEnvironmentVariablesWhereTheyAreUsed() {
         Path table1 = Path.of("..", "experiments", "table1.yaml");
         Path paths = Path.of("..", "experiments", "paths.yaml").toAbsolutePath().normalize();
-        ExperimentException e = assertThrows(ExperimentException.class,
-                () -> ExperimentParser.parse(table1, ExperimentParser.Mode.RUN, k -> null));
-        List<ExperimentProblem> env = e.problems().stream().filter(p -> p.message().contains("is not set")).toList();
-        assertTrue(env.stream().anyMatch(p -> p.file().equals(paths) && p.key().equals("model.path")
-                && p.message().contains("TRANSPRUNE_LLAVA_7B")), e.getMessage());
-        assertTrue(env.stream().anyMatch(p -> p.file().equals(paths) && p.key().equals("data_root")
-                && p.message().contains("TRANSPRUNE_EVAL_DATA")), e.getMessage());
+        ExperimentException e = assertThrows(
+                ExperimentException.class, () -> ExperimentParser.parse(table1, ExperimentParser.Mode.RUN, k -> null));
+        List<ExperimentProblem> env = e.problems().stream()
+                .filter(p -> p.message().contains("is not set"))
+                .toList();
+        assertTrue(
+                env.stream()
+                        .anyMatch(p -> p.file().equals(paths)
+                                && p.key().equals("model.path")
+                                && p.message().contains("TRANSPRUNE_LLAVA_7B")),
+                e.getMessage());
+        assertTrue(
+                env.stream()
+                        .anyMatch(p -> p.file().equals(paths)
+                                && p.key().equals("data_root")
+                                && p.message().contains("TRANSPRUNE_EVAL_DATA")),
+                e.getMessage());
     }
 
     @Test
@@ -101,17 +118,21 @@ class RunCommandTest {
         Path data = tmp.resolve("synth");
         SynthDataset.write(data, 5, 3, 2, Split.TEST);
         Path f = tmp.resolve("sweep.yaml");
-        Files.writeString(f, String.join("\n",
-                "model: {path: " + ckpt + ", device: cpu, weights: fp32}",
-                "benchmarks: [{name: synth, root: " + data + "}]",
-                "max_new_tokens: 2",
-                "strategies:",
-                "  - test-unpruned",
-                "  - name: test-keep",
-                "    zip: {layers: [[1, 2]], ratios: [[0.5, 0.25]]}",
-                "    params: {random: true}",
-                "seeds: [0, 1]",
-                "output: runs/sweep") + "\n");
+        Files.writeString(
+                f,
+                String.join(
+                                "\n",
+                                "model: {path: " + ckpt + ", device: cpu, weights: fp32}",
+                                "benchmarks: [{name: synth, root: " + data + "}]",
+                                "max_new_tokens: 2",
+                                "strategies:",
+                                "  - test-unpruned",
+                                "  - name: test-keep",
+                                "    zip: {layers: [[1, 2]], ratios: [[0.5, 0.25]]}",
+                                "    params: {random: true}",
+                                "seeds: [0, 1]",
+                                "output: runs/sweep")
+                        + "\n");
         Path out = tmp.resolve("runs/sweep");
         Run first = cli("run", f.toString(), "--no-progress", "--no-report");
         assertEquals(0, first.exit(), first.err() + first.out());
@@ -127,10 +148,15 @@ class RunCommandTest {
         assertTrue(Files.size(report.resolve("table.md")) > 0);
         assertTrue(second.out().contains("### Results: sweep"), second.out());
         assertTrue(second.out().contains("### synth: accuracy and selection recall by question type"), second.out());
-        assertEquals(Files.readString(report.resolve("table.md")),
-                cliTable(out, tmp.resolve("again")), "run and table write the same tables");
+        assertEquals(
+                Files.readString(report.resolve("table.md")),
+                cliTable(out, tmp.resolve("again")),
+                "run and table write the same tables");
         try (var pngs = Files.list(report.resolve("heatmaps"))) {
-            assertEquals(4, pngs.filter(p -> p.getFileName().toString().matches("synth-\\d+\\.png")).count());
+            assertEquals(
+                    4,
+                    pngs.filter(p -> p.getFileName().toString().matches("synth-\\d+\\.png"))
+                            .count());
         }
 
         // The category table holds the means over seeds of what the records say.
@@ -140,13 +166,14 @@ class RunCommandTest {
         for (ObjectNode r : records) {
             if (RunRecords.isSummary(r)) {
                 JsonNode c = r.path("configuration");
-                (c.path("strategy").asText().equals("test-keep") ? keep : full).put(c.path("seed").asLong(),
-                        r.path("config").asText());
+                (c.path("strategy").asText().equals("test-keep") ? keep : full)
+                        .put(c.path("seed").asLong(), r.path("config").asText());
             }
         }
         assertEquals(List.of(0L, 1L), List.copyOf(keep.keySet()));
         Table t = Table.read().csv(report.resolve("table-synth-by-category.csv").toFile());
-        assertEquals(List.of("test-unpruned", "test-keep"), t.stringColumn("method").asList());
+        assertEquals(
+                List.of("test-unpruned", "test-keep"), t.stringColumn("method").asList());
         List<String> categories = new ArrayList<>();
         for (ObjectNode r : records) {
             String c = r.path("category").asText();
@@ -159,14 +186,28 @@ class RunCommandTest {
             double recall = 0;
             int seedsWithRecall = 0;
             for (String config : keep.values()) {
-                List<ObjectNode> mine = records.stream().filter(r -> RunRecords.isSample(r)
-                        && r.path("config").asText().equals(config) && r.path("category").asText().equals(category))
+                List<ObjectNode> mine = records.stream()
+                        .filter(r -> RunRecords.isSample(r)
+                                && r.path("config").asText().equals(config)
+                                && r.path("category").asText().equals(category))
                         .toList();
-                accuracy += 100.0 * mine.stream().filter(r -> r.path("correct").asBoolean()).count() / mine.size() / 2;
-                List<Double> last = mine.stream().map(r -> r.path("recall").get(1)).filter(JsonNode::isNumber)
-                        .map(JsonNode::asDouble).toList();
+                accuracy += 100.0
+                        * mine.stream()
+                                .filter(r -> r.path("correct").asBoolean())
+                                .count()
+                        / mine.size()
+                        / 2;
+                List<Double> last = mine.stream()
+                        .map(r -> r.path("recall").get(1))
+                        .filter(JsonNode::isNumber)
+                        .map(JsonNode::asDouble)
+                        .toList();
                 if (!last.isEmpty()) {
-                    recall += 100 * last.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+                    recall += 100
+                            * last.stream()
+                                    .mapToDouble(Double::doubleValue)
+                                    .average()
+                                    .orElseThrow();
                     seedsWithRecall++;
                 }
             }
@@ -179,12 +220,24 @@ class RunCommandTest {
         double agreement = 0;
         for (long seed : keep.keySet()) {
             Map<String, String> reference = new TreeMap<>();
-            records.stream().filter(r -> RunRecords.isSample(r) && r.path("config").asText().equals(full.get(seed)))
-                    .forEach(r -> reference.put(r.path("sample").asText(), r.path("answer").asText().strip()));
-            List<ObjectNode> mine = records.stream().filter(r -> RunRecords.isSample(r)
-                    && r.path("config").asText().equals(keep.get(seed))).toList();
-            agreement += 100.0 * mine.stream().filter(r -> r.path("answer").asText().strip()
-                    .equals(reference.get(r.path("sample").asText()))).count() / mine.size() / 2;
+            records.stream()
+                    .filter(r ->
+                            RunRecords.isSample(r) && r.path("config").asText().equals(full.get(seed)))
+                    .forEach(r -> reference.put(
+                            r.path("sample").asText(), r.path("answer").asText().strip()));
+            List<ObjectNode> mine = records.stream()
+                    .filter(r ->
+                            RunRecords.isSample(r) && r.path("config").asText().equals(keep.get(seed)))
+                    .toList();
+            agreement += 100.0
+                    * mine.stream()
+                            .filter(r -> r.path("answer")
+                                    .asText()
+                                    .strip()
+                                    .equals(reference.get(r.path("sample").asText())))
+                            .count()
+                    / mine.size()
+                    / 2;
         }
         assertEquals(agreement, number(t, "agreement (%)", 1), 1e-9);
     }

@@ -38,6 +38,7 @@ class SweepResumeTest {
 
     @TempDir
     static Path shared;
+
     static Path experiment;
 
     @BeforeAll
@@ -46,27 +47,41 @@ class SweepResumeTest {
         Path data = shared.resolve("synth");
         SynthDataset.write(data, 11, IMAGES, QUESTIONS_PER_IMAGE, Split.TEST);
         experiment = shared.resolve("sweep.yaml");
-        Files.writeString(experiment, String.join("\n",
-                "model: {path: " + ckpt + ", device: cpu, weights: fp32}",
-                "benchmarks: [{name: synth, root: " + data + "}]",
-                "max_new_tokens: 3",
-                "strategies:",
-                "  - name: test-keep",
-                "    zip: {layers: [[1], [2]], ratios: [[0.5], [0.25]]}",
-                "    params: {random: true}",
-                "  - test-unpruned",
-                "output: runs/default") + "\n");
+        Files.writeString(
+                experiment,
+                String.join(
+                                "\n",
+                                "model: {path: " + ckpt + ", device: cpu, weights: fp32}",
+                                "benchmarks: [{name: synth, root: " + data + "}]",
+                                "max_new_tokens: 3",
+                                "strategies:",
+                                "  - name: test-keep",
+                                "    zip: {layers: [[1], [2]], ratios: [[0.5], [0.25]]}",
+                                "    params: {random: true}",
+                                "  - test-unpruned",
+                                "output: runs/default")
+                        + "\n");
     }
 
     /** Starts {@code transprune run} in a child JVM with the test class path (so test strategies are found). */
     private static Process startChild(Path out, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Djava.awt.headless=true",
-                "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
-                "-cp", System.getProperty("java.class.path"),
-                "org.transprune.cli.Main", "run", experiment.toString(), "--out", out.toString(), "--no-progress"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                "-Xmx512m",
+                "-Djava.awt.headless=true",
+                "-Dai.djl.offline=true",
+                "-Dai.djl.pytorch.num_threads=1",
+                "-Dai.djl.pytorch.num_interop_threads=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.transprune.cli.Main",
+                "run",
+                experiment.toString(),
+                "--out",
+                out.toString(),
+                "--no-progress"));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("DJL_OFFLINE", "true");
         pb.environment().put("OPT_OUT_TRACKING", "true");
@@ -90,8 +105,9 @@ class SweepResumeTest {
         while (sampleLines(out) < records && p.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertTrue(p.isAlive(), "the child must still be running when killed (it finished too early?):\n"
-                + Files.readString(log));
+        assertTrue(
+                p.isAlive(),
+                "the child must still be running when killed (it finished too early?):\n" + Files.readString(log));
         p.destroyForcibly();
         assertTrue(p.waitFor(1, TimeUnit.MINUTES));
         assertEquals(137, p.exitValue(), "killed by SIGKILL");
@@ -111,7 +127,9 @@ class SweepResumeTest {
         long before = sampleLines(killedOut);
         assertTrue(before >= 20 && before < (long) configurations * samples, "killed mid-run, at " + before);
         // A kill inside a write leaves a torn last line; fake one, as SIGKILL rarely lands there by chance.
-        Files.writeString(killedOut.resolve(ResultsLog.FILE_NAME), "{\"type\":\"sample\",\"config\":\"12",
+        Files.writeString(
+                killedOut.resolve(ResultsLog.FILE_NAME),
+                "{\"type\":\"sample\",\"config\":\"12",
                 StandardOpenOption.APPEND);
         Process last = startChild(killedOut, log);
         assertTrue(last.waitFor(5, TimeUnit.MINUTES), "restarted run finishes");
@@ -122,11 +140,14 @@ class SweepResumeTest {
 
         // The uninterrupted reference, in this JVM.
         Path cleanOut = shared.resolve("clean");
-        SweepPlan plan = ExperimentParser.parse(experiment, ExperimentParser.Mode.RUN).withOutput(cleanOut);
+        SweepPlan plan =
+                ExperimentParser.parse(experiment, ExperimentParser.Mode.RUN).withOutput(cleanOut);
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         SweepRunner.Result r = SweepRunner.run(plan, SweepRunner.Options.quiet(new PrintStream(printed, true)));
         assertEquals(configurations * samples, r.answered());
-        assertEquals(configurations, printed.toString().lines().filter(l -> l.startsWith("done ")).count(),
+        assertEquals(
+                configurations,
+                printed.toString().lines().filter(l -> l.startsWith("done ")).count(),
                 "one summary line per configuration: " + printed);
 
         // Every line of the killed run's file is a whole JSON object (no torn lines survive).
@@ -136,7 +157,8 @@ class SweepResumeTest {
         }
         Map<String, JsonNode> killed = byUnit(ResultsLog.read(killedOut));
         Map<String, JsonNode> clean = byUnit(ResultsLog.read(cleanOut));
-        assertEquals(configurations * samples + configurations, clean.size(), "samples plus one summary per configuration");
+        assertEquals(
+                configurations * samples + configurations, clean.size(), "samples plus one summary per configuration");
         assertEquals(clean.keySet(), killed.keySet());
         assertEquals(lines.size(), killed.size(), "no duplicates");
         for (String unit : clean.keySet()) {
@@ -160,8 +182,12 @@ class SweepResumeTest {
     static Map<String, JsonNode> byUnit(List<ObjectNode> records) {
         Map<String, JsonNode> out = new TreeMap<>();
         for (ObjectNode r : records) {
-            String key = RunRecords.isSample(r) ? RunRecords.unitKey(r)
-                    : "summary\u0000" + RunRecords.summaryKey(r.path("config").asText(), r.path("benchmark").asText());
+            String key = RunRecords.isSample(r)
+                    ? RunRecords.unitKey(r)
+                    : "summary\u0000"
+                            + RunRecords.summaryKey(
+                                    r.path("config").asText(),
+                                    r.path("benchmark").asText());
             JsonNode previous = out.put(key, RunRecords.withoutTiming(r));
             assertFalse(previous != null, "duplicate record " + key.replace('\u0000', '|'));
         }

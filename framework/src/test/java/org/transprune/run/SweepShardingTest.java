@@ -27,6 +27,7 @@ import org.transprune.synth.SynthDataset;
 class SweepShardingTest {
     @TempDir
     static Path shared;
+
     static Path experiment;
     static Path data;
     static SweepPlan plan;
@@ -38,16 +39,21 @@ class SweepShardingTest {
         data = shared.resolve("synth");
         SynthDataset.write(data, 5, 3, 3, Split.VAL);
         experiment = shared.resolve("shards.yaml");
-        Files.writeString(experiment, String.join("\n",
-                "model: {path: " + ckpt + ", device: cpu, weights: fp32}",
-                "benchmarks: [{name: synth, root: " + data + "}]",
-                "max_new_tokens: 2",
-                "strategies:",
-                "  - {name: test-keep, params: {layers: [1], ratios: [0.5]}}",
-                "  - test-unpruned") + "\n");
+        Files.writeString(
+                experiment,
+                String.join(
+                                "\n",
+                                "model: {path: " + ckpt + ", device: cpu, weights: fp32}",
+                                "benchmarks: [{name: synth, root: " + data + "}]",
+                                "max_new_tokens: 2",
+                                "strategies:",
+                                "  - {name: test-keep, params: {layers: [1], ratios: [0.5]}}",
+                                "  - test-unpruned")
+                        + "\n");
         plan = ExperimentParser.parse(experiment, ExperimentParser.Mode.RUN);
         cleanOut = shared.resolve("clean");
-        SweepRunner.run(plan.withOutput(cleanOut), SweepRunner.Options.quiet(new PrintStream(new ByteArrayOutputStream())));
+        SweepRunner.run(
+                plan.withOutput(cleanOut), SweepRunner.Options.quiet(new PrintStream(new ByteArrayOutputStream())));
     }
 
     @Test
@@ -58,13 +64,18 @@ class SweepShardingTest {
         int total = 0;
         for (int k = 0; k < 3; k++) {
             Shard shard = new Shard(k, 3);
-            SweepRunner.Result r = SweepRunner.run(p, new SweepRunner.Options(shard, false,
-                    new PrintStream(new ByteArrayOutputStream()), Duration.ofSeconds(30)));
+            SweepRunner.Result r = SweepRunner.run(
+                    p,
+                    new SweepRunner.Options(
+                            shard, false, new PrintStream(new ByteArrayOutputStream()), Duration.ofSeconds(30)));
             assertEquals(out.resolve("shards").resolve("shard-" + k + "-of-3"), r.directory());
             for (ObjectNode rec : ResultsLog.read(r.directory())) {
                 if (RunRecords.isSample(rec)) {
                     assertTrue(seen.add(RunRecords.unitKey(rec)), "a unit in two shards");
-                    assertTrue(shard.owns(rec.path("config").asText(), "synth", rec.path("sample").asText()));
+                    assertTrue(shard.owns(
+                            rec.path("config").asText(),
+                            "synth",
+                            rec.path("sample").asText()));
                     total++;
                 }
             }
@@ -72,7 +83,9 @@ class SweepShardingTest {
         assertEquals(2 * 9, total, "every unit in exactly one shard");
 
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        List<Path> shards = List.of(0, 1, 2).stream().map(k -> out.resolve("shards/shard-" + k + "-of-3")).toList();
+        List<Path> shards = List.of(0, 1, 2).stream()
+                .map(k -> out.resolve("shards/shard-" + k + "-of-3"))
+                .toList();
         RunMerger.Result m = RunMerger.merge(shards, out, null, new PrintStream(printed, true));
         assertEquals(18, m.added());
         assertTrue(m.incomplete().isEmpty(), m.incomplete().toString());
@@ -91,11 +104,19 @@ class SweepShardingTest {
             key.put(Long.toString(e.questionId()), e);
         }
         List<ObjectNode> records = ResultsLog.read(cleanOut);
-        RunConfiguration pruned = plan.configurations().stream().filter(c -> !c.unpruned()).findFirst().orElseThrow();
-        RunConfiguration full = plan.configurations().stream().filter(RunConfiguration::unpruned).findFirst().orElseThrow();
+        RunConfiguration pruned = plan.configurations().stream()
+                .filter(c -> !c.unpruned())
+                .findFirst()
+                .orElseThrow();
+        RunConfiguration full = plan.configurations().stream()
+                .filter(RunConfiguration::unpruned)
+                .findFirst()
+                .orElseThrow();
         Map<String, String> fullAnswers = new HashMap<>();
-        records.stream().filter(r -> RunRecords.isSample(r) && r.path("config").asText().equals(full.hash()))
-                .forEach(r -> fullAnswers.put(r.path("sample").asText(), r.path("answer").asText()));
+        records.stream()
+                .filter(r -> RunRecords.isSample(r) && r.path("config").asText().equals(full.hash()))
+                .forEach(r -> fullAnswers.put(
+                        r.path("sample").asText(), r.path("answer").asText()));
         int n = 0;
         int right = 0;
         int agree = 0;
@@ -114,45 +135,70 @@ class SweepShardingTest {
             assertEquals(8, kept.size());
             JsonNode rel = r.path("relevant_patches");
             assertEquals(relevant.length, rel.size());
-            long inFirstEight = java.util.Arrays.stream(relevant).filter(x -> x < 8).count();
+            long inFirstEight =
+                    java.util.Arrays.stream(relevant).filter(x -> x < 8).count();
             if (relevant.length == 0) {
                 assertTrue(r.path("recall").get(0).isNull());
             } else {
-                assertEquals((double) inFirstEight / relevant.length, r.path("recall").get(0).asDouble(), 1e-12);
+                assertEquals(
+                        (double) inFirstEight / relevant.length,
+                        r.path("recall").get(0).asDouble(),
+                        1e-12);
             }
             String answer = r.path("answer").asText().strip().toLowerCase(java.util.Locale.ROOT);
             boolean ok = answer.replaceAll("\\.+$", "").equals(e.question().answer());
             assertEquals(ok, r.path("correct").asBoolean());
-            assertEquals(List.of(64, 64, 64, 64).size(), r.path("tokens_per_layer").size());
+            assertEquals(
+                    List.of(64, 64, 64, 64).size(), r.path("tokens_per_layer").size());
             n++;
             right += ok ? 1 : 0;
-            agree += r.path("answer").asText().strip().equals(fullAnswers.get(r.path("sample").asText()).strip()) ? 1 : 0;
+            agree += r.path("answer")
+                            .asText()
+                            .strip()
+                            .equals(fullAnswers.get(r.path("sample").asText()).strip())
+                    ? 1
+                    : 0;
         }
         assertEquals(9, n);
-        ObjectNode summary = records.stream().filter(r -> RunRecords.isSummary(r)
-                && r.path("config").asText().equals(pruned.hash())).findFirst().orElseThrow();
+        ObjectNode summary = records.stream()
+                .filter(r ->
+                        RunRecords.isSummary(r) && r.path("config").asText().equals(pruned.hash()))
+                .findFirst()
+                .orElseThrow();
         assertEquals(100.0 * right / n, summary.path("metrics").path("accuracy").asDouble(), 1e-9);
         assertEquals((double) agree / n, summary.path("agreement").asDouble(), 1e-12);
         assertEquals(full.hash(), summary.path("agreement_with").asText());
         assertEquals(pruned.cost().tflops(), summary.path("tflops").asDouble(), 1e-15);
         assertTrue(summary.path("recall").has("all"));
         JsonNode prov = summary.path("provenance");
-        for (String f : List.of("config_hash", "seed", "project_version", "git_commit", "djl", "pytorch", "device",
-                "host", "started_at", "ended_at")) {
+        for (String f : List.of(
+                "config_hash",
+                "seed",
+                "project_version",
+                "git_commit",
+                "djl",
+                "pytorch",
+                "device",
+                "host",
+                "started_at",
+                "ended_at")) {
             assertTrue(prov.hasNonNull(f), "provenance." + f + " in " + prov);
         }
         assertEquals(pruned.hash(), prov.path("config_hash").asText());
         assertTrue(prov.path("git_commit").asText().matches("[0-9a-f]{40}(-dirty)?|unknown"), prov.toString());
         // The unpruned row has no agreement with itself.
-        ObjectNode fullSummary = records.stream().filter(r -> RunRecords.isSummary(r)
-                && r.path("config").asText().equals(full.hash())).findFirst().orElseThrow();
+        ObjectNode fullSummary = records.stream()
+                .filter(r ->
+                        RunRecords.isSummary(r) && r.path("config").asText().equals(full.hash()))
+                .findFirst()
+                .orElseThrow();
         assertTrue(!fullSummary.has("agreement"));
     }
 
     @Test
     void slurmScriptsRunEveryShardAndMergeAfterwards() throws Exception {
-        SlurmScript s = new SlurmScript(experiment, 4, "transprune", shared.resolve("out"), "02:00:00", null, 4, "8G", 0,
-                "-Xmx2g");
+        SlurmScript s = new SlurmScript(
+                experiment, 4, "transprune", shared.resolve("out"), "02:00:00", null, 4, "8G", 0, "-Xmx2g");
         String array = s.arrayScript("x");
         assertTrue(array.contains("#SBATCH --array=0-3"), array);
         assertTrue(array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/4\""), array);
@@ -165,7 +211,9 @@ class SweepShardingTest {
         for (String script : List.of(array, merge, submit)) {
             Path f = Files.createTempFile(shared, "script", ".sh");
             Files.writeString(f, script);
-            Process p = new ProcessBuilder("bash", "-n", f.toString()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("bash", "-n", f.toString())
+                    .redirectErrorStream(true)
+                    .start();
             String err = new String(p.getInputStream().readAllBytes());
             assertEquals(0, p.waitFor(), err);
         }
@@ -179,11 +227,16 @@ class SweepShardingTest {
     void theTableOfARealRunHasARowPerConfigurationWithItsMeasuredAccuracy() throws Exception {
         tech.tablesaw.api.Table summaries = org.transprune.report.RunResults.load(cleanOut);
         tech.tablesaw.api.Table t = org.transprune.report.ResultTables.paperTable(summaries, "t");
-        assertEquals(List.of("test-unpruned", "test-keep"), t.stringColumn("method").asList());
+        assertEquals(
+                List.of("test-unpruned", "test-keep"), t.stringColumn("method").asList());
         for (ObjectNode s : ResultsLog.read(cleanOut)) {
             if (RunRecords.isSummary(s)) {
-                int row = t.stringColumn("method").indexOf(s.path("configuration").path("label").asText());
-                assertEquals(s.path("metrics").path("accuracy").asDouble(), t.doubleColumn("synth").get(row), 1e-12);
+                int row = t.stringColumn("method")
+                        .indexOf(s.path("configuration").path("label").asText());
+                assertEquals(
+                        s.path("metrics").path("accuracy").asDouble(),
+                        t.doubleColumn("synth").get(row),
+                        1e-12);
             }
         }
         int code = org.transprune.cli.Main.commandLine().execute("table", cleanOut.toString(), "--no-plots");

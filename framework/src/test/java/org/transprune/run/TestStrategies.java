@@ -76,7 +76,10 @@ public final class TestStrategies {
             List<Integer> layers = p.getInts("layers");
             List<Double> ratios = p.getDoubles("ratios");
             PruneSchedule.ofOriginalRatios(16, layers, ratios); // fails early on lists of different lengths
-            return strategy(name(), p, (n, l) -> PruneSchedule.ofOriginalRatios(n, layers, ratios),
+            return strategy(
+                    name(),
+                    p,
+                    (n, l) -> PruneSchedule.ofOriginalRatios(n, layers, ratios),
                     p.getBoolean("random") ? 1 : 0);
         }
     }

@@ -15,7 +15,10 @@ class RelevantPatchesTest {
     private static final SceneObject SQUARE = new SceneObject(ShapeKind.SQUARE, ShapeColor.GREEN, 41, 50, 40);
 
     private static Question about(SceneObject o) {
-        return new Question(QuestionType.COLOR, "what color is the " + o.kind().word() + " ?", o.color().word(),
+        return new Question(
+                QuestionType.COLOR,
+                "what color is the " + o.kind().word() + " ?",
+                o.color().word(),
                 List.of(o));
     }
 
@@ -26,10 +29,20 @@ class RelevantPatchesTest {
         // Column 2 reaches 5% (10 px of 196) only in the full rows 4 and 5 (14 px = 7.1%);
         // in rows 3 and 6 it has 6 px = 3.1%. Every other cell of rows 3..6 x columns 3..5 is >= 6*11.
         int[] expected = {
-            3 * 24 + 3, 3 * 24 + 4, 3 * 24 + 5,
-            4 * 24 + 2, 4 * 24 + 3, 4 * 24 + 4, 4 * 24 + 5,
-            5 * 24 + 2, 5 * 24 + 3, 5 * 24 + 4, 5 * 24 + 5,
-            6 * 24 + 3, 6 * 24 + 4, 6 * 24 + 5,
+            3 * 24 + 3,
+            3 * 24 + 4,
+            3 * 24 + 5,
+            4 * 24 + 2,
+            4 * 24 + 3,
+            4 * 24 + 4,
+            4 * 24 + 5,
+            5 * 24 + 2,
+            5 * 24 + 3,
+            5 * 24 + 4,
+            5 * 24 + 5,
+            6 * 24 + 3,
+            6 * 24 + 4,
+            6 * 24 + 5,
         };
         assertArrayEquals(expected, about(SQUARE).relevantPatches(24));
         // Any coverage at all: the four 6-px corner cells of column 2 join.

@@ -90,14 +90,19 @@ class SceneQuestionsTest {
         assertTrue(SceneQuestions.of(s, QuestionType.COLOR).isEmpty(), "three squares: no 'the square'");
         Map<String, String> position = answers(s, QuestionType.POSITION);
         assertEquals("left", position.get("is the red square on the left or the right ?"));
-        assertFalse(position.keySet().stream().anyMatch(t -> t.contains("purple") || t.contains("the square ")),
+        assertFalse(
+                position.keySet().stream().anyMatch(t -> t.contains("purple") || t.contains("the square ")),
                 "two purple squares and three squares cannot be named");
         assertEquals("3", answers(s, QuestionType.COUNT).get("how many squares are there ?"));
         Question existYes = SceneQuestions.of(s, QuestionType.EXIST).stream()
-                .filter(q -> q.text().equals("is there a purple square ?")).findFirst().orElseThrow();
+                .filter(q -> q.text().equals("is there a purple square ?"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(List.of(sq2, sq3), existYes.objects(), "yes depends on every matching object");
         Question existNo = SceneQuestions.of(s, QuestionType.EXIST).stream()
-                .filter(q -> q.text().equals("is there a purple circle ?")).findFirst().orElseThrow();
+                .filter(q -> q.text().equals("is there a purple circle ?"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(existNo.objects().isEmpty());
         assertEquals(0, existNo.relevantPatches(24).length);
     }
@@ -107,7 +112,7 @@ class SceneQuestionsTest {
         SceneObject a = new SceneObject(ShapeKind.SQUARE, ShapeColor.RED, 10, 10, 40);
         SceneObject b = new SceneObject(ShapeKind.CIRCLE, ShapeColor.BLUE, 49, 49, 40);
         assertThrows(IllegalArgumentException.class, () -> new Scene(1, List.of(a, b)));
-        assertThrows(IllegalArgumentException.class,
-                () -> new SceneObject(ShapeKind.SQUARE, ShapeColor.RED, 300, 10, 40));
+        assertThrows(
+                IllegalArgumentException.class, () -> new SceneObject(ShapeKind.SQUARE, ShapeColor.RED, 300, 10, 40));
     }
 }

@@ -98,7 +98,9 @@ class SynthDatasetTest {
             assertEquals(i, q.get("question_id").asLong());
             assertEquals(k.questionId(), q.get("question_id").asLong());
             assertEquals(k.image(), q.get("image").asText());
-            assertEquals(k.question().text() + "\nAnswer with one word.", q.get("text").asText());
+            assertEquals(
+                    k.question().text() + "\nAnswer with one word.",
+                    q.get("text").asText());
             assertEquals(k.question().type().category(), q.get("category").asText());
             assertEquals(samples.get(i / 3).questions().get(i % 3), k.question(), "key round-trips the question");
             assertTrue(Files.exists(dir.resolve("images").resolve(q.get("image").asText())));
@@ -139,9 +141,12 @@ class SynthDatasetTest {
         SceneObject o = new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 0, 0, 40);
         Question yes = new Question(QuestionType.EXIST, "is there a red circle ?", "yes", List.of(o));
         Question noA = new Question(QuestionType.EXIST, "is there a blue circle ?", "no", List.of());
-        Question left = new Question(QuestionType.POSITION, "is the circle on the left or the right ?", "left", List.of(o));
-        Question top = new Question(QuestionType.POSITION, "is the circle at the top or the bottom ?", "top", List.of(o));
-        Question bottom = new Question(QuestionType.POSITION, "is the circle at the top or the bottom ?", "bottom", List.of(o));
+        Question left =
+                new Question(QuestionType.POSITION, "is the circle on the left or the right ?", "left", List.of(o));
+        Question top =
+                new Question(QuestionType.POSITION, "is the circle at the top or the bottom ?", "top", List.of(o));
+        Question bottom =
+                new Question(QuestionType.POSITION, "is the circle at the top or the bottom ?", "bottom", List.of(o));
         SynthSummary s = SynthSummary.of(1, Split.TEST, 3, 2, "", List.of(yes, noA, noA, left, top, bottom));
         assertEquals("no", s.majorityAnswer().get("exist"));
         assertEquals(0.6667, s.majorityShare().get("exist"));
@@ -149,10 +154,17 @@ class SynthDatasetTest {
         assertEquals("left", s.majorityAnswer().get("position"), "ties go to the first answer");
         assertEquals(0.3333, s.majorityShare().get("position"));
         assertEquals(0.6667, s.templatePriorShare().get("position"), "left/right and top/bottom templates");
-        assertEquals("is the <color> <kind> left or right of the <kind> ?",
-                new Question(QuestionType.RELATION, "is the red circle left or right of the square ?", "left", List.of())
+        assertEquals(
+                "is the <color> <kind> left or right of the <kind> ?",
+                new Question(
+                                QuestionType.RELATION,
+                                "is the red circle left or right of the square ?",
+                                "left",
+                                List.of())
                         .template());
-        assertEquals("how many <kinds> are there ?", new Question(QuestionType.COUNT, "how many circles are there ?", "0", List.of()).template());
+        assertEquals(
+                "how many <kinds> are there ?",
+                new Question(QuestionType.COUNT, "how many circles are there ?", "0", List.of()).template());
         assertEquals(0.0, s.majorityShare().get("count"));
     }
 

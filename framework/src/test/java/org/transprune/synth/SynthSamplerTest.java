@@ -34,8 +34,19 @@ class SynthSamplerTest {
         SynthSampler resumed = new SynthSampler(7, Split.TRAIN, 3);
         resumed.skip(20);
         assertEquals(20, resumed.produced());
-        assertEquals(a.subList(20, 30), List.of(resumed.next(), resumed.next(), resumed.next(), resumed.next(),
-                resumed.next(), resumed.next(), resumed.next(), resumed.next(), resumed.next(), resumed.next()));
+        assertEquals(
+                a.subList(20, 30),
+                List.of(
+                        resumed.next(),
+                        resumed.next(),
+                        resumed.next(),
+                        resumed.next(),
+                        resumed.next(),
+                        resumed.next(),
+                        resumed.next(),
+                        resumed.next(),
+                        resumed.next(),
+                        resumed.next()));
     }
 
     /**
@@ -101,7 +112,8 @@ class SynthSamplerTest {
             for (int a = 0; a < t.answers().size(); a++) {
                 double share = (double) counts[t.ordinal()][a] / n;
                 // Count's "0" only exists for "how many circles", hence its lower bound.
-                assertTrue(share <= uniform + 0.04 && share >= uniform / 2,
+                assertTrue(
+                        share <= uniform + 0.04 && share >= uniform / 2,
                         t + " answer " + t.answers().get(a) + " has share " + share + ", uniform " + uniform);
             }
         }
@@ -114,7 +126,10 @@ class SynthSamplerTest {
                 "is there an <color> <kind> ?", 2);
         for (Map.Entry<String, Map<String, Integer>> e : byTemplate.entrySet()) {
             int n = e.getValue().values().stream().mapToInt(Integer::intValue).sum();
-            int max = e.getValue().values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+            int max = e.getValue().values().stream()
+                    .mapToInt(Integer::intValue)
+                    .max()
+                    .orElseThrow();
             int answers = expectedAnswers.getOrDefault(e.getKey(), 2);
             assertEquals(answers, e.getValue().size(), e.getKey() + " " + e.getValue());
             assertTrue((double) max / n <= 1.0 / answers + 0.05, e.getKey() + " " + e.getValue());
@@ -149,7 +164,8 @@ class SynthSamplerTest {
             }
             assertTrue(seen.contains(w) || answerOnly, "vocabulary word never generated: " + w);
         }
-        assertEquals(List.of("Answer", "the", "question", "using", "a", "single", "word", "or", "phrase", "."),
+        assertEquals(
+                List.of("Answer", "the", "question", "using", "a", "single", "word", "or", "phrase", "."),
                 Vocabulary.tokens(Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX));
     }
 

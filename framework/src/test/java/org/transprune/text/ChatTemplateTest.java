@@ -12,18 +12,21 @@ class ChatTemplateTest {
 
     @Test
     void vicunaV1IsLlava15EvaluationPrompt() {
-        assertEquals("A chat between a curious user and an artificial intelligence assistant. The assistant gives "
+        assertEquals(
+                "A chat between a curious user and an artificial intelligence assistant. The assistant gives "
                         + "helpful, detailed, and polite answers to the user's questions. USER: <image>\n"
                         + "What is shown? ASSISTANT:",
                 ChatTemplate.VICUNA_V1.render("What is shown?", true));
-        assertEquals("A chat between a curious user and an artificial intelligence assistant. The assistant gives "
+        assertEquals(
+                "A chat between a curious user and an artificial intelligence assistant. The assistant gives "
                         + "helpful, detailed, and polite answers to the user's questions. USER: Hi ASSISTANT:",
                 ChatTemplate.VICUNA_V1.render("Hi", false));
     }
 
     @Test
     void llavaV1UsesTheHumanWording() {
-        assertEquals("A chat between a curious human and an artificial intelligence assistant. The assistant gives "
+        assertEquals(
+                "A chat between a curious human and an artificial intelligence assistant. The assistant gives "
                         + "helpful, detailed, and polite answers to the human's questions. USER: <image>\nQ ASSISTANT:",
                 ChatTemplate.LLAVA_V1.render("Q", true));
     }
@@ -32,7 +35,8 @@ class ChatTemplateTest {
     void plainAndLlama2Styles() {
         assertEquals("<image>\nhow many shapes ?\n", ChatTemplate.PLAIN.render("how many shapes ?", true));
         assertEquals("[INST] <image>\nQ [/INST]", ChatTemplate.MISTRAL_INSTRUCT.render("Q", true));
-        assertEquals("[INST] <<SYS>>\nYou are a helpful language and vision assistant. You are able to understand "
+        assertEquals(
+                "[INST] <<SYS>>\nYou are a helpful language and vision assistant. You are able to understand "
                         + "the visual content that the user provides, and assist the user with a variety of tasks "
                         + "using natural language.\n<</SYS>>\n\n<image>\nQ [/INST]",
                 ChatTemplate.LLAVA_LLAMA_2.render("Q", true));

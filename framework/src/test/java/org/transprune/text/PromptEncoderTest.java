@@ -15,8 +15,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +27,7 @@ class PromptEncoderTest {
 
     @TempDir
     Path dir;
+
     List<String> words;
     Tokenizer tokenizer;
 
@@ -113,7 +114,8 @@ class PromptEncoderTest {
     void tooLongPromptReportsTheCounts() {
         int text = 1 + split(QUESTION).size(); // BOS + question
         PromptEncoder.encode(tokenizer, ChatTemplate.PLAIN, QUESTION, 10, text + 10 + 5, 5); // fits exactly
-        PromptTooLongException e = assertThrows(PromptTooLongException.class,
+        PromptTooLongException e = assertThrows(
+                PromptTooLongException.class,
                 () -> PromptEncoder.encode(tokenizer, ChatTemplate.PLAIN, QUESTION, 10, text + 10 + 5, 6));
         assertTrue(e.getMessage().contains(text + " text tokens"), e.getMessage());
         assertTrue(e.getMessage().contains("10 image tokens"), e.getMessage());
@@ -123,7 +125,8 @@ class PromptEncoderTest {
 
     @Test
     void severalImagesAreRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> PromptEncoder.encode(tokenizer, ChatTemplate.PLAIN, "<image> and " + QUESTION, 4, 100));
         assertTrue(e.getMessage().contains("2 <image>"), e.getMessage());
     }
@@ -132,7 +135,8 @@ class PromptEncoderTest {
     void explicitPlaceholderIdAndPromptWithoutTemplate() {
         PromptTokens p = PromptEncoder.encodePrompt(tokenizer, "square <image> color", 3, 100, 0, 0);
         assertArrayEquals(new int[] {1, words.indexOf("square") + 5, 0, 0, 0, words.indexOf("color") + 5}, p.ids());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> PromptEncoder.encodePrompt(tokenizer, "square color", 3, 100, 0, 0));
     }
 }

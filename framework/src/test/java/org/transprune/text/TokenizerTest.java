@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TokenizerTest {
 
-    static final List<String> WORDS = List.of("is", "there", "a", "red", "circle", "?", "what", "color",
-            "the", "square", "blue");
+    static final List<String> WORDS =
+            List.of("is", "there", "a", "red", "circle", "?", "what", "color", "the", "square", "blue");
     static final int FIRST_WORD_ID = WordLevelTokenizerWriter.SPECIAL_TOKENS.size();
 
     @TempDir
@@ -97,8 +97,11 @@ class TokenizerTest {
     @Test
     void writtenPostProcessorAddsBosForHuggingFaceUsers() throws IOException {
         Path file = new WordLevelTokenizerWriter().write(dir, WORDS);
-        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder().optTokenizerPath(file)
-                .optTruncation(false).optPadding(false).build()) {
+        try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder()
+                .optTokenizerPath(file)
+                .optTruncation(false)
+                .optPadding(false)
+                .build()) {
             long[] ids = hf.encode("red circle", true, false).getIds();
             assertArrayEquals(new long[] {1, id("red"), id("circle")}, ids);
         }
@@ -108,7 +111,8 @@ class TokenizerTest {
     void bosAndEosComeFromTheConfigFilesFirst() throws IOException {
         new WordLevelTokenizerWriter().write(dir, WORDS);
         // AddedToken-object form, as transformers writes it; <pad> is id 3
-        Files.writeString(dir.resolve("tokenizer_config.json"),
+        Files.writeString(
+                dir.resolve("tokenizer_config.json"),
                 "{\"bos_token\": {\"__type\": \"AddedToken\", \"content\": \"<pad>\"}, \"add_bos_token\": false}");
         Files.delete(dir.resolve("special_tokens_map.json"));
         Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [7, 2]}");

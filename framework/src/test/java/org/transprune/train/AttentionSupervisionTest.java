@@ -27,12 +27,17 @@ class AttentionSupervisionTest {
 
     /** A red circle top left and a blue square bottom right. */
     private static final Scene SCENE = NounProbeTest.SCENE;
-    private static final Question RELATION = SceneQuestions.of(SCENE, QuestionType.RELATION).get(0);
+
+    private static final Question RELATION =
+            SceneQuestions.of(SCENE, QuestionType.RELATION).get(0);
     private static final Question EXIST_NO = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
-            .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
+            .filter(q -> q.answer().equals("no"))
+            .findFirst()
+            .orElseThrow();
 
     private BatchBuilder builder(LlavaConfig config, Tokenizer tokenizer) throws java.io.IOException {
-        return new BatchBuilder(config, tokenizer, ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+        return new BatchBuilder(
+                config, tokenizer, ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
     }
 
     @Test
@@ -44,7 +49,8 @@ class AttentionSupervisionTest {
         Sample sample = new Sample(0, SCENE, List.of(relation, color, EXIST_NO));
         try (Tokenizer tokenizer = Tokenizer.load(dir)) {
             BatchBuilder builder = builder(config, tokenizer);
-            PackedBatch batch = builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0.3, 4));
+            PackedBatch batch =
+                    builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0.3, 4));
             assertEquals(4, batch.attentionLayer());
             int len = batch.length();
             int heads = config.text().numHeads();
@@ -52,17 +58,28 @@ class AttentionSupervisionTest {
             // exist-no question names an absent object and is left out.
             assertEquals(6, batch.attentionRows().length);
             int grid = config.vision().gridSize();
-            List<int[]> expected = List.of(only(relation, 0, grid), only(relation, 0, grid), only(relation, 1, grid),
-                    only(relation, 1, grid), color.relevantPatches(grid), color.relevantPatches(grid));
-            List<String> nouns = List.of(nounOf(relation, 0), nounOf(relation, 0), nounOf(relation, 1), nounOf(relation, 1),
-                    nounOf(color, 0), nounOf(color, 0));
+            List<int[]> expected = List.of(
+                    only(relation, 0, grid),
+                    only(relation, 0, grid),
+                    only(relation, 1, grid),
+                    only(relation, 1, grid),
+                    color.relevantPatches(grid),
+                    color.relevantPatches(grid));
+            List<String> nouns = List.of(
+                    nounOf(relation, 0),
+                    nounOf(relation, 0),
+                    nounOf(relation, 1),
+                    nounOf(relation, 1),
+                    nounOf(color, 0),
+                    nounOf(color, 0));
             float total = 0;
             for (int k = 0; k < 6; k++) {
                 long flat = batch.attentionRows()[k];
                 assertEquals(k % 2, (flat / len) % heads, "head of row " + k);
                 assertEquals(0, flat / len / heads, "image of row " + k);
                 int row = (int) (flat % len);
-                assertEquals(tokenizer.tokenId(nouns.get(k)).getAsInt(), batch.ids()[row], "row " + k + " is not its noun");
+                assertEquals(
+                        tokenizer.tokenId(nouns.get(k)).getAsInt(), batch.ids()[row], "row " + k + " is not its noun");
                 List<Integer> patches = new ArrayList<>();
                 for (int c = 0; c < len; c++) {
                     float wgt = batch.attentionWeights()[k * len + c];
@@ -71,13 +88,19 @@ class AttentionSupervisionTest {
                         total += wgt;
                     }
                 }
-                assertArrayEquals(expected.get(k), patches.stream().mapToInt(Integer::intValue).toArray(), "row " + k);
+                assertArrayEquals(
+                        expected.get(k),
+                        patches.stream().mapToInt(Integer::intValue).toArray(),
+                        "row " + k);
             }
             assertEquals(0.3f, total, 1e-5f, "weights average over the supervised rows");
             int[] subject = only(relation, 0, grid);
             int[] reference = only(relation, 1, grid);
             assertTrue(subject.length > 0 && reference.length > 0 && subject[0] != reference[0]);
-            assertEquals(-1, builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 4)).attentionLayer(),
+            assertEquals(
+                    -1,
+                    builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 4))
+                            .attentionLayer(),
                     "no supervision at weight 0");
         }
         assertTrue(Files.exists(dir.resolve("tokenizer.json")));
@@ -91,8 +114,8 @@ class AttentionSupervisionTest {
         Sample sample = new Sample(0, SCENE, List.of(relation, EXIST_NO));
         try (Tokenizer tokenizer = Tokenizer.load(dir)) {
             BatchBuilder builder = builder(config, tokenizer);
-            PackedBatch batch = builder.build(List.of(sample), true, 0.5f,
-                    new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0.2, 6));
+            PackedBatch batch = builder.build(
+                    List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0.2, 6));
             assertEquals(4, batch.attentionLayer());
             assertEquals(6, batch.routeLayer());
             int len = batch.length();
@@ -100,8 +123,11 @@ class AttentionSupervisionTest {
             // Both questions' answer rows, heads 0 and 1: the relation's heads split over its two nouns,
             // the existence question's both point at its one noun (routing does not need the object present).
             assertEquals(4, batch.routeRows().length);
-            List<String> expected = List.of(relation.objects().get(0).kind().word(), relation.objects().get(1).kind().word(),
-                    "circle|square|triangle", "circle|square|triangle");
+            List<String> expected = List.of(
+                    relation.objects().get(0).kind().word(),
+                    relation.objects().get(1).kind().word(),
+                    "circle|square|triangle",
+                    "circle|square|triangle");
             List<Long> answerRows = new ArrayList<>();
             for (int t = 0; t < batch.targetCount(); t++) {
                 if (batch.answerTarget()[t]) {
@@ -123,12 +149,16 @@ class AttentionSupervisionTest {
                     }
                 }
                 assertEquals(1, columns.size(), "route row " + k);
-                String word = tokenizer.decode(new int[] {(int) batch.ids()[columns.get(0)]}).trim();
+                String word = tokenizer
+                        .decode(new int[] {(int) batch.ids()[columns.get(0)]})
+                        .trim();
                 assertTrue(word.matches(expected.get(k)), "route row " + k + " points at '" + word + "'");
             }
             assertEquals(0.2f, total, 1e-5f);
         }
-        assertThrows(IllegalArgumentException.class, () -> new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0.2, 4),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0.2, 4),
                 "routing and noun attention on the same heads of one layer");
     }
 
@@ -139,18 +169,28 @@ class AttentionSupervisionTest {
         int grid = config.vision().gridSize();
         Question countShapes = SceneQuestions.of(SCENE, QuestionType.COUNT).get(0);
         Question countTriangles = SceneQuestions.of(SCENE, QuestionType.COUNT).stream()
-                .filter(q -> q.text().contains("triangles")).findFirst().orElseThrow();
+                .filter(q -> q.text().contains("triangles"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("2", countShapes.answer());
         assertEquals("0", countTriangles.answer());
         Sample sample = new Sample(0, SCENE, List.of(countShapes, countTriangles));
         try (Tokenizer tokenizer = Tokenizer.load(dir)) {
-            PackedBatch batch = builder(config, tokenizer).build(List.of(sample), true, 0.5f,
-                    new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0, 0, true, 0));
+            PackedBatch batch = builder(config, tokenizer)
+                    .build(
+                            List.of(sample),
+                            true,
+                            0.5f,
+                            new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0, 0, true, 0));
             int len = batch.length();
             int start = batch.imageStart();
             // Centres (50, 60) and (245, 225) lie in cells row 2 col 1 and row 8 col 8 of the 12 x 12 grid.
-            int[][] expected = {{0, start + 2 * grid + 1, start + 8 * grid + 8}, {0, start + 2 * grid + 1, start + 8 * grid + 8},
-                {0}, {0}};
+            int[][] expected = {
+                {0, start + 2 * grid + 1, start + 8 * grid + 8},
+                {0, start + 2 * grid + 1, start + 8 * grid + 8},
+                {0},
+                {0}
+            };
             assertEquals(4, batch.attentionRows().length, "two nouns, two heads each");
             for (int k = 0; k < 4; k++) {
                 List<Integer> columns = new ArrayList<>();
@@ -160,7 +200,10 @@ class AttentionSupervisionTest {
                         assertEquals(0.3f / 4 / expected[k].length, batch.attentionWeights()[k * len + c], 1e-7f);
                     }
                 }
-                assertArrayEquals(expected[k], columns.stream().mapToInt(Integer::intValue).toArray(), "row " + k);
+                assertArrayEquals(
+                        expected[k],
+                        columns.stream().mapToInt(Integer::intValue).toArray(),
+                        "row " + k);
             }
             // The tower's anchor head: exactly the two centre cells are anchors.
             float[] anchors = batch.anchorTargets();
@@ -173,8 +216,12 @@ class AttentionSupervisionTest {
                 }
             }
             assertEquals(List.of(2 * grid + 1, 8 * grid + 8), hot);
-            assertEquals(null, builder(config, tokenizer).build(List.of(sample), true, 0.5f,
-                    new TrainingRecipe.Phase(1, 2, false, 0.3, 4)).anchorTargets(), "no anchors unless asked");
+            assertEquals(
+                    null,
+                    builder(config, tokenizer)
+                            .build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 2, false, 0.3, 4))
+                            .anchorTargets(),
+                    "no anchors unless asked");
         }
     }
 

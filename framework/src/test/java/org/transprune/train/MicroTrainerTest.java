@@ -29,9 +29,30 @@ class MicroTrainerTest {
 
     /** Tiny sizes at the real 168 px input; stage A, then one phase of single and one of packed questions. */
     private static TrainingRecipe tiny(int stageA, int single, int packed, int evalImages) {
-        return new TrainingRecipe(32, 2, 48, 2, 96, 3, 4, stageA, 3e-3, 4,
-                List.of(new TrainingRecipe.Phase(single, 1), new TrainingRecipe.Phase(packed, 3)), 3e-3, 2, 0.3,
-                0.1, 0.05, 0.9, 0.95, 1.0, 0.5, 0, evalImages, 100);
+        return new TrainingRecipe(
+                32,
+                2,
+                48,
+                2,
+                96,
+                3,
+                4,
+                stageA,
+                3e-3,
+                4,
+                List.of(new TrainingRecipe.Phase(single, 1), new TrainingRecipe.Phase(packed, 3)),
+                3e-3,
+                2,
+                0.3,
+                0.1,
+                0.05,
+                0.9,
+                0.95,
+                1.0,
+                0.5,
+                0,
+                evalImages,
+                100);
     }
 
     @Test
@@ -44,7 +65,10 @@ class MicroTrainerTest {
         }
         assertEquals(30, losses.size());
         double first = (losses.get(0) + losses.get(1) + losses.get(2)) / 3;
-        double last = losses.subList(25, 30).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double last = losses.subList(25, 30).stream()
+                .mapToDouble(Double::doubleValue)
+                .average()
+                .orElseThrow();
         // Answer-token cross-entropy starts near ln(vocab) ~ 4.3; EOS and the answer sets are learned within steps.
         assertTrue(last < 0.6 * first, "loss did not fall: first " + first + ", last " + last);
         for (double l : losses) {
@@ -71,7 +95,9 @@ class MicroTrainerTest {
         try (MicroTrainer t = MicroTrainer.start(recipe, split)) {
             t.train(2, Double.MAX_VALUE, s -> {});
         }
-        assertThrows(IllegalArgumentException.class, () -> MicroTrainer.start(recipe, split),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> MicroTrainer.start(recipe, split),
                 "a second start must not overwrite a run");
         try (MicroTrainer t = MicroTrainer.resume(split)) {
             assertEquals(2, t.step());
@@ -92,7 +118,10 @@ class MicroTrainerTest {
             assertEquals(0, differing, "tensors differ between the straight and the resumed run");
         }
         List<String> log = Files.readAllLines(split.resolve(TrainingLog.CSV));
-        List<String> steps = log.stream().filter(l -> l.startsWith("step,")).map(l -> l.split(",")[1]).toList();
+        List<String> steps = log.stream()
+                .filter(l -> l.startsWith("step,"))
+                .map(l -> l.split(",")[1])
+                .toList();
         assertEquals(List.of("1", "2", "3", "4"), steps, "log rows after resume continue without duplicates");
         // And the state really moved: the trained parameters differ from a fresh model's.
         try (SafetensorsFile b = SafetensorsFile.open(split.resolve(MicroTrainer.STATE_FILE));
@@ -118,7 +147,8 @@ class MicroTrainerTest {
             t.train(Long.MAX_VALUE, Double.MAX_VALUE, s -> {});
             assertEquals(4, t.step());
         }
-        assertEquals(tiny(0, 1, 3, 0), TrainingRecipe.fromJson(Files.readString(out.resolve(MicroTrainer.RECIPE_FILE))));
+        assertEquals(
+                tiny(0, 1, 3, 0), TrainingRecipe.fromJson(Files.readString(out.resolve(MicroTrainer.RECIPE_FILE))));
         try (MicroTrainer t = MicroTrainer.resume(out)) {
             assertEquals(4, t.step(), "the extended recipe is the saved one now");
         }
@@ -127,10 +157,12 @@ class MicroTrainerTest {
 
     @Test
     void captionsListEveryObjectLeftToRightWithItsHalves() {
-        Scene scene = new Scene(3, List.of(
-                new SceneObject(ShapeKind.SQUARE, ShapeColor.GREEN, 250, 20, 40),
-                new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 10, 200, 60),
-                new SceneObject(ShapeKind.TRIANGLE, ShapeColor.BLUE, 140, 150, 40)));
+        Scene scene = new Scene(
+                3,
+                List.of(
+                        new SceneObject(ShapeKind.SQUARE, ShapeColor.GREEN, 250, 20, 40),
+                        new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 10, 200, 60),
+                        new SceneObject(ShapeKind.TRIANGLE, ShapeColor.BLUE, 140, 150, 40)));
         // Centres x: 270, 40, 160 (frame centre 168); y: 40, 230, 170.
         assertEquals("red circle left bottom . blue triangle left bottom . green square right top", Captions.of(scene));
     }
@@ -141,20 +173,47 @@ class MicroTrainerTest {
         try (MicroTrainer t = MicroTrainer.start(tiny(0, 2, 0, 0), source)) {
             t.train(Long.MAX_VALUE, Double.MAX_VALUE, s -> {});
         }
-        TrainingRecipe captions = new TrainingRecipe(32, 2, 48, 2, 96, 3, 4, 0, 3e-3, 4,
-                List.of(new TrainingRecipe.Phase(3, 2, true, 0.5, 1)), 3e-3, 2, 0.3, 0.1, 0.05, 0.9, 0.95, 1.0, 0.5, 0, 0, 100);
+        TrainingRecipe captions = new TrainingRecipe(
+                32,
+                2,
+                48,
+                2,
+                96,
+                3,
+                4,
+                0,
+                3e-3,
+                4,
+                List.of(new TrainingRecipe.Phase(3, 2, true, 0.5, 1)),
+                3e-3,
+                2,
+                0.3,
+                0.1,
+                0.05,
+                0.9,
+                0.95,
+                1.0,
+                0.5,
+                0,
+                0,
+                100);
         assertEquals(captions, TrainingRecipe.fromJson(captions.toJson()));
         // A recipe saved before phases had captions still reads, as caption-free.
         String before = tiny(0, 5, 0, 0).toJson().replaceAll(",\\s*\"captions\" : false", "");
         assertFalse(before.contains("captions"), before);
-        assertEquals(new TrainingRecipe.Phase(5, 1), TrainingRecipe.fromJson(before).phases().get(0));
+        assertEquals(
+                new TrainingRecipe.Phase(5, 1),
+                TrainingRecipe.fromJson(before).phases().get(0));
         Path out = dir.resolve("captions");
         List<Integer> questions = new ArrayList<>();
         try (MicroTrainer t = MicroTrainer.startFrom(captions, out, source.resolve(MicroTrainer.STATE_FILE))) {
             String name = "language_model.model.layers.0.mlp.up_proj.weight";
             try (SafetensorsFile f = SafetensorsFile.open(source.resolve(MicroTrainer.STATE_FILE))) {
                 float[] saved = new float[(int) f.info("param:" + name).elements()];
-                f.bytes("param:" + name).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(saved);
+                f.bytes("param:" + name)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer()
+                        .get(saved);
                 assertArrayEquals(saved, t.model().values(name), "weights not taken from the source state");
             }
             assertEquals(0, t.step(), "a new run: progress is not inherited");
@@ -166,17 +225,25 @@ class MicroTrainerTest {
                 Checkpoint c = Checkpoints.open(source.resolve(MicroTrainer.MODEL_DIR));
                 ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
             String name = "language_model.model.layers.1.self_attn.q_proj.weight";
-            assertArrayEquals(c.tensors().fp32(name, m).toFloatArray(), t.model().values(name));
+            assertArrayEquals(
+                    c.tensors().fp32(name, m).toFloatArray(), t.model().values(name));
             try (MicroTrainer fresh = MicroTrainer.start(captions, dir.resolve("fresh-aux"))) {
-                assertArrayEquals(fresh.model().values(TrainableLlava.AUX_WEIGHT), t.model().values(TrainableLlava.AUX_WEIGHT));
+                assertArrayEquals(
+                        fresh.model().values(TrainableLlava.AUX_WEIGHT),
+                        t.model().values(TrainableLlava.AUX_WEIGHT));
             }
         }
-        assertTrue(Files.readString(fromCheckpoint.resolve(MicroTrainer.INIT_FILE)).contains("\"step\" : -1"));
+        assertTrue(
+                Files.readString(fromCheckpoint.resolve(MicroTrainer.INIT_FILE)).contains("\"step\" : -1"));
         String init = Files.readString(out.resolve(MicroTrainer.INIT_FILE));
-        assertTrue(init.contains("\"step\" : 2") && init.contains(TrainState.sha256(source.resolve(MicroTrainer.STATE_FILE))),
+        assertTrue(
+                init.contains("\"step\" : 2")
+                        && init.contains(TrainState.sha256(source.resolve(MicroTrainer.STATE_FILE))),
                 init);
         // Two questions per image are scored (accuracy); the caption adds targets but no scored answers.
-        List<String> rows = Files.readAllLines(out.resolve(TrainingLog.CSV)).stream().filter(l -> l.startsWith("step,")).toList();
+        List<String> rows = Files.readAllLines(out.resolve(TrainingLog.CSV)).stream()
+                .filter(l -> l.startsWith("step,"))
+                .toList();
         assertEquals(3, rows.size());
         for (String r : rows) {
             String[] f = r.split(",");

@@ -48,7 +48,8 @@ class NounProbeTest {
             tokenizer = Tokenizer.load(dir);
             root = NDManager.newBaseManager(Device.cpu());
             model = new TrainableLlava(CONFIG, root, 3);
-            builder = new BatchBuilder(CONFIG, tokenizer, ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
+            builder = new BatchBuilder(
+                    CONFIG, tokenizer, ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
         }
 
         @Override
@@ -62,9 +63,11 @@ class NounProbeTest {
     private static final LlavaConfig CONFIG = MicroModel.config(32, 1, 48, 3, 96);
 
     /** A red circle centred at (50, 60) and a blue square centred at (245, 225), in 336 px. */
-    static final Scene SCENE = new Scene(5, List.of(
-            new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 20, 30, 60),
-            new SceneObject(ShapeKind.SQUARE, ShapeColor.BLUE, 220, 200, 50)));
+    static final Scene SCENE = new Scene(
+            5,
+            List.of(
+                    new SceneObject(ShapeKind.CIRCLE, ShapeColor.RED, 20, 30, 60),
+                    new SceneObject(ShapeKind.SQUARE, ShapeColor.BLUE, 220, 200, 50)));
 
     @Test
     void nounsOfOneObjectGetItsColourAndCentreCell() {
@@ -81,10 +84,15 @@ class NounProbeTest {
         assertEquals(8, r.get(1).token());
         assertArrayEquals(square, r.get(1).classes());
         Question color = SceneQuestions.of(SCENE, QuestionType.COLOR).stream()
-                .filter(q -> q.text().contains("square")).findFirst().orElseThrow();
-        assertArrayEquals(square, NounProbe.targets(color, List.of(4), 12).get(0).classes());
+                .filter(q -> q.text().contains("square"))
+                .findFirst()
+                .orElseThrow();
+        assertArrayEquals(
+                square, NounProbe.targets(color, List.of(4), 12).get(0).classes());
         Question existNo = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
-                .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
+                .filter(q -> q.answer().equals("no"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(NounProbe.targets(existNo, List.of(4), 12).isEmpty(), "an absent object has no attributes");
         Question countShapes = SceneQuestions.of(SCENE, QuestionType.COUNT).get(0);
         assertEquals("2", countShapes.answer());
@@ -97,17 +105,24 @@ class NounProbeTest {
         // Subject: the circle, cell row 2 column 1; reference: the square, row 8 column 8.
         assertArrayEquals(new int[] {2, 12 + 1, 24 + 8, 36 + 8}, NounProbe.answerTargets(relation, 12));
         Question color = SceneQuestions.of(SCENE, QuestionType.COLOR).stream()
-                .filter(q -> q.text().contains("circle")).findFirst().orElseThrow();
+                .filter(q -> q.text().contains("circle"))
+                .findFirst()
+                .orElseThrow();
         assertArrayEquals(new int[] {2, 12 + 1}, NounProbe.answerTargets(color, 12));
         Question existNo = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
-                .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
+                .filter(q -> q.answer().equals("no"))
+                .findFirst()
+                .orElseThrow();
         assertNull(NounProbe.answerTargets(existNo, 12));
 
         try (Fixture f = new Fixture(dir)) {
             TrainableLlava model = f.model;
             NDManager root = f.root;
             BatchBuilder builder = f.builder;
-            PackedBatch batch = builder.build(List.of(new Sample(0, SCENE, List.of(relation, color, existNo))), true, 0.5f,
+            PackedBatch batch = builder.build(
+                    List.of(new Sample(0, SCENE, List.of(relation, color, existNo))),
+                    true,
+                    0.5f,
                     new TrainingRecipe.Phase(1, 3, false, 0, 0, 0, 0, 2, false, 0.4));
             List<Long> answerRows = new ArrayList<>();
             for (int t = 0; t < batch.targetCount(); t++) {
@@ -136,7 +151,9 @@ class NounProbeTest {
         Question relation = SceneQuestions.of(SCENE, QuestionType.RELATION).get(0);
         Question color = SceneQuestions.of(SCENE, QuestionType.COLOR).get(0);
         Question existNo = SceneQuestions.of(SCENE, QuestionType.EXIST).stream()
-                .filter(q -> q.answer().equals("no")).findFirst().orElseThrow();
+                .filter(q -> q.answer().equals("no"))
+                .findFirst()
+                .orElseThrow();
         Sample sample = new Sample(0, SCENE, List.of(relation, color, existNo));
         try (Fixture f = new Fixture(dir)) {
             TrainableLlava model = f.model;
@@ -144,13 +161,16 @@ class NounProbeTest {
             Tokenizer tokenizer = f.tokenizer;
             BatchBuilder builder = f.builder;
             float weight = 0.5f;
-            PackedBatch batch = builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, weight));
+            PackedBatch batch =
+                    builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, weight));
             assertEquals(1, batch.attentionLayer(), "the probe alone selects the layer");
             assertNull(batch.attentionRows());
             // Relation: two nouns; colour: one; exist-no: none.
             assertEquals(3, batch.probeRows().length);
             int classes = NounProbe.classes(config.vision().gridSize());
-            List<String> nouns = List.of(relation.objects().get(0).kind().word(), relation.objects().get(1).kind().word(),
+            List<String> nouns = List.of(
+                    relation.objects().get(0).kind().word(),
+                    relation.objects().get(1).kind().word(),
                     color.objects().get(0).kind().word());
             float total = 0;
             for (int k = 0; k < 3; k++) {
@@ -171,22 +191,46 @@ class NounProbeTest {
                 TrainableLlava.Output o = model.forward(batch, step);
                 assertNotNull(o.probeLoss());
                 // Small initial weights: each group's cross-entropy is close to ln(group size).
-                double uniform = weight * (Math.log(6) + 2 * Math.log(config.vision().gridSize()));
+                double uniform =
+                        weight * (Math.log(6) + 2 * Math.log(config.vision().gridSize()));
                 assertEquals(uniform, o.probeLoss().getFloat(), 0.1 * uniform);
-                assertNull(model.forward(builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, 0)), step).probeLoss());
+                assertNull(model.forward(
+                                builder.build(
+                                        List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, 0)),
+                                step)
+                        .probeLoss());
                 // The tower's anchor head adds its binary cross-entropy to the patch loss, near ln 2 at the start.
-                float plain = model.forward(builder.build(List.of(sample), true, 0.5f,
-                        new TrainingRecipe.Phase(1, 3, false, 0, 1, 0)), step).patchLoss().getFloat();
-                float anchored = model.forward(builder.build(List.of(sample), true, 0.5f,
-                        new TrainingRecipe.Phase(1, 3, false, 0, 1, 0, 0, 0, true, 0)), step).patchLoss().getFloat();
+                float plain = model.forward(
+                                builder.build(
+                                        List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, 0)),
+                                step)
+                        .patchLoss()
+                        .getFloat();
+                float anchored = model.forward(
+                                builder.build(
+                                        List.of(sample),
+                                        true,
+                                        0.5f,
+                                        new TrainingRecipe.Phase(1, 3, false, 0, 1, 0, 0, 0, true, 0)),
+                                step)
+                        .patchLoss()
+                        .getFloat();
                 assertEquals(0.5 * Math.log(2), anchored - plain, 0.1 * 0.5 * Math.log(2));
             }
             // The anchor head learns: its loss has a gradient (a whole-axis slice once cut it off the graph).
             try (NDManager step = root.newSubManager();
                     ai.djl.training.GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(model.forward(builder.build(List.of(sample), true, 0.5f,
-                        new TrainingRecipe.Phase(1, 3, false, 0, 1, 0, 0, 0, true, 0)), step).patchLoss());
-                float[] g = model.parameter(TrainableLlava.ANCHOR_BIAS).getGradient().toFloatArray();
+                gc.backward(model.forward(
+                                builder.build(
+                                        List.of(sample),
+                                        true,
+                                        0.5f,
+                                        new TrainingRecipe.Phase(1, 3, false, 0, 1, 0, 0, 0, true, 0)),
+                                step)
+                        .patchLoss());
+                float[] g = model.parameter(TrainableLlava.ANCHOR_BIAS)
+                        .getGradient()
+                        .toFloatArray();
                 // Two anchors among 144 patches: the "anchor" class is mostly wrong, its bias must go down.
                 assertTrue(g[1] > 0.1 * 0.5 && g[0] < -0.1 * 0.5, java.util.Arrays.toString(g));
             }
@@ -196,9 +240,30 @@ class NounProbeTest {
     @Test
     void aStateSavedBeforeTheProbeExistedResumesWithAFreshProbe() throws Exception {
         Path out = dir.resolve("run");
-        TrainingRecipe recipe = new TrainingRecipe(32, 1, 48, 2, 96, 3, 4, 0, 3e-3, 2,
-                List.of(new TrainingRecipe.Phase(2, 2, false, 0.3, 1, 0.5)), 3e-3, 1, 0.3, 0.1, 0.05, 0.9, 0.95, 1.0,
-                0.5, 0, 0, 100);
+        TrainingRecipe recipe = new TrainingRecipe(
+                32,
+                1,
+                48,
+                2,
+                96,
+                3,
+                4,
+                0,
+                3e-3,
+                2,
+                List.of(new TrainingRecipe.Phase(2, 2, false, 0.3, 1, 0.5)),
+                3e-3,
+                1,
+                0.3,
+                0.1,
+                0.05,
+                0.9,
+                0.95,
+                1.0,
+                0.5,
+                0,
+                0,
+                100);
         assertEquals(recipe, TrainingRecipe.fromJson(recipe.toJson()));
         try (MicroTrainer t = MicroTrainer.start(recipe, out)) {
             t.reporter(line -> {});
@@ -221,7 +286,9 @@ class NounProbeTest {
         try (MicroTrainer resumed = MicroTrainer.resume(out);
                 MicroTrainer fresh = MicroTrainer.start(recipe, dir.resolve("fresh"))) {
             assertEquals(1, resumed.step());
-            assertArrayEquals(fresh.model().values(TrainableLlava.PROBE_WEIGHT), resumed.model().values(TrainableLlava.PROBE_WEIGHT));
+            assertArrayEquals(
+                    fresh.model().values(TrainableLlava.PROBE_WEIGHT),
+                    resumed.model().values(TrainableLlava.PROBE_WEIGHT));
             resumed.reporter(line -> {});
             List<Double> losses = new ArrayList<>();
             resumed.train(2, Double.MAX_VALUE, s -> losses.add(s.loss()));

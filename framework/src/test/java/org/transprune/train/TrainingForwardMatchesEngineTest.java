@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,10 +80,11 @@ class TrainingForwardMatchesEngineTest {
             }
             try (Tokenizer tokenizer = Tokenizer.load(ckpt);
                     Checkpoint opened = Checkpoints.open(ckpt);
-                    LlavaModel engine = LlavaModel.load(opened.config(), opened.tensors(), Device.cpu(),
-                            WeightPolicy.FP32);
+                    LlavaModel engine =
+                            LlavaModel.load(opened.config(), opened.tensors(), Device.cpu(), WeightPolicy.FP32);
                     NDManager step = root.newSubManager()) {
-                ImagePreprocessor pre = ImagePreprocessor.fromConfig(opened.preprocessorConfig().orElseThrow());
+                ImagePreprocessor pre =
+                        ImagePreprocessor.fromConfig(opened.preprocessorConfig().orElseThrow());
                 BatchBuilder builder = new BatchBuilder(config, tokenizer, pre);
                 PackedBatch batch = builder.build(samples, true, 0.5f);
                 float[] logits = model.forward(batch, step).targetLogits().toFloatArray();
@@ -97,13 +97,19 @@ class TrainingForwardMatchesEngineTest {
                 for (Sample sample : samples) {
                     float[] pixels = builder.pixels(sample.scene());
                     for (Question q : sample.questions()) {
-                        PromptTokens prompt = PromptEncoder.encode(tokenizer, MicroModel.TEMPLATE,
-                                MicroModel.questionText(q.text()), config.imageTokens(), 256, 2);
+                        PromptTokens prompt = PromptEncoder.encode(
+                                tokenizer,
+                                MicroModel.TEMPLATE,
+                                MicroModel.questionText(q.text()),
+                                config.imageTokens(),
+                                256,
+                                2);
                         int[] answer = tokenizer.encode(q.answer(), false);
                         try (InferenceSession session = engine.newSession()) {
                             NDArray image = engine.encodeImage(pixels, session.manager());
-                            float[] expected = session.prefill(prompt.ids(), prompt.imageStart(), image, null,
-                                    ForwardHooks.NONE).logits();
+                            float[] expected = session.prefill(
+                                            prompt.ids(), prompt.imageStart(), image, null, ForwardHooks.NONE)
+                                    .logits();
                             worst = Math.max(worst, compare(expected, logits, target++, vocab, tolerance));
                             for (int a : answer) {
                                 expected = session.decode(a);

@@ -71,8 +71,8 @@ public final class FastVProvider implements StrategyProvider {
         public PruneSchedule schedule(int imageTokens, int numLayers) {
             // FastV: topk(round(IMAGE_TOKEN_LENGTH * (1 - R))); Math.rint rounds half to even like Python.
             int keep = (int) Math.rint(imageTokens * (1 - r));
-            return ParameterChecks.withinDepth(name(),
-                    new PruneSchedule(imageTokens, List.of(new PruneSchedule.Stage(k, keep))), numLayers);
+            return ParameterChecks.withinDepth(
+                    name(), new PruneSchedule(imageTokens, List.of(new PruneSchedule.Stage(k, keep))), numLayers);
         }
 
         @Override

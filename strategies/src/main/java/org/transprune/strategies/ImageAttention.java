@@ -29,8 +29,8 @@ final class ImageAttention {
     static float[][] imageColumns(NDArray probabilities, TokenLayout layout) {
         int queries = (int) probabilities.getShape().get(0);
         if (probabilities.getShape().get(1) != layout.length()) {
-            throw new IllegalStateException("attention rows have " + probabilities.getShape().get(1)
-                    + " columns but the sequence has " + layout.length() + " tokens");
+            throw new IllegalStateException("attention rows have "
+                    + probabilities.getShape().get(1) + " columns but the sequence has " + layout.length() + " tokens");
         }
         int n = layout.imageLength();
         float[][] rows = new float[queries][n];

@@ -52,8 +52,8 @@ public final class NoPruningProvider implements StrategyProvider {
         @Override
         public RequestScorer newRequest(long seed) {
             return (afterLayer, keep, layout) -> {
-                throw new IllegalStateException("'none' has no pruning stage, yet was asked to prune after layer "
-                        + afterLayer);
+                throw new IllegalStateException(
+                        "'none' has no pruning stage, yet was asked to prune after layer " + afterLayer);
             };
         }
     }

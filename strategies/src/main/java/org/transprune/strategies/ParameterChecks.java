@@ -11,16 +11,22 @@ final class ParameterChecks {
     private ParameterChecks() {}
 
     static ParameterSpec layersSpec(List<Integer> defaults) {
-        return ParameterSpec.ints("layers", defaults, "1-based decoder layers after which to prune, strictly increasing");
+        return ParameterSpec.ints(
+                "layers", defaults, "1-based decoder layers after which to prune, strictly increasing");
     }
 
     static ParameterSpec ratiosSpec(List<Double> defaults) {
-        return ParameterSpec.doubles("ratios", defaults,
+        return ParameterSpec.doubles(
+                "ratios",
+                defaults,
                 "keep ratio per pruning layer, of the ORIGINAL image-token count N (int(N*r)), strictly decreasing, in (0, 1]");
     }
 
     static ParameterSpec positionsSpec(PositionPolicy defaultPolicy) {
-        return ParameterSpec.of("positions", ParameterSpec.Type.STRING, defaultPolicy.configName(),
+        return ParameterSpec.of(
+                "positions",
+                ParameterSpec.Type.STRING,
+                defaultPolicy.configName(),
                 "position ids after a prune: renumber | keep-original");
     }
 
@@ -35,7 +41,8 @@ final class ParameterChecks {
                 throw p.invalid(name, "holds layer " + layers.get(i) + "; layers are numbered from 1");
             }
             if (i > 0 && layers.get(i) <= layers.get(i - 1)) {
-                throw p.invalid(name, "must be strictly increasing, but " + layers.get(i) + " follows " + layers.get(i - 1));
+                throw p.invalid(
+                        name, "must be strictly increasing, but " + layers.get(i) + " follows " + layers.get(i - 1));
             }
         }
         return layers;
@@ -45,8 +52,9 @@ final class ParameterChecks {
     static List<Double> ratios(StrategyParameters p, String name, int layerCount) {
         List<Double> ratios = p.getDoubles(name);
         if (ratios.size() != layerCount) {
-            throw p.invalid(name, "needs one ratio per pruning layer: " + layerCount + " layers but " + ratios.size()
-                    + " ratios");
+            throw p.invalid(
+                    name,
+                    "needs one ratio per pruning layer: " + layerCount + " layers but " + ratios.size() + " ratios");
         }
         for (int i = 0; i < ratios.size(); i++) {
             double r = ratios.get(i);

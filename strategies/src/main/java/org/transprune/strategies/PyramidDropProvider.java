@@ -37,7 +37,10 @@ public final class PyramidDropProvider implements StrategyProvider {
     public List<ParameterSpec> parameters() {
         return List.of(
                 ParameterChecks.layersSpec(List.of(8, 16, 24)),
-                ParameterSpec.of("lambda", ParameterSpec.Type.DOUBLE, 0.5,
+                ParameterSpec.of(
+                        "lambda",
+                        ParameterSpec.Type.DOUBLE,
+                        0.5,
                         "fraction of the remaining image tokens each stage keeps, in (0, 1)"),
                 ParameterChecks.positionsSpec(PositionPolicy.RENUMBER));
     }
@@ -86,7 +89,8 @@ public final class PyramidDropProvider implements StrategyProvider {
         @Override
         public LayerSignals signals(int layer, PruneSchedule schedule) {
             // The query is the last prompt token (PyramidDrop: prompt_total_len - 1).
-            return ParameterChecks.prunesAfter(schedule, layer - 1) ? LayerSignals.attention(QuerySelector.LAST_TOKEN)
+            return ParameterChecks.prunesAfter(schedule, layer - 1)
+                    ? LayerSignals.attention(QuerySelector.LAST_TOKEN)
                     : LayerSignals.NONE;
         }
 

@@ -12,5 +12,6 @@ final class QueryRows {
      * token is the query FastV and PyramidDrop use, so the score stays defined.
      */
     static final QuerySelector INSTRUCTION_OR_LAST = layout -> layout.instructionLength() > 0
-            ? QuerySelector.INSTRUCTION.select(layout) : QuerySelector.LAST_TOKEN.select(layout);
+            ? QuerySelector.INSTRUCTION.select(layout)
+            : QuerySelector.LAST_TOKEN.select(layout);
 }

@@ -40,7 +40,8 @@ public final class RandomPruningProvider implements StrategyProvider {
     @Override
     public PruningStrategy create(StrategyParameters p) {
         List<Integer> layers = ParameterChecks.layers(p, "layers");
-        return new RandomPruning(layers, ParameterChecks.ratios(p, "ratios", layers.size()), ParameterChecks.positions(p));
+        return new RandomPruning(
+                layers, ParameterChecks.ratios(p, "ratios", layers.size()), ParameterChecks.positions(p));
     }
 
     /** Uniform random subsets; the only state is the request's random stream. */
@@ -62,8 +63,8 @@ public final class RandomPruningProvider implements StrategyProvider {
 
         @Override
         public PruneSchedule schedule(int imageTokens, int numLayers) {
-            return ParameterChecks.withinDepth(name(), PruneSchedule.ofOriginalRatios(imageTokens, layers, ratios),
-                    numLayers);
+            return ParameterChecks.withinDepth(
+                    name(), PruneSchedule.ofOriginalRatios(imageTokens, layers, ratios), numLayers);
         }
 
         @Override

@@ -71,7 +71,10 @@ public final class SparseVlmProvider implements StrategyProvider {
     public List<ParameterSpec> parameters() {
         return List.of(
                 ParameterChecks.layersSpec(List.of(3, 7, 16)),
-                ParameterSpec.of("budget", ParameterSpec.Type.INT, 192,
+                ParameterSpec.of(
+                        "budget",
+                        ParameterSpec.Type.INT,
+                        192,
                         "reference token budget selecting the per-stage counts: 64 | 96 | 128 | 192"),
                 ParameterChecks.positionsSpec(PositionPolicy.RENUMBER));
     }
@@ -126,7 +129,8 @@ public final class SparseVlmProvider implements StrategyProvider {
         @Override
         public LayerSignals signals(int layer, PruneSchedule schedule) {
             // The pruning layer's own attention: requested at the boundary before it runs.
-            return ParameterChecks.prunesAfter(schedule, layer) ? LayerSignals.attention(QueryRows.INSTRUCTION_OR_LAST)
+            return ParameterChecks.prunesAfter(schedule, layer)
+                    ? LayerSignals.attention(QueryRows.INSTRUCTION_OR_LAST)
                     : LayerSignals.NONE;
         }
 
@@ -144,6 +148,7 @@ public final class SparseVlmProvider implements StrategyProvider {
          * after layer p; those scores are then re-indexed to the tokens that prune kept.
          */
         private final Map<Integer, float[]> scoreByLayer = new java.util.HashMap<>();
+
         private Map<String, float[]> lastScores = Map.of();
 
         @Override

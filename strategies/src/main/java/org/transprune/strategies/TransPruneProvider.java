@@ -36,7 +36,10 @@ public final class TransPruneProvider implements StrategyProvider {
         return List.of(
                 ParameterChecks.layersSpec(DEFAULT_LAYERS),
                 ParameterChecks.ratiosSpec(DEFAULT_RATIOS),
-                ParameterSpec.of("alpha", ParameterSpec.Type.DOUBLE, 0.5,
+                ParameterSpec.of(
+                        "alpha",
+                        ParameterSpec.Type.DOUBLE,
+                        0.5,
                         "weight of TTV in alpha*TTV + (1-alpha)*IGA, in [0, 1]"),
                 windowSpec(),
                 cosineSpec(),
@@ -49,12 +52,17 @@ public final class TransPruneProvider implements StrategyProvider {
     }
 
     static ParameterSpec windowSpec() {
-        return ParameterSpec.ints("window", DEFAULT_WINDOW,
+        return ParameterSpec.ints(
+                "window",
+                DEFAULT_WINDOW,
                 "[first, last] layers (inclusive) whose TTV is accumulated; must start at or before the first pruning layer");
     }
 
     static ParameterSpec cosineSpec() {
-        return ParameterSpec.of("cosine", ParameterSpec.Type.STRING, "signed",
+        return ParameterSpec.of(
+                "cosine",
+                ParameterSpec.Type.STRING,
+                "signed",
                 "direction change: signed (1 - cos, reference code) | abs (1 - |cos|, paper)");
     }
 
@@ -79,8 +87,10 @@ public final class TransPruneProvider implements StrategyProvider {
                 throw p.invalid("window", "must satisfy 1 <= first <= last");
             }
             if (alpha > 0 && layers.get(0) < windowStart) {
-                throw p.invalid("window", "starts after the first pruning layer " + layers.get(0)
-                        + ": no TTV would have been accumulated there");
+                throw p.invalid(
+                        "window",
+                        "starts after the first pruning layer " + layers.get(0)
+                                + ": no TTV would have been accumulated there");
             }
         }
         if (p.asMap().containsKey("cosine")) {
@@ -90,7 +100,7 @@ public final class TransPruneProvider implements StrategyProvider {
                 throw p.invalid("cosine", "must be signed or abs");
             }
         }
-        return new TransPruneStrategy(name, layers, ratios, alpha, windowStart, windowEnd, cosine,
-                ParameterChecks.positions(p));
+        return new TransPruneStrategy(
+                name, layers, ratios, alpha, windowStart, windowEnd, cosine, ParameterChecks.positions(p));
     }
 }

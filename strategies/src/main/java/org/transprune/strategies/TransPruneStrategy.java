@@ -33,8 +33,15 @@ public final class TransPruneStrategy implements PruningStrategy {
     private final TransitionVariation.Cosine cosine;
     private final PositionPolicy positions;
 
-    TransPruneStrategy(String name, List<Integer> layers, List<Double> ratios, double alpha, int windowStart,
-            int windowEnd, TransitionVariation.Cosine cosine, PositionPolicy positions) {
+    TransPruneStrategy(
+            String name,
+            List<Integer> layers,
+            List<Double> ratios,
+            double alpha,
+            int windowStart,
+            int windowEnd,
+            TransitionVariation.Cosine cosine,
+            PositionPolicy positions) {
         this.name = name;
         this.layers = List.copyOf(layers);
         this.ratios = List.copyOf(ratios);
@@ -57,7 +64,8 @@ public final class TransPruneStrategy implements PruningStrategy {
 
     @Override
     public PruneSchedule schedule(int imageTokens, int numLayers) {
-        return ParameterChecks.withinDepth(name, PruneSchedule.ofOriginalRatios(imageTokens, layers, ratios), numLayers);
+        return ParameterChecks.withinDepth(
+                name, PruneSchedule.ofOriginalRatios(imageTokens, layers, ratios), numLayers);
     }
 
     @Override
@@ -104,6 +112,7 @@ public final class TransPruneStrategy implements PruningStrategy {
     private final class Scorer implements RequestScorer {
         /** Sum of layer TTVs over the window layers seen so far, aligned with the current image block. */
         private float[] accumulatedTtv;
+
         private float[] iga;
         private int igaLayer = -1;
         private Map<String, float[]> lastScores = Map.of();
@@ -120,8 +129,8 @@ public final class TransPruneStrategy implements PruningStrategy {
             if (accumulatedTtv == null) {
                 accumulatedTtv = new float[n];
             } else if (accumulatedTtv.length != n) {
-                throw new IllegalStateException("stored TTV covers " + accumulatedTtv.length + " image tokens but layer "
-                        + layer + " has " + n);
+                throw new IllegalStateException("stored TTV covers " + accumulatedTtv.length
+                        + " image tokens but layer " + layer + " has " + n);
             }
             // Layer TTV = attention TTV + FFN TTV, and the window sums layers: one running sum.
             for (int i = 0; i < n; i++) {

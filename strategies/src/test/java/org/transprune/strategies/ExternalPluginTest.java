@@ -24,8 +24,8 @@ class ExternalPluginTest {
 
     @Test
     void servicesFilesFromTwoClassPathEntriesAreBothRead() throws Exception {
-        List<URL> files = Collections.list(getClass().getClassLoader()
-                .getResources("META-INF/services/org.transprune.prune.StrategyProvider"));
+        List<URL> files = Collections.list(
+                getClass().getClassLoader().getResources("META-INF/services/org.transprune.prune.StrategyProvider"));
         assertTrue(files.size() >= 2, files.toString());
         assertNotEquals(files.get(0), files.get(1));
     }
@@ -35,7 +35,8 @@ class ExternalPluginTest {
         List<String> names = Strategies.names();
         assertTrue(names.contains("example-evenly-spaced"), names.toString());
         assertTrue(names.contains("transprune"), names.toString());
-        assertEquals("org.example.plugin.EvenlySpacedProvider",
+        assertEquals(
+                "org.example.plugin.EvenlySpacedProvider",
                 Strategies.provider("example-evenly-spaced").getClass().getName());
     }
 

@@ -32,9 +32,26 @@ class InspectEndToEndTest {
         StringWriter stdout = new StringWriter();
         CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(stdout, true));
-        int exit = cl.execute("inspect", "--model", model.toString(), "--device", "cpu", "--image", image.toString(),
-                "--prompt", "how many shapes ?", "--out", out.toString(), "--strategy", "transprune",
-                "--param", "layers=[2,4]", "--param", "ratios=[0.5,0.25]", "--param", "window=[1,4]");
+        int exit = cl.execute(
+                "inspect",
+                "--model",
+                model.toString(),
+                "--device",
+                "cpu",
+                "--image",
+                image.toString(),
+                "--prompt",
+                "how many shapes ?",
+                "--out",
+                out.toString(),
+                "--strategy",
+                "transprune",
+                "--param",
+                "layers=[2,4]",
+                "--param",
+                "ratios=[0.5,0.25]",
+                "--param",
+                "window=[1,4]");
         assertEquals(0, exit, stdout.toString());
         JsonNode json = new ObjectMapper().readTree(Files.readString(out.resolve("stages.json")));
         JsonNode stages = json.get("stages");

@@ -18,8 +18,8 @@ import org.transprune.prune.Strategies;
 class ParameterValidationTest {
 
     private static void rejects(String strategy, Map<String, Object> parameters, String... fragments) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Strategies.create(strategy, parameters));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Strategies.create(strategy, parameters));
         for (String f : fragments) {
             assertTrue(e.getMessage().contains(f), "'" + e.getMessage() + "' should mention '" + f + "'");
         }
@@ -55,17 +55,25 @@ class ParameterValidationTest {
         rejects("transprune", Map.of("window", List.of(8, 12)), "'window'", "first pruning layer 7");
         rejects("ttv", Map.of("layers", List.of(5, 7, 10), "window", List.of(7, 12)), "'window'");
         // IGA-only has no window, and TransPrune with alpha 0 does not need one.
-        assertEquals("transprune", Strategies.create("transprune",
-                Map.of("alpha", 0.0, "layers", List.of(5, 7, 10), "window", List.of(7, 12))).name());
+        assertEquals(
+                "transprune",
+                Strategies.create(
+                                "transprune",
+                                Map.of("alpha", 0.0, "layers", List.of(5, 7, 10), "window", List.of(7, 12)))
+                        .name());
     }
 
     @Test
     void cosineAndPositionsAreChoices() {
         rejects("transprune", Map.of("cosine", "absolute"), "'cosine'", "signed or abs");
         rejects("fastv", Map.of("positions", "original"), "'positions'", "renumber or keep-original");
-        assertEquals(PositionPolicy.KEEP_ORIGINAL, Strategies.create("fastv", Map.of()).positionPolicy());
-        assertEquals(PositionPolicy.KEEP_ORIGINAL,
-                Strategies.create("transprune", Map.of("positions", "keep-original")).positionPolicy());
+        assertEquals(
+                PositionPolicy.KEEP_ORIGINAL,
+                Strategies.create("fastv", Map.of()).positionPolicy());
+        assertEquals(
+                PositionPolicy.KEEP_ORIGINAL,
+                Strategies.create("transprune", Map.of("positions", "keep-original"))
+                        .positionPolicy());
     }
 
     @Test
@@ -81,10 +89,17 @@ class ParameterValidationTest {
     void aLayerBeyondTheModelsDepthIsRejectedAtScheduleTime() {
         PruningStrategy transprune = Strategies.create("transprune", Map.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> transprune.schedule(576, 12));
-        assertTrue(e.getMessage().contains("'transprune'") && e.getMessage().contains("layer 12")
-                && e.getMessage().contains("12 layers"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Strategies.create("pdrop", Map.of()).schedule(576, 24));
-        assertThrows(IllegalArgumentException.class, () -> Strategies.create("fastv", Map.of("k", 4)).schedule(576, 4));
+        assertTrue(
+                e.getMessage().contains("'transprune'")
+                        && e.getMessage().contains("layer 12")
+                        && e.getMessage().contains("12 layers"),
+                e.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Strategies.create("pdrop", Map.of()).schedule(576, 24));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Strategies.create("fastv", Map.of("k", 4)).schedule(576, 4));
     }
 
     @Test
@@ -98,7 +113,9 @@ class ParameterValidationTest {
         assertEquals(List.of(576, 300, 200, 110), schedule("sparsevlm").stageTokenCounts());
         assertEquals(List.of(576), schedule("none").stageTokenCounts());
         // FastV rounds half to even like Python's round(): 5 * 0.5 = 2.5 -> 2.
-        assertEquals(List.of(5, 2), Strategies.create("fastv", Map.of()).schedule(5, 32).stageTokenCounts());
+        assertEquals(
+                List.of(5, 2),
+                Strategies.create("fastv", Map.of()).schedule(5, 32).stageTokenCounts());
     }
 
     private static PruneSchedule schedule(String name) {

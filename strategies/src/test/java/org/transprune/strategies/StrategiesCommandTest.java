@@ -41,9 +41,16 @@ class StrategiesCommandTest {
         Result r = run("strategies", "transprune");
         assertEquals(0, r.exit(), r.err());
         assertFalse(r.out().contains("fastv"), r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+layers\\s+a list of integers\\s+default \\[7, 9, 12]\\s+.*")),
+        assertTrue(
+                r.out()
+                        .lines()
+                        .anyMatch(l -> l.matches("\\s+layers\\s+a list of integers\\s+default \\[7, 9, 12]\\s+.*")),
                 r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+ratios\\s+a list of numbers\\s+default \\[0.875, 0.625, 0.125]\\s+.*")),
+        assertTrue(
+                r.out()
+                        .lines()
+                        .anyMatch(l ->
+                                l.matches("\\s+ratios\\s+a list of numbers\\s+default \\[0.875, 0.625, 0.125]\\s+.*")),
                 r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+alpha\\s+a number\\s+default 0.5\\s+.*")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+cosine\\s+a string\\s+default signed\\s+.*")), r.out());

@@ -48,6 +48,7 @@ import org.transprune.prune.StrategyRun;
 class StrategyConformanceTest {
     /** Deep enough for every built-in default schedule; 16 image tokens. */
     private static final int LAYERS = 26;
+
     private static final int IMAGE_TOKENS = 16;
 
     /**
@@ -78,9 +79,11 @@ class StrategyConformanceTest {
 
     @Test
     void everyBuiltInStrategyIsRegistered() {
-        assertTrue(Strategies.names().containsAll(
-                List.of("none", "random", "transprune", "ttv", "iga", "fastv", "pdrop", "sparsevlm")), Strategies.names()
-                        .toString());
+        assertTrue(
+                Strategies.names()
+                        .containsAll(
+                                List.of("none", "random", "transprune", "ttv", "iga", "fastv", "pdrop", "sparsevlm")),
+                Strategies.names().toString());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -135,7 +138,8 @@ class StrategyConformanceTest {
         Outcome b = run(strategy(provider), 3, IMAGE_TOKENS, 5, 7);
         assertEquals(a.run.stages().size(), b.run.stages().size());
         for (int i = 0; i < a.run.stages().size(); i++) {
-            assertArrayEquals(a.run.stages().get(i).keptPatches(), b.run.stages().get(i).keptPatches(), "stage " + i);
+            assertArrayEquals(
+                    a.run.stages().get(i).keptPatches(), b.run.stages().get(i).keptPatches(), "stage " + i);
         }
         assertArrayEquals(a.prefill.logits(), b.prefill.logits());
     }
@@ -163,7 +167,8 @@ class StrategyConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("providers")
     void rejectsAnUnknownParameter(StrategyProvider provider) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Strategies.create(provider.name(), Map.of("no-such-parameter", 1)));
         assertTrue(e.getMessage().contains("no-such-parameter"), e.getMessage());
     }
@@ -173,8 +178,10 @@ class StrategyConformanceTest {
     void rejectsEveryParameterGivenTheWrongType(StrategyProvider provider) {
         for (ParameterSpec spec : provider.parameters()) {
             Object wrong = wrongValue(spec.type());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> Strategies.create(provider.name(), Map.of(spec.name(), wrong)), spec.name());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> Strategies.create(provider.name(), Map.of(spec.name(), wrong)),
+                    spec.name());
             assertTrue(e.getMessage().contains(spec.name()), e.getMessage());
         }
     }
@@ -186,7 +193,8 @@ class StrategyConformanceTest {
             assertNotNull(spec.defaultValue(), provider.name() + "." + spec.name() + " has no default");
             assertFalse(spec.description().isBlank(), provider.name() + "." + spec.name());
         }
-        assertEquals(provider.name(), Strategies.create(provider.name(), Map.of()).name());
+        assertEquals(
+                provider.name(), Strategies.create(provider.name(), Map.of()).name());
     }
 
     @Test
@@ -214,15 +222,16 @@ class StrategyConformanceTest {
     // ----------------------------------------------------------------------------------------
 
     private static PruningStrategy strategy(StrategyProvider provider) {
-        PruningStrategy defaults = provider.create(StrategyParameters.bind(provider.name(), provider.parameters(), Map.of()));
+        PruningStrategy defaults =
+                provider.create(StrategyParameters.bind(provider.name(), provider.parameters(), Map.of()));
         try {
             defaults.schedule(IMAGE_TOKENS, LAYERS).requireWithinDepth(LAYERS);
             return defaults;
         } catch (IllegalArgumentException e) {
             Map<String, Object> small = SMALL_MODEL_PARAMETERS.get(provider.name());
             if (small == null) {
-                fail("the defaults of '" + provider.name() + "' do not fit a " + LAYERS + "-layer model (" + e.getMessage()
-                        + "); add its small-model parameters to SMALL_MODEL_PARAMETERS");
+                fail("the defaults of '" + provider.name() + "' do not fit a " + LAYERS + "-layer model ("
+                        + e.getMessage() + "); add its small-model parameters to SMALL_MODEL_PARAMETERS");
             }
             return Strategies.create(provider.name(), small);
         }
@@ -246,8 +255,15 @@ class StrategyConformanceTest {
     }
 
     /** What one prefill did, with the layers at which the engine delivered each signal. */
-    private record Outcome(StrategyRun run, InferenceSession.PrefillResult prefill, int prefix, int imageTokens,
-            int suffix, List<Integer> transitionLayers, List<Integer> attentionLayers, int attentionDeliveries) {}
+    private record Outcome(
+            StrategyRun run,
+            InferenceSession.PrefillResult prefill,
+            int prefix,
+            int imageTokens,
+            int suffix,
+            List<Integer> transitionLayers,
+            List<Integer> attentionLayers,
+            int attentionDeliveries) {}
 
     private static Outcome run(PruningStrategy strategy, int prefix, int imageTokens, int suffix, long seed) {
         StrategyRun run = StrategyRun.start(strategy, imageTokens, LAYERS, seed);
@@ -294,9 +310,20 @@ class StrategyConformanceTest {
             if (imageTokens < IMAGE_TOKENS) {
                 image = image.get("0:" + imageTokens);
             }
-            InferenceSession.PrefillResult prefill = session.prefill(ids, prefix, image, null,
+            InferenceSession.PrefillResult prefill = session.prefill(
+                    ids,
+                    prefix,
+                    image,
+                    null,
                     new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions()));
-            return new Outcome(run, prefill, prefix, imageTokens, suffix, transitionLayers, attentionLayers,
+            return new Outcome(
+                    run,
+                    prefill,
+                    prefix,
+                    imageTokens,
+                    suffix,
+                    transitionLayers,
+                    attentionLayers,
                     attentionDeliveries[0]);
         }
     }

@@ -59,7 +59,8 @@ class TransPruneNumericsTest {
                 a2[t][j] = -3 * b2[t][j];
             }
         }
-        RequestScorer scorer = create("ttv", Map.of("layers", List.of(1), "ratios", List.of(0.5), "window", List.of(1, 1)));
+        RequestScorer scorer =
+                create("ttv", Map.of("layers", List.of(1), "ratios", List.of(0.5), "window", List.of(1, 1)));
         scorer.onTransition(1, SubLayer.ATTENTION, nd(b1), nd(a1), LAYOUT);
         scorer.onTransition(1, SubLayer.FFN, nd(b2), nd(a2), LAYOUT);
         int[] kept = scorer.select(1, 2, LAYOUT);
@@ -95,8 +96,9 @@ class TransPruneNumericsTest {
     @Test
     void windowAccumulationReindexingAndIgaAcrossTwoStages() {
         double alpha = 0.3;
-        RequestScorer scorer = create("transprune", Map.of("layers", List.of(2, 3), "ratios", List.of(0.75, 0.5),
-                "window", List.of(2, 3), "alpha", alpha));
+        RequestScorer scorer = create(
+                "transprune",
+                Map.of("layers", List.of(2, 3), "ratios", List.of(0.75, 0.5), "window", List.of(2, 3), "alpha", alpha));
         // Layer 1 is outside the window: a scorer that accumulated it would disagree below.
         scorer.onTransition(1, SubLayer.ATTENTION, nd(random(8, 10)), nd(random(8, 11)), LAYOUT);
         float[][] b2a = random(8, 12);
@@ -252,32 +254,44 @@ class TransPruneNumericsTest {
     }
 
     private static double[] combine(double alpha, double[] ttv, double[] iga) {
-        return IntStream.range(0, ttv.length).mapToDouble(i -> alpha * ttv[i] + (1 - alpha) * iga[i]).toArray();
+        return IntStream.range(0, ttv.length)
+                .mapToDouble(i -> alpha * ttv[i] + (1 - alpha) * iga[i])
+                .toArray();
     }
 
     private static int[] topK(double[] scores, int k) {
-        return IntStream.range(0, scores.length).boxed()
+        return IntStream.range(0, scores.length)
+                .boxed()
                 .sorted(Comparator.<Integer>comparingDouble(i -> -scores[i]))
-                .limit(k).mapToInt(Integer::intValue).sorted().toArray();
+                .limit(k)
+                .mapToInt(Integer::intValue)
+                .sorted()
+                .toArray();
     }
 
     private static double maxDifference(double[] a, double[] b) {
-        return IntStream.range(0, a.length).mapToDouble(i -> Math.abs(a[i] - b[i])).max().orElse(0);
+        return IntStream.range(0, a.length)
+                .mapToDouble(i -> Math.abs(a[i] - b[i]))
+                .max()
+                .orElse(0);
     }
 
     private static void assertClose(double[] expected, float[] actual) {
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, Math.abs(expected[i])), "element " + i + " of "
-                    + Arrays.toString(actual));
+            assertEquals(
+                    expected[i],
+                    actual[i],
+                    1e-5 * Math.max(1, Math.abs(expected[i])),
+                    "element " + i + " of " + Arrays.toString(actual));
         }
     }
 
     // ---- fixtures ---------------------------------------------------------------------------
 
     private float[] ttvScores(String cosine, float[][] before, float[][] after) {
-        RequestScorer scorer = create("ttv", Map.of("layers", List.of(1), "ratios", List.of(0.5), "window", List.of(1, 1),
-                "cosine", cosine));
+        RequestScorer scorer = create(
+                "ttv", Map.of("layers", List.of(1), "ratios", List.of(0.5), "window", List.of(1, 1), "cosine", cosine));
         scorer.onTransition(1, SubLayer.ATTENTION, nd(before), nd(after), LAYOUT);
         scorer.select(1, 2, LAYOUT);
         return scorer.lastScores().get("ttv");

@@ -44,8 +44,26 @@ public final class MmBenchBenchmark implements Benchmark {
     public static final long CIRCULAR_STRIDE = 1_000_000L;
 
     /** Cell values pandas' read_table turns into NaN by default. */
-    private static final Set<String> PANDAS_NA = Set.of("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN",
-            "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null");
+    private static final Set<String> PANDAS_NA = Set.of(
+            "",
+            "#N/A",
+            "#N/A N/A",
+            "#NA",
+            "-1.#IND",
+            "-1.#QNAN",
+            "-NaN",
+            "-nan",
+            "1.#IND",
+            "1.#QNAN",
+            "<NA>",
+            "N/A",
+            "NA",
+            "NULL",
+            "NaN",
+            "None",
+            "n/a",
+            "nan",
+            "null");
 
     @Override
     public String name() {
@@ -104,7 +122,11 @@ public final class MmBenchBenchmark implements Benchmark {
             List<String> row = t.rows().get(r);
             int line = t.lines().get(r);
             if (row.size() != t.header().size()) {
-                log.report(questionFile, line, "row has " + row.size() + " cells, header has " + t.header().size());
+                log.report(
+                        questionFile,
+                        line,
+                        "row has " + row.size() + " cells, header has "
+                                + t.header().size());
                 continue;
             }
             ObjectNode fields = JsonLines.MAPPER.createObjectNode();
@@ -138,13 +160,25 @@ public final class MmBenchBenchmark implements Benchmark {
                 if (!fields.has(letter)) {
                     break; // get_options stops at the first missing option
                 }
-                q.append('\n').append(letter).append(". ").append(fields.get(letter).asText());
+                q.append('\n')
+                        .append(letter)
+                        .append(". ")
+                        .append(fields.get(letter).asText());
             }
             String recorded = q.toString();
             String prompt = recorded + "\n" + promptSuffix();
             fields.put("index", idx);
-            out.add(new Sample(name(), Long.toString(idx), fields.get("index"), new ImageRef.Encoded(image), prompt,
-                    recorded, fields.path("category").asText(null), fields, questionFile, line));
+            out.add(new Sample(
+                    name(),
+                    Long.toString(idx),
+                    fields.get("index"),
+                    new ImageRef.Encoded(image),
+                    prompt,
+                    recorded,
+                    fields.path("category").asText(null),
+                    fields,
+                    questionFile,
+                    line));
         }
         return out;
     }
@@ -240,7 +274,8 @@ public final class MmBenchBenchmark implements Benchmark {
         b.put("circular_groups", scored);
         byCategory.forEach((k, v) -> b.put("category/" + k, 100.0 * v[0] / v[1]));
         if (incomplete > 0) {
-            b.note(incomplete + " question group(s) have unanswered rotations and are left out of the circular accuracy");
+            b.note(incomplete
+                    + " question group(s) have unanswered rotations and are left out of the circular accuracy");
         }
         return b.build(pairs, log);
     }

@@ -85,7 +85,8 @@ public final class OptionLetters {
         for (char c : ".()[],:;!*#{}".toCharArray()) {
             mod = mod.replace(c, ' ');
         }
-        List<String> words = Arrays.asList(mod.strip().isEmpty() ? new String[0] : mod.strip().split("\\s+"));
+        List<String> words = Arrays.asList(
+                mod.strip().isEmpty() ? new String[0] : mod.strip().split("\\s+"));
         int count = 0;
         for (String l : letters) {
             if (words.contains(l)) {

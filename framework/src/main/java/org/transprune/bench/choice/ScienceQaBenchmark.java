@@ -98,8 +98,15 @@ public final class ScienceQaBenchmark implements Benchmark {
                     log.report(questionFile, line, "question needs question_id and text");
                     return;
                 }
-                Sample s = build(rec, rec.get("question_id"), text.asText(), rec.path("image").asText(null),
-                        questionFile, line, imageFolder, log);
+                Sample s = build(
+                        rec,
+                        rec.get("question_id"),
+                        text.asText(),
+                        rec.path("image").asText(null),
+                        questionFile,
+                        line,
+                        imageFolder,
+                        log);
                 if (s != null) {
                     out.add(s);
                 }
@@ -124,8 +131,15 @@ public final class ScienceQaBenchmark implements Benchmark {
         return build(rec, id, question, rec.path("image").asText(null), file, index, imageFolder, log);
     }
 
-    private Sample build(ObjectNode rec, JsonNode id, String question, String image, Path file, int line,
-            Path imageFolder, IssueLog log) {
+    private Sample build(
+            ObjectNode rec,
+            JsonNode id,
+            String question,
+            String image,
+            Path file,
+            int line,
+            Path imageFolder,
+            IssueLog log) {
         ImageRef ref = null;
         if (image != null && !image.isEmpty()) {
             ref = LlavaJsonlBenchmark.resolveImage(image, imageFolder, file, line, log);
@@ -183,8 +197,11 @@ public final class ScienceQaBenchmark implements Benchmark {
                 choices = offered(s.prompt()).size();
             }
             if (truth == null || choices == 0) {
-                log.report(s.source(), s.line(), "no answer key for ScienceQA question " + s.key()
-                        + (annotations == null ? " (pass --annotations problems.json)" : ""));
+                log.report(
+                        s.source(),
+                        s.line(),
+                        "no answer key for ScienceQA question " + s.key()
+                                + (annotations == null ? " (pass --annotations problems.json)" : ""));
                 continue;
             }
             String letter = OptionLetters.scienceQa(p.answer().text());

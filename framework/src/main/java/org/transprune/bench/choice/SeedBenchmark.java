@@ -75,7 +75,9 @@ public final class SeedBenchmark extends LlavaJsonlBenchmark {
             for (JsonNode q : root.path("questions")) {
                 truth.put(QuestionId.of(q.get("question_id")), q);
             }
-            root.path("question_type").fields().forEachRemaining(e -> typeNames.put(e.getValue().asText(), e.getKey()));
+            root.path("question_type")
+                    .fields()
+                    .forEachRemaining(e -> typeNames.put(e.getValue().asText(), e.getKey()));
         }
         Pairing pairs = Pairing.join(this, samples, answers, log);
         Map<String, int[]> byData = new LinkedHashMap<>();
@@ -87,8 +89,11 @@ public final class SeedBenchmark extends LlavaJsonlBenchmark {
             JsonNode t = truth.getOrDefault(s.key(), s.fields());
             String gold = t.path("answer").asText(null);
             if (gold == null) {
-                log.report(s.source(), s.line(), "no answer for SEED question " + s.key()
-                        + (annotations == null ? " (pass --annotations SEED-Bench.json)" : ""));
+                log.report(
+                        s.source(),
+                        s.line(),
+                        "no answer for SEED question " + s.key()
+                                + (annotations == null ? " (pass --annotations SEED-Bench.json)" : ""));
                 continue;
             }
             String dataType = t.path("data_type").asText(null);

@@ -99,8 +99,13 @@ public record TsvTable(List<String> header, List<List<String>> rows, List<Intege
     }
 
     /** Handles an unquoted character; true when it ended a cell (tab or newline). */
-    private static boolean handle(int c, List<String> row, StringBuilder cell, List<List<String>> records,
-            List<Integer> starts, int rowStart) {
+    private static boolean handle(
+            int c,
+            List<String> row,
+            StringBuilder cell,
+            List<List<String>> records,
+            List<Integer> starts,
+            int rowStart) {
         if (c == '\t') {
             row.add(cell.toString());
             cell.setLength(0);

@@ -83,8 +83,11 @@ public final class GqaBenchmark extends LlavaJsonlBenchmark {
             JsonNode t = truth.getOrDefault(p.sample().key(), p.sample().fields());
             JsonNode gold = t.get("answer");
             if (gold == null || gold.isNull()) {
-                log.report(p.sample().source(), p.sample().line(), "no ground-truth answer for GQA question "
-                        + p.sample().key() + (annotations == null ? " (pass --annotations)" : " in " + annotations));
+                log.report(
+                        p.sample().source(),
+                        p.sample().line(),
+                        "no ground-truth answer for GQA question " + p.sample().key()
+                                + (annotations == null ? " (pass --annotations)" : " in " + annotations));
                 continue;
             }
             if (t.has("isBalanced") && !t.get("isBalanced").asBoolean()) {

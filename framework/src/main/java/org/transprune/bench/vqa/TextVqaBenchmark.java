@@ -68,8 +68,17 @@ public final class TextVqaBenchmark extends LlavaJsonlBenchmark {
 
     @Override
     protected Sample withKey(Sample s) {
-        return new Sample(s.benchmark(), key(s.key(), s.answerPrompt()), s.questionId(), s.image(), s.prompt(),
-                s.answerPrompt(), s.category(), s.fields(), s.source(), s.line());
+        return new Sample(
+                s.benchmark(),
+                key(s.key(), s.answerPrompt()),
+                s.questionId(),
+                s.image(),
+                s.prompt(),
+                s.answerPrompt(),
+                s.category(),
+                s.fields(),
+                s.source(),
+                s.line());
     }
 
     @Override
@@ -108,7 +117,9 @@ public final class TextVqaBenchmark extends LlavaJsonlBenchmark {
             for (JsonNode h : a.path("answers")) {
                 humans.add(h.asText());
             }
-            String key = a.path("image_id").asText() + '\u0000' + a.path("question").asText().toLowerCase(Locale.ROOT);
+            String key = a.path("image_id").asText()
+                    + '\u0000'
+                    + a.path("question").asText().toLowerCase(Locale.ROOT);
             truth.put(key, humans);
         });
         Pairing pairs = Pairing.join(this, samples, answers, log);
@@ -117,8 +128,11 @@ public final class TextVqaBenchmark extends LlavaJsonlBenchmark {
         for (Pairing.Pair p : pairs.pairs()) {
             List<String> humans = truth.get(p.sample().key());
             if (humans == null || humans.isEmpty()) {
-                log.report(p.sample().source(), p.sample().line(), "no annotation for image "
-                        + p.sample().field("question_id") + " and question '" + question(p.sample().answerPrompt()) + "'");
+                log.report(
+                        p.sample().source(),
+                        p.sample().line(),
+                        "no annotation for image " + p.sample().field("question_id") + " and question '"
+                                + question(p.sample().answerPrompt()) + "'");
                 continue;
             }
             sum += accuracy(p.answer().text(), humans);

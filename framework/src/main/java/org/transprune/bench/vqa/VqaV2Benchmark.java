@@ -85,7 +85,12 @@ public final class VqaV2Benchmark extends LlavaJsonlBenchmark {
             for (JsonNode h : a.path("answers")) {
                 humans.add(h.path("answer").asText());
             }
-            truth.put(qid, new Truth(humans, a.path("answer_type").asText(null), a.path("question_type").asText(null)));
+            truth.put(
+                    qid,
+                    new Truth(
+                            humans,
+                            a.path("answer_type").asText(null),
+                            a.path("question_type").asText(null)));
         });
         Pairing pairs = Pairing.join(this, samples, answers, log);
         double sum = 0;
@@ -94,8 +99,11 @@ public final class VqaV2Benchmark extends LlavaJsonlBenchmark {
         for (Pairing.Pair p : pairs.pairs()) {
             Truth t = truth.get(p.sample().key());
             if (t == null || t.answers().isEmpty()) {
-                log.report(annotations, 0, "no human answers for question " + p.sample().key()
-                        + " (asked at " + p.sample().where() + ")");
+                log.report(
+                        annotations,
+                        0,
+                        "no human answers for question " + p.sample().key() + " (asked at "
+                                + p.sample().where() + ")");
                 continue;
             }
             double acc = accuracy(p.answer().text(), t.answers());

@@ -39,12 +39,12 @@ import org.transprune.bench.Score;
  */
 public final class MmeBenchmark extends LlavaJsonlBenchmark {
     /** Perception subtasks in MME's order. */
-    public static final List<String> PERCEPTION = List.of("existence", "count", "position", "color", "posters",
-            "celebrity", "scene", "landmark", "artwork", "OCR");
+    public static final List<String> PERCEPTION = List.of(
+            "existence", "count", "position", "color", "posters", "celebrity", "scene", "landmark", "artwork", "OCR");
 
     /** Cognition subtasks in MME's order. */
-    public static final List<String> COGNITION = List.of("commonsense_reasoning", "numerical_calculation",
-            "text_translation", "code_reasoning");
+    public static final List<String> COGNITION =
+            List.of("commonsense_reasoning", "numerical_calculation", "text_translation", "code_reasoning");
 
     private static final String LLAVA_SUFFIX = "Answer the question using a single word or phrase.";
     private static final String YES_NO = "Please answer yes or no.";
@@ -86,8 +86,17 @@ public final class MmeBenchmark extends LlavaJsonlBenchmark {
 
     @Override
     protected Sample withKey(Sample s) {
-        return new Sample(s.benchmark(), key(s.key(), s.answerPrompt()), s.questionId(), s.image(), s.prompt(),
-                s.answerPrompt(), subtask(s.category(), s.key()), s.fields(), s.source(), s.line());
+        return new Sample(
+                s.benchmark(),
+                key(s.key(), s.answerPrompt()),
+                s.questionId(),
+                s.image(),
+                s.prompt(),
+                s.answerPrompt(),
+                subtask(s.category(), s.key()),
+                s.fields(),
+                s.source(),
+                s.line());
     }
 
     /** Both questions of an image share its question_id, so the question text is part of the key. */
@@ -153,8 +162,11 @@ public final class MmeBenchmark extends LlavaJsonlBenchmark {
             Sample s = p.sample();
             String truth = truth(s, gt);
             if (truth == null) {
-                log.report(s.source(), s.line(), "no MME ground truth for " + s.field("question_id") + " '"
-                        + question(s.answerPrompt()) + "'" + (annotations == null ? " (pass --annotations)" : ""));
+                log.report(
+                        s.source(),
+                        s.line(),
+                        "no MME ground truth for " + s.field("question_id") + " '" + question(s.answerPrompt()) + "'"
+                                + (annotations == null ? " (pass --annotations)" : ""));
                 continue;
             }
             boolean right = parse(p.answer().text()).equals(truth.toLowerCase(Locale.ROOT));
@@ -185,8 +197,11 @@ public final class MmeBenchmark extends LlavaJsonlBenchmark {
                 correct += c[1];
                 if (c[0] != 2) {
                     // calculation.py asserts two questions per image; such an image has no acc+.
-                    log.report(null, 0, "MME " + task + " image " + e.getKey() + " has " + c[0]
-                            + " scored question(s), not 2; left out of acc+");
+                    log.report(
+                            null,
+                            0,
+                            "MME " + task + " image " + e.getKey() + " has " + c[0]
+                                    + " scored question(s), not 2; left out of acc+");
                     continue;
                 }
                 pairsCounted++;
@@ -230,7 +245,8 @@ public final class MmeBenchmark extends LlavaJsonlBenchmark {
     /** (subtask, txt file name, question) -> answer from the MME release folder. */
     static Map<String, String> groundTruth(Path root) throws IOException {
         if (!Files.isDirectory(root)) {
-            throw new IllegalArgumentException("MME annotations must be the MME_Benchmark_release_version folder: " + root);
+            throw new IllegalArgumentException(
+                    "MME annotations must be the MME_Benchmark_release_version folder: " + root);
         }
         Map<String, String> gt = new HashMap<>();
         try (Stream<Path> cats = Files.list(root)) {
@@ -240,11 +256,14 @@ public final class MmeBenchmark extends LlavaJsonlBenchmark {
                     continue;
                 }
                 try (Stream<Path> txts = Files.list(qa)) {
-                    for (Path txt : (Iterable<Path>) txts.filter(p -> p.toString().endsWith(".txt"))::iterator) {
+                    for (Path txt :
+                            (Iterable<Path>) txts.filter(p -> p.toString().endsWith(".txt"))::iterator) {
                         for (String line : Files.readAllLines(txt, StandardCharsets.UTF_8)) {
                             String[] parts = line.strip().split("\t");
                             if (parts.length == 2) {
-                                gt.put(cat.getFileName() + "\u0000" + txt.getFileName() + "\u0000" + parts[0], parts[1]);
+                                gt.put(
+                                        cat.getFileName() + "\u0000" + txt.getFileName() + "\u0000" + parts[0],
+                                        parts[1]);
                             }
                         }
                     }

@@ -120,8 +120,11 @@ public final class PopeBenchmark extends LlavaJsonlBenchmark {
         for (Pairing.Pair p : pairs.pairs()) {
             Boolean label = labels.get(p.sample());
             if (label == null) {
-                log.report(p.sample().source(), p.sample().line(), "no label for POPE question " + p.sample().key()
-                        + (annotations == null ? " (pass --annotations with coco_pope_<split>.json)" : ""));
+                log.report(
+                        p.sample().source(),
+                        p.sample().line(),
+                        "no label for POPE question " + p.sample().key()
+                                + (annotations == null ? " (pass --annotations with coco_pope_<split>.json)" : ""));
                 continue;
             }
             String split = p.sample().category() == null ? "all" : p.sample().category();
@@ -170,7 +173,8 @@ public final class PopeBenchmark extends LlavaJsonlBenchmark {
             if (inline != null) {
                 out.put(s, !inline.equals("no"));
             } else {
-                bySplit.computeIfAbsent(String.valueOf(s.category()), k -> new ArrayList<>()).add(s);
+                bySplit.computeIfAbsent(String.valueOf(s.category()), k -> new ArrayList<>())
+                        .add(s);
             }
         }
         if (bySplit.isEmpty() || dir == null) {
@@ -190,8 +194,11 @@ public final class PopeBenchmark extends LlavaJsonlBenchmark {
             });
             List<Sample> qs = e.getValue();
             if (rows.size() != qs.size()) {
-                log.report(file, 0, rows.size() + " labels for " + qs.size() + " questions of split '"
-                        + e.getKey() + "'; pairing by position would be wrong");
+                log.report(
+                        file,
+                        0,
+                        rows.size() + " labels for " + qs.size() + " questions of split '" + e.getKey()
+                                + "'; pairing by position would be wrong");
                 continue;
             }
             for (int i = 0; i < qs.size(); i++) {
@@ -200,8 +207,10 @@ public final class PopeBenchmark extends LlavaJsonlBenchmark {
                 String img = row.path("image").asText(null);
                 String qImg = q.field("image");
                 if (img != null && qImg != null && !img.equals(qImg)) {
-                    log.report(file, lines.get(i), "label is for image " + img + " but question at " + q.where()
-                            + " is about " + qImg);
+                    log.report(
+                            file,
+                            lines.get(i),
+                            "label is for image " + img + " but question at " + q.where() + " is about " + qImg);
                     continue;
                 }
                 // eval_pope.py: label 'no' is negative, anything else positive.
