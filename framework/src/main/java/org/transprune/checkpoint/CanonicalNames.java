@@ -2,9 +2,9 @@ package org.transprune.checkpoint;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.TextConfig;
-import org.transprune.model.VisionConfig;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
+import org.transprune.config.VisionConfig;
 
 /**
  * The tensor names the engine reads (the classic llava-hf names) and the shape each must have for a

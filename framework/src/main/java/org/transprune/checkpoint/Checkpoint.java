@@ -4,7 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.transprune.model.LlavaConfig;
+import org.transprune.config.LlavaConfig;
 
 /**
  * An opened LLaVA checkpoint: its configuration and its tensors under the canonical names of

@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.VisionConfig;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.VisionConfig;
 
 /**
  * Opens LLaVA checkpoint directories of the supported Hugging Face layouts and checks that they hold

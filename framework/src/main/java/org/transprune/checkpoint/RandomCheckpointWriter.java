@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.transprune.model.LlavaConfig;
+import org.transprune.config.LlavaConfig;
 
 /**
  * Writes a random-weight llava-hf checkpoint of any size (real-size shapes included) with a bounded

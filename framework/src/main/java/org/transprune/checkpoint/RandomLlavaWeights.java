@@ -1,7 +1,7 @@
 package org.transprune.checkpoint;
 
 import java.util.Map;
-import org.transprune.model.LlavaConfig;
+import org.transprune.config.LlavaConfig;
 
 /** The seeded random weights of {@link TinyCheckpoints#randomWeights}, held in memory instead of written. */
 public final class RandomLlavaWeights {

@@ -8,9 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BiConsumer;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.TextConfig;
-import org.transprune.model.VisionConfig;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
+import org.transprune.config.VisionConfig;
 
 /**
  * Random-weight LLaVA checkpoints of any size, written in the real Hugging Face layouts, for tests and

@@ -1,7 +1,7 @@
 package org.transprune.cost;
 
 import java.util.Arrays;
-import org.transprune.model.TextConfig;
+import org.transprune.config.TextConfig;
 
 /**
  * Theoretical prefill cost of a decoder shape under a pruning schedule.

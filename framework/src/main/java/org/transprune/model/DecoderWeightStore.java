@@ -11,6 +11,7 @@ import org.transprune.checkpoint.CanonicalNames;
 import org.transprune.checkpoint.TensorSource;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.checkpoint.Widening;
+import org.transprune.config.TextConfig;
 
 /**
  * Supplies each decoder layer's fp32 weights under a {@link WeightPolicy}. Under {@code FP32} all

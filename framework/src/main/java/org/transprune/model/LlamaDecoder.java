@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.transprune.checkpoint.CanonicalNames;
 import org.transprune.checkpoint.TensorSource;
+import org.transprune.config.TextConfig;
 
 /**
  * The LLaMA decoder: RMSNorm, RoPE attention with grouped KV heads, SwiGLU MLP. Prefill runs the

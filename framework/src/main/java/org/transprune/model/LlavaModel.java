@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.transprune.checkpoint.TensorSource;
+import org.transprune.config.LlavaConfig;
 
 /**
  * A loaded LLaVA model: CLIP tower, projector and LLaMA decoder, weights in fp32 on one device.

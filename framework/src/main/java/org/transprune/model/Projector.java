@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.transprune.checkpoint.CanonicalNames;
 import org.transprune.checkpoint.TensorSource;
+import org.transprune.config.LlavaConfig;
 
 /** The multimodal projector: {@code mlp2x_gelu} (Linear, GELU, Linear) or {@code linear}. */
 final class Projector {

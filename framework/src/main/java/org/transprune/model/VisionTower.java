@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.transprune.checkpoint.CanonicalNames;
 import org.transprune.checkpoint.TensorSource;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.VisionConfig;
 
 /**
  * CLIP ViT vision tower (pre-LN transformer, quick_gelu MLP, class + learned position

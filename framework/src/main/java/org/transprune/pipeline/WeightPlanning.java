@@ -3,9 +3,9 @@ package org.transprune.pipeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.TextConfig;
-import org.transprune.model.VisionConfig;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
+import org.transprune.config.VisionConfig;
 import org.transprune.model.WeightPolicy;
 
 /** Resolves {@link WeightPolicy#AUTO} from the model's size and the memory available. */

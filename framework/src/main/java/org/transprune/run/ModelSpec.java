@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.transprune.checkpoint.CheckpointFingerprint;
-import org.transprune.model.LlavaConfig;
+import org.transprune.config.LlavaConfig;
 import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.LlavaPipeline;
 
@@ -12,7 +12,7 @@ import org.transprune.pipeline.LlavaPipeline;
  * The {@code model:} section of an experiment file.
  *
  * @param path checkpoint directory, or null when only a preset is given (dry runs)
- * @param preset a {@link org.transprune.model.ModelPresets} name, or null
+ * @param preset a {@link org.transprune.config.ModelPresets} name, or null
  * @param device cpu, gpu or auto
  * @param weights decoder weight storage
  * @param template chat template name

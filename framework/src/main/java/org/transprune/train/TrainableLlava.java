@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.transprune.checkpoint.CanonicalNames;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.TextConfig;
-import org.transprune.model.VisionConfig;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
+import org.transprune.config.VisionConfig;
 import org.transprune.synth.PatchLabels;
 
 /**

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.List;
-import org.transprune.model.LlavaConfig;
+import org.transprune.config.LlavaConfig;
 
 /**
  * Everything that decides what a training run computes: model sizes, data, schedule, optimiser.

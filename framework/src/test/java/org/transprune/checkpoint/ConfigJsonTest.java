@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.TextConfig;
-import org.transprune.model.VisionConfig;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
+import org.transprune.config.VisionConfig;
 
 class ConfigJsonTest {
     private static final Path FILE = Path.of("config.json");

@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.TextConfig;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
 
 class RandomCheckpointWriterTest {
     @TempDir

@@ -10,9 +10,9 @@ import org.transprune.checkpoint.RandomCheckpointWriter;
 import org.transprune.checkpoint.SafetensorsStreamWriter;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.checkpoint.TinyCheckpoints;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.ModelPresets;
 import org.transprune.image.RgbImage;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.ModelPresets;
 import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.LlavaPipeline;
 

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.transprune.checkpoint.CanonicalNames;
 import org.transprune.checkpoint.InMemoryTensorSource;
 import org.transprune.checkpoint.RandomLlavaWeights;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
 
 /** What observers receive, and that nothing is delivered to layers nobody observes. */
 class ObservationHooksTest {

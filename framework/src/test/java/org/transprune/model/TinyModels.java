@@ -2,6 +2,9 @@ package org.transprune.model;
 
 import ai.djl.Device;
 import org.transprune.checkpoint.RandomLlavaWeights;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
+import org.transprune.config.VisionConfig;
 
 /** Small random LLaVA models for tests: 16 image tokens, 4 decoder layers, grouped KV heads. */
 public final class TinyModels {

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.checkpoint.TinyCheckpoints;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
 import org.transprune.image.PreprocessorConfigWriter;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.TextConfig;
 import org.transprune.synth.Vocabulary;
 import org.transprune.text.WordLevelTokenizerWriter;
 

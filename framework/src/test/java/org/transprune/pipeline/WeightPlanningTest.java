@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.transprune.model.LlavaConfig;
-import org.transprune.model.ModelPresets;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.ModelPresets;
 import org.transprune.model.WeightPolicy;
 
 class WeightPlanningTest {

@@ -1,4 +1,4 @@
-package org.transprune.model;
+package org.transprune.config;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

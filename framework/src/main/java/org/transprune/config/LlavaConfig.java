@@ -1,4 +1,4 @@
-package org.transprune.model;
+package org.transprune.config;
 
 /**
  * A LLaVA model: vision tower, projector and decoder, and how they are wired.

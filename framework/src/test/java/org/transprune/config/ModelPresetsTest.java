@@ -1,4 +1,4 @@
-package org.transprune.model;
+package org.transprune.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package org.transprune.model;
+package org.transprune.config;
 
 /**
  * Shape of a LLaMA-family decoder (the language model of a LLaVA checkpoint).
