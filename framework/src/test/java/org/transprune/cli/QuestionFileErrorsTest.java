@@ -153,6 +153,30 @@ class QuestionFileErrorsTest {
         assertFalse(e.skippable());
     }
 
+    @Test
+    void anImageThatFailsToDecodeAtRunTimeIsSkippedUnderSkipAndStopsWithOneLineUnderFail() throws Exception {
+        Path q = tmp.resolve("llava_pope_test.jsonl");
+        Files.writeString(q, GOOD + GOOD.replace("1,", "2,").replace("a.png", "broken.png"));
+        Path folder = images();
+        Files.writeString(folder.resolve("broken.png"), "not an image");
+        Run skip = cli("run", experiment(q, "skip").toString(), "--no-progress", "--no-report");
+        assertEquals(0, skip.exit(), skip.err() + skip.out());
+        Path results = tmp.resolve("runs/x/results.jsonl");
+        List<String> samples = Files.readAllLines(results).stream()
+                .filter(l -> l.contains("\"type\":\"sample\""))
+                .toList();
+        assertEquals(2, samples.size(), Files.readString(results));
+        List<String> skipped =
+                samples.stream().filter(l -> l.contains("\"skipped\":")).toList();
+        assertEquals(1, skipped.size(), Files.readString(results));
+        assertTrue(skipped.get(0).contains("broken.png"), skipped.get(0));
+
+        Path f = experiment(q, "fail");
+        Files.writeString(f, Files.readString(f).replace("runs/x", "runs/y"));
+        Run fail = cli("run", f.toString(), "--no-progress", "--no-report");
+        assertOneLine(fail, "llava_pope_test.jsonl:2: unreadable image ", "broken.png");
+    }
+
     private Path popeAnswers(String... ids) throws Exception {
         Path a = tmp.resolve("answers.jsonl");
         StringBuilder sb = new StringBuilder();
