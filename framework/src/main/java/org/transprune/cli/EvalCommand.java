@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
                     + " and line, and no file is written.",
             "VQAv2: the local score follows the 2017 vqaEval.py of the official VQA API; for test-dev the EvalAI"
                     + " server is authoritative (upload the file --submission writes).",
-            "ScienceQA: --annotations takes problems.json or ScienceQA's data folder holding it (sqa.sh's --base-dir)."
+            "ScienceQA: --annotations takes problems.json or ScienceQA's data folder holding it (sqa.sh's --base-dir).",
+            "MMBench: letters are read with VLMEvalKit v0.2's default exact matching (no LLM judge)."
         })
 public final class EvalCommand implements Callable<Integer> {
 
