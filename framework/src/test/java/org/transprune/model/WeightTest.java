@@ -14,7 +14,7 @@ import org.transprune.checkpoint.Narrowing;
 import org.transprune.checkpoint.TensorType;
 
 /** Embedding rows and the chunked LM head read from half precision equal the fp32-resident path. */
-class StoredMatrixTest {
+class WeightTest {
     private static final int ROWS = 4096 * 2 + 3; // three chunks, the last one short
     private static final int COLS = 8;
 
@@ -29,7 +29,7 @@ class StoredMatrixTest {
             }
             b.flip();
             InMemoryTensorSource src = new InMemoryTensorSource("test").put("m", type, b, ROWS, COLS);
-            StoredMatrix stored = new StoredMatrix(src, "m", ROWS, COLS);
+            Weight stored = new Weight.Stored(src, "m", ROWS, COLS);
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray full = src.fp32("m", m);
                 int[] ids = {0, 4095, 4096, ROWS - 1, 17};
@@ -46,7 +46,7 @@ class StoredMatrixTest {
                 NDArray xs = m.create(x, new Shape(2, COLS));
                 assertArrayEquals(
                         xs.matMul(full.transpose()).toFloatArray(),
-                        stored.multiplyTransposed(xs, m).toFloatArray(),
+                        stored.multiply(xs).toFloatArray(),
                         0f,
                         type + " product");
             }
