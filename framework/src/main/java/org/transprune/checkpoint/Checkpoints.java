@@ -362,9 +362,7 @@ public final class Checkpoints {
         try {
             root = ConfigJson.JSON.readTree(file.toFile());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            var at = e.getLocation();
-            throw new CheckpointException(
-                    file + (at == null ? "" : ":" + at.getLineNr()) + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw ConfigJson.invalidJson(file, e);
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
         }

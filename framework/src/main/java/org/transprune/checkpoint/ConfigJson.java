@@ -33,9 +33,20 @@ final class ConfigJson {
                 throw new CheckpointException(file + ": not a JSON object");
             }
             return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw invalidJson(file, e);
         } catch (IOException e) {
-            throw new CheckpointException(file + ": not valid JSON: " + e.getMessage(), e);
+            throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
         }
+    }
+
+    /** "file:line: not valid JSON: what the parser expected", without the parser's source excerpt. */
+    static CheckpointException invalidJson(Path file, com.fasterxml.jackson.core.JsonProcessingException e) {
+        var at = e.getLocation();
+        return new CheckpointException(
+                file + (at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr()) + ": not valid JSON: "
+                        + e.getOriginalMessage(),
+                e);
     }
 
     // ---- reading

@@ -99,4 +99,15 @@ class CheckpointErrorsTest {
             assertTrue(e.getMessage().contains("no 'model' object"), e.getMessage());
         }
     }
+
+    @Test
+    void aMalformedConfigJsonIsNamedWithItsLineAndNoParserInternals() throws IOException {
+        Path dir = TinyCheckpoints.builder(TINY).writeLlavaHf(tmp.resolve("hf"));
+        Files.writeString(
+                dir.resolve("config.json"), "{\n  \"architectures\": [\"LlavaForConditionalGeneration\",\n}\n");
+        CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
+        assertTrue(e.getMessage().startsWith(dir.resolve("config.json") + ":3: not valid JSON: "), e.getMessage());
+        assertFalse(e.getMessage().contains("Source:") || e.getMessage().contains("REDACTED"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
 }
