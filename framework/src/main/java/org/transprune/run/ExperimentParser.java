@@ -72,11 +72,12 @@ public final class ExperimentParser {
     public static SweepPlan parse(Path file, Mode mode, Function<String, String> environment) {
         ExperimentFiles files = new ExperimentFiles(environment);
         YamlValue.Mapping doc = files.load(file);
-        YamlChecks checks = new YamlChecks(mode);
-        checks.problems().addAll(files.problems());
-        if (doc == null) {
-            throw new ExperimentException(checks.problems());
+        if (doc == null || !files.problems().isEmpty()) {
+            // A file that cannot be read (syntax, a missing or cyclic parent) is reported alone: the
+            // sections it would have given would only add problems that follow from it.
+            throw new ExperimentException(files.problems());
         }
+        YamlChecks checks = new YamlChecks(mode);
         SweepPlan plan = plan(file.toAbsolutePath().normalize(), doc, checks);
         if (!checks.problems().isEmpty()) {
             throw new ExperimentException(checks.problems());
