@@ -29,6 +29,7 @@ import org.transprune.bench.OnError;
  *   - gqa
  *   - {name: synth, root: DIR, limit: 100, label: synth-small,
  *      questions: FILE, images: DIR, annotations: PATH, on_error: skip}
+ *   - {name: synth, root: DIR, generate: {seed: 1, images: 500}}  # written before the run
  * strategies:
  *   - name: transprune
  *     label: TransPrune          # optional display name
