@@ -42,6 +42,7 @@ public final class Main implements Runnable {
             if (ex instanceof UserError
                     || ex instanceof IllegalArgumentException
                     || ex instanceof org.transprune.checkpoint.CheckpointException
+                    || ex instanceof org.transprune.bench.BenchmarkDataException
                     || ex instanceof java.io.FileNotFoundException
                     || ex instanceof java.nio.file.NoSuchFileException) {
                 String msg = ex instanceof java.nio.file.NoSuchFileException
