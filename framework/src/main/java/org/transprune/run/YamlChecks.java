@@ -179,21 +179,22 @@ final class YamlChecks {
     }
 
     /**
-     * An exception's message as one clean line: the first line only, without a JSON or YAML
-     * library's location dump ({@code at [Source: ...]}), with the line and column it points at.
+     * An exception's message as one clean line: without a JSON library's location dump
+     * ({@code at [Source: ...]}), which becomes the line and column it points at, and with any
+     * further lines joined by "; " (a list of missing names stays readable on one line).
      */
     static String oneLine(Throwable e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        int newline = message.indexOf('\n');
-        String first = (newline < 0 ? message : message.substring(0, newline))
-                .replaceAll("\\s*at \\[Source:.*$", "")
-                .strip();
+        String line = message.replaceAll("(?s)\\s*at \\[Source:.*?\\]", "")
+                .strip()
+                .replaceAll("(?<=:)\\s*\\R\\s*", " ")
+                .replaceAll("\\s*\\R\\s*", "; ");
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof JsonProcessingException j && j.getLocation() != null) {
                 JsonLocation at = j.getLocation();
-                return first + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+                return line + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
             }
         }
-        return first;
+        return line;
     }
 }

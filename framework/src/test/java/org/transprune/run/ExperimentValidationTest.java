@@ -153,6 +153,14 @@ class ExperimentValidationTest {
     }
 
     @Test
+    void aMultiLineMessageBecomesOneLine() {
+        assertEquals(
+                "3 tensors missing: a; b; c",
+                YamlChecks.oneLine(new IllegalArgumentException("3 tensors missing:\n  a\n  b\n  c\n")));
+        assertEquals("cannot load x", YamlChecks.oneLine(new IllegalStateException("cannot load x")));
+    }
+
+    @Test
     void invalidYamlIsOneLineWithItsLine() throws IOException {
         Path f = write("bad.yaml", "model: {path: x", "benchmarks: [synth]");
         String err = refused(f);
