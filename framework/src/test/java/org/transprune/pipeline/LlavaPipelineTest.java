@@ -16,6 +16,7 @@ import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.image.RgbImage;
+import org.transprune.model.DeviceChoice;
 import org.transprune.model.ForwardHooks;
 import org.transprune.model.Generation;
 import org.transprune.model.InferenceSession;
@@ -178,7 +179,8 @@ class LlavaPipelineTest {
                 assertEquals(0, p.model().widenings(), "fp32-resident never widens on demand");
             }
             for (int resident : new int[] {0, 2}) {
-                var options = new LlavaPipeline.Options("cpu", WeightPolicy.HALF, "vicuna_v1", null, resident);
+                var options =
+                        new LlavaPipeline.Options(DeviceChoice.CPU, WeightPolicy.HALF, "vicuna_v1", null, resident);
                 try (LlavaPipeline p = LlavaPipeline.open(dir, options)) {
                     List<float[]> half = logits(p, image, strategy, steps);
                     String what = dtype + ", " + resident + " resident, " + (strategy == null ? "unpruned" : "pruned");
