@@ -2,7 +2,6 @@ package org.transprune.run;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.Checkpoints;
@@ -10,7 +9,6 @@ import org.transprune.config.LlavaConfig;
 import org.transprune.config.ModelPresets;
 import org.transprune.model.WeightPolicy;
 import org.transprune.text.ChatTemplate;
-import org.transprune.text.Tokenizer;
 
 /**
  * The {@code model:} section: device, weights, template, threads, and the architecture, from the
@@ -117,28 +115,17 @@ final class ModelSection {
     private LlavaConfig checkpointConfig(YamlValue where, Path dir, Path visionTower, boolean asWarning) {
         try (Checkpoint c = Checkpoints.open(dir, visionTower)) {
             Checkpoints.validate(c);
-            String tokenizer = tokenizerProblem(dir, c.tokenizerJson());
-            if (tokenizer != null) {
+            try {
+                Checkpoints.validateTokenizer(c);
+            } catch (RuntimeException e) {
                 // A dry run only prices the plan; it needs no tokenizer.
-                checks.report(asWarning || checks.dryRun(), where.file(), where.line(), "model.path", tokenizer);
+                checks.report(
+                        asWarning || checks.dryRun(), where.file(), where.line(), "model.path", YamlChecks.oneLine(e));
             }
             return c.config();
         } catch (Exception e) {
             checks.report(asWarning, where.file(), where.line(), "model.path", YamlChecks.oneLine(e));
             return null;
-        }
-    }
-
-    /** Why the checkpoint's tokenizer cannot be used, or null when it loads. */
-    private static String tokenizerProblem(Path dir, Optional<Path> tokenizerJson) {
-        if (tokenizerJson.isEmpty()) {
-            return dir + ": no tokenizer.json (the Hugging Face fast tokenizer file is needed; convert with"
-                    + " transformers' AutoTokenizer.save_pretrained)";
-        }
-        try (Tokenizer t = Tokenizer.load(tokenizerJson.get())) {
-            return null;
-        } catch (RuntimeException e) {
-            return YamlChecks.oneLine(e);
         }
     }
 }

@@ -189,7 +189,7 @@ final class YamlChecks {
                 .strip()
                 .replaceAll("(?<=:)\\s*\\R\\s*", " ")
                 .replaceAll("\\s*\\R\\s*", "; ");
-        for (Throwable t = e; t != null; t = t.getCause()) {
+        for (Throwable t = e; t != null && message.contains("[Source:"); t = t.getCause()) {
             if (t instanceof JsonProcessingException j && j.getLocation() != null) {
                 JsonLocation at = j.getLocation();
                 return line + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";

@@ -131,7 +131,7 @@ class ExperimentValidationTest {
         Path f = experiment(noTokenizer);
         String err = refused(f);
         assertTrue(err.contains(f.toAbsolutePath().normalize() + ":1: model.path: "), err);
-        assertTrue(err.contains("no tokenizer.json"), err);
+        assertTrue(err.contains(noTokenizer.resolve("tokenizer.json") + ": missing"), err);
     }
 
     @Test
@@ -139,8 +139,9 @@ class ExperimentValidationTest {
         Path broken = copyOfCheckpoint();
         Files.writeString(broken.resolve("tokenizer.json"), "{\"model\": {\"vocab\": [1, 2,\n  oops}}\n");
         String err = refused(experiment(broken));
-        assertTrue(err.contains(":1: model.path: cannot read tokenizer " + broken.resolve("tokenizer.json")), err);
-        assertTrue(err.contains("(line 2, column "), "points into the tokenizer file: " + err);
+        assertTrue(
+                err.contains(":1: model.path: " + broken.resolve("tokenizer.json") + ":2: not valid JSON"),
+                "points into the tokenizer file: " + err);
     }
 
     @Test
@@ -148,8 +149,19 @@ class ExperimentValidationTest {
         Path broken = copyOfCheckpoint();
         Files.writeString(broken.resolve("config.json"), "{\"model_type\": llava}");
         String err = refused(experiment(broken));
-        assertTrue(err.contains("model.path: ") && err.contains("config.json"), err);
-        assertTrue(err.contains("(line 1, column "), err);
+        assertTrue(err.contains("model.path: " + broken.resolve("config.json") + ":1: not valid JSON"), err);
+    }
+
+    @Test
+    void aJsonLocationDumpBecomesLineAndColumn() {
+        com.fasterxml.jackson.core.JsonProcessingException json = assertThrows(
+                com.fasterxml.jackson.core.JsonProcessingException.class,
+                () -> JsonLines.MAPPER.readTree("{\n \"a\": nope}"));
+        String line = YamlChecks.oneLine(new IllegalArgumentException("cannot read x: " + json.getMessage(), json));
+        assertFalse(line.contains("Source"), line);
+        assertTrue(line.startsWith("cannot read x: Unrecognized token 'nope'"), line);
+        assertTrue(line.endsWith("(line 2, column " + json.getLocation().getColumnNr() + ")"), line);
+        assertEquals(1, line.lines().count());
     }
 
     @Test
