@@ -2,6 +2,7 @@ package org.transprune.cli;
 
 import org.transprune.checkpoint.TensorType;
 import org.transprune.model.DeviceChoice;
+import org.transprune.prune.Plugins;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,6 +32,17 @@ public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Adds plug-ins before the subcommand looks strategies up; accepted before or after the subcommand's name. */
+    @CommandLine.Option(
+            names = "--plugins",
+            paramLabel = "PATHS",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "Strategy plug-ins: jars or class folders (a folder's *.jar too), separated by '"
+                    + "${sys:path.separator}'; added to TRANSPRUNE_PLUGINS.")
+    void plugins(String paths) {
+        Plugins.add(paths);
+    }
 
     @Override
     public void run() {

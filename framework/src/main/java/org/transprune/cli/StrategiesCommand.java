@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.SchedulePreset;
 import org.transprune.prune.Strategies;
+import org.transprune.prune.StrategyCode;
 import org.transprune.prune.StrategyProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,6 +60,8 @@ public final class StrategiesCommand implements Callable<Integer> {
 
     private static void print(StrategyProvider p, PrintWriter out) {
         out.println(p.name() + " - " + p.description());
+        StrategyCode code = StrategyCode.of(p);
+        out.println("  code " + code.version() + " digest " + code.digest() + " (" + code.source() + ")");
         List<ParameterSpec> params = p.parameters();
         if (params.isEmpty()) {
             out.println("  (no parameters)");

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.transprune.bench.OnError;
+import org.transprune.prune.Plugins;
 
 /**
  * Validates an experiment file and expands it into a {@link SweepPlan}, collecting every problem
@@ -22,6 +23,7 @@ import org.transprune.bench.OnError;
  * <pre>
  * extends: paths.yaml            # optional, see {@link ExperimentFiles}
  * name: table1                   # optional, defaults to the file name
+ * plugins: [l2norm.jar, DIR]     # optional: strategy plug-ins (jars or class folders), relative to the file
  * model: {path: DIR | preset: NAME, device: auto, weights: auto, template: vicuna_v1,
  *         vision_tower: DIR, threads: N}
  * data_root: DIR                 # LLaVA's playground/data/eval, for benchmarks' default paths
@@ -55,7 +57,16 @@ public final class ExperimentParser {
     }
 
     static final Set<String> TOP_LEVEL = Set.of(
-            "name", "model", "data_root", "benchmarks", "strategies", "seeds", "max_new_tokens", "on_error", "output");
+            "name",
+            "plugins",
+            "model",
+            "data_root",
+            "benchmarks",
+            "strategies",
+            "seeds",
+            "max_new_tokens",
+            "on_error",
+            "output");
     static final int DEFAULT_MAX_NEW_TOKENS = 128;
 
     private ExperimentParser() {}
@@ -90,6 +101,7 @@ public final class ExperimentParser {
         checks.unknownKeys(doc, "", TOP_LEVEL);
         String fileStem = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
         String name = checks.string(doc, "name", "name", fileStem);
+        plugins(doc.get("plugins"), checks);
         ModelSpec model = new ModelSection(checks).read(doc);
         OnError onError = checks.onError(doc.get("on_error"), "on_error", OnError.FAIL);
         BenchmarkSection benchmarkSection = new BenchmarkSection(checks);
@@ -113,6 +125,26 @@ public final class ExperimentParser {
                 output,
                 checks.warnings(),
                 new RunPreparation(benchmarkSection.generations()));
+    }
+
+    /** Adds the file's {@code plugins:} (a path or a list of paths) to the plug-in path before strategies are read. */
+    private static void plugins(YamlValue v, YamlChecks checks) {
+        if (v == null) {
+            return;
+        }
+        List<YamlValue> items = v instanceof YamlValue.Sequence s ? s.items() : List.of(v);
+        for (int i = 0; i < items.size(); i++) {
+            String key = "plugins" + (v instanceof YamlValue.Sequence ? "[" + i + "]" : "");
+            Path p = checks.path(items.get(i), key, false);
+            if (p == null) {
+                continue;
+            }
+            try {
+                Plugins.add(List.of(p));
+            } catch (IllegalArgumentException e) {
+                checks.problem(items.get(i), key, e.getMessage());
+            }
+        }
     }
 
     private static List<Long> seeds(YamlValue v, YamlChecks checks) {

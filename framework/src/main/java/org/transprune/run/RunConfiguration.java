@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.transprune.cost.CostReport;
 import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.StrategyCode;
 
 /**
  * One point of a sweep: a strategy with every parameter bound, a seed and a generation limit,
@@ -28,6 +29,8 @@ import org.transprune.prune.PruningStrategy;
  * @param cost theoretical cost on the model (null when the model's shape is unknown)
  * @param pruningStrategy the strategy built from these parameters, once: immutable, shared by every
  *     sample of the configuration
+ * @param code the identity of the strategy's code; its digest is part of the hash, so changed code
+ *     is a new configuration (null only for configurations recorded before code identity)
  */
 public record RunConfiguration(
         String strategy,
@@ -37,7 +40,8 @@ public record RunConfiguration(
         int maxNewTokens,
         Map<String, Object> model,
         CostReport cost,
-        PruningStrategy pruningStrategy) {
+        PruningStrategy pruningStrategy,
+        StrategyCode code) {
 
     private static final ObjectMapper CANONICAL =
             new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
@@ -48,13 +52,18 @@ public record RunConfiguration(
     }
 
     /**
-     * Everything that decides the answers, as canonical JSON (keys sorted, no spaces). The label,
-     * the cost and the built strategy are left out: renaming a row must not invalidate finished work,
-     * and the rest follows from the parameters.
+     * Everything that decides the answers, as canonical JSON (keys sorted, no spaces): the
+     * strategy's name, code digest ({@link StrategyCode}) and parameters, the seed, the generation
+     * limit and the model. The label, the cost, the built strategy and the code's version and
+     * location are left out: renaming a row, tagging a release or moving a jar must not invalidate
+     * finished work, and the rest follows from the parameters.
      */
     public String canonicalJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("strategy", strategy);
+        if (code != null) {
+            m.put("code", code.digest());
+        }
         m.put("parameters", parameters);
         m.put("seed", seed);
         m.put("max_new_tokens", maxNewTokens);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.transprune.bench.JsonLines;
+import org.transprune.prune.StrategyCode;
 
 /**
  * The records of {@code results.jsonl}. Every line is a JSON object with a {@code type}:
@@ -19,12 +20,13 @@ import org.transprune.bench.JsonLines;
  * {@code stage_layers} and {@code kept_patches} (per pruning stage; kept patches only for the
  * synthetic benchmark), {@code relevant_patches} and {@code recall} (synthetic benchmark: share of
  * relevant patches each stage kept), timings {@code image_ms}, {@code prefill_ms},
- * {@code scoring_ms}, {@code decode_ms}, {@code image_cached} (the image's embeddings came from the
+ * {@code scoring_ms}, {@code decode_ms}, {@code code} (the strategy's code identity: name,
+ * version, digest; see {@link StrategyCode}), {@code image_cached} (the image's embeddings came from the
  * run's cache, so {@code image_ms} is only their upload), {@code skipped} (why a sample could not be run, e.g. an
  * unreadable image under on_error: skip) and {@code provenance}.
  *
  * <p>{@code "summary"}: one configuration on one benchmark once all its samples are recorded:
- * {@code configuration} (strategy, label, parameters, seed, max_new_tokens, model), the
+ * {@code configuration} (strategy, label, code, parameters, seed, max_new_tokens, model), the
  * benchmark's {@code metrics} and {@code headline}, {@code samples}, {@code skipped},
  * {@code correct}/{@code judged}, theoretical {@code tflops}, {@code flops_ratio},
  * {@code avg_retained_tokens}, {@code kv_cache_mib} (image tokens, fp16), measured
@@ -84,6 +86,9 @@ public final class RunRecords {
         ObjectNode o = JsonLines.MAPPER.createObjectNode();
         o.put("strategy", c.strategy());
         o.put("label", c.label());
+        if (c.code() != null) {
+            o.set("code", code(c.code()));
+        }
         o.set("parameters", JsonLines.MAPPER.valueToTree(c.plainParameters()));
         o.put("seed", c.seed());
         o.put("max_new_tokens", c.maxNewTokens());
@@ -95,6 +100,15 @@ public final class RunRecords {
             o.put("kv_cache_mib", c.cost().kvCacheMiB());
             o.put("schedule", c.cost().schedule().describe());
         }
+        return o;
+    }
+
+    /** A strategy's code identity as recorded: {@code name}, {@code version}, {@code digest}. */
+    public static ObjectNode code(StrategyCode code) {
+        ObjectNode o = JsonLines.MAPPER.createObjectNode();
+        o.put("name", code.name());
+        o.put("version", code.version());
+        o.put("digest", code.digest());
         return o;
     }
 

@@ -8,11 +8,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.transprune.bench.JsonLines;
+import org.transprune.prune.StrategyCode;
 
 /**
  * Refuses a run directory whose records were keyed by another version's configuration hash (for
- * example before {@code model.weights} left the hash): resuming it would find none of its records,
- * run the whole sweep again and mix two keys in one file.
+ * example before {@code model.weights} left the hash, or before the strategies' code digests
+ * entered it): resuming it would find none of its records, run the whole sweep again and mix two
+ * keys in one file. A directory recorded with today's rule but older strategy code passes: its
+ * configurations simply differ from the plan's, and the changed strategies' samples run again.
  */
 public final class StaleHashes {
     private StaleHashes() {}
@@ -38,6 +41,11 @@ public final class StaleHashes {
                 plan.configurations().stream().map(RunConfiguration::hash).collect(Collectors.toSet());
         for (JsonNode c : recorded.path("configurations")) {
             String old = c.path("hash").asText();
+            if (c.hasNonNull("strategy") && !c.has("code")) {
+                throw new IllegalArgumentException(dir + " was recorded before the strategies' code digests entered the"
+                        + " configuration hash (" + old + " has none): delete it and run again to regenerate it, or run"
+                        + " into another directory with --out");
+            }
             String now = rehash(c);
             if (now != null && !now.equals(old)) {
                 throw new IllegalArgumentException(dir + " was recorded with configuration hashes of another version ("
@@ -58,6 +66,14 @@ public final class StaleHashes {
         Map<String, Object> model = JsonLines.MAPPER.convertValue(c.get("model"), Map.class);
         // Weight storage left the identity (fp32 and half give the same answers).
         model.remove("weights");
+        JsonNode code = c.path("code");
+        StrategyCode recordedCode = code.hasNonNull("digest")
+                ? new StrategyCode(
+                        code.path("name").asText(),
+                        code.path("version").asText(),
+                        code.get("digest").asText(),
+                        "")
+                : null;
         return new RunConfiguration(
                         c.get("strategy").asText(),
                         "",
@@ -66,7 +82,8 @@ public final class StaleHashes {
                         c.path("max_new_tokens").asInt(),
                         model,
                         null,
-                        null)
+                        null,
+                        recordedCode)
                 .hash();
     }
 }

@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.transprune.cost.CostReport;
+import org.transprune.prune.PluginException;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.Strategies;
+import org.transprune.prune.StrategyCode;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 
@@ -127,9 +129,10 @@ final class StrategyGrid {
                                 + " image tokens): " + e.getMessage() + where);
                 continue;
             }
+            StrategyCode code = StrategyCode.of(provider, strategy);
             for (long seed : seeds) {
                 out.add(new RunConfiguration(
-                        name, label, bound.asMap(), seed, maxNewTokens, modelIdentity, cost, strategy));
+                        name, label, bound.asMap(), seed, maxNewTokens, modelIdentity, cost, strategy, code));
             }
         }
         return out;
@@ -138,6 +141,9 @@ final class StrategyGrid {
     private StrategyProvider provider(YamlValue.Mapping m, String key, String name) {
         try {
             return Strategies.provider(name);
+        } catch (PluginException e) {
+            checks.problem(m.get("name"), key + ".name", e.getMessage());
+            return null;
         } catch (IllegalArgumentException e) {
             List<String> names = Strategies.names();
             checks.problem(

@@ -197,6 +197,9 @@ public final class SweepRunner {
         r.put("sample", sample.key());
         r.set("question_id", sample.questionId());
         r.put("strategy", config.strategy());
+        if (config.code() != null) {
+            r.set("code", RunRecords.code(config.code()));
+        }
         r.put("category", sample.category());
         int issuesBefore = bench.log().issues().size();
         String imageKey = sample.image() == null ? null : sample.image().describe();

@@ -313,7 +313,8 @@ class ExperimentValidationTest {
                 plan.configurations().get(0).maxNewTokens(),
                 JsonLines.MAPPER.convertValue(c.path("model"), java.util.Map.class),
                 null,
-                null);
+                null,
+                plan.configurations().get(0).code());
         c.put("hash", old.hash());
         Files.writeString(dir.resolve(RunDirectory.PLAN), JsonLines.MAPPER.writeValueAsString(recorded));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StaleHashes.check(plan, dir));
