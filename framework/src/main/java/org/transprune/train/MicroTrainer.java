@@ -34,7 +34,8 @@ import org.transprune.text.Tokenizer;
  *   <li>{@value #STATE_FILE}: parameters, optimiser state and progress, written atomically every
  *       few minutes and when stopping; {@link #resume} continues from it bit-exactly;</li>
  *   <li>{@value TrainingLog#CSV}, {@value TrainingLog#PNG}: the loss and accuracy curves;</li>
- *   <li>{@value #RECIPE_FILE}: the recipe.</li>
+ *   <li>{@value #RECIPE_FILE}: the recipe;</li>
+ *   <li>{@value #HELDOUT_DIR}{@code /}: the held-out questions of the evaluations (see {@link EngineEvaluator}).</li>
  * </ul>
  * Stops between steps only (a flag checked before each step), never inside a backward pass.
  */
@@ -42,6 +43,8 @@ public final class MicroTrainer implements AutoCloseable {
     public static final String STATE_FILE = "train-state.safetensors";
     public static final String RECIPE_FILE = "recipe.json";
     public static final String MODEL_DIR = "model";
+    /** The held-out questions scored at each evaluation, in the synthetic benchmark's layout (a sweep can reuse it). */
+    public static final String HELDOUT_DIR = "heldout";
     /** Written by {@link #startFrom}: the state the weights came from. */
     public static final String INIT_FILE = "init.json";
     /** Answer targets over which the running training accuracy is taken. */
@@ -254,7 +257,7 @@ public final class MicroTrainer implements AutoCloseable {
             return null;
         }
         if (evaluator == null) {
-            evaluator = new EngineEvaluator(recipe.seed(), recipe.evalImages(), 2);
+            evaluator = EngineEvaluator.heldOut(out.resolve(HELDOUT_DIR), recipe.seed(), recipe.evalImages(), 2);
         }
         long t = System.nanoTime();
         EngineEvaluator.Result r = evaluator.evaluate(dir);
