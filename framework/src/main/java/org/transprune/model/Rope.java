@@ -8,13 +8,24 @@ import ai.djl.ndarray.types.Shape;
  * Rotary position embedding in the Hugging Face LLaMA convention (rotate_half over the two halves
  * of each head). Cos/sin tables for every position are built once at load time.
  */
-final class Rope {
+public final class Rope {
     private final NDArray cos;
     private final NDArray sin;
     private final int half;
 
     Rope(NDManager manager, int headDim, int maxPositions, double theta) {
         half = headDim / 2;
+        float[][] cs = cosSin(headDim, maxPositions, theta);
+        cos = manager.create(cs[0], new Shape(maxPositions, headDim));
+        sin = manager.create(cs[1], new Shape(maxPositions, headDim));
+    }
+
+    /**
+     * The cos and sin tables, {@code [maxPositions * headDim]} each, row-major by position: the one
+     * definition of the rotation angles, shared with the trainer's forward.
+     */
+    public static float[][] cosSin(int headDim, int maxPositions, double theta) {
+        int half = headDim / 2;
         float[] c = new float[maxPositions * headDim];
         float[] s = new float[maxPositions * headDim];
         for (int i = 0; i < half; i++) {
@@ -30,8 +41,7 @@ final class Rope {
                 s[p * headDim + i + half] = sv;
             }
         }
-        cos = manager.create(c, new Shape(maxPositions, headDim));
-        sin = manager.create(s, new Shape(maxPositions, headDim));
+        return new float[][] {c, s};
     }
 
     /** Position tables for the given positions, {@code [L, hd]} each, in {@code positions}' manager. */

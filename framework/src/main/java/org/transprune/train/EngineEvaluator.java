@@ -16,12 +16,10 @@ import org.transprune.bench.OnError;
 import org.transprune.bench.PerSampleScoring;
 import org.transprune.bench.Sample;
 import org.transprune.image.Images;
-import org.transprune.image.RgbImage;
 import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.synth.Question;
 import org.transprune.synth.QuestionType;
-import org.transprune.synth.Scene;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthBenchmark;
 import org.transprune.synth.SynthDataset;
@@ -115,18 +113,5 @@ public final class EngineEvaluator {
         Map<QuestionType, Double> perType = new EnumMap<>(QuestionType.class);
         counts.forEach((t, c) -> perType.put(t, (double) c[0] / c[1]));
         return new Result((double) correct / samples.size(), perType, samples.size(), correct);
-    }
-
-    /** A scene rendered at the benchmark's 336 px, as the dataset's PNG images hold it. */
-    static RgbImage rgb(Scene scene) {
-        int[] rgb = new int[Scene.SIZE * Scene.SIZE];
-        scene.renderInto(rgb);
-        byte[] bytes = new byte[3 * rgb.length];
-        for (int i = 0; i < rgb.length; i++) {
-            bytes[3 * i] = (byte) (rgb[i] >> 16);
-            bytes[3 * i + 1] = (byte) (rgb[i] >> 8);
-            bytes[3 * i + 2] = (byte) rgb[i];
-        }
-        return new RgbImage(Scene.SIZE, Scene.SIZE, bytes);
     }
 }

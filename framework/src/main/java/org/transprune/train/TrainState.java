@@ -112,7 +112,7 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
                     throw new IllegalArgumentException(file + " holds another architecture than the recipe's");
                 }
                 for (String name : model.names()) {
-                    if (!name.startsWith(TrainableLlava.AUX)) {
+                    if (!name.startsWith(TrainingHeads.PREFIX)) {
                         model.setValues(
                                 name,
                                 c.tensors().fp32(name, m, model.shape(name)).toFloatArray());
@@ -163,9 +163,9 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
      * noun probe existed): such a head keeps its initial values. Anything else missing is an error.
      */
     private static boolean newHead(SafetensorsFile f, String name) {
-        return name.startsWith(TrainableLlava.AUX)
-                && !name.equals(TrainableLlava.AUX_WEIGHT)
-                && !name.equals(TrainableLlava.AUX_BIAS)
+        return name.startsWith(TrainingHeads.PREFIX)
+                && !name.equals(TrainingHeads.PATCH_WEIGHT)
+                && !name.equals(TrainingHeads.PATCH_BIAS)
                 && !f.contains(PARAM + name);
     }
 
