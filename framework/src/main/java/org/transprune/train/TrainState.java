@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.transprune.checkpoint.Checkpoint;
+import org.transprune.checkpoint.Checkpoints;
 import org.transprune.checkpoint.SafetensorsFile;
 import org.transprune.checkpoint.SafetensorsWriter;
 import org.transprune.checkpoint.TensorType;
@@ -106,7 +108,7 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
         if (Files.isDirectory(file)) {
             // An exported checkpoint: LLaVA's tensors (widened from fp16/bf16 exactly); the
             // training-only heads, which checkpoints never hold, keep their initial values.
-            try (org.transprune.checkpoint.Checkpoint c = org.transprune.checkpoint.Checkpoints.open(file);
+            try (Checkpoint c = Checkpoints.open(file);
                     ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
                 if (!c.config().equals(model.config())) {
                     throw new IllegalArgumentException(file + " holds another architecture than the recipe's");
