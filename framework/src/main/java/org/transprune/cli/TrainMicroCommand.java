@@ -120,7 +120,7 @@ public final class TrainMicroCommand implements Callable<Integer> {
         Thread hook = new Thread(
                 () -> {
                     // SIGTERM/Ctrl-C: ask for a stop between steps and wait for the state to be saved
-                    // (a signal during backward once crashed the JVM).
+                    // (a signal during backward once crashed the JVM, docs/djl-notes.md#pitfall-9).
                     trainer.requestStop();
                     try {
                         finished.await(5, TimeUnit.MINUTES);

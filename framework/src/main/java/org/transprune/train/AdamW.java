@@ -16,7 +16,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * AdamW (decoupled weight decay, PyTorch's update order and epsilon placement) with global-norm
  * gradient clipping, over a {@link TrainableLlava}'s trainable parameters. Written here because
- * DJL's optimizer clips only positive values and has no global-norm clipping.
+ * DJL's optimizer clips only positive values and has no global-norm clipping (docs/djl-notes.md#pitfall-7).
  * Its moments are plain arrays, so they can be saved and restored bit-exactly.
  */
 public final class AdamW implements AutoCloseable {

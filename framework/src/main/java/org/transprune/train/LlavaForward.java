@@ -24,7 +24,7 @@ import org.transprune.model.Rope;
  * {@link LayerTap}.
  *
  * <p>Every constant of the graph is an NDArray built once by {@code manager.full} and kept open (a
- * Java number in an op corrupts gradients); no in-place op touches the graph.
+ * Java number in an op corrupts gradients, docs/djl-notes.md#pitfall-1); no in-place op touches the graph.
  */
 final class LlavaForward {
     private final LlavaConfig config;

@@ -12,17 +12,17 @@ public final class MicroRecipes {
      * ~3-3.5 s with 6).
      * <ul>
      *   <li>Stage A, 400 steps x 32 images: tower and patch head alone on per-patch kind, colour,
-     *       row and column. Shape was measured to be the slow part of the tower, and stage A is
-     *       the cheap place to learn it (4x the full model's image rate).</li>
+     *       row and column. Shape is the slow part of the tower (docs/djl-notes.md, the micro
+     *       model), and stage A is the cheap place to learn it (4x the full model's image rate).</li>
      *   <li>Stage B, phase 1, 600 steps x 8 images x 2 questions: a start on few questions per
      *       image (the first attempt, which learned colour, began with single questions).</li>
      *   <li>Stage B, phase 2, 1700 steps x 8 images x 6 questions packed (every type on every
      *       image): prefix and image computed once for six questions, ~3x more questions per
      *       second than one question per image. Packed questions compute exactly what separate
      *       prompts compute (TrainingForwardMatchesEngineTest).</li>
-     *   <li>AdamW (0.9, 0.95), weight decay 0.05 on matrices, global-norm clip 1.0, lr 1e-3,
-     *       warm-up 100 steps, constant, cosine to 5% over the last quarter (a long constant-rate
-     *       stage B).</li>
+     *   <li>AdamW (0.9, 0.95), weight decay 0.05 on matrices, global-norm clip 1.0, lr 1e-3 (the
+     *       values that worked in the feasibility runs, docs/djl-notes.md), warm-up 100 steps, constant,
+     *       cosine to 5% over the last quarter (a long constant-rate stage B).</li>
      *   <li>The patch loss stays on in stage B at weight 0.5: without it the first attempt's model
      *       ignored the image.</li>
      * </ul>

@@ -59,7 +59,7 @@ public final class MicroTrainer implements AutoCloseable {
     private MicroTrainer(TrainingRecipe recipe, Path out, boolean resume) throws IOException {
         this.recipe = recipe;
         this.out = out;
-        Engine.getInstance(); // before any JniUtils call (the engine loads the native library)
+        Engine.getInstance(); // before any JniUtils call (docs/djl-notes.md, rule 6)
         Files.createDirectories(out.resolve(MODEL_DIR));
         // The tokenizer and preprocessor files are written first and then read back, so training
         // encodes exactly as evaluation of the saved checkpoint will.

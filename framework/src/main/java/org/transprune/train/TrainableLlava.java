@@ -21,7 +21,7 @@ import org.transprune.config.LlavaConfig;
  * exporting is a copy; the heads' parameters are named {@value TrainingHeads#PREFIX}* and never exported.
  *
  * <p>Parameters are aliased into the step's manager before use, so no result of a step lands in the
- * long-lived parameter manager.
+ * long-lived parameter manager (docs/djl-notes.md#pitfall-2).
  */
 public final class TrainableLlava implements AutoCloseable {
     private final LlavaConfig config;

@@ -17,7 +17,8 @@ import org.transprune.synth.PatchLabels;
  * are never exported (parameters named {@value #PREFIX}*):
  * <ul>
  *   <li>the patch head on the tower's features predicts each patch's shape kind, colour, row and
- *       column (it stands in for CLIP pretraining; without it the model ignores the image);</li>
+ *       column (it stands in for CLIP pretraining; without it the model ignores the image, see
+ *       docs/djl-notes.md, the micro model);</li>
  *   <li>the anchor head on the same features marks each object's centre patch;</li>
  *   <li>the {@link NounProbe noun probe} and the answer probe read decoder rows;</li>
  *   <li>attention supervision of object nouns and answer rows (no parameters).</li>
