@@ -1,6 +1,7 @@
 package org.transprune.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -61,6 +62,9 @@ class EvaluationMatchesSweepTest {
             training = t.evaluate(0);
         }
         assertEquals(20, training.questions());
+        Path heldOut = run.resolve(MicroTrainer.HELDOUT_DIR);
+        assertEquals(heldOut, EngineEvaluator.heldOut(heldOut, 3, 10, 2).dataset(), "the same set is reused");
+        assertThrows(IllegalStateException.class, () -> EngineEvaluator.heldOut(heldOut, 3, 11, 2), "another set");
         assertTrue(
                 training.correct() > 0 && training.correct() < training.questions(),
                 "a vacuous comparison: " + training.correct() + " of " + training.questions() + " right");
