@@ -308,9 +308,6 @@ public final class SweepRunner {
 
     /** Sets libtorch's thread count; it only takes effect before the engine starts. */
     private static void applyThreads(Integer threads) {
-        if (threads != null) {
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
+        org.transprune.model.EngineSettings.configure(threads);
     }
 }
