@@ -32,7 +32,7 @@ final class LlavaForward {
     private final NDArray rmsEps;
     private final NDArray visionScale;
     private final NDArray textScale;
-    /** {@link Rope#cosSin} tables, {@code [maxPositions * headDim]} each. */
+    /** {@link Rope#table} tables, {@code [maxPositions * headDim]} each. */
     private final float[][] rope;
 
     /** What a decoder layer shows the training-only supervision. */
@@ -53,7 +53,7 @@ final class LlavaForward {
                 (1.0 / Math.sqrt(config.vision().hiddenSize() / config.vision().numHeads())));
         textScale = constant(manager, (float) (1.0 / Math.sqrt(config.text().headDim())));
         TextConfig t = config.text();
-        rope = Rope.cosSin(t.headDim(), t.maxPositionEmbeddings(), t.ropeTheta());
+        rope = Rope.table(t.headDim(), t.maxPositionEmbeddings(), t.ropeTheta());
     }
 
     static NDArray constant(NDManager manager, float value) {
