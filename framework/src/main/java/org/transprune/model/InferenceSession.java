@@ -3,6 +3,8 @@ package org.transprune.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
+import java.util.Set;
+import org.transprune.config.TextConfig;
 
 /**
  * One request: a prefill, then decoding steps over its KV cache. All native memory of the
@@ -79,6 +81,13 @@ public final class InferenceSession implements AutoCloseable {
                         decoder.embed(Arrays.copyOfRange(ids, imageStart + imageLength, ids.length), step));
             }
             TokenLayout initial = TokenLayout.initial(ids.length, imageLength == 0 ? 0 : imageStart, imageLength);
+            if (hooks.start() != null) {
+                start(
+                        hooks.start(),
+                        ids,
+                        imageLength == 0 ? null : inputs.get(imageStart + ":" + (imageStart + imageLength)),
+                        initial);
+            }
             LlamaDecoder.Prefill p = decoder.prefill(inputs, pos, initial, hooks, cache, step);
             float[] logits = decoder.logits(p.lastHidden());
             prefilled = true;
@@ -86,6 +95,33 @@ public final class InferenceSession implements AutoCloseable {
             tokensPerLayer = p.tokensPerLayer();
             return new PrefillResult(logits, p.layout(), p.tokensPerLayer(), System.nanoTime() - t0, p.hookNanos());
         }
+    }
+
+    /** Computes only the parts of the request's start the observer asked for, and delivers them. */
+    private void start(StartObserver observer, int[] ids, NDArray image, TokenLayout initial) {
+        Set<StartSignal> wanted = observer.startSignals();
+        if (wanted.isEmpty()) {
+            return;
+        }
+        TextConfig t = model.config().text();
+        int grid = model.config().vision().gridSize();
+        observer.onStart(new RequestStart(
+                wanted.contains(StartSignal.PROMPT_IDS) ? ids.clone() : null,
+                wanted.contains(StartSignal.IMAGE_EMBEDDINGS) ? image : null,
+                wanted.contains(StartSignal.IMAGE_LAYOUT) && image != null
+                        ? ImageLayout.singleView(grid, grid, initial.imageLength())
+                        : null,
+                wanted.contains(StartSignal.MODEL_DIMENSIONS)
+                        ? new ModelDimensions(
+                                t.hiddenSize(),
+                                t.numLayers(),
+                                t.numHeads(),
+                                t.numKeyValueHeads(),
+                                t.headDim(),
+                                t.intermediateSize(),
+                                t.vocabSize())
+                        : null,
+                initial));
     }
 
     /** Feeds one token after the prefill; returns the next-token logits. */

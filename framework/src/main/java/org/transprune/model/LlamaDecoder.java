@@ -73,6 +73,9 @@ final class LlamaDecoder {
                 DecoderLayerWeights w = lw.weights;
                 // Boundary before this layer: observe with this layer's projections, then maybe prune.
                 long t0 = System.nanoTime();
+                if (hooks.hiddenStates() != null && hooks.hiddenStates().observesHiddenState(layer)) {
+                    hooks.hiddenStates().onHiddenState(layer, h, layout);
+                }
                 if (hooks.attention() != null) {
                     int[] queries = hooks.attention().attentionQueries(layer, layout);
                     if (queries != null) {

@@ -3,8 +3,9 @@ package org.transprune.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Receives the before/after states of a decoder layer's sub-layers (spec section 2), for the
- * layers it asks for. The engine passes states it computed anyway: observing costs no extra
+ * Receives the transitions of a decoder layer's sub-layers, for the layers it asks for: per
+ * sub-layer, its input after its RMSNorm and its output before the residual addition (see
+ * docs/method.md). The engine passes states it computed anyway: observing costs no extra
  * projection, and layers nobody observes pay nothing.
  */
 public interface TransitionObserver {

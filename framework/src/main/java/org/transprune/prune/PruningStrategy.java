@@ -1,7 +1,9 @@
 package org.transprune.prune;
 
+import java.util.Set;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.model.PositionPolicy;
+import org.transprune.model.StartSignal;
 
 /**
  * A visual-token pruning method. Immutable and shareable: per-request state lives in the
@@ -24,6 +26,15 @@ public interface PruningStrategy {
     /** Position ids after a prune. */
     default PositionPolicy positionPolicy() {
         return PositionPolicy.RENUMBER;
+    }
+
+    /**
+     * What the scorer is given before layer 1 ({@link RequestScorer#onStart}): any of the prompt ids,
+     * the image tokens' input embeddings, the image layout (each token's view, row, column) and the
+     * model's dimensions. None by default; parts not asked for are not computed.
+     */
+    default Set<StartSignal> startSignals() {
+        return Set.of();
     }
 
     /** What decoder layer {@code layer} (1-based) must deliver to the scorer; {@link LayerSignals#NONE} by default. */

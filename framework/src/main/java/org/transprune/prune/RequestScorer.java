@@ -1,6 +1,7 @@
 package org.transprune.prune;
 
 import ai.djl.ndarray.NDArray;
+import org.transprune.model.RequestStart;
 import org.transprune.model.SubLayer;
 import org.transprune.model.TokenLayout;
 
@@ -11,7 +12,26 @@ import org.transprune.model.TokenLayout;
  */
 public interface RequestScorer {
 
-    /** Sub-layer states {@code [length, hidden]} of a layer whose signals asked for transitions. */
+    /**
+     * The request's start, once before layer 1, with the parts {@link PruningStrategy#startSignals()}
+     * asked for (the others null); never called when it asks for none.
+     */
+    default void onStart(RequestStart start) {}
+
+    /**
+     * The residual-stream hidden state {@code [length, hidden]} entering decoder layer {@code layer}
+     * (1-based), for a layer whose signals asked for it: layer {@code layer - 1}'s output with its
+     * residual additions, unnormalised (layer 1: the input embeddings), before the prune after
+     * layer {@code layer - 1}.
+     */
+    default void onHiddenState(int layer, NDArray hidden, TokenLayout layout) {}
+
+    /**
+     * Sub-layer transition of a layer whose signals asked for transitions, each {@code [length, hidden]}:
+     * {@code before} is the sub-layer's input after its RMSNorm ({@code input_layernorm} for attention,
+     * {@code post_attention_layernorm} for the MLP), {@code after} is the sub-layer's output before the
+     * residual addition.
+     */
     default void onTransition(int layer, SubLayer subLayer, NDArray before, NDArray after, TokenLayout layout) {}
 
     /** Head-averaged attention rows {@code [queries, length]} computed at the boundary before {@code layer}. */

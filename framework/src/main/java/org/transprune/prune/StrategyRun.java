@@ -6,10 +6,15 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.model.AttentionObserver;
 import org.transprune.model.ForwardHooks;
+import org.transprune.model.HiddenStateObserver;
 import org.transprune.model.PruneDecider;
+import org.transprune.model.RequestStart;
+import org.transprune.model.StartObserver;
+import org.transprune.model.StartSignal;
 import org.transprune.model.SubLayer;
 import org.transprune.model.TokenLayout;
 import org.transprune.model.TransitionObserver;
@@ -18,7 +23,8 @@ import org.transprune.model.TransitionObserver;
  * One request under one strategy: turns the strategy's declarations into engine hooks, checks
  * each decision against the schedule, times the scoring and records what each stage kept.
  */
-public final class StrategyRun implements TransitionObserver, AttentionObserver, PruneDecider {
+public final class StrategyRun
+        implements TransitionObserver, AttentionObserver, PruneDecider, HiddenStateObserver, StartObserver {
     private final PruningStrategy strategy;
     private final PruneSchedule schedule;
     private final RequestScorer scorer;
@@ -55,7 +61,7 @@ public final class StrategyRun implements TransitionObserver, AttentionObserver,
 
     /** The engine hooks for this request. */
     public ForwardHooks hooks() {
-        return new ForwardHooks(this, this, this, strategy.positionPolicy());
+        return new ForwardHooks(this, this, this, strategy.positionPolicy(), this, this);
     }
 
     public PruneSchedule schedule() {
@@ -70,6 +76,30 @@ public final class StrategyRun implements TransitionObserver, AttentionObserver,
     /** Wall time spent inside the strategy's callbacks and decisions (the engine adds the signal computation). */
     public long scoringNanos() {
         return scoringNanos;
+    }
+
+    @Override
+    public Set<StartSignal> startSignals() {
+        return strategy.startSignals();
+    }
+
+    @Override
+    public void onStart(RequestStart start) {
+        long t0 = System.nanoTime();
+        scorer.onStart(start);
+        scoringNanos += System.nanoTime() - t0;
+    }
+
+    @Override
+    public boolean observesHiddenState(int layer) {
+        return strategy.signals(layer, schedule).hiddenStates();
+    }
+
+    @Override
+    public void onHiddenState(int layer, NDArray hidden, TokenLayout layout) {
+        long t0 = System.nanoTime();
+        scorer.onHiddenState(layer, hidden, layout);
+        scoringNanos += System.nanoTime() - t0;
     }
 
     @Override

@@ -140,7 +140,8 @@ public final class RunReport {
             records.removeIf(r -> r.has("config")
                     && !options.configurations().contains(r.get("config").asText()));
         }
-        List<String> warnings = new ArrayList<>(sharedLabels(records));
+        List<String> warnings = new ArrayList<>(CodeTable.dropSuperseded(records, runDir));
+        warnings.addAll(sharedLabels(records));
         Table summaries = RunResults.summaries(records, runDir);
         Path name = runDir.toAbsolutePath().normalize().getFileName();
         String runName = name == null ? runDir.toString() : name.toString();
@@ -164,6 +165,11 @@ public final class RunReport {
             mainMd.append(TableWriters.markdown(e.getValue()));
             files.add(csv(
                     e.getValue(), target.resolve("table-" + KeptTokenFigure.safe(e.getKey()) + "-by-category.csv")));
+        }
+        Table code = CodeTable.of(records);
+        if (code != null) {
+            tables.add(code);
+            files.add(csv(code, target.resolve("code.csv")));
         }
         StringBuilder md = new StringBuilder();
         tables.forEach(t -> md.append(TableWriters.markdown(t)));

@@ -126,6 +126,13 @@ class PluginRunTest {
                 .forEach(c -> planned.add(c.path("code").path("digest").asText()));
         assertTrue(planned.contains(digest2) && !planned.contains(digest1), planned.toString());
 
+        Run table = cli("table", dir.toString(), "--no-plots");
+        assertEquals(0, table.exit(), table.err());
+        String md = Files.readString(dir.resolve("report/table.md"));
+        assertTrue(md.contains("Code of each configuration"), md);
+        assertTrue(!md.contains(digest1), "the old code's configuration is left out of the report: " + md);
+        assertTrue(md.contains("| edge ") && md.contains("| 1.0 ") && md.contains(digest2), md);
+
         Run listed = cli("--plugins", tmp.resolve("exp/plugins/edge.jar").toString(), "strategies", "edge");
         assertEquals(0, listed.exit(), listed.err());
         assertTrue(listed.out().contains("edge - keeps the first or last half"), listed.out());

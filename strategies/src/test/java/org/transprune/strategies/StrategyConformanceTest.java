@@ -1,81 +1,26 @@
 package org.transprune.strategies;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import ai.djl.ndarray.NDArray;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.IntStream;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.transprune.config.LlavaConfig;
+import org.transprune.conformance.StrategyConformanceSuite;
 import org.transprune.cost.PruneSchedule;
-import org.transprune.model.AttentionObserver;
-import org.transprune.model.ForwardHooks;
-import org.transprune.model.InferenceSession;
-import org.transprune.model.LlavaModel;
-import org.transprune.model.SubLayer;
-import org.transprune.model.TinyModels;
-import org.transprune.model.TokenLayout;
-import org.transprune.model.TransitionObserver;
-import org.transprune.model.WeightPolicy;
-import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.Strategies;
-import org.transprune.prune.StrategyParameters;
-import org.transprune.prune.StrategyProvider;
-import org.transprune.prune.StrategyRun;
+import org.transprune.prune.StrategyCode;
 
 /**
- * One suite for EVERY registered strategy (including plug-ins on the test class path): each runs
- * on a tiny random model deep enough for the defaults of the built-in strategies (PyramidDrop's
- * layer 24 needs 25 layers), with its defaults whenever they fit.
+ * The conformance suite over the built-in strategies and the test plug-in, plus what only the
+ * built-ins promise.
  */
-class StrategyConformanceTest {
-    /** Deep enough for every built-in default schedule; 16 image tokens. */
-    private static final int LAYERS = 26;
-
-    private static final int IMAGE_TOKENS = 16;
-
-    /**
-     * Parameters for strategies whose defaults do not fit {@link #LAYERS} layers. A strategy whose
-     * defaults fit always runs with its defaults.
-     */
-    private static final Map<String, Map<String, Object>> SMALL_MODEL_PARAMETERS = Map.of();
-
-    private static LlavaModel model;
-    private static float[] pixels;
-
-    @BeforeAll
-    static void loadModel() {
-        LlavaConfig config = TinyModels.config(LAYERS);
-        model = TinyModels.load(config, 21, WeightPolicy.FP32);
-        pixels = TinyModels.pixels(config, 5);
-        assertEquals(IMAGE_TOKENS, config.imageTokens());
-    }
-
-    @AfterAll
-    static void closeModel() {
-        model.close();
-    }
-
-    static Stream<StrategyProvider> providers() {
-        return Strategies.providers().stream();
-    }
+class StrategyConformanceTest extends StrategyConformanceSuite {
 
     @Test
     void everyBuiltInStrategyIsRegistered() {
@@ -86,115 +31,19 @@ class StrategyConformanceTest {
                 Strategies.names().toString());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void keepsTheDeclaredCountsInsideTheImageBlockAndNeverTouchesText(StrategyProvider provider) {
-        Outcome o = run(strategy(provider), 3, IMAGE_TOKENS, 5, 42);
-        checkStagesAndLayout(o);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void worksWithOneImageToken(StrategyProvider provider) {
-        checkStagesAndLayout(run(strategy(provider), 3, 1, 5, 42));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void worksWithNoTextAfterTheImage(StrategyProvider provider) {
-        checkStagesAndLayout(run(strategy(provider), 3, IMAGE_TOKENS, 0, 42));
-    }
-
-    /**
-     * Consecutive pruning layers from layer 1 (a small model's scaled schedule): a boundary then
-     * delivers the next layer's signals before the previous layer's prune. Every strategy with a
-     * {@code layers} parameter must cope; window-based ones get a window that covers it.
-     */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void worksWithConsecutivePruningLayersFromTheFirst(StrategyProvider provider) {
-        java.util.Map<String, Object> params = new java.util.HashMap<>();
-        for (var spec : provider.parameters()) {
-            switch (spec.name()) {
-                case "layers":
-                    params.put("layers", List.of(1, 2, 3));
-                    break;
-                case "window":
-                    params.put("window", List.of(1, 3));
-                    break;
-                default:
-                    break;
-            }
-        }
-        org.junit.jupiter.api.Assumptions.assumeTrue(params.containsKey("layers"), "no layers parameter");
-        checkStagesAndLayout(run(Strategies.create(provider.name(), params), 3, IMAGE_TOKENS, 5, 42));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void isDeterministicForAFixedSeed(StrategyProvider provider) {
-        PruningStrategy strategy = strategy(provider);
-        Outcome a = run(strategy, 3, IMAGE_TOKENS, 5, 7);
-        Outcome b = run(strategy(provider), 3, IMAGE_TOKENS, 5, 7);
-        assertEquals(a.run.stages().size(), b.run.stages().size());
-        for (int i = 0; i < a.run.stages().size(); i++) {
-            assertArrayEquals(
-                    a.run.stages().get(i).keptPatches(), b.run.stages().get(i).keptPatches(), "stage " + i);
-        }
-        assertArrayEquals(a.prefill.logits(), b.prefill.logits());
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void theEngineComputesOnlyTheDeclaredSignals(StrategyProvider provider) {
-        PruningStrategy strategy = strategy(provider);
-        Outcome o = run(strategy, 3, IMAGE_TOKENS, 5, 42);
-        PruneSchedule schedule = o.run.schedule();
-        Set<Integer> declaredTransitions = new TreeSet<>();
-        Set<Integer> declaredAttention = new TreeSet<>();
-        for (int layer = 1; layer <= LAYERS; layer++) {
-            if (strategy.signals(layer, schedule).transitions()) {
-                declaredTransitions.add(layer);
-            }
-            if (strategy.signals(layer, schedule).attentionQueries() != null) {
-                declaredAttention.add(layer);
-            }
-        }
-        assertEquals(declaredTransitions, new TreeSet<>(o.transitionLayers));
-        assertEquals(declaredAttention, new TreeSet<>(o.attentionLayers));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void rejectsAnUnknownParameter(StrategyProvider provider) {
-        IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class,
-                () -> Strategies.create(provider.name(), Map.of("no-such-parameter", 1)));
-        assertTrue(e.getMessage().contains("no-such-parameter"), e.getMessage());
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void rejectsEveryParameterGivenTheWrongType(StrategyProvider provider) {
-        for (ParameterSpec spec : provider.parameters()) {
-            Object wrong = wrongValue(spec.type());
-            IllegalArgumentException e = assertThrows(
-                    IllegalArgumentException.class,
-                    () -> Strategies.create(provider.name(), Map.of(spec.name(), wrong)),
-                    spec.name());
-            assertTrue(e.getMessage().contains(spec.name()), e.getMessage());
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("providers")
-    void defaultsAreValidAndDeclaredWithTheirTypes(StrategyProvider provider) {
-        for (ParameterSpec spec : provider.parameters()) {
-            assertNotNull(spec.defaultValue(), provider.name() + "." + spec.name() + " has no default");
-            assertFalse(spec.description().isBlank(), provider.name() + "." + spec.name());
-        }
+    @Test
+    void builtInStrategiesHaveTheirOwnCodeDigests() {
+        // Each reaches only its own classes and the helpers it uses: a change to FastV leaves TTV's results valid.
+        Set<String> digests = Strategies.providers().stream()
+                .filter(p -> !p.name().startsWith("test-"))
+                .map(p -> StrategyCode.of(p).digest())
+                .collect(Collectors.toSet());
+        assertTrue(digests.size() >= 6, digests.toString());
+        assertNotEquals(
+                StrategyCode.of(Strategies.provider("fastv")).digest(),
+                StrategyCode.of(Strategies.provider("ttv")).digest());
         assertEquals(
-                provider.name(), Strategies.create(provider.name(), Map.of()).name());
+                StrategyCode.of(Strategies.provider("fastv")), StrategyCode.of(Strategies.provider("fastv")), "stable");
     }
 
     @Test
@@ -206,175 +55,16 @@ class StrategyConformanceTest {
         }
         for (int suffix : new int[] {5, 0}) {
             Outcome o = run(ttv, 3, IMAGE_TOKENS, suffix, 1);
-            assertEquals(List.of(), o.attentionLayers);
-            assertEquals(0, o.attentionDeliveries);
-            assertFalse(o.transitionLayers.isEmpty(), "TTV needs transitions");
+            assertEquals(List.of(), o.attentionLayers());
+            assertEquals(0, o.attentionDeliveries());
+            assertFalse(o.transitionLayers().isEmpty(), "TTV needs transitions");
         }
     }
 
     @Test
     void igaAsksForNoTransitions() {
         Outcome o = run(Strategies.create("iga", Map.of()), 3, IMAGE_TOKENS, 5, 1);
-        assertEquals(List.of(), o.transitionLayers);
-        assertEquals(List.of(8, 10, 13), o.attentionLayers);
-    }
-
-    // ----------------------------------------------------------------------------------------
-
-    private static PruningStrategy strategy(StrategyProvider provider) {
-        PruningStrategy defaults =
-                provider.create(StrategyParameters.bind(provider.name(), provider.parameters(), Map.of()));
-        try {
-            defaults.schedule(IMAGE_TOKENS, LAYERS).requireWithinDepth(LAYERS);
-            return defaults;
-        } catch (IllegalArgumentException e) {
-            Map<String, Object> small = SMALL_MODEL_PARAMETERS.get(provider.name());
-            if (small == null) {
-                fail("the defaults of '" + provider.name() + "' do not fit a " + LAYERS + "-layer model ("
-                        + e.getMessage() + "); add its small-model parameters to SMALL_MODEL_PARAMETERS");
-            }
-            return Strategies.create(provider.name(), small);
-        }
-    }
-
-    private static Object wrongValue(ParameterSpec.Type type) {
-        switch (type) {
-            case INT:
-                return "seven";
-            case DOUBLE:
-                return "half";
-            case STRING:
-                return 5;
-            case BOOLEAN:
-                return "yes";
-            case INT_LIST:
-                return List.of("a", "b");
-            default:
-                return "0.5,0.25";
-        }
-    }
-
-    /** What one prefill did, with the layers at which the engine delivered each signal. */
-    private record Outcome(
-            StrategyRun run,
-            InferenceSession.PrefillResult prefill,
-            int prefix,
-            int imageTokens,
-            int suffix,
-            List<Integer> transitionLayers,
-            List<Integer> attentionLayers,
-            int attentionDeliveries) {}
-
-    private static Outcome run(PruningStrategy strategy, int prefix, int imageTokens, int suffix, long seed) {
-        StrategyRun run = StrategyRun.start(strategy, imageTokens, LAYERS, seed);
-        ForwardHooks hooks = run.hooks();
-        List<Integer> transitionLayers = new ArrayList<>();
-        List<Integer> attentionLayers = new ArrayList<>();
-        int[] attentionDeliveries = {0};
-        TransitionObserver transitions = new TransitionObserver() {
-            @Override
-            public boolean observesTransitions(int layer) {
-                return hooks.transitions().observesTransitions(layer);
-            }
-
-            @Override
-            public void onTransition(int layer, SubLayer s, NDArray before, NDArray after, TokenLayout layout) {
-                if (s == SubLayer.ATTENTION) {
-                    transitionLayers.add(layer);
-                }
-                hooks.transitions().onTransition(layer, s, before, after, layout);
-            }
-        };
-        AttentionObserver attention = new AttentionObserver() {
-            @Override
-            public int[] attentionQueries(int layer, TokenLayout layout) {
-                int[] q = hooks.attention().attentionQueries(layer, layout);
-                if (q != null) {
-                    attentionLayers.add(layer);
-                    for (int row : q) {
-                        assertTrue(row >= 0 && row < layout.length(), "query row " + row);
-                    }
-                }
-                return q;
-            }
-
-            @Override
-            public void onAttention(int layer, int[] queries, NDArray probabilities, TokenLayout layout) {
-                attentionDeliveries[0]++;
-                hooks.attention().onAttention(layer, queries, probabilities, layout);
-            }
-        };
-        int[] ids = TinyModels.prompt(prefix, imageTokens, suffix, 11);
-        try (InferenceSession session = model.newSession()) {
-            NDArray image = model.encodeImage(pixels, session.manager());
-            if (imageTokens < IMAGE_TOKENS) {
-                image = image.get("0:" + imageTokens);
-            }
-            InferenceSession.PrefillResult prefill = session.prefill(
-                    ids,
-                    prefix,
-                    image,
-                    null,
-                    new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions()));
-            return new Outcome(
-                    run,
-                    prefill,
-                    prefix,
-                    imageTokens,
-                    suffix,
-                    transitionLayers,
-                    attentionLayers,
-                    attentionDeliveries[0]);
-        }
-    }
-
-    private static void checkStagesAndLayout(Outcome o) {
-        PruneSchedule schedule = o.run.schedule();
-        int n = o.imageTokens;
-        int[] survivors = IntStream.range(0, n).toArray();
-        int record = 0;
-        for (PruneSchedule.Stage stage : schedule.stages()) {
-            if (survivors.length == 0) {
-                break; // nothing left to prune: the run records no further stage
-            }
-            assertTrue(record < o.run.stages().size(), "no record of the stage after layer " + stage.afterLayer());
-            StrategyRun.StageRecord r = o.run.stages().get(record++);
-            assertEquals(stage.afterLayer(), r.afterLayer());
-            assertEquals(stage.keep(), r.keptPatches().length, "kept after layer " + stage.afterLayer());
-            assertArrayEquals(survivors, r.candidatePatches(), "candidates after layer " + stage.afterLayer());
-            Set<Integer> candidates = new TreeSet<>();
-            Arrays.stream(survivors).forEach(candidates::add);
-            for (int i = 0; i < r.keptPatches().length; i++) {
-                int patch = r.keptPatches()[i];
-                assertTrue(candidates.contains(patch), "kept patch " + patch + " was not a candidate");
-                assertTrue(i == 0 || patch > r.keptPatches()[i - 1], "kept patches unique and increasing");
-            }
-            for (Map.Entry<String, float[]> scores : r.scores().entrySet()) {
-                assertEquals(survivors.length, scores.getValue().length, "diagnostic '" + scores.getKey() + "' length");
-            }
-            survivors = r.keptPatches();
-        }
-        assertEquals(record, o.run.stages().size(), "unexpected extra stages");
-
-        int text = o.prefix + o.suffix;
-        int[] tokensPerLayer = o.prefill.tokensPerLayer();
-        for (int layer = 1; layer <= LAYERS; layer++) {
-            assertEquals(text + schedule.tokensAtLayer(layer), tokensPerLayer[layer - 1], "tokens in layer " + layer);
-        }
-
-        TokenLayout last = o.prefill.layout();
-        assertEquals(o.prefix, last.imageStart());
-        assertEquals(survivors.length, last.imageLength());
-        assertEquals(text + survivors.length, last.length());
-        assertArrayEquals(survivors, last.imagePatches());
-        for (int i = 0; i < o.prefix; i++) {
-            assertEquals(i, last.originalIndex()[i], "prefix token " + i);
-        }
-        for (int j = 0; j < o.suffix; j++) {
-            assertEquals(o.prefix + n + j, last.originalIndex()[last.instructionStart() + j], "instruction token " + j);
-        }
-        for (float v : o.prefill.logits()) {
-            assertTrue(Float.isFinite(v), "logits must be finite");
-        }
+        assertEquals(List.of(), o.transitionLayers());
+        assertEquals(List.of(8, 10, 13), o.attentionLayers());
     }
 }
