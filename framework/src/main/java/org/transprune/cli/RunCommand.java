@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.transprune.records.RunLock;
 import org.transprune.report.RunReport;
 import org.transprune.report.TableWriters;
 import org.transprune.run.ExperimentException;
@@ -89,8 +90,24 @@ public final class RunCommand implements Callable<Integer> {
             return 0;
         }
         boolean bar = !noProgress && System.console() != null;
+        // One writer per run directory, from before its first byte until the report is written.
+        try (RunLock lock = lock(SweepRunner.directory(plan, part))) {
+            return runLocked(plan, part, bar, o, lock);
+        }
+    }
+
+    /** Takes the run directory's lock, or fails with one line naming the directory and its holder. */
+    static RunLock lock(Path dir) throws IOException {
+        try {
+            return RunLock.acquire(dir);
+        } catch (RunLock.RunLockedException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    private int runLocked(SweepPlan plan, Shard part, boolean bar, PrintStream o, RunLock lock) throws IOException {
         SweepRunner.Result r = SweepRunner.run(
-                plan, new SweepRunner.Options(part, bar, o, Duration.ofSeconds(Math.max(1, progressEvery))));
+                plan, new SweepRunner.Options(part, bar, o, Duration.ofSeconds(Math.max(1, progressEvery))), lock);
         o.printf(
                 Locale.ROOT,
                 "%s: %d samples answered, %d already recorded, %d summaries written%n",

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.transprune.run.ResultsLog;
+import org.transprune.records.ResultsLog;
 import org.transprune.run.RunRecords;
 import org.transprune.synth.QuestionType;
 import tech.tablesaw.api.BooleanColumn;

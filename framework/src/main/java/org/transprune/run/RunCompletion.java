@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import org.transprune.bench.JsonLines;
 import org.transprune.bench.Sample;
+import org.transprune.records.ResultsLog;
 
 /**
  * What happens when work is complete: a summary record for each (configuration, benchmark) whose

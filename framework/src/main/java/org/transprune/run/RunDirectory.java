@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.transprune.bench.JsonLines;
+import org.transprune.records.ResultsLog;
 
 /**
  * The layout of a run directory:

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.transprune.records.ResultsLog;
+import org.transprune.records.RunLock;
 
 /**
  * Combines the run directories of shards (or of any runs of the same experiment) into one: the
@@ -57,7 +59,9 @@ public final class RunMerger {
         }
         int added = 0;
         int duplicates = 0;
-        try (ResultsLog log = ResultsLog.open(target)) {
+        try (RunLock lock = RunLock.acquire(target);
+                ResultsLog log = ResultsLog.open(target)) {
+            log.repairs().forEach(out::println);
             RunDirectory.writePlan(target, plan, Shard.ALL);
             Set<String> present = new HashSet<>();
             log.records().stream().filter(RunRecords::isSample).forEach(r -> present.add(RunRecords.unitKey(r)));

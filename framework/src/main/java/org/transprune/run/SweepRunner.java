@@ -25,6 +25,8 @@ import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.Strategies;
 import org.transprune.prune.StrategyRun;
+import org.transprune.records.ResultsLog;
+import org.transprune.records.RunLock;
 import org.transprune.synth.Question;
 import org.transprune.synth.SynthBenchmark;
 import org.transprune.text.PromptTooLongException;
@@ -77,12 +79,26 @@ public final class SweepRunner {
         return shard.isAll() ? plan.output() : plan.output().resolve("shards").resolve(shard.directoryName());
     }
 
+    /** Runs the plan's work for {@code options.shard()}, holding its directory's {@link RunLock} meanwhile. */
     public static Result run(SweepPlan plan, Options options) throws IOException {
+        try (RunLock lock = RunLock.acquire(directory(plan, options.shard()))) {
+            return run(plan, options, lock);
+        }
+    }
+
+    /**
+     * Runs the plan's work for {@code options.shard()} in a directory whose lock the caller already holds (e.g. to
+     * write the report under the same lock).
+     */
+    public static Result run(SweepPlan plan, Options options, RunLock lock) throws IOException {
         if (plan.model().path() == null) {
             throw new IllegalArgumentException(
                     "the experiment's model has no checkpoint path; only --dry-run works" + " with a preset alone");
         }
         Path dir = directory(plan, options.shard());
+        if (!lock.file().getParent().equals(dir.toRealPath())) {
+            throw new IllegalArgumentException("the lock held is " + lock.file() + ", not the lock of " + dir);
+        }
         List<LoadedBenchmark> loaded = new ArrayList<>();
         for (BenchmarkSpec spec : plan.benchmarks()) {
             LoadedBenchmark b = LoadedBenchmark.load(spec);
@@ -94,14 +110,7 @@ public final class SweepRunner {
         Map<String, LoadedBenchmark> benches = RunCompletion.byLabel(loaded);
         Provenance provenance = Provenance.current(plan.model().device());
         try (ResultsLog log = ResultsLog.open(dir)) {
-            if (log.repairedBytes() > 0) {
-                options.out()
-                        .printf(
-                                Locale.ROOT,
-                                "repaired %s: removed a torn last line (%d bytes) left by an" + " interrupted run%n",
-                                log.file(),
-                                log.repairedBytes());
-            }
+            log.repairs().forEach(options.out()::println);
             RunDirectory.writePlan(dir, plan, options.shard());
             RunCompletion completion = new RunCompletion(plan, benches, log, dir, provenance);
             Set<String> done = new HashSet<>();

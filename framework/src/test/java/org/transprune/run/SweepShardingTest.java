@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.pipeline.TinyCheckpointDirs;
+import org.transprune.records.ResultsLog;
 import org.transprune.synth.AnswerKeyEntry;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
