@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.transprune.bench.JsonLines;
 
 /**
  * The run directory's append-only JSON-lines file of records.
@@ -22,7 +21,7 @@ import org.transprune.bench.JsonLines;
  * <p>Crash safety: each record is one whole line appended ({@code APPEND} mode) with a single write and forced to disk
  * before the next sample starts, so a process killed at any moment (kill -9 included) leaves at most one torn last
  * line. {@link #open} cuts such a tail off (its sample is then run again) and moves any other line that is not a JSON
- * object to {@value #UNREADABLE_FILE}, reporting it with its file and line; no readable line is ever dropped. The
+ * record of the schema ({@link Records}) to {@value #UNREADABLE_FILE}, reporting it with its file and line; no readable line is ever dropped. The
  * caller holds the directory's {@link RunLock}, so nobody else writes meanwhile.
  */
 public final class ResultsLog implements Closeable {
@@ -32,12 +31,12 @@ public final class ResultsLog implements Closeable {
 
     private final Path file;
     private final FileChannel channel;
-    private final List<ObjectNode> records;
+    private final List<RunRecord> records;
     private final long repairedBytes;
     private final List<String> repairs;
 
     private ResultsLog(
-            Path file, FileChannel channel, List<ObjectNode> records, long repairedBytes, List<String> repairs) {
+            Path file, FileChannel channel, List<RunRecord> records, long repairedBytes, List<String> repairs) {
         this.file = file;
         this.channel = channel;
         this.records = records;
@@ -54,7 +53,7 @@ public final class ResultsLog implements Closeable {
         Path file = dir.resolve(FILE_NAME);
         List<String> repairs = new ArrayList<>();
         long cut = 0;
-        List<ObjectNode> records = new ArrayList<>();
+        List<RunRecord> records = new ArrayList<>();
         if (Files.exists(file)) {
             byte[] bytes = Files.readAllBytes(file);
             int end = bytes.length;
@@ -62,7 +61,7 @@ public final class ResultsLog implements Closeable {
                 end--;
             }
             String tail = new String(bytes, end, bytes.length - end, StandardCharsets.UTF_8);
-            boolean tailIsRecord = !tail.isBlank() && parseObject(tail) != null;
+            boolean tailIsRecord = !tail.isBlank() && parseRecord(tail) != null;
             String complete = new String(bytes, 0, end, StandardCharsets.UTF_8) + (tailIsRecord ? tail + "\n" : "");
             if (!tailIsRecord && end < bytes.length) {
                 // A torn line: the process died inside the write of this record; its sample is run again.
@@ -78,10 +77,10 @@ public final class ResultsLog implements Closeable {
                 if (line.isBlank()) {
                     continue;
                 }
-                ObjectNode o = parseObject(line);
+                RunRecord o = parseRecord(line);
                 if (o == null) {
-                    repairs.add(file + ":" + (i + 1) + ": not a JSON record; moved to " + UNREADABLE_FILE
-                            + ", its sample is run again");
+                    repairs.add(file + ":" + (i + 1) + ": not a record of this schema; moved to " + UNREADABLE_FILE
+                            + ", its work is done again");
                     unreadable.append(line).append('\n');
                 } else {
                     records.add(o);
@@ -122,15 +121,15 @@ public final class ResultsLog implements Closeable {
      * Reads the complete records of {@code dir/results.jsonl} without opening it for writing: a torn last line (of a
      * run still going, or killed) and unreadable lines are left out; empty when there is no file.
      */
-    public static List<ObjectNode> read(Path dir) throws IOException {
+    public static List<RunRecord> read(Path dir) throws IOException {
         Path file = dir.resolve(FILE_NAME);
-        List<ObjectNode> out = new ArrayList<>();
+        List<RunRecord> out = new ArrayList<>();
         if (!Files.isRegularFile(file)) {
             return out;
         }
         for (String line : Files.readString(file, StandardCharsets.UTF_8).split("\n")) {
             if (!line.isBlank()) {
-                ObjectNode o = parseObject(line);
+                RunRecord o = parseRecord(line);
                 if (o != null) {
                     out.add(o);
                 }
@@ -139,11 +138,12 @@ public final class ResultsLog implements Closeable {
         return out;
     }
 
-    private static ObjectNode parseObject(String line) {
+    /** The record a line holds, or null when it is not JSON or not a record of this schema. */
+    private static RunRecord parseRecord(String line) {
         try {
-            JsonNode n = JsonLines.MAPPER.readTree(line);
-            return n instanceof ObjectNode o ? o : null;
-        } catch (IOException e) {
+            JsonNode n = Records.MAPPER.readTree(line);
+            return n instanceof ObjectNode o ? Records.parse(o) : null;
+        } catch (IOException | IllegalArgumentException e) {
             return null;
         }
     }
@@ -160,7 +160,7 @@ public final class ResultsLog implements Closeable {
     }
 
     /** Records read at open plus those appended since, in file order. */
-    public List<ObjectNode> records() {
+    public List<RunRecord> records() {
         return records;
     }
 
@@ -175,9 +175,9 @@ public final class ResultsLog implements Closeable {
     }
 
     /** Appends {@code record} as one whole line and forces it to disk. */
-    public synchronized void append(ObjectNode record) {
+    public synchronized void append(RunRecord record) {
         try {
-            writeFully(channel, (JsonLines.MAPPER.writeValueAsString(record) + "\n").getBytes(StandardCharsets.UTF_8));
+            writeFully(channel, (Records.toLine(record) + "\n").getBytes(StandardCharsets.UTF_8));
             channel.force(false);
             records.add(record);
         } catch (IOException e) {

@@ -25,7 +25,7 @@ import tech.tablesaw.io.csv.CsvReadOptions;
  * per method, a column per benchmark with the headline metric averaged over seeds and, when known,
  * its standard error, then the average relative to the unpruned row, TFLOPs, measured prefill ms
  * and KV cache MiB), one ablation table per label whose parameters vary, and, for benchmarks with
- * per-category accuracy (the synthetic benchmark), accuracy and selection recall by question type.
+ * per-category accuracy (e.g. with ground-truth regions), accuracy and selection recall by question type.
  */
 public final class ResultTables {
     /** Column of the average of each benchmark's value relative to the unpruned row, in percent. */
@@ -123,8 +123,7 @@ public final class ResultTables {
         List<String> methods = methodOrder.stream().filter(present::contains).toList();
         List<String> names = new ArrayList<>(
                 new LinkedHashSet<>(cats.stringColumn("category").asList()));
-        names.remove(RunResults.ALL);
-        names.sort(java.util.Comparator.comparingInt(RunResults::categoryRank));
+        names.remove(RunResults.ALL); // the categories come in question-type order (RunResults#categories)
         Table perCategory = cats.summarize("accuracy", "recall", mean).by("method", "category");
         Table perMethod =
                 sums.summarize("se", "tflops", "prefill_ms", "agreement", mean).by("method");

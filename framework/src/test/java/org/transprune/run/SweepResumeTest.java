@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.bench.JsonLines;
 import org.transprune.pipeline.TinyCheckpointDirs;
+import org.transprune.records.Records;
 import org.transprune.records.ResultsLog;
 import org.transprune.records.RunLock;
+import org.transprune.records.RunRecord;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
 
@@ -187,6 +189,7 @@ class SweepResumeTest {
 
         // Every line of the killed run's file is a whole JSON object (no torn lines survive).
         List<String> lines = Files.readAllLines(killedOut.resolve(ResultsLog.FILE_NAME), StandardCharsets.UTF_8);
+        printFigures(lines, ResultsLog.read(killedOut), ResultsLog.read(cleanOut));
         for (String l : lines) {
             assertTrue(JsonLines.MAPPER.readTree(l).isObject(), l);
         }
@@ -256,6 +259,48 @@ class SweepResumeTest {
         assertEquals(0, third.exitValue(), Files.readString(log));
     }
 
+    /** The figures of the crash test (also asserted below): duplicated, missing, torn and differing records. */
+    private static void printFigures(List<String> lines, List<RunRecord> killed, List<RunRecord> clean) {
+        int torn = 0;
+        for (String l : lines) {
+            try {
+                torn += JsonLines.MAPPER.readTree(l).isObject() ? 0 : 1;
+            } catch (IOException e) {
+                torn++;
+            }
+        }
+        Map<String, List<JsonNode>> byKey = new TreeMap<>();
+        for (RunRecord r : killed) {
+            byKey.computeIfAbsent(Records.key(r), k -> new ArrayList<>()).add(Records.withoutVolatile(r));
+        }
+        int duplicated = 0;
+        for (List<JsonNode> v : byKey.values()) {
+            duplicated += v.size() - 1;
+        }
+        int missing = 0;
+        int differing = 0;
+        for (RunRecord r : clean) {
+            List<JsonNode> k = byKey.get(Records.key(r));
+            if (k == null) {
+                missing++;
+            } else if (!k.get(0).equals(Records.withoutVolatile(r))) {
+                differing++;
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "crash test: %d random kills + 1 while loading; %d records of an uninterrupted run, %d after the kills:"
+                        + " %d duplicated, %d missing, %d torn, %d differing (volatile fields aside)%n",
+                KILLS,
+                clean.size(),
+                killed.size(),
+                duplicated,
+                missing,
+                torn,
+                differing);
+        assertEquals(0, duplicated + missing + torn + differing);
+    }
+
     private static void signal(Process p, String signal) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
         assertTrue(kill.waitFor(1, TimeUnit.MINUTES));
@@ -263,16 +308,11 @@ class SweepResumeTest {
     }
 
     /** Records by unit (samples) or by (config, benchmark) (summaries), without timing fields; fails on duplicates. */
-    static Map<String, JsonNode> byUnit(List<ObjectNode> records) {
+    static Map<String, JsonNode> byUnit(List<RunRecord> records) {
         Map<String, JsonNode> out = new TreeMap<>();
-        for (ObjectNode r : records) {
-            String key = RunRecords.isSample(r)
-                    ? RunRecords.unitKey(r)
-                    : "summary\u0000"
-                            + RunRecords.summaryKey(
-                                    r.path("config").asText(),
-                                    r.path("benchmark").asText());
-            JsonNode previous = out.put(key, RunRecords.withoutTiming(r));
+        for (RunRecord r : records) {
+            String key = Records.key(r);
+            JsonNode previous = out.put(key, Records.withoutVolatile(r));
             assertFalse(previous != null, "duplicate record " + key.replace('\u0000', '|'));
         }
         return out;
