@@ -168,7 +168,7 @@ class SweepResumeTest {
         String childLog = Files.readString(log);
         assertEquals(0, last.exitValue(), childLog);
         assertTrue(childLog.contains("torn last line"), childLog);
-        assertTrue(childLog.contains(results + ":" + (damaged + 1) + ": not a JSON record"), childLog);
+        assertTrue(childLog.contains(results + ":" + (damaged + 1) + ": not a record of this schema"), childLog);
         assertEquals(
                 List.of(damagedLine),
                 Files.readAllLines(killedOut.resolve(ResultsLog.UNREADABLE_FILE), StandardCharsets.UTF_8),
