@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** Versions of this project and of the libraries it runs on, for provenance records. */
+/**
+ * Versions of this project and of the libraries it runs on, for provenance records and {@code --version}:
+ * {@code versions.properties}, written by the build, read once.
+ */
 public final class Versions {
     private static final Properties PROPS = load();
 
@@ -32,5 +35,10 @@ public final class Versions {
 
     public static String pytorch() {
         return PROPS.getProperty("pytorch", "unknown");
+    }
+
+    /** The commit the build was made from, as the build recorded it, or null when it did not. */
+    public static String commit() {
+        return PROPS.getProperty("commit");
     }
 }

@@ -34,7 +34,7 @@ public final class IssueLog {
 
     private void report(DataIssue issue, Throwable cause) {
         if (policy == OnError.FAIL) {
-            throw new BenchmarkDataException(issue, cause);
+            throw new BenchmarkDataException(issue, cause, true);
         }
         issues.add(issue);
     }

@@ -1,6 +1,7 @@
 package org.transprune.bench;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,14 +21,24 @@ public final class JsonArrays {
      * Calls {@code sink} with every object element and its 1-based index.
      *
      * @param field top-level field holding the array, or null when the document is the array
-     * @throws IOException when the file is not JSON or has no such array
+     * @throws IOException when the file cannot be read
+     * @throws BenchmarkDataException when the file is not valid JSON (file and line named) or has
+     *     no such array
      */
     public static void forEach(Path file, String field, BiConsumer<ObjectNode, Integer> sink) throws IOException {
+        try {
+            stream(file, field, sink);
+        } catch (JsonProcessingException e) {
+            throw JsonLines.malformed(file, e);
+        }
+    }
+
+    private static void stream(Path file, String field, BiConsumer<ObjectNode, Integer> sink) throws IOException {
         try (JsonParser p = JsonLines.MAPPER.createParser(file.toFile())) {
             JsonToken t = p.nextToken();
             if (field != null) {
                 if (t != JsonToken.START_OBJECT) {
-                    throw new IOException(file + ": expected a JSON object with field '" + field + "'");
+                    throw problem(file, "expected a JSON object with field '" + field + "'");
                 }
                 boolean found = false;
                 while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -40,11 +51,11 @@ public final class JsonArrays {
                     p.skipChildren();
                 }
                 if (!found) {
-                    throw new IOException(file + ": no top-level field '" + field + "'");
+                    throw problem(file, "no top-level field '" + field + "'");
                 }
             }
             if (t != JsonToken.START_ARRAY) {
-                throw new IOException(file + ": expected a JSON array" + (field == null ? "" : " in '" + field + "'"));
+                throw problem(file, "expected a JSON array" + (field == null ? "" : " in '" + field + "'"));
             }
             int index = 0;
             while (p.nextToken() != JsonToken.END_ARRAY) {
@@ -55,5 +66,9 @@ public final class JsonArrays {
                 }
             }
         }
+    }
+
+    private static BenchmarkDataException problem(Path file, String message) {
+        return new BenchmarkDataException(new DataIssue(file, 0, message));
     }
 }

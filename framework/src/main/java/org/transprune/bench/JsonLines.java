@@ -17,6 +17,24 @@ public final class JsonLines {
 
     private JsonLines() {}
 
+    /**
+     * Reads a whole JSON document (an annotation file). Malformed JSON is reported as a {@link
+     * BenchmarkDataException} naming the file and line, without the parser's internals.
+     */
+    public static JsonNode readFile(Path file) throws IOException {
+        try {
+            return MAPPER.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw malformed(file, e);
+        }
+    }
+
+    /** A one-line problem for a JSON syntax error in {@code file}: its line and the parser's short message. */
+    public static BenchmarkDataException malformed(Path file, JsonProcessingException e) {
+        int line = e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getLineNr());
+        return new BenchmarkDataException(new DataIssue(file, line, "not valid JSON: " + e.getOriginalMessage()), e);
+    }
+
     /** Receives each well-formed JSON object with its 1-based line number. */
     @FunctionalInterface
     public interface RecordSink {

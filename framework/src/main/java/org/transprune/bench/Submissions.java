@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,9 +17,41 @@ import org.transprune.bench.choice.TsvTable;
 import org.transprune.bench.vqa.GqaBenchmark;
 import org.transprune.bench.vqa.VqaNormalizer;
 
-/** Converters from a LLaVA answers file to the files the official evaluation servers take. */
+/**
+ * Converters from a LLaVA answers file to the files the official evaluation servers take. Every
+ * file is written atomically: a temporary file beside the target replaces it in one move, so an
+ * interrupted or failed conversion leaves no partial upload file.
+ */
 public final class Submissions {
     private Submissions() {}
+
+    /** Writes the content of a whole file to the path it is given. */
+    @FunctionalInterface
+    public interface FileBody {
+        void write(Path file) throws IOException;
+    }
+
+    /**
+     * Writes {@code out} atomically: {@code body} fills a temporary file in the same folder, which
+     * then replaces {@code out} with an atomic move (a plain replacing move where the file system
+     * has none). When {@code body} fails, {@code out} is untouched and the temporary file removed.
+     */
+    public static void writeAtomically(Path out, FileBody body) throws IOException {
+        Path target = out.toAbsolutePath();
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+        try {
+            body.write(tmp);
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
 
     private static Map<String, Answer> byId(List<Answer> answers) {
         Map<String, Answer> m = new HashMap<>();
@@ -50,7 +84,7 @@ public final class Submissions {
                 o.put("answer", VqaNormalizer.evalAi(a.text()));
             }
         }
-        JsonLines.MAPPER.writeValue(out.toFile(), arr);
+        writeAtomically(out, f -> JsonLines.MAPPER.writeValue(f.toFile(), arr));
         return missing;
     }
 
@@ -62,12 +96,21 @@ public final class Submissions {
             o.set("questionId", a.questionId());
             o.put("prediction", GqaBenchmark.prediction(a.text()));
         }
-        JsonLines.MAPPER.writeValue(out.toFile(), arr);
+        writeAtomically(out, f -> JsonLines.MAPPER.writeValue(f.toFile(), arr));
     }
 
-    /** SEED-Bench upload JSONL: {@code {"question_id": .., "prediction": ..}} per answered question. */
+    /**
+     * SEED-Bench upload JSONL: {@code {"question_id": "..", "prediction": ..}} per answered question,
+     * the id written as a string as LLaVA's {@code scripts/convert_seed_for_submission.py} does (it
+     * copies {@code question_id} from {@code SEED-Bench.json}, where ids are strings), whatever type
+     * the question file gives it.
+     */
     public static void seed(List<Sample> questions, List<Answer> answers, Path out) throws IOException {
         Map<String, Answer> m = byId(answers);
+        writeAtomically(out, f -> writeSeed(questions, m, f));
+    }
+
+    private static void writeSeed(List<Sample> questions, Map<String, Answer> m, Path out) throws IOException {
         try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             for (Sample s : questions) {
                 Answer a = m.get(s.key());
@@ -75,7 +118,7 @@ public final class Submissions {
                     continue;
                 }
                 ObjectNode o = JsonLines.MAPPER.createObjectNode();
-                o.set("question_id", s.questionId());
+                o.put("question_id", QuestionId.of(s.questionId()));
                 o.put("prediction", a.text());
                 w.write(JsonLines.MAPPER.writeValueAsString(o));
                 w.write('\n');
@@ -110,6 +153,20 @@ public final class Submissions {
         boolean csv =
                 out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
         char sep = csv ? ',' : '\t';
+        writeAtomically(out, f -> writeTable(f, t, m, keep, header, at, indexCol, csv, sep));
+    }
+
+    private static void writeTable(
+            Path out,
+            TsvTable t,
+            Map<String, Answer> m,
+            List<Integer> keep,
+            List<String> header,
+            int at,
+            int indexCol,
+            boolean csv,
+            char sep)
+            throws IOException {
         try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             if (csv) {
                 w.write('\uFEFF');

@@ -5,7 +5,9 @@
  * JSONL ({@link org.transprune.bench.AnswersWriter}, {@link org.transprune.bench.AnswersReader}),
  * scorers that reproduce the official evaluators' numbers, and submission-format converters.
  *
- * <p>Entry point: {@link org.transprune.bench.Benchmarks#get(String)}. Data problems (missing or
+ * <p>Entry point: {@link org.transprune.bench.Benchmarks#get(String)}; {@link
+ * org.transprune.bench.QuestionFiles#read} reads and checks a question file for {@code run} and
+ * {@code eval} alike. Data problems (missing or
  * unreadable image, malformed line, unknown question id) go through an {@link
  * org.transprune.bench.IssueLog}: skipped and counted, or fatal, as the user chooses.
  *

@@ -62,7 +62,7 @@ public final class Checkpoints {
             TensorSource weights = weights(dir);
             try {
                 TensorSource tensors = RenamedTensorSource.builder(dir + " (llava-hf)")
-                        .add(weights, Checkpoints::llavaHfName)
+                        .add(weights, CanonicalNames::fromLlavaHf)
                         .build();
                 return new Checkpoint(config, tensors, dir, tokenizer, preprocessor, layout);
             } catch (RuntimeException e) {
@@ -86,7 +86,7 @@ public final class Checkpoints {
         String towerName = ConfigJson.string(root, "mm_vision_tower", "", configFile);
         ConfigJson.requiredInt(root, "mm_vision_select_layer", configFile);
         TensorSource weights = weights(dir);
-        boolean embedded = weights.names().stream().anyMatch(n -> n.startsWith(EMBEDDED_TOWER));
+        boolean embedded = weights.names().stream().anyMatch(n -> n.startsWith(CanonicalNames.EMBEDDED_TOWER));
         Optional<Path> towerDir = towerDir(dir, visionTowerDir, towerName);
         if (towerDir.isEmpty() && !embedded) {
             closeQuietly(weights);
@@ -106,11 +106,11 @@ public final class Checkpoints {
                     : inferVision(weights, dir);
             LlavaConfig config = ConfigJson.originalLlava(root, configFile, vision);
             RenamedTensorSource.Builder b = RenamedTensorSource.builder(dir + " (original LLaVA)")
-                    .add(weights, n -> originalLlavaName(n, config.projectorType()));
+                    .add(weights, n -> CanonicalNames.fromOriginalLlava(n, config.projectorType()));
             if (!embedded) {
                 TensorSource tower = weights(towerDir.get());
                 try {
-                    b.add(tower, Checkpoints::clipName);
+                    b.add(tower, CanonicalNames::fromClip);
                 } catch (RuntimeException e) {
                     closeQuietly(tower);
                     throw e;
@@ -124,6 +124,23 @@ public final class Checkpoints {
             closeQuietly(weights);
             throw e;
         }
+    }
+
+    /**
+     * Writes the llava-hf {@code config.json} of {@code config} into {@code dir} (created if needed),
+     * atomically; for checkpoints whose weights are written by other means, such as a trained micro model.
+     *
+     * @return the written file
+     */
+    public static Path writeLlavaHfConfig(Path dir, LlavaConfig config) {
+        Path file = dir.resolve("config.json");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        SafetensorsWriter.writeAtomically(file, SafetensorsWriter.prettyJson(ConfigJson.llavaHfJson(config)));
+        return file;
     }
 
     // ---- layout detection and weight files
@@ -202,8 +219,6 @@ public final class Checkpoints {
 
     // ---- the vision tower of original LLaVA checkpoints
 
-    static final String EMBEDDED_TOWER = "model.vision_tower.vision_tower.";
-
     private static Optional<Path> towerDir(Path dir, Path override, String towerName) {
         if (override != null) {
             if (!Files.isRegularFile(override.resolve("config.json"))) {
@@ -241,12 +256,13 @@ public final class Checkpoints {
      * Head count is not stored anywhere; every CLIP ViT uses 64-wide heads, so that is assumed.
      */
     private static VisionConfig inferVision(TensorSource w, Path dir) {
-        String v = EMBEDDED_TOWER + "vision_model.";
-        long[] patch = w.info(v + "embeddings.patch_embedding.weight").shape();
-        long[] pos = w.info(v + "embeddings.position_embedding.weight").shape();
-        long[] fc1 = w.info(v + "encoder.layers.0.mlp.fc1.weight").shape();
+        long[] patch = w.info(CanonicalNames.toEmbeddedTower(CanonicalNames.PATCH_EMBEDDING))
+                .shape();
+        long[] pos = w.info(CanonicalNames.toEmbeddedTower(CanonicalNames.POSITION_EMBEDDING))
+                .shape();
+        long[] fc1 = w.info(CanonicalNames.toEmbeddedTower(fc1(0))).shape();
         int layers = 0;
-        while (w.contains(v + "encoder.layers." + layers + ".mlp.fc1.weight")) {
+        while (w.contains(CanonicalNames.toEmbeddedTower(fc1(layers)))) {
             layers++;
         }
         int hidden = (int) patch[0];
@@ -259,75 +275,29 @@ public final class Checkpoints {
                 hidden, (int) fc1[0], layers, hidden / 64, grid * (int) patch[2], (int) patch[2], 1e-5, "quick_gelu");
     }
 
-    // ---- renaming to canonical names
-
-    /** llava-hf: classic names stay, transformers 4.52+ names are mapped back to them. */
-    static String llavaHfName(String n) {
-        if (n.startsWith("model.language_model.")) {
-            return "language_model.model." + n.substring("model.language_model.".length());
-        }
-        if (n.startsWith("model.vision_tower.")) {
-            return "vision_tower." + n.substring("model.vision_tower.".length());
-        }
-        if (n.startsWith("model.multi_modal_projector.")) {
-            return n.substring("model.".length());
-        }
-        if (n.equals("lm_head.weight")) {
-            return CanonicalNames.LM_HEAD;
-        }
-        if (n.startsWith("language_model.")
-                || n.startsWith("vision_tower.")
-                || n.startsWith("multi_modal_projector.")) {
-            return n;
-        }
-        return null;
-    }
-
-    /** Original LLaVA: decoder under {@code model.}, projector as {@code model.mm_projector.*}. */
-    static String originalLlavaName(String n, String projectorType) {
-        if (n.startsWith(EMBEDDED_TOWER + "vision_model.")) {
-            return "vision_tower." + n.substring(EMBEDDED_TOWER.length());
-        }
-        if (n.startsWith("model.mm_projector.")) {
-            String rest = n.substring("model.mm_projector.".length());
-            if (projectorType.equals("linear")) {
-                return rest.indexOf('.') < 0 ? CanonicalNames.PROJECTOR_1 + rest : null;
-            }
-            if (rest.startsWith("0.")) {
-                return CanonicalNames.PROJECTOR_1 + rest.substring(2);
-            }
-            if (rest.startsWith("2.")) {
-                return CanonicalNames.PROJECTOR_2 + rest.substring(2);
-            }
-            return null;
-        }
-        if (n.equals("lm_head.weight")) {
-            return CanonicalNames.LM_HEAD;
-        }
-        if (n.startsWith("model.embed_tokens.") || n.startsWith("model.layers.") || n.startsWith("model.norm.")) {
-            return "language_model." + n;
-        }
-        return null;
-    }
-
-    /** A CLIPVisionModel or CLIPModel checkpoint: only the {@code vision_model.*} tensors. */
-    static String clipName(String n) {
-        return n.startsWith("vision_model.") ? "vision_tower." + n : null;
+    private static String fc1(int block) {
+        return CanonicalNames.visionLayer(block) + CanonicalNames.VISION_FC_1 + "weight";
     }
 
     // ---- validation
+
+    /** Problems listed one by one in a validation message; the rest are counted. */
+    static final int LISTED_PROBLEMS = 10;
 
     /**
      * Checks that every tensor the engine needs is present with the shape the configuration implies and
      * a float type; optional tensors (post-LayerNorm, tower blocks past the feature layer) are checked
      * only when present.
      *
-     * @throws CheckpointException listing every problem found
+     * @throws CheckpointException with the first {@value #LISTED_PROBLEMS} problems and their count; or,
+     *     when tensors have the wrong shape and config.json lacks a key that sets it (transformers'
+     *     default was assumed), one line naming config.json and the key
      */
     public static void validate(Checkpoint checkpoint) {
         LlavaConfig config = checkpoint.config();
         TensorSource t = checkpoint.tensors();
         List<String> problems = new ArrayList<>();
+        boolean misshapen = false;
         for (Map.Entry<String, long[]> e : CanonicalNames.shapes(config).entrySet()) {
             String name = e.getKey();
             if (!t.contains(name)) {
@@ -339,6 +309,7 @@ public final class Checkpoints {
             try {
                 TensorInfo info = t.info(name);
                 if (!Arrays.equals(info.shape(), e.getValue())) {
+                    misshapen = true;
                     problems.add(name + ": expected shape " + Arrays.toString(e.getValue()) + ", found "
                             + info.shapeString());
                 }
@@ -349,10 +320,56 @@ public final class Checkpoints {
                 problems.add(name + ": " + ex.getMessage());
             }
         }
-        if (!problems.isEmpty()) {
-            throw new CheckpointException(checkpoint.directory() + " (" + checkpoint.layout() + "): " + problems.size()
-                    + " problem(s) with the weights:\n  " + String.join("\n  ", problems));
+        if (problems.isEmpty()) {
+            return;
         }
+        if (misshapen) {
+            Path configFile = checkpoint.directory().resolve("config.json");
+            List<String> defaulted = ConfigJson.absentShapeKeys(ConfigJson.read(configFile), checkpoint.layout());
+            if (!defaulted.isEmpty()) {
+                throw new CheckpointException(configFile + ": " + (defaulted.size() == 1 ? "key " : "keys ")
+                        + String.join(", ", defaulted) + (defaulted.size() == 1 ? " is" : " are")
+                        + " missing, so transformers' defaults were assumed, and the weights do not match them ("
+                        + problems.size() + " problem(s), first: " + problems.get(0) + ")");
+            }
+        }
+        StringBuilder m = new StringBuilder(checkpoint.directory() + " (" + checkpoint.layout() + "): "
+                + problems.size() + " problem(s) with the weights:");
+        for (String p : problems.subList(0, Math.min(LISTED_PROBLEMS, problems.size()))) {
+            m.append("\n  ").append(p);
+        }
+        if (problems.size() > LISTED_PROBLEMS) {
+            m.append("\n  ... and ").append(problems.size() - LISTED_PROBLEMS).append(" more");
+        }
+        throw new CheckpointException(m.toString());
+    }
+
+    /**
+     * The checkpoint's {@code tokenizer.json}, checked to be present and readable as a Hugging Face
+     * tokenizer file (a JSON object with a {@code model}); cheap, so callers can check before they write
+     * anything.
+     *
+     * @throws CheckpointException naming the file and the problem
+     */
+    public static Path validateTokenizer(Checkpoint checkpoint) {
+        Path file = checkpoint
+                .tokenizerJson()
+                .orElseThrow(
+                        () -> new CheckpointException(checkpoint.directory().resolve("tokenizer.json")
+                                + ": missing (the Hugging Face fast tokenizer file is needed; convert with"
+                                + " transformers' AutoTokenizer.save_pretrained)"));
+        JsonNode root;
+        try {
+            root = ConfigJson.JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ConfigJson.invalidJson(file, e);
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        if (root == null || !root.path("model").isObject()) {
+            throw new CheckpointException(file + ": not a Hugging Face tokenizer file (no 'model' object)");
+        }
+        return file;
     }
 
     // ---- small things

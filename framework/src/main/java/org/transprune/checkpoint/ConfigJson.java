@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.TextConfig;
 import org.transprune.config.VisionConfig;
@@ -31,9 +33,20 @@ final class ConfigJson {
                 throw new CheckpointException(file + ": not a JSON object");
             }
             return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw invalidJson(file, e);
         } catch (IOException e) {
-            throw new CheckpointException(file + ": not valid JSON: " + e.getMessage(), e);
+            throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
         }
+    }
+
+    /** "file:line: not valid JSON: what the parser expected", without the parser's source excerpt. */
+    static CheckpointException invalidJson(Path file, com.fasterxml.jackson.core.JsonProcessingException e) {
+        var at = e.getLocation();
+        return new CheckpointException(
+                file + (at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr()) + ": not valid JSON: "
+                        + e.getOriginalMessage(),
+                e);
     }
 
     // ---- reading
@@ -169,6 +182,47 @@ final class ConfigJson {
         }
         double ropeTheta = theta;
         return build(file, () -> new TextConfig(hidden, inter, layers, heads, kv, vocab, eps, ropeTheta, maxPos, tie));
+    }
+
+    /** Keys that set the language model's tensor shapes. */
+    private static final List<String> TEXT_SHAPE_KEYS =
+            List.of("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "vocab_size");
+
+    /** Keys that set the vision tower's tensor shapes. */
+    private static final List<String> VISION_SHAPE_KEYS =
+            List.of("hidden_size", "intermediate_size", "num_hidden_layers", "image_size", "patch_size");
+
+    /**
+     * The keys of a config that set tensor shapes but are absent, so that transformers' defaults (LLaMA-7B,
+     * CLIP ViT-L/14-336) stand in for them: for llava-hf the {@code text_config} and {@code vision_config}
+     * sections or their size keys, for original LLaVA the flat size keys. Used to explain weights that do
+     * not match the configuration.
+     */
+    static List<String> absentShapeKeys(JsonNode root, String layout) {
+        List<String> out = new ArrayList<>();
+        if (layout.equals(Checkpoint.LLAVA_ORIGINAL)) {
+            absent(root, "", TEXT_SHAPE_KEYS, out);
+            return out;
+        }
+        for (String section : List.of("text_config", "vision_config")) {
+            JsonNode n = root.get(section);
+            if (n == null || n.isNull()) {
+                out.add("'" + section + "'");
+            } else if (section.equals("text_config")) {
+                absent(n, section + ".", TEXT_SHAPE_KEYS, out);
+            } else {
+                absent(n, section + ".", VISION_SHAPE_KEYS, out);
+            }
+        }
+        return out;
+    }
+
+    private static void absent(JsonNode n, String where, List<String> keys, List<String> out) {
+        for (String k : keys) {
+            if (!n.hasNonNull(k)) {
+                out.add("'" + where + k + "'");
+            }
+        }
     }
 
     // ---- writing

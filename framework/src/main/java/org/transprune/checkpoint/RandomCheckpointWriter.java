@@ -19,7 +19,7 @@ import org.transprune.config.LlavaConfig;
  * <p>Values are uniform with the standard deviation of the usual N(0, 0.02) initialisation:
  * U(-a, a) with a = 0.02 * sqrt(3); norm weights are 1 + that. Uniform rather than Gaussian because
  * 7 billion Gaussians cost far more than 7 billion uniforms in Java, and timing and memory do not
- * depend on the distribution. (These are not the Gaussian values of {@link TinyCheckpoints}: the two
+ * depend on the distribution. (These are not the Gaussian values of {@link RandomLlavaWeights}: the two
  * generators are separate.) Values depend only on the seed, the tensor's name and the element's
  * index, so they are the same whatever the shard split or thread count.
  */
@@ -39,7 +39,13 @@ public final class RandomCheckpointWriter {
     private TensorType dtype = TensorType.BF16;
     private long seed;
     private long maxShardBytes = HF_SHARD_BYTES;
-    private TinyCheckpoints.ExtraFiles extraFiles = dir -> {};
+    private ExtraFiles extraFiles = dir -> {};
+
+    /** Writes files a checkpoint directory needs beyond config and weights (tokenizer, preprocessor). */
+    @FunctionalInterface
+    public interface ExtraFiles {
+        void write(Path checkpointDir) throws IOException;
+    }
 
     static {
         if (SafetensorsStreamWriter.CHUNK_BYTES % (BLOCK_ELEMENTS * 4) != 0) {
@@ -72,7 +78,7 @@ public final class RandomCheckpointWriter {
     }
 
     /** Tokenizer, preprocessor and other files, written after the weights and config.json. */
-    public RandomCheckpointWriter extraFiles(TinyCheckpoints.ExtraFiles extraFiles) {
+    public RandomCheckpointWriter extraFiles(ExtraFiles extraFiles) {
         this.extraFiles = extraFiles;
         return this;
     }

@@ -70,24 +70,8 @@ public final class SafetensorsStreamWriter {
      * split (a larger tensor gets a shard of its own), as {@link SafetensorsWriter#writeSharded} does.
      */
     public static SafetensorsStreamWriter sharded(List<TensorPlan> tensors, long maxShardBytes) {
-        if (maxShardBytes <= 0) {
-            throw new IllegalArgumentException("maxShardBytes must be positive");
-        }
-        List<List<TensorPlan>> groups = new ArrayList<>();
-        List<TensorPlan> cur = new ArrayList<>();
-        long curBytes = 0;
-        for (TensorPlan p : tensors) {
-            if (!cur.isEmpty() && curBytes + p.byteLength() > maxShardBytes) {
-                groups.add(cur);
-                cur = new ArrayList<>();
-                curBytes = 0;
-            }
-            cur.add(p);
-            curBytes += p.byteLength();
-        }
-        if (!cur.isEmpty() || groups.isEmpty()) {
-            groups.add(cur);
-        }
+        List<List<TensorPlan>> groups =
+                SafetensorsWriter.groupIntoShards(tensors, TensorPlan::byteLength, maxShardBytes);
         List<Shard> shards = new ArrayList<>();
         for (int i = 0; i < groups.size(); i++) {
             shards.add(new Shard(SafetensorsWriter.shardName(i + 1, groups.size()), List.copyOf(groups.get(i))));

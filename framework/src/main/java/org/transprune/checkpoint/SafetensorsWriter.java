@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 
 /**
  * Collects named tensors and writes them as one safetensors file or as Hugging Face shards with an
@@ -107,24 +108,8 @@ public final class SafetensorsWriter {
      * @return the shard files in order
      */
     public List<Path> writeSharded(Path dir, long maxShardBytes) {
-        if (maxShardBytes <= 0) {
-            throw new IllegalArgumentException("maxShardBytes must be positive");
-        }
-        List<List<Pending>> shards = new ArrayList<>();
-        List<Pending> cur = new ArrayList<>();
-        long curBytes = 0;
-        for (Pending p : tensors.values()) {
-            if (!cur.isEmpty() && curBytes + p.byteLength() > maxShardBytes) {
-                shards.add(cur);
-                cur = new ArrayList<>();
-                curBytes = 0;
-            }
-            cur.add(p);
-            curBytes += p.byteLength();
-        }
-        if (!cur.isEmpty() || shards.isEmpty()) {
-            shards.add(cur);
-        }
+        List<List<Pending>> shards =
+                groupIntoShards(new ArrayList<>(tensors.values()), Pending::byteLength, maxShardBytes);
         ObjectNode index = JSON.createObjectNode();
         index.putObject("metadata").put("total_size", dataBytes());
         ObjectNode weightMap = index.putObject("weight_map");
@@ -144,6 +129,33 @@ public final class SafetensorsWriter {
             throw new UncheckedIOException(e);
         }
         return files;
+    }
+
+    /**
+     * Splits {@code items} into consecutive shards of at most {@code maxShardBytes} each, order kept and
+     * no item split (a larger one gets a shard of its own); always at least one shard.
+     */
+    static <T> List<List<T>> groupIntoShards(List<T> items, ToLongFunction<T> bytes, long maxShardBytes) {
+        if (maxShardBytes <= 0) {
+            throw new IllegalArgumentException("maxShardBytes must be positive");
+        }
+        List<List<T>> shards = new ArrayList<>();
+        List<T> cur = new ArrayList<>();
+        long curBytes = 0;
+        for (T item : items) {
+            long b = bytes.applyAsLong(item);
+            if (!cur.isEmpty() && curBytes + b > maxShardBytes) {
+                shards.add(cur);
+                cur = new ArrayList<>();
+                curBytes = 0;
+            }
+            cur.add(item);
+            curBytes += b;
+        }
+        if (!cur.isEmpty() || shards.isEmpty()) {
+            shards.add(cur);
+        }
+        return shards;
     }
 
     private void writeFile(Path file, List<Pending> list) {

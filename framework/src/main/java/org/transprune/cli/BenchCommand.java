@@ -9,14 +9,12 @@ import org.transprune.cost.CostModel;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.image.RgbImage;
 import org.transprune.model.LlavaModel;
-import org.transprune.model.WeightPolicy;
+import org.transprune.model.WeightPlanning;
 import org.transprune.perf.EngineBenchmark;
 import org.transprune.perf.EngineBenchmark.PrefillTiming;
 import org.transprune.perf.ModelBenchmark;
 import org.transprune.perf.ScheduleOnlyStrategy;
-import org.transprune.pipeline.DeviceChoice;
 import org.transprune.pipeline.LlavaPipeline;
-import org.transprune.pipeline.WeightPlanning;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.text.PromptTokens;
 import picocli.CommandLine.Command;
@@ -35,11 +33,9 @@ import picocli.CommandLine.Option;
             "run uses TransPrune's schedule (after layers 7/9/12 keep 504/360/72 of 576) with a random pick."
         })
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
-    String device;
-
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores)")
-    Integer threads;
+    /** Device, threads, and (with --model) weight storage: the options every model-loading command takes. */
+    @Mixin
+    ModelOptions.Engine engine;
 
     @Option(names = "--hidden", defaultValue = "4096", description = "d (default: ${DEFAULT-VALUE}, LLaMA-7B)")
     int hidden;
@@ -75,18 +71,6 @@ public final class BenchCommand implements Callable<Integer> {
     Path model;
 
     @Option(
-            names = "--weights",
-            defaultValue = "auto",
-            description = "with --model: fp32, half or auto (default: ${DEFAULT-VALUE})")
-    String weights;
-
-    @Option(
-            names = "--resident-layers",
-            paramLabel = "N",
-            description = "with --model and half weights: keep the last N decoder layers in fp32")
-    Integer residentLayers;
-
-    @Option(
             names = "--new-tokens",
             defaultValue = "16",
             description = "with --model: tokens to generate (default: ${DEFAULT-VALUE})")
@@ -103,18 +87,16 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (threads != null) {
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
-        }
+        engine.applyThreads();
         if (model != null) {
             return benchModel();
         }
-        Device dev = DeviceChoice.resolve(device);
+        Device dev = engine.device.resolve();
         PruningStrategy s = strategy.create();
         double matmul = EngineBenchmark.matmulGflops(dev, 2048, Math.max(3, repeats));
         System.out.printf(
                 "matmul 2048^3 fp32: %.1f GFLOP/s (%s, threads %s)%n",
-                matmul, dev, threads == null ? "default" : threads);
+                matmul, dev, engine.threads == null ? "default" : engine.threads);
 
         // Per-op overhead: a layer so small that its arithmetic is negligible is all overhead.
         double overhead;
@@ -164,10 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
                 loadAverage(),
                 WeightPlanning.availableBytes() / 1e9);
         try (ModelBenchmark.AnonPeak anon = new ModelBenchmark.AnonPeak();
-                LlavaPipeline p = LlavaPipeline.open(
-                        model,
-                        new LlavaPipeline.Options(
-                                device, WeightPolicy.parse(weights), "vicuna_v1", null, residentLayers))) {
+                LlavaPipeline p = LlavaPipeline.open(model, engine.pipelineOptions("vicuna_v1", null))) {
             TextConfig t = p.model().config().text();
             p.describe().forEach(line -> System.out.println("# " + line));
             System.out.printf("load: %.1f s%n", p.loadNanos() / 1e9);

@@ -16,6 +16,8 @@ import org.transprune.bench.DataIssue;
 import org.transprune.bench.IssueLog;
 import org.transprune.bench.JsonLines;
 import org.transprune.bench.OnError;
+import org.transprune.bench.Pairing;
+import org.transprune.bench.QuestionFiles;
 import org.transprune.bench.Sample;
 import org.transprune.bench.Score;
 import org.transprune.bench.Submissions;
@@ -29,7 +31,13 @@ import picocli.CommandLine.Option;
         description = {
             "Scores a LLaVA answers JSONL file against a benchmark's ground truth, as the official evaluator does.",
             "Benchmarks: mme, vqav2, seed, textvqa, scienceqa, pope, gqa, mmbench.",
-            "Paths default to LLaVA's layout under --data-root (playground/data/eval)."
+            "Paths default to LLaVA's layout under --data-root (playground/data/eval).",
+            "The question file and the answers are checked first; a problem stops with one line naming the file"
+                    + " and line, and no file is written.",
+            "VQAv2: the local score follows the 2017 vqaEval.py of the official VQA API; for test-dev the EvalAI"
+                    + " server is authoritative (upload the file --submission writes).",
+            "ScienceQA: --annotations takes problems.json or ScienceQA's data folder holding it (sqa.sh's --base-dir).",
+            "MMBench: letters are read with VLMEvalKit v0.2's default exact matching (no LLM judge)."
         })
 public final class EvalCommand implements Callable<Integer> {
 
@@ -81,8 +89,8 @@ public final class EvalCommand implements Callable<Integer> {
         Benchmark b = Benchmarks.get(benchmark);
         IssueLog log = new IssueLog(OnError.parse(onError));
         Path q = questions != null ? questions : dataRoot.resolve(b.defaultQuestionFile());
-        if (!Files.isRegularFile(q)) {
-            throw new UserError("question file not found: " + q + " (pass --questions)");
+        if (!Files.exists(q)) {
+            throw new UserError(q + ": question file not found (pass --questions)");
         }
         if (!Files.isRegularFile(answers)) {
             throw new UserError("answers file not found: " + answers);
@@ -95,22 +103,42 @@ public final class EvalCommand implements Callable<Integer> {
             throw new UserError("annotations not found: " + ann);
         }
         Score score;
-        List<Sample> samples;
-        List<Answer> given;
         try {
-            samples = b.readQuestions(q, null, log);
-            given = AnswersReader.read(answers, log);
+            List<Sample> samples = QuestionFiles.read(b, q, null, log);
+            List<Answer> given = AnswersReader.read(answers, log);
+            if (given.isEmpty()) {
+                throw new UserError(answers + ": no answers in the file");
+            }
+            // Joining answers to questions reports unknown ids and repeated answers (under --on-error
+            // fail it stops here), so nothing is written for answers that do not validate.
+            Pairing.join(b, samples, given, new IssueLog(log.policy()));
             if (submission != null) {
                 writeSubmission(b, q, samples, given);
             }
-            score = b.score(samples, given, ann, log);
+            try {
+                score = b.score(samples, given, ann, log);
+            } catch (IllegalArgumentException e) {
+                if (submission == null) {
+                    throw e;
+                }
+                // A test split has no ground truth: the upload file is the result.
+                System.out.println("not scored locally: " + e.getMessage());
+                return 0;
+            }
         } catch (BenchmarkDataException e) {
-            throw new UserError(e.getMessage() + " (use --on-error skip to leave such items out)");
+            throw new UserError(
+                    e.getMessage() + (e.skippable() ? " (use --on-error skip to leave such items out)" : ""));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UserError(e.getFile() + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UserError(e.getFile() + ": permission denied");
         }
         System.out.println(b.title() + " — " + answers);
         System.out.print(score.table());
         if (json != null) {
-            JsonLines.MAPPER.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), toJson(score, b, q, ann));
+            ObjectNode doc = toJson(score, b, q, ann);
+            Submissions.writeAtomically(
+                    json, f -> JsonLines.MAPPER.writerWithDefaultPrettyPrinter().writeValue(f.toFile(), doc));
         }
         return 0;
     }

@@ -1,5 +1,7 @@
 package org.transprune.cli;
 
+import org.transprune.checkpoint.TensorType;
+import org.transprune.model.DeviceChoice;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -38,10 +40,21 @@ public final class Main implements Runnable {
     /** Builds the command line with the project's error handling (messages, not stack traces). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // Enum options (--weights, --device, --dtype) are converted by picocli, in any case.
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.registerConverter(DeviceChoice.class, s -> {
+            try {
+                return DeviceChoice.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        });
+        cl.registerConverter(TensorType.class, MakeCheckpointCommand::parseDtype);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof UserError
                     || ex instanceof IllegalArgumentException
                     || ex instanceof org.transprune.checkpoint.CheckpointException
+                    || ex instanceof org.transprune.bench.BenchmarkDataException
                     || ex instanceof java.io.FileNotFoundException
                     || ex instanceof java.nio.file.NoSuchFileException) {
                 String msg = ex instanceof java.nio.file.NoSuchFileException

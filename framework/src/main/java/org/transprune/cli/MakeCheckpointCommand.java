@@ -17,6 +17,7 @@ import org.transprune.config.TextConfig;
 import org.transprune.image.PreprocessorConfigWriter;
 import org.transprune.synth.Vocabulary;
 import org.transprune.text.WordLevelTokenizerWriter;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -41,7 +42,7 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
     String preset;
 
     @Option(names = "--dtype", defaultValue = "bf16", description = "bf16, fp16 or fp32 (default: ${DEFAULT-VALUE})")
-    String dtype;
+    TensorType dtype;
 
     @Option(names = "--seed", defaultValue = "0", description = "weight seed (default: ${DEFAULT-VALUE})")
     long seed;
@@ -77,13 +78,13 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         LlavaConfig config = checkpointConfig(ModelPresets.config(preset), layers);
-        RandomCheckpointWriter writer = writer(config, parseDtype(dtype), seed, parseSize(shardSize));
+        RandomCheckpointWriter writer = writer(config, dtype, seed, parseSize(shardSize));
         SafetensorsStreamWriter plan = writer.plan();
         long total = plan.dataBytes();
         System.out.printf(
                 "%s %s, %d decoder layers: %d tensors, %.2f GB in %d shard(s)%n",
                 preset,
-                dtype,
+                dtype.name().toLowerCase(Locale.ROOT),
                 config.text().numLayers(),
                 writer.tensors().size(),
                 total / 1e9,
@@ -232,12 +233,13 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
         return words;
     }
 
+    /** The {@code --dtype} converter: bf16, fp16 or fp32 (and their other spellings). */
     static TensorType parseDtype(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
             case "bf16", "bfloat16" -> TensorType.BF16;
             case "fp16", "f16", "float16" -> TensorType.F16;
             case "fp32", "f32", "float32" -> TensorType.F32;
-            default -> throw new UserError("--dtype must be bf16, fp16 or fp32, got '" + s + "'");
+            default -> throw new CommandLine.TypeConversionException("must be bf16, fp16 or fp32, got '" + s + "'");
         };
     }
 

@@ -1,8 +1,11 @@
 package org.transprune.cli;
 
 import java.nio.file.Path;
+import org.transprune.model.DeviceChoice;
+import org.transprune.model.EngineSettings;
 import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.LlavaPipeline;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by every command that loads a model. */
@@ -20,47 +23,62 @@ public final class ModelOptions {
             description = "CLIP tower directory for original-layout checkpoints whose mm_vision_tower is a hub name")
     Path visionTower;
 
-    @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
-    String device;
-
-    @Option(
-            names = "--weights",
-            defaultValue = "auto",
-            description = "decoder weight storage: fp32, half (widened per layer) or auto (default: ${DEFAULT-VALUE})")
-    String weights;
-
-    @Option(
-            names = "--resident-layers",
-            paramLabel = "N",
-            description = "with half (or auto choosing half): keep the last N decoder layers in fp32 for good;"
-                    + " faster decoding for 4 bytes per weight of memory (default: half none, auto plans it)")
-    Integer residentLayers;
-
     @Option(
             names = "--template",
             defaultValue = "vicuna_v1",
             description = "conversation template (default: ${DEFAULT-VALUE})")
     String template;
 
-    @Option(
-            names = "--threads",
-            paramLabel = "N",
-            description = "libtorch intra-op threads (default: all cores); 1 is faster on a busy machine")
-    Integer threads;
+    @Mixin
+    Engine engine;
 
-    /** Applies the thread setting; must run before the engine starts. */
-    public void applyThreads() {
-        if (threads != null) {
-            if (threads < 1) {
-                throw new UserError("--threads must be at least 1, got " + threads);
+    /** Where and how the engine runs a model: device, weight storage, threads; {@code bench} uses these alone. */
+    public static final class Engine {
+        @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
+        DeviceChoice device;
+
+        @Option(
+                names = "--weights",
+                defaultValue = "auto",
+                description =
+                        "decoder weight storage: fp32, half (widened per layer) or auto (default: ${DEFAULT-VALUE})")
+        WeightPolicy weights;
+
+        @Option(
+                names = "--resident-layers",
+                paramLabel = "N",
+                description = "with half (or auto choosing half): keep the last N decoder layers in fp32 for good;"
+                        + " faster decoding for 4 bytes per weight of memory (default: half none, auto plans it)")
+        Integer residentLayers;
+
+        @Option(
+                names = "--threads",
+                paramLabel = "N",
+                description = "libtorch intra-op threads (default: all cores); 1 is faster on a busy machine")
+        Integer threads;
+
+        /** Applies the thread setting; must run before the engine starts. */
+        public void applyThreads() {
+            try {
+                EngineSettings.configure(threads);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--" + e.getMessage());
             }
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+
+        /** Pipeline options with these settings. */
+        public LlavaPipeline.Options pipelineOptions(String template, Path visionTower) {
+            return new LlavaPipeline.Options(device, weights, template, visionTower, residentLayers);
         }
     }
 
+    /** Applies the thread setting; must run before the engine starts. */
+    public void applyThreads() {
+        engine.applyThreads();
+    }
+
     public LlavaPipeline.Options pipelineOptions() {
-        return new LlavaPipeline.Options(device, WeightPolicy.parse(weights), template, visionTower, residentLayers);
+        return engine.pipelineOptions(template, visionTower);
     }
 
     public LlavaPipeline open() {

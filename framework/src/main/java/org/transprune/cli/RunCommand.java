@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.transprune.records.RunLock;
@@ -12,6 +13,7 @@ import org.transprune.report.TableWriters;
 import org.transprune.run.ExperimentException;
 import org.transprune.run.ExperimentParser;
 import org.transprune.run.ExperimentProblem;
+import org.transprune.run.LoadedBenchmark;
 import org.transprune.run.RunConfiguration;
 import org.transprune.run.Shard;
 import org.transprune.run.SweepPlan;
@@ -90,9 +92,13 @@ public final class RunCommand implements Callable<Integer> {
             return 0;
         }
         boolean bar = !noProgress && System.console() != null;
-        // One writer per run directory, from before its first byte until the report is written.
+        SweepRunner.Options options =
+                new SweepRunner.Options(part, bar, o, Duration.ofSeconds(Math.max(1, progressEvery)));
+        // The questions are checked before anything is written; then one writer per run directory, from its first
+        // byte until the report is written.
+        List<LoadedBenchmark> loaded = SweepRunner.load(plan, options);
         try (RunLock lock = lock(SweepRunner.directory(plan, part))) {
-            return runLocked(plan, part, bar, o, lock);
+            return runLocked(plan, options, loaded, lock);
         }
     }
 
@@ -105,9 +111,11 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int runLocked(SweepPlan plan, Shard part, boolean bar, PrintStream o, RunLock lock) throws IOException {
-        SweepRunner.Result r = SweepRunner.run(
-                plan, new SweepRunner.Options(part, bar, o, Duration.ofSeconds(Math.max(1, progressEvery))), lock);
+    private int runLocked(SweepPlan plan, SweepRunner.Options options, List<LoadedBenchmark> loaded, RunLock lock)
+            throws IOException {
+        Shard part = options.shard();
+        PrintStream o = options.out();
+        SweepRunner.Result r = SweepRunner.run(plan, options, loaded, lock);
         o.printf(
                 Locale.ROOT,
                 "%s: %d samples answered, %d already recorded, %d summaries written%n",

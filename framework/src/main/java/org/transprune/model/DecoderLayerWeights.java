@@ -1,25 +1,26 @@
 package org.transprune.model;
 
-import ai.djl.ndarray.NDArray;
-
 /**
- * One LLaMA decoder layer's fp32 weights. Projections are held transposed ({@code [in, out]}
- * views of the checkpoint's {@code [out, in]} matrices) so that {@code x.matMul(w)} needs no
- * per-call transpose; libtorch multiplies the strided view at full speed.
+ * One LLaMA decoder layer's weights as the forward pass reads them: two norm gains and seven
+ * projections, each a {@link Weight} ({@code [out, in]}, applied as {@code x W^T}).
  */
-public record DecoderLayerWeights(
-        NDArray inputNorm,
-        NDArray qT,
-        NDArray kT,
-        NDArray vT,
-        NDArray oT,
-        NDArray postAttentionNorm,
-        NDArray gateT,
-        NDArray upT,
-        NDArray downT) {
+record DecoderLayerWeights(
+        Weight inputNorm,
+        Weight q,
+        Weight k,
+        Weight v,
+        Weight o,
+        Weight postAttentionNorm,
+        Weight gate,
+        Weight up,
+        Weight down) {
 
-    /** All arrays, for closing or accounting. */
-    public NDArray[] all() {
-        return new NDArray[] {inputNorm, qT, kT, vT, oT, postAttentionNorm, gateT, upT, downT};
+    /** All weights, in {@link org.transprune.checkpoint.CanonicalNames#decoderLayerShapes} order. */
+    Weight[] all() {
+        return new Weight[] {inputNorm, q, k, v, o, postAttentionNorm, gate, up, down};
+    }
+
+    static DecoderLayerWeights of(Weight[] w) {
+        return new DecoderLayerWeights(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]);
     }
 }

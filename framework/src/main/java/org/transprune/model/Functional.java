@@ -18,8 +18,17 @@ final class Functional {
 
     /** LLaMA RMSNorm: {@code x / sqrt(mean(x^2) + eps) * weight}. */
     static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
+        return normalise(x, eps).mul(weight);
+    }
+
+    /** RMSNorm with the gain held as a {@link Weight}. */
+    static NDArray rmsNorm(NDArray x, Weight weight, float eps) {
+        return weight.scale(normalise(x, eps));
+    }
+
+    private static NDArray normalise(NDArray x, float eps) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.div(meanSquare.add(eps).sqrt()).mul(weight);
+        return x.div(meanSquare.add(eps).sqrt());
     }
 
     /** LayerNorm over the last dimension with affine parameters. */

@@ -3,8 +3,6 @@ package org.transprune.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import org.transprune.checkpoint.CanonicalNames;
-import org.transprune.checkpoint.TensorSource;
 import org.transprune.config.TextConfig;
 
 /**
@@ -14,44 +12,22 @@ import org.transprune.config.TextConfig;
  */
 final class LlamaDecoder {
     private final TextConfig config;
-    private final NDArray embedTokens; // [V, d], or null when held as a StoredMatrix
-    private final NDArray finalNorm;
-    private final NDArray lmHeadT; // [d, V], or null when held as a StoredMatrix
-    private final StoredMatrix storedEmbeddings;
-    private final StoredMatrix storedLmHead;
-    private final DecoderWeightStore layers;
+    private final DecoderWeights weights;
     private final Rope rope;
     private final float eps;
 
     /** What one prefill produced. */
     record Prefill(NDArray lastHidden, TokenLayout layout, int[] tokensPerLayer, long hookNanos) {}
 
-    LlamaDecoder(TextConfig config, TensorSource src, WeightPolicy policy, int residentLayers, NDManager m) {
+    LlamaDecoder(TextConfig config, DecoderWeights weights, NDManager m) {
         this.config = config;
-        int d = config.hiddenSize();
-        finalNorm = src.fp32(CanonicalNames.FINAL_NORM, m, d);
-        String head = config.tieWordEmbeddings() ? CanonicalNames.EMBED_TOKENS : CanonicalNames.LM_HEAD;
-        if (policy == WeightPolicy.HALF) {
-            // Half-resident: embeddings and LM head stay in their stored precision too (1 GB of fp32 at 7B).
-            embedTokens = null;
-            lmHeadT = null;
-            storedEmbeddings = new StoredMatrix(src, CanonicalNames.EMBED_TOKENS, config.vocabSize(), d);
-            storedLmHead = new StoredMatrix(src, head, config.vocabSize(), d);
-        } else {
-            embedTokens = src.fp32(CanonicalNames.EMBED_TOKENS, m, config.vocabSize(), d);
-            lmHeadT = config.tieWordEmbeddings()
-                    ? embedTokens.transpose()
-                    : src.fp32(CanonicalNames.LM_HEAD, m, config.vocabSize(), d).transpose();
-            storedEmbeddings = null;
-            storedLmHead = null;
-        }
-        layers = new DecoderWeightStore(config, src, policy, residentLayers, m);
+        this.weights = weights;
         rope = new Rope(m, config.headDim(), config.maxPositionEmbeddings(), config.ropeTheta());
         eps = (float) config.rmsNormEps();
     }
 
-    DecoderWeightStore weights() {
-        return layers;
+    DecoderWeights weights() {
+        return weights;
     }
 
     /** Token embeddings {@code [ids, d]} in {@code step}. */
@@ -62,21 +38,13 @@ final class LlamaDecoder {
                         "token id " + id + " is outside the vocabulary of " + config.vocabSize());
             }
         }
-        if (storedEmbeddings != null) {
-            return storedEmbeddings.rows(ids, step);
-        }
-        NDArray e = embedTokens.get(Upload.longs(step, ids));
-        e.attach(step);
-        return e;
+        return weights.embeddings().rows(ids, step);
     }
 
     /** Next-token logits {@code [vocab]} from the last hidden state {@code [1, d]}. */
     float[] logits(NDArray lastHidden) {
-        NDArray x = Functional.rmsNorm(lastHidden, finalNorm, eps);
-        if (storedLmHead != null) {
-            return storedLmHead.multiplyTransposed(x, x.getManager()).toFloatArray();
-        }
-        return x.matMul(lmHeadT).toFloatArray();
+        NDArray x = Functional.rmsNorm(lastHidden, weights.finalNorm(), eps);
+        return weights.lmHead().multiply(x).toFloatArray();
     }
 
     /**
@@ -100,7 +68,7 @@ final class LlamaDecoder {
             // Kept in the prefill's manager instead, a 7B prefill at 638 tokens held ~0.25 GB of dead
             // activations per layer, 8 GB over 32 layers.
             try (NDManager layerScope = step.newSubManager();
-                    DecoderWeightStore.Layer lw = layers.layer(layer - 1, step)) {
+                    DecoderWeights.Layer lw = weights.layer(layer - 1, step)) {
                 h.attach(layerScope);
                 DecoderLayerWeights w = lw.weights;
                 // Boundary before this layer: observe with this layer's projections, then maybe prune.
@@ -157,7 +125,7 @@ final class LlamaDecoder {
         NDArray h = x0;
         for (int layer = 1; layer <= config.numLayers(); layer++) {
             try (NDManager layerScope = step.newSubManager();
-                    DecoderWeightStore.Layer lw = layers.layer(layer - 1, step)) {
+                    DecoderWeights.Layer lw = weights.layer(layer - 1, step)) {
                 h.attach(layerScope);
                 DecoderLayerWeights w = lw.weights;
                 int p = cache.nextPosition(layer - 1);
@@ -184,17 +152,18 @@ final class LlamaDecoder {
         int heads = config.numHeads();
         int kvHeads = config.numKeyValueHeads();
         int hd = config.headDim();
-        NDArray q = rope.apply(x.matMul(w.qT()).reshape(n, heads, hd).transpose(1, 0, 2), cs);
-        NDArray k = rope.apply(x.matMul(w.kT()).reshape(n, kvHeads, hd).transpose(1, 0, 2), cs);
-        NDArray v = x.matMul(w.vT()).reshape(n, kvHeads, hd).transpose(1, 0, 2);
+        NDArray q = rope.apply(w.q().multiply(x).reshape(n, heads, hd).transpose(1, 0, 2), cs);
+        NDArray k = rope.apply(w.k().multiply(x).reshape(n, kvHeads, hd).transpose(1, 0, 2), cs);
+        NDArray v = w.v().multiply(x).reshape(n, kvHeads, hd).transpose(1, 0, 2);
         cache.append(layerIndex, k, v, lastPosition);
         NDManager scope = x.getManager();
         NDArray out = Functional.attention(q, cache.keys(layerIndex, scope), cache.values(layerIndex, scope), mask);
-        return out.transpose(1, 0, 2).reshape(n, (long) heads * hd).matMul(w.oT());
+        out = out.transpose(1, 0, 2).reshape(n, (long) heads * hd);
+        return w.o().multiply(out);
     }
 
     private static NDArray mlp(DecoderLayerWeights w, NDArray x) {
-        return Functional.silu(x.matMul(w.gateT())).muli(x.matMul(w.upT())).matMul(w.downT());
+        return w.down().multiply(Functional.silu(w.gate().multiply(x)).muli(w.up().multiply(x)));
     }
 
     /**
@@ -210,9 +179,9 @@ final class LlamaDecoder {
         NDArray rows = Upload.longs(step, queries);
         NDArray[] qcs = {cs[0].get(rows), cs[1].get(rows)};
         NDArray q = rope.apply(
-                x.get(rows).matMul(w.qT()).reshape(queries.length, heads, hd).transpose(1, 0, 2), qcs);
+                w.q().multiply(x.get(rows)).reshape(queries.length, heads, hd).transpose(1, 0, 2), qcs);
         NDArray k = rope.apply(
-                x.matMul(w.kT()).reshape(length, config.numKeyValueHeads(), hd).transpose(1, 0, 2), cs);
+                w.k().multiply(x).reshape(length, config.numKeyValueHeads(), hd).transpose(1, 0, 2), cs);
         float[] m = new float[queries.length * length];
         for (int i = 0; i < queries.length; i++) {
             if (queries[i] < 0 || queries[i] >= length) {

@@ -36,6 +36,12 @@ public final class LlavaModel implements AutoCloseable {
         return load(config, tensors, device, policy, 0);
     }
 
+    /** Builds the model with decoder weights held as {@code plan} says. */
+    public static LlavaModel load(
+            LlavaConfig config, TensorSource tensors, Device device, WeightPlanning.WeightPlan plan) {
+        return load(config, tensors, device, plan.policy(), plan.residentLayers());
+    }
+
     /**
      * Builds the model, keeping the last {@code residentLayers} decoder layers widened for good under
      * HALF (the others are widened per use); under FP32 every layer is resident anyway.
@@ -49,7 +55,8 @@ public final class LlavaModel implements AutoCloseable {
         try {
             VisionTower vision = new VisionTower(config, tensors, m);
             Projector projector = new Projector(config, tensors, m);
-            LlamaDecoder decoder = new LlamaDecoder(config.text(), tensors, policy, residentLayers, m);
+            LlamaDecoder decoder = new LlamaDecoder(
+                    config.text(), new DecoderWeights(config.text(), tensors, policy, residentLayers, m), m);
             return new LlavaModel(config, m, vision, projector, decoder);
         } catch (RuntimeException e) {
             m.close();

@@ -6,19 +6,32 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Rotary position embedding in the Hugging Face LLaMA convention (rotate_half over the two halves
- * of each head). Cos/sin tables for every position are built once at load time.
+ * of each head). Cos/sin tables for every position are built once at load time ({@link #table}, which
+ * training uses too).
  */
-final class Rope {
+public final class Rope {
     private final NDArray cos;
     private final NDArray sin;
     private final int half;
 
     Rope(NDManager manager, int headDim, int maxPositions, double theta) {
         half = headDim / 2;
+        float[][] t = table(headDim, maxPositions, theta);
+        cos = manager.create(t[0], new Shape(maxPositions, headDim));
+        sin = manager.create(t[1], new Shape(maxPositions, headDim));
+    }
+
+    /**
+     * The cos and sin tables {@code [maxPositions, headDim]} (row-major), as Hugging Face LLaMA builds
+     * them: {@code inv_freq = 1 / theta^(2i / head_dim)}, {@code emb = cat(freqs, freqs)}.
+     *
+     * @return {@code {cos, sin}}
+     */
+    public static float[][] table(int headDim, int maxPositions, double theta) {
+        int half = headDim / 2;
         float[] c = new float[maxPositions * headDim];
         float[] s = new float[maxPositions * headDim];
         for (int i = 0; i < half; i++) {
-            // inv_freq = 1 / theta^(2i / head_dim); emb = cat(freqs, freqs)
             double invFreq = 1.0 / Math.pow(theta, (2.0 * i) / headDim);
             for (int p = 0; p < maxPositions; p++) {
                 double angle = p * invFreq;
@@ -30,8 +43,7 @@ final class Rope {
                 s[p * headDim + i + half] = sv;
             }
         }
-        cos = manager.create(c, new Shape(maxPositions, headDim));
-        sin = manager.create(s, new Shape(maxPositions, headDim));
+        return new float[][] {c, s};
     }
 
     /** Position tables for the given positions, {@code [L, hd]} each, in {@code positions}' manager. */

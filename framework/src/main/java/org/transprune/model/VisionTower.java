@@ -58,22 +58,24 @@ final class VisionTower {
         for (int i = 0; i < blocks.length; i++) {
             String b = CanonicalNames.visionLayer(i);
             blocks[i] = new Block(
-                    src.fp32(b + "layer_norm1.weight", m, d),
-                    src.fp32(b + "layer_norm1.bias", m, d),
-                    src.fp32(b + "self_attn.q_proj.weight", m, d, d).transpose(),
-                    src.fp32(b + "self_attn.q_proj.bias", m, d),
-                    src.fp32(b + "self_attn.k_proj.weight", m, d, d).transpose(),
-                    src.fp32(b + "self_attn.k_proj.bias", m, d),
-                    src.fp32(b + "self_attn.v_proj.weight", m, d, d).transpose(),
-                    src.fp32(b + "self_attn.v_proj.bias", m, d),
-                    src.fp32(b + "self_attn.out_proj.weight", m, d, d).transpose(),
-                    src.fp32(b + "self_attn.out_proj.bias", m, d),
-                    src.fp32(b + "layer_norm2.weight", m, d),
-                    src.fp32(b + "layer_norm2.bias", m, d),
-                    src.fp32(b + "mlp.fc1.weight", m, ff, d).transpose(),
-                    src.fp32(b + "mlp.fc1.bias", m, ff),
-                    src.fp32(b + "mlp.fc2.weight", m, d, ff).transpose(),
-                    src.fp32(b + "mlp.fc2.bias", m, d));
+                    src.fp32(b + CanonicalNames.VISION_NORM_1 + "weight", m, d),
+                    src.fp32(b + CanonicalNames.VISION_NORM_1 + "bias", m, d),
+                    src.fp32(b + CanonicalNames.VISION_Q + "weight", m, d, d).transpose(),
+                    src.fp32(b + CanonicalNames.VISION_Q + "bias", m, d),
+                    src.fp32(b + CanonicalNames.VISION_K + "weight", m, d, d).transpose(),
+                    src.fp32(b + CanonicalNames.VISION_K + "bias", m, d),
+                    src.fp32(b + CanonicalNames.VISION_V + "weight", m, d, d).transpose(),
+                    src.fp32(b + CanonicalNames.VISION_V + "bias", m, d),
+                    src.fp32(b + CanonicalNames.VISION_OUT + "weight", m, d, d).transpose(),
+                    src.fp32(b + CanonicalNames.VISION_OUT + "bias", m, d),
+                    src.fp32(b + CanonicalNames.VISION_NORM_2 + "weight", m, d),
+                    src.fp32(b + CanonicalNames.VISION_NORM_2 + "bias", m, d),
+                    src.fp32(b + CanonicalNames.VISION_FC_1 + "weight", m, ff, d)
+                            .transpose(),
+                    src.fp32(b + CanonicalNames.VISION_FC_1 + "bias", m, ff),
+                    src.fp32(b + CanonicalNames.VISION_FC_2 + "weight", m, d, ff)
+                            .transpose(),
+                    src.fp32(b + CanonicalNames.VISION_FC_2 + "bias", m, d));
         }
     }
 

@@ -11,16 +11,19 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.Checkpoints;
 import org.transprune.image.ImagePreprocessor;
 import org.transprune.image.PixelValues;
 import org.transprune.image.RgbImage;
+import org.transprune.model.DeviceChoice;
 import org.transprune.model.ForwardHooks;
 import org.transprune.model.Generation;
 import org.transprune.model.InferenceSession;
 import org.transprune.model.LlavaModel;
+import org.transprune.model.WeightPlanning;
 import org.transprune.model.WeightPolicy;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyRun;
@@ -56,7 +59,7 @@ public final class LlavaPipeline implements AutoCloseable {
     /**
      * How to open a checkpoint.
      *
-     * @param device {@code cpu}, {@code gpu} or {@code auto}
+     * @param device where to run
      * @param weights decoder weight storage; AUTO is resolved from the memory available
      * @param template conversation format, {@code vicuna_v1} for LLaVA-1.5
      * @param visionTower the CLIP tower directory for original-layout checkpoints, or null
@@ -64,13 +67,14 @@ public final class LlavaPipeline implements AutoCloseable {
      *     in fp32 for good (faster decoding, more memory); null lets AUTO plan it (HALF: none)
      */
     public record Options(
-            String device, WeightPolicy weights, String template, Path visionTower, Integer residentLayers) {
+            DeviceChoice device, WeightPolicy weights, String template, Path visionTower, Integer residentLayers) {
+        /** Options with the device by name ({@code cpu}, {@code gpu} or {@code auto}, as experiment files give it). */
         public Options(String device, WeightPolicy weights, String template, Path visionTower) {
-            this(device, weights, template, visionTower, null);
+            this(DeviceChoice.parse(device), weights, template, visionTower, null);
         }
 
         public static Options defaults() {
-            return new Options("auto", WeightPolicy.AUTO, "vicuna_v1", null);
+            return new Options(DeviceChoice.AUTO, WeightPolicy.AUTO, "vicuna_v1", null, null);
         }
     }
 
@@ -121,15 +125,12 @@ public final class LlavaPipeline implements AutoCloseable {
     public static LlavaPipeline open(Path dir, Options options) {
         long t0 = System.nanoTime();
         ChatTemplate template = ChatTemplate.named(options.template());
-        Device device = DeviceChoice.resolve(options.device());
+        Device device = options.device().resolve();
         Checkpoint ckpt =
                 options.visionTower() == null ? Checkpoints.open(dir) : Checkpoints.open(dir, options.visionTower());
         try {
             Checkpoints.validate(ckpt);
-            Path tok = ckpt.tokenizerJson()
-                    .orElseThrow(() -> new CheckpointException(dir
-                            + ": no tokenizer.json (the Hugging Face fast tokenizer file is needed; convert with "
-                            + "transformers' AutoTokenizer.save_pretrained)"));
+            Path tok = Checkpoints.validateTokenizer(ckpt);
             Tokenizer tokenizer = Tokenizer.load(tok);
             ImagePreprocessor pre = ckpt.preprocessorConfig()
                     .map(ImagePreprocessor::fromConfig)
@@ -143,8 +144,7 @@ public final class LlavaPipeline implements AutoCloseable {
             }
             WeightPlanning.WeightPlan plan = WeightPlanning.plan(
                     options.weights(), options.residentLayers(), ckpt.config(), WeightPlanning.availableBytes());
-            LlavaModel model =
-                    LlavaModel.load(ckpt.config(), ckpt.tensors(), device, plan.policy(), plan.residentLayers());
+            LlavaModel model = LlavaModel.load(ckpt.config(), ckpt.tensors(), device, plan);
             return new LlavaPipeline(ckpt, model, tokenizer, pre, template, plan, System.nanoTime() - t0);
         } catch (RuntimeException e) {
             closeQuietly(ckpt);
@@ -216,7 +216,7 @@ public final class LlavaPipeline implements AutoCloseable {
     public Answer answer(
             String question,
             String imageKey,
-            java.util.function.Supplier<RgbImage> image,
+            Supplier<RgbImage> image,
             PruningStrategy strategy,
             long seed,
             int maxNewTokens) {
@@ -240,7 +240,7 @@ public final class LlavaPipeline implements AutoCloseable {
                 }
             }
             long imageNanos = System.nanoTime() - t0;
-            StrategyRun run = strategy == null || image == null
+            StrategyRun run = strategy == null || !withImage
                     ? null
                     : StrategyRun.start(
                             strategy,

@@ -2,12 +2,11 @@ package org.transprune.run;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.transprune.bench.GroundTruthRegions;
 import org.transprune.bench.IssueLog;
 import org.transprune.bench.PerSampleScoring;
+import org.transprune.bench.QuestionFiles;
 import org.transprune.bench.Sample;
 
 /**
@@ -28,17 +27,14 @@ public record LoadedBenchmark(
         PerSampleScoring.Judge judge,
         GroundTruthRegions.Regions regions) {
 
-    /** Reads the questions (checking images exist) and the answer key. */
+    /**
+     * Reads the questions (checking lines, images and keys, see {@link QuestionFiles}) and the
+     * answer key.
+     */
     public static LoadedBenchmark load(BenchmarkSpec spec) throws IOException {
         IssueLog log = new IssueLog(spec.onError());
-        List<Sample> all = spec.benchmark().readQuestions(spec.questions(), spec.images(), log);
-        Set<String> keys = new HashSet<>();
-        for (Sample s : all) {
-            if (!keys.add(s.key())) {
-                // Resume and sharding identify work by the sample key: a repeated key would be run once.
-                log.report(s.source(), s.line(), "question key " + s.key() + " appears more than once");
-            }
-        }
+        // Checked as a whole (lines, images, repeated keys, empty file) before any run output exists.
+        List<Sample> all = QuestionFiles.read(spec.benchmark(), spec.questions(), spec.images(), log);
         List<Sample> samples = spec.limit() == null || spec.limit() >= all.size()
                 ? List.copyOf(all)
                 : List.copyOf(all.subList(0, spec.limit()));

@@ -1,14 +1,12 @@
 package org.transprune.run;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.transprune.Versions;
 import org.transprune.records.RecordProvenance;
@@ -72,20 +70,8 @@ public record Provenance(
         } catch (Exception e) {
             // no git, no work tree, or a jar outside any repository: fall back to the build-time value
         }
-        String built = buildTimeCommit();
+        String built = Versions.commit();
         return built == null || built.isBlank() || built.startsWith("${") ? "unknown" : built;
-    }
-
-    private static String buildTimeCommit() {
-        Properties p = new Properties();
-        try (InputStream in = Provenance.class.getResourceAsStream("/org/transprune/versions.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        } catch (IOException e) {
-            return null;
-        }
-        return p.getProperty("commit");
     }
 
     private static String git(Path dir, String... args) throws IOException, InterruptedException {

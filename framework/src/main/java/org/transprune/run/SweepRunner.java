@@ -78,25 +78,25 @@ public final class SweepRunner {
         return shard.isAll() ? plan.output() : plan.output().resolve("shards").resolve(shard.directoryName());
     }
 
-    /** Runs the plan's work for {@code options.shard()}, holding its directory's {@link RunLock} meanwhile. */
+    /**
+     * Runs the plan's work for {@code options.shard()}: reads and checks the benchmarks (nothing is written when they
+     * are unusable), then takes the run directory's {@link RunLock} and holds it while the work runs.
+     */
     public static Result run(SweepPlan plan, Options options) throws IOException {
+        List<LoadedBenchmark> loaded = load(plan, options);
         try (RunLock lock = RunLock.acquire(directory(plan, options.shard()))) {
-            return run(plan, options, lock);
+            return run(plan, options, loaded, lock);
         }
     }
 
     /**
-     * Runs the plan's work for {@code options.shard()} in a directory whose lock the caller already holds (e.g. to
-     * write the report under the same lock).
+     * Reads the plan's benchmarks, checking them as a whole before any run output exists, and prints what
+     * {@code on_error: skip} leaves out.
      */
-    public static Result run(SweepPlan plan, Options options, RunLock lock) throws IOException {
+    public static List<LoadedBenchmark> load(SweepPlan plan, Options options) throws IOException {
         if (plan.model().path() == null) {
             throw new IllegalArgumentException(
                     "the experiment's model has no checkpoint path; only --dry-run works" + " with a preset alone");
-        }
-        Path dir = directory(plan, options.shard());
-        if (!lock.file().getParent().equals(dir.toRealPath())) {
-            throw new IllegalArgumentException("the lock held is " + lock.file() + ", not the lock of " + dir);
         }
         List<LoadedBenchmark> loaded = new ArrayList<>();
         for (BenchmarkSpec spec : plan.benchmarks()) {
@@ -105,6 +105,19 @@ public final class SweepRunner {
                 options.out().println("skipped (on_error: skip): " + issue);
             }
             loaded.add(b);
+        }
+        return loaded;
+    }
+
+    /**
+     * Runs the plan's work for {@code options.shard()} on benchmarks already {@link #load loaded}, in a directory whose
+     * lock the caller holds (e.g. to write the report under the same lock).
+     */
+    public static Result run(SweepPlan plan, Options options, List<LoadedBenchmark> loaded, RunLock lock)
+            throws IOException {
+        Path dir = directory(plan, options.shard());
+        if (!lock.file().getParent().equals(dir.toRealPath())) {
+            throw new IllegalArgumentException("the lock held is " + lock.file() + ", not the lock of " + dir);
         }
         Map<String, LoadedBenchmark> benches = RunCompletion.byLabel(loaded);
         Provenance provenance = Provenance.current(plan.model().device());
@@ -325,9 +338,6 @@ public final class SweepRunner {
 
     /** Sets libtorch's thread count; it only takes effect before the engine starts. */
     private static void applyThreads(Integer threads) {
-        if (threads != null) {
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
+        org.transprune.model.EngineSettings.configure(threads);
     }
 }

@@ -64,7 +64,12 @@ public final class Tokenizer implements AutoCloseable {
         try {
             root = JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read tokenizer " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot read tokenizer " + file + ": "
+                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                                    ? j.getOriginalMessage()
+                                    : e.getMessage()),
+                    e);
         }
         Map<String, Integer> ids = readIds(root, file);
         Path dir = file.toAbsolutePath().getParent();
@@ -207,7 +212,12 @@ public final class Tokenizer implements AutoCloseable {
         try {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot read " + file + ": "
+                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
+                                    ? j.getOriginalMessage()
+                                    : e.getMessage()),
+                    e);
         }
     }
 

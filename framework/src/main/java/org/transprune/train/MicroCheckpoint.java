@@ -3,9 +3,9 @@ package org.transprune.train;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.transprune.checkpoint.CanonicalNames;
+import org.transprune.checkpoint.Checkpoints;
 import org.transprune.checkpoint.SafetensorsWriter;
 import org.transprune.checkpoint.TensorType;
-import org.transprune.checkpoint.TinyCheckpoints;
 
 /**
  * Writes a {@link TrainableLlava} as a Hugging Face llava-hf checkpoint directory that
@@ -30,7 +30,7 @@ public final class MicroCheckpoint {
             w.add(name, model.values(name), dtype, model.shape(name));
         }
         MicroModel.writeTextAndImageFiles(dir, model.config());
-        TinyCheckpoints.writeLlavaHfConfig(dir, model.config());
+        Checkpoints.writeLlavaHfConfig(dir, model.config());
         w.write(dir.resolve("model.safetensors"));
         return dir;
     }

@@ -197,4 +197,13 @@ class ImagePreprocessorTest {
             assertEquals(v.get(1, 2, 0), a.getFloat(0, 1, 2, 0), 0f);
         }
     }
+
+    @Test
+    void malformedConfigIsReportedWithoutParserInternals() throws IOException {
+        Path file = java.nio.file.Files.writeString(dir.resolve("preprocessor_config.json"), "{\"crop_size\": ");
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ImagePreprocessor.fromConfig(file));
+        assertTrue(e.getMessage().startsWith("cannot read " + file + ": "), e.getMessage());
+        assertTrue(!e.getMessage().contains("Source:") && !e.getMessage().contains("REDACTED"), e.getMessage());
+    }
 }

@@ -16,6 +16,7 @@ import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.image.RgbImage;
+import org.transprune.model.DeviceChoice;
 import org.transprune.model.ForwardHooks;
 import org.transprune.model.Generation;
 import org.transprune.model.InferenceSession;
@@ -80,6 +81,22 @@ class LlavaPipelineTest {
             assertEquals(
                     plain.text(),
                     p.answer("is there a red circle ?", image, null, 0, 5).text());
+        }
+    }
+
+    @Test
+    void aQuestionWithoutAnImageIsAnsweredUnprunedUnderAnyStrategy() {
+        // ScienceQA has text-only questions: the strategy has nothing to prune, as in the authors' code
+        Path dir = TinyCheckpointDirs.write(tmp.resolve("ckpt"));
+        try (LlavaPipeline p = LlavaPipeline.open(dir, CPU)) {
+            LlavaPipeline.Answer plain = p.answer("is there a red circle ?", null, null, 0, 5);
+            LlavaPipeline.Answer withStrategy = p.answer("is there a red circle ?", null, keepFirst(4), 0, 5);
+            assertEquals(0, withStrategy.prompt().imageLength());
+            assertEquals(null, withStrategy.run());
+            assertEquals(plain.text(), withStrategy.text());
+            assertArrayEquals(
+                    plain.generation().prefill().tokensPerLayer(),
+                    withStrategy.generation().prefill().tokensPerLayer());
         }
     }
 
@@ -178,7 +195,8 @@ class LlavaPipelineTest {
                 assertEquals(0, p.model().widenings(), "fp32-resident never widens on demand");
             }
             for (int resident : new int[] {0, 2}) {
-                var options = new LlavaPipeline.Options("cpu", WeightPolicy.HALF, "vicuna_v1", null, resident);
+                var options =
+                        new LlavaPipeline.Options(DeviceChoice.CPU, WeightPolicy.HALF, "vicuna_v1", null, resident);
                 try (LlavaPipeline p = LlavaPipeline.open(dir, options)) {
                     List<float[]> half = logits(p, image, strategy, steps);
                     String what = dtype + ", " + resident + " resident, " + (strategy == null ? "unpruned" : "pruned");

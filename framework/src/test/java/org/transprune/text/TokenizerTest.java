@@ -161,4 +161,12 @@ class TokenizerTest {
             assertArrayEquals(new int[] {6, 5}, t.encode("red circle?", false));
         }
     }
+
+    @Test
+    void malformedJsonIsReportedWithoutParserInternals() throws IOException {
+        Path file = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"vocab\": ");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(file));
+        assertTrue(e.getMessage().startsWith("cannot read tokenizer " + file + ": "), e.getMessage());
+        assertTrue(!e.getMessage().contains("Source:") && !e.getMessage().contains("REDACTED"), e.getMessage());
+    }
 }

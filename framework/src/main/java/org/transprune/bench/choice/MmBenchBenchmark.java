@@ -30,9 +30,9 @@ import org.transprune.bench.Score;
  * letter instruction; the recorded prompt omits the instruction, as LLaVA's does. Cells that
  * pandas reads as missing (empty, "nan", "None", "NA", "null", ...) count as absent.
  *
- * <p>Scoring follows the official circular evaluation (VLMEvalKit): letters are read with
- * {@link OptionLetters#vlmEvalKit} (the exact-matching judge; no LLM fallback, so an answer it
- * cannot read is wrong), and a question counts as correct only if every rotated copy, grouped by
+ * <p>Scoring follows the official circular evaluation (VLMEvalKit v0.2): letters are read with
+ * {@link OptionLetters#vlmEvalKit} (the exact-matching judge with VLMEvalKit's default,
+ * non-verbose settings; no LLM fallback, so an answer it cannot read is wrong), and a question counts as correct only if every rotated copy, grouped by
  * {@code index % 1000000}, is answered correctly. {@code single_accuracy} scores the
  * unrotated rows alone (the "vanilla" number).
  */
@@ -192,15 +192,18 @@ public final class MmBenchBenchmark implements Benchmark {
         return a.id();
     }
 
-    /** Option letter to text for a sample, up to the first missing option. */
+    /**
+     * Option letter to text as VLMEvalKit's {@code build_choices} gives them to the matcher: every
+     * column A-Z of the row that is present and not missing (the prompt, like LLaVA's, stops at the
+     * first missing option; the matcher does not).
+     */
     static Map<String, String> choices(Sample s) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (String l : LETTERS) {
-            String v = s.field(l);
-            if (v == null) {
-                break;
+        for (char c = 'A'; c <= 'Z'; c++) {
+            String v = s.field(String.valueOf(c));
+            if (v != null) {
+                out.put(String.valueOf(c), v);
             }
-            out.put(l, v);
         }
         return out;
     }

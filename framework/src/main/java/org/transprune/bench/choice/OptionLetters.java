@@ -1,7 +1,6 @@
 package org.transprune.bench.choice;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,9 +52,12 @@ public final class OptionLetters {
 
     /**
      * VLMEvalKit's rule-based matching ({@code can_infer}: {@code can_infer_option}, then
-     * {@code can_infer_text}), the exact-matching judge of the MMBench evaluation. Returns a letter
-     * of {@code choices}, {@link #NONE} for a refusal, or null when nothing can be inferred (the
-     * official tool would then ask an LLM judge; without one the answer is wrong).
+     * {@code can_infer_text}), the exact-matching judge of the MMBench evaluation, as in VLMEvalKit
+     * v0.2 (tag {@code v0.2}, commit e4e0263, {@code vlmeval/utils/matching_util.py}; the functions
+     * are unchanged from v0.1 up to commit c3371551 of 2025-08-04) run with its default settings
+     * ({@code VERBOSE} unset). Returns a letter of {@code choices}, {@link #NONE} for a refusal, or
+     * null when nothing can be inferred (the official tool would then ask an LLM judge; without one
+     * the answer is wrong).
      *
      * @param choices option letter to option text, in letter order
      */
@@ -68,9 +70,11 @@ public final class OptionLetters {
     }
 
     /**
-     * {@code can_infer_option}: punctuation {@code .()[],:;!*#{}} becomes spaces; if exactly one
-     * option letter appears as a word it is the answer, except that a standalone "A" in an answer
-     * of more than three words is taken for the article (no answer). Case-sensitive: "b" is not B.
+     * {@code can_infer_option}: punctuation {@code .()[],:;!*#{}} becomes spaces and the text is split
+     * on whitespace as Python's {@code str.split()} does; if exactly one option letter appears as a
+     * word it is the answer ("The answer is A", "A. I think so" and "A bird" all give A: only
+     * VLMEvalKit's verbose mode takes a lone "A" in a longer answer for the article). Case-sensitive:
+     * "b" is not B.
      */
     static String inferOption(String answer, List<String> letters) {
         if (answer.contains("Failed to obtain answer via API")) {
@@ -85,8 +89,7 @@ public final class OptionLetters {
         for (char c : ".()[],:;!*#{}".toCharArray()) {
             mod = mod.replace(c, ' ');
         }
-        List<String> words = Arrays.asList(
-                mod.strip().isEmpty() ? new String[0] : mod.strip().split("\\s+"));
+        List<String> words = pythonSplit(mod);
         int count = 0;
         for (String l : letters) {
             if (words.contains(l)) {
@@ -94,9 +97,6 @@ public final class OptionLetters {
             }
         }
         if (count == 1) {
-            if (words.contains("A") && words.size() > 3) {
-                return null;
-            }
             for (String l : letters) {
                 if (words.contains(l)) {
                     return l;
@@ -106,6 +106,49 @@ public final class OptionLetters {
             return NONE;
         }
         return null;
+    }
+
+    /**
+     * Python's {@code str.split()} without arguments: runs of whitespace as {@code str.isspace()}
+     * defines it separate the words, and leading or trailing whitespace gives no empty word.
+     */
+    public static List<String> pythonSplit(String s) {
+        List<String> out = new ArrayList<>();
+        int start = -1;
+        for (int i = 0; i < s.length(); i++) {
+            if (isPythonSpace(s.charAt(i))) {
+                if (start >= 0) {
+                    out.add(s.substring(start, i));
+                    start = -1;
+                }
+            } else if (start < 0) {
+                start = i;
+            }
+        }
+        if (start >= 0) {
+            out.add(s.substring(start));
+        }
+        return out;
+    }
+
+    /**
+     * Python 3's {@code str.isspace()} for one character: tab, line feed, vertical tab, form feed,
+     * carriage return, the separators U+001C-U+001F, space, U+0085, U+00A0, U+1680,
+     * U+2000-U+200A, U+2028, U+2029, U+202F, U+205F and U+3000 (no supplementary character is
+     * whitespace, so UTF-16 units suffice).
+     */
+    public static boolean isPythonSpace(char c) {
+        return (c >= 0x09 && c <= 0x0D)
+                || (c >= 0x1C && c <= 0x20)
+                || c == 0x85
+                || c == 0xA0
+                || c == 0x1680
+                || (c >= 0x2000 && c <= 0x200A)
+                || c == 0x2028
+                || c == 0x2029
+                || c == 0x202F
+                || c == 0x205F
+                || c == 0x3000;
     }
 
     /** {@code can_infer_text}: the one option whose text (lower case) occurs in the answer. */

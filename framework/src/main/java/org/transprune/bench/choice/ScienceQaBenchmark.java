@@ -15,6 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.transprune.bench.Answer;
 import org.transprune.bench.Benchmark;
+import org.transprune.bench.BenchmarkDataException;
+import org.transprune.bench.DataIssue;
 import org.transprune.bench.ImageRef;
 import org.transprune.bench.IssueLog;
 import org.transprune.bench.JsonArrays;
@@ -36,11 +38,13 @@ import org.transprune.bench.Score;
  * for image questions. A JSONL file with {@code question_id}, {@code image}, {@code text} (and an
  * {@code answer} letter) is read too.
  *
- * <p>Scoring is {@code eval_science_qa.py}: {@link OptionLetters#scienceQa} reads the letter, which
- * counts only if it is among the question's options and equals the answer. The ground truth is
- * {@code problems.json} (answer index and choices) when given, else the file's "The answer is X."
- * and the options listed in the question. IMG accuracy covers questions with an image (the
- * official script tests the recorded prompt for {@code <image>}, which is the same thing).
+ * <p>Scoring is LLaVA's {@code llava/eval/eval_science_qa.py} (as {@code scripts/v1_5/eval/sqa.sh}
+ * runs it): {@link OptionLetters#scienceQa} reads the letter, which counts only if it is among the
+ * question's options and equals the answer. The ground truth is {@code problems.json} (answer index
+ * and choices), given as the file or as ScienceQA's data folder holding it (the script's
+ * {@code --base-dir}); without it, the question file's "The answer is X." and the options listed in
+ * the question. IMG accuracy covers answers whose recorded prompt holds {@code <image>}, the
+ * script's {@code is_multimodal}.
  */
 public final class ScienceQaBenchmark implements Benchmark {
     private static final Pattern OPTION = Pattern.compile("\\(([A-Z])\\) ");
@@ -175,9 +179,34 @@ public final class ScienceQaBenchmark implements Benchmark {
         return out;
     }
 
+    /**
+     * {@code problems.json}: {@code annotations} itself, or the file of that name in it when it is
+     * ScienceQA's data folder (what {@code eval_science_qa.py --base-dir} and LLaVA's {@code sqa.sh}
+     * are given).
+     */
+    static Path problemsFile(Path annotations) {
+        if (!Files.isDirectory(annotations)) {
+            return annotations;
+        }
+        Path f = annotations.resolve("problems.json");
+        if (!Files.isRegularFile(f)) {
+            throw new BenchmarkDataException(
+                    new DataIssue(annotations, 0, "no problems.json in this ScienceQA folder (pass it or its folder)"));
+        }
+        return f;
+    }
+
+    /**
+     * eval_science_qa.py's {@code is_multimodal}: the answer's recorded prompt holds
+     * {@code <image>}; for an answer without a prompt, whether the question has an image.
+     */
+    static boolean multimodal(Sample s, Answer a) {
+        return a.prompt() != null ? a.prompt().contains("<image>") : s.image() != null;
+    }
+
     @Override
     public Score score(List<Sample> samples, List<Answer> answers, Path annotations, IssueLog log) throws IOException {
-        JsonNode problems = annotations == null ? null : JsonLines.MAPPER.readTree(annotations.toFile());
+        JsonNode problems = annotations == null ? null : JsonLines.readFile(problemsFile(annotations));
         Pairing pairs = Pairing.join(this, samples, answers, log);
         int correct = 0;
         int total = 0;
@@ -210,7 +239,7 @@ public final class ScienceQaBenchmark implements Benchmark {
             boolean right = index >= 0 && index < choices && letter.equals(truth);
             total++;
             correct += right ? 1 : 0;
-            if (s.image() != null) {
+            if (multimodal(s, p.answer())) {
                 imgTotal++;
                 imgCorrect += right ? 1 : 0;
             }

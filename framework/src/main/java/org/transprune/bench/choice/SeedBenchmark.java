@@ -71,7 +71,7 @@ public final class SeedBenchmark extends LlavaJsonlBenchmark {
         Map<String, JsonNode> truth = new HashMap<>();
         Map<String, String> typeNames = new HashMap<>();
         if (annotations != null) {
-            JsonNode root = JsonLines.MAPPER.readTree(annotations.toFile());
+            JsonNode root = JsonLines.readFile(annotations);
             for (JsonNode q : root.path("questions")) {
                 truth.put(QuestionId.of(q.get("question_id")), q);
             }

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.transprune.bench.BenchmarkDataException;
+import org.transprune.bench.DataIssue;
 
 /**
  * A tab-separated table as pandas' {@code read_table} reads MMBench files: a header row, fields
@@ -90,7 +92,7 @@ public record TsvTable(List<String> header, List<List<String>> rows, List<Intege
                 starts.add(rowStart);
             }
             if (records.isEmpty()) {
-                throw new IOException(file + ": empty table");
+                throw new BenchmarkDataException(new DataIssue(file, 0, "empty table (no header row)"));
             }
             List<String> header = records.remove(0);
             starts.remove(0);

@@ -72,7 +72,7 @@ public final class GqaBenchmark extends LlavaJsonlBenchmark {
     public Score score(List<Sample> samples, List<Answer> answers, Path annotations, IssueLog log) throws IOException {
         Map<String, JsonNode> truth = new HashMap<>();
         if (annotations != null) {
-            JsonNode all = JsonLines.MAPPER.readTree(annotations.toFile());
+            JsonNode all = JsonLines.readFile(annotations);
             all.fields().forEachRemaining(e -> truth.put(e.getKey(), e.getValue()));
         }
         Pairing pairs = Pairing.join(this, samples, answers, log);

@@ -22,8 +22,9 @@ import org.transprune.bench.Score;
 /**
  * VQAv2. LLaVA-1.5 reports test-dev, which only the EvalAI server can score (see
  * {@link org.transprune.bench.Submissions#vqav2}); locally a split with annotations (e.g. val2014,
- * {@code v2_mscoco_val2014_annotations.json}) is scored exactly as the official {@code vqaEval.py}
- * does: the model answer goes through punctuation and digit/article processing; the ten human
+ * {@code v2_mscoco_val2014_annotations.json}) is scored as the 2017 {@code vqaEval.py} of the
+ * official VQA API (GT-Vision-Lab/VQA) does; for test-dev the EvalAI server's number is
+ * authoritative: the model answer goes through punctuation and digit/article processing; the ten human
  * answers get punctuation processing only, and only when they are not all identical; then the
  * leave-one-out soft accuracy ({@link VqaAccuracy}).
  */

@@ -28,7 +28,8 @@ import org.transprune.bench.Score;
  * prompt without LLaVA's "Answer the question using a single word or phrase.", with
  * " Please answer yes or no." appended when absent (two spaces if that is how MME spells it).
  * A prediction is its lower-cased text if that is exactly "yes"/"no", else "yes" or "no" if its
- * first four characters contain that word (yes first), else "other" (always wrong).
+ * first four characters (code points, as Python counts them) contain that word (yes first), else
+ * "other" (always wrong).
  *
  * <p>Per subtask: acc = correct / questions, acc+ = images with both questions right / images;
  * score = 100·acc + 100·acc+. Perception = sum of the ten perception subtask scores (max 2000),
@@ -129,13 +130,17 @@ public final class MmeBenchmark extends LlavaJsonlBenchmark {
         return q;
     }
 
-    /** calculation.py's reading of a prediction: "yes", "no" or "other". */
+    /**
+     * calculation.py's reading of a prediction: "yes", "no" or "other". Its {@code pred_ans[:4]}
+     * takes four code points (Python strings), not four UTF-16 units: an answer starting with an
+     * emoji still has three characters of text in its prefix.
+     */
     public static String parse(String text) {
         String s = text.toLowerCase(Locale.ROOT);
         if (s.equals("yes") || s.equals("no")) {
             return s;
         }
-        String prefix = s.substring(0, Math.min(4, s.length()));
+        String prefix = s.substring(0, s.offsetByCodePoints(0, Math.min(4, s.codePointCount(0, s.length()))));
         if (prefix.contains("yes")) {
             return "yes";
         }

@@ -1,4 +1,4 @@
-package org.transprune.pipeline;
+package org.transprune.model;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.TextConfig;
 import org.transprune.config.VisionConfig;
-import org.transprune.model.WeightPolicy;
 
 /** Resolves {@link WeightPolicy#AUTO} from the model's size and the memory available. */
 public final class WeightPlanning {

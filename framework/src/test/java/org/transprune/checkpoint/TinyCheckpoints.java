@@ -4,17 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.function.BiConsumer;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.TextConfig;
 import org.transprune.config.VisionConfig;
 
 /**
- * Random-weight LLaVA checkpoints of any size, written in the real Hugging Face layouts, for tests and
- * for trying the pipeline without downloading a model. Weights are seeded: the same configuration and
+ * Random-weight LLaVA checkpoints of any size, written in the real Hugging Face layouts, for tests. Weights are seeded: the same configuration and
  * seed give the same canonical tensors in every layout and file split. Matrices and embeddings are
  * N(0, 0.02), biases N(0, 0.02), norm weights 1 + N(0, 0.02).
  */
@@ -34,53 +30,12 @@ public final class TinyCheckpoints {
 
     /** The random canonical tensors of {@code config} for {@code seed}, in {@link CanonicalNames#shapes} order. */
     public static Map<String, float[]> randomWeights(LlavaConfig config, long seed) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        forEachRandomWeight(config, seed, out::put);
-        return out;
-    }
-
-    /**
-     * Generates the same tensors as {@link #randomWeights} one at a time, so a caller can store
-     * each before the next is drawn (real-size shapes do not fit on the heap at once).
-     */
-    public static void forEachRandomWeight(LlavaConfig config, long seed, BiConsumer<String, float[]> sink) {
-        SplittableRandom random = new SplittableRandom(seed);
-        for (Map.Entry<String, long[]> e : CanonicalNames.shapes(config).entrySet()) {
-            long n = 1;
-            for (long d : e.getValue()) {
-                n *= d;
-            }
-            float[] v = new float[Math.toIntExact(n)];
-            String name = e.getKey();
-            boolean norm = name.endsWith("norm.weight") || name.matches(".*layer_norm\\d\\.weight");
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (float) ((norm ? 1 : 0) + 0.02 * random.nextGaussian());
-            }
-            sink.accept(name, v);
-        }
-    }
-
-    /**
-     * Writes the llava-hf {@code config.json} of {@code config} into {@code dir} (created if needed),
-     * atomically; for checkpoints whose weights come from elsewhere, such as a trained micro model.
-     *
-     * @return the written file
-     */
-    public static Path writeLlavaHfConfig(Path dir, LlavaConfig config) {
-        Path file = dir.resolve("config.json");
-        Builder.write(file, ConfigJson.llavaHfJson(config));
-        return file;
+        return RandomLlavaWeights.values(config, seed);
     }
 
     /** Starts a checkpoint of {@code config}; defaults: F32, seed 0, one file, classic names. */
     public static Builder builder(LlavaConfig config) {
         return new Builder(config);
-    }
-
-    /** Writes files a checkpoint directory needs beyond config and weights (tokenizer, preprocessor). */
-    @FunctionalInterface
-    public interface ExtraFiles {
-        void write(Path checkpointDir) throws IOException;
     }
 
     /** Options of one checkpoint to write. */
@@ -92,7 +47,7 @@ public final class TinyCheckpoints {
         private boolean newNames;
         private boolean embedTower;
         private String towerName;
-        private ExtraFiles extraFiles = dir -> {};
+        private RandomCheckpointWriter.ExtraFiles extraFiles = dir -> {};
 
         private Builder(LlavaConfig config) {
             this.config = config;
@@ -134,7 +89,7 @@ public final class TinyCheckpoints {
         }
 
         /** Called with each checkpoint directory after its weights and config are written. */
-        public Builder extraFiles(ExtraFiles extraFiles) {
+        public Builder extraFiles(RandomCheckpointWriter.ExtraFiles extraFiles) {
             this.extraFiles = extraFiles;
             return this;
         }
@@ -143,7 +98,7 @@ public final class TinyCheckpoints {
         public Path writeLlavaHf(Path dir) {
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
             randomWeights(config, seed).forEach((name, v) -> {
-                String stored = newNames ? newLlavaHfName(name) : name;
+                String stored = newNames ? CanonicalNames.toNewLlavaHf(name) : name;
                 w.add(stored, v, dtype, CanonicalNames.shapes(config).get(name));
             });
             if (maxShardBytes > 0) {
@@ -165,14 +120,13 @@ public final class TinyCheckpoints {
             SafetensorsWriter clip = new SafetensorsWriter().metadata("format", "pt");
             randomWeights(config, seed).forEach((name, v) -> {
                 long[] shape = shapes.get(name);
-                if (name.startsWith("vision_tower.")) {
-                    String clipName = name.substring("vision_tower.".length());
-                    clip.add(clipName, v, dtype, shape);
+                if (name.startsWith(CanonicalNames.TOWER)) {
+                    clip.add(CanonicalNames.toClip(name), v, dtype, shape);
                     if (embedTower) {
-                        llava.add(Checkpoints.EMBEDDED_TOWER + clipName, v, dtype, shape);
+                        llava.add(CanonicalNames.toEmbeddedTower(name), v, dtype, shape);
                     }
                 } else {
-                    llava.add(originalName(name), v, dtype, shape);
+                    llava.add(CanonicalNames.toOriginalLlava(name, config.projectorType()), v, dtype, shape);
                 }
             });
             llava.write(dir.resolve("model.safetensors"));
@@ -187,20 +141,6 @@ public final class TinyCheckpoints {
                     towerName != null ? towerName : clipDir.toAbsolutePath().toString();
             finish(dir, ConfigJson.originalLlavaJson(config, name));
             return dir;
-        }
-
-        private String originalName(String canonical) {
-            if (canonical.startsWith(CanonicalNames.PROJECTOR_1)) {
-                String rest = canonical.substring(CanonicalNames.PROJECTOR_1.length());
-                return "model.mm_projector." + ("linear".equals(config.projectorType()) ? "" : "0.") + rest;
-            }
-            if (canonical.startsWith(CanonicalNames.PROJECTOR_2)) {
-                return "model.mm_projector.2." + canonical.substring(CanonicalNames.PROJECTOR_2.length());
-            }
-            if (canonical.equals(CanonicalNames.LM_HEAD)) {
-                return "lm_head.weight";
-            }
-            return canonical.substring("language_model.".length());
         }
 
         private void finish(Path dir, Object configJson) {
@@ -220,16 +160,5 @@ public final class TinyCheckpoints {
             }
             SafetensorsWriter.writeAtomically(file, SafetensorsWriter.prettyJson(json));
         }
-    }
-
-    /** The transformers 4.52+ spelling of a canonical name. */
-    static String newLlavaHfName(String canonical) {
-        if (canonical.equals(CanonicalNames.LM_HEAD)) {
-            return "lm_head.weight";
-        }
-        if (canonical.startsWith("language_model.model.")) {
-            return "model.language_model." + canonical.substring("language_model.model.".length());
-        }
-        return "model." + canonical;
     }
 }

@@ -1,4 +1,4 @@
-package org.transprune.pipeline;
+package org.transprune.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.ModelPresets;
-import org.transprune.model.WeightPolicy;
 
 class WeightPlanningTest {
     private static final long GB = 1_000_000_000L;
