@@ -32,7 +32,7 @@ public final class ResultTables {
     public static final String RELATIVE = "avg rel. (%)";
     /** Suffix of the per-category accuracy columns of {@link #categoryTable}: {@code "color (%)"}. */
     public static final String CATEGORY_ACCURACY_SUFFIX = " (%)";
-    /** The paper's published numbers (spec section 7), bundled as reference rows. */
+    /** The paper's published numbers (docs/method.md#reference-numbers), bundled as reference rows. */
     public static final String PAPER_REFERENCE = "/org/transprune/report/paper-llava-1.5-7b.csv";
 
     private ResultTables() {}
