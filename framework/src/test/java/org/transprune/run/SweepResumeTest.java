@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -142,7 +143,7 @@ class SweepResumeTest {
         // Killed while loading (before any record), then at random points mid-sweep: after a random number of new
         // records and a random delay of up to 15 ms, so kills also land inside writes and summaries.
         runAndKill(killedOut, log, 0);
-        java.util.Random random = new java.util.Random(Long.getLong("transprune.crash.seed", 20261202L));
+        Random random = new Random(Long.getLong("transprune.crash.seed", 20261202L));
         int step = Math.max(1, units / 2 / (KILLS + 1));
         long target = 0;
         for (int k = 0; k < KILLS; k++) {

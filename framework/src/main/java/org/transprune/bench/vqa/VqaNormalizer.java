@@ -1,6 +1,7 @@
 package org.transprune.bench.vqa;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -408,7 +409,7 @@ public final class VqaNormalizer {
             "youve",
             "you've",
         };
-        java.util.HashMap<String, String> m = new java.util.HashMap<>();
+        HashMap<String, String> m = new HashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
             m.put(kv[i], kv[i + 1]);
         }
