@@ -220,11 +220,14 @@ class SweepResumeTest {
     @Test
     void aSecondRunOrMergeOnALockedDirectoryExitsAtOnceWithOneLineNamingTheHolder() throws Exception {
         Path out = shared.resolve("locked");
-        Process first = startChild(out, shared.resolve("first.log"));
+        Path firstLog = shared.resolve("first.log");
+        Process first = startChild(out, firstLog);
         Path lockFile = out.resolve(RunLock.FILE_NAME);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!(Files.exists(lockFile) && Files.readString(lockFile).contains("pid " + first.pid() + " "))) {
-            assertTrue(first.isAlive() && System.nanoTime() < deadline, "the first run takes the lock");
+            assertTrue(
+                    first.isAlive() && System.nanoTime() < deadline,
+                    () -> "the first run takes the lock; its output: " + readQuietly(firstLog));
             Thread.sleep(5);
         }
         // Stopped (SIGSTOP), the first run keeps its lock for as long as this test needs.
@@ -317,5 +320,13 @@ class SweepResumeTest {
             assertFalse(previous != null, "duplicate record " + key.replace('\u0000', '|'));
         }
         return out;
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 }

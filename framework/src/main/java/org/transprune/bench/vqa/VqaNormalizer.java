@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  * the period substitution passes {@code re.UNICODE} (= 32) as the replacement count so at most 32
  * periods go, and the contraction table's capitalised keys ("Im", "Ive") never match after
  * lower-casing.
+ *
+ * <p>Over 400 lines because it carries the official tables verbatim (number words, articles, punctuation
+ * and about 170 contractions, one entry per line); the logic itself is short.
  */
 public final class VqaNormalizer {
     private VqaNormalizer() {}
