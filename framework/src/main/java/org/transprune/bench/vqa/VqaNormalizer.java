@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * lower-casing.
  *
  * <p>Over 400 lines because it carries the official tables verbatim (number words, articles, punctuation
- * and about 170 contractions, one entry per line); the logic itself is short.
+ * and the contraction table, whose ~240 strings the formatter puts one per line); the logic is short.
  */
 public final class VqaNormalizer {
     private VqaNormalizer() {}
