@@ -1,6 +1,6 @@
 package org.transprune.model;
 
-/** Decides, between decoder layers, which image tokens survive (see docs/method.md). */
+/** Decides, between decoder layers, which image tokens survive (docs/method.md#decoder-loop). */
 public interface PruneDecider {
 
     /**

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * Receives the transitions of a decoder layer's sub-layers, for the layers it asks for: per
- * sub-layer, its input after its RMSNorm and its output before the residual addition (see
- * docs/method.md). The engine passes states it computed anyway: observing costs no extra
+ * sub-layer, its input after its RMSNorm and its output before the residual addition
+ * (docs/method.md#ttv). The engine passes states it computed anyway: observing costs no extra
  * projection, and layers nobody observes pay nothing.
  */
 public interface TransitionObserver {

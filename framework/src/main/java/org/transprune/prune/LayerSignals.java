@@ -5,9 +5,9 @@ package org.transprune.prune;
  * semantics of each signal).
  *
  * @param transitions each sub-layer's normalised input and its output before the residual addition,
- *     delivered to {@link RequestScorer#onTransition} while the layer runs
+ *     delivered to {@link RequestScorer#onTransition} while the layer runs (docs/method.md#ttv)
  * @param attentionQueries which queries' attention rows to compute at the boundary before this
- *     layer, with this layer's input norm and projections, or null for none
+ *     layer, with this layer's input norm and projections (docs/method.md#decoder-loop), or null for none
  * @param hiddenStates the residual-stream hidden state entering this layer (the previous layer's
  *     output; the input embeddings for layer 1), delivered to {@link RequestScorer#onHiddenState}
  *     at the boundary before it

@@ -1,5 +1,6 @@
 package org.transprune.prune;
 
+import java.util.Arrays;
 import org.transprune.model.TokenLayout;
 
 /** Which query rows an attention signal is computed for, given the current layout. */
@@ -9,7 +10,7 @@ public interface QuerySelector {
     /** Row indices into the current sequence, strictly increasing. */
     int[] select(TokenLayout layout);
 
-    /** Every text token after the image block: the instruction (IGA, spec section 3). */
+    /** Every text token after the image block: the instruction (IGA, docs/method.md#iga). */
     QuerySelector INSTRUCTION = layout -> range(layout.instructionStart(), layout.length());
 
     /** The last prompt token (FastV, PDrop). */
@@ -19,7 +20,7 @@ public interface QuerySelector {
     QuerySelector ALL_TEXT = layout -> {
         int[] before = range(0, layout.imageStart());
         int[] after = range(layout.instructionStart(), layout.length());
-        int[] all = java.util.Arrays.copyOf(before, before.length + after.length);
+        int[] all = Arrays.copyOf(before, before.length + after.length);
         System.arraycopy(after, 0, all, before.length, after.length);
         return all;
     };

@@ -1,7 +1,6 @@
 package org.transprune.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,9 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.transprune.bench.JsonLines;
+import org.transprune.records.Code;
+import org.transprune.records.Records;
+import org.transprune.records.RunRecord;
+import org.transprune.records.SampleRecord;
+import org.transprune.records.SummaryRecord;
 import org.transprune.run.RunDirectory;
-import org.transprune.run.RunRecords;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
@@ -30,13 +32,13 @@ final class CodeTable {
      *
      * @return one warning per strategy with records left out
      */
-    static List<String> dropSuperseded(List<ObjectNode> records, Path runDir) throws IOException {
+    static List<String> dropSuperseded(List<RunRecord> records, Path runDir) throws IOException {
         Path plan = runDir.resolve(RunDirectory.PLAN);
         if (!Files.isRegularFile(plan)) {
             return List.of();
         }
         Map<String, Set<String>> current = new HashMap<>();
-        for (JsonNode c : JsonLines.MAPPER.readTree(plan.toFile()).path("configurations")) {
+        for (JsonNode c : Records.MAPPER.readTree(plan.toFile()).path("configurations")) {
             if (c.path("code").hasNonNull("digest")) {
                 current.computeIfAbsent(c.path("strategy").asText(), k -> new HashSet<>())
                         .add(c.path("code").path("digest").asText());
@@ -44,14 +46,10 @@ final class CodeTable {
         }
         Map<String, Integer> dropped = new TreeMap<>();
         records.removeIf(r -> {
-            JsonNode code = RunRecords.isSummary(r) ? r.path("configuration").path("code") : r.path("code");
-            String strategy = RunRecords.isSummary(r)
-                    ? r.path("configuration").path("strategy").asText()
-                    : r.path("strategy").asText();
+            String strategy = strategy(r);
+            Code code = code(r);
             Set<String> digests = current.get(strategy);
-            if (digests == null
-                    || !code.hasNonNull("digest")
-                    || digests.contains(code.get("digest").asText())) {
+            if (digests == null || code == null || digests.contains(code.digest())) {
                 return false;
             }
             dropped.merge(strategy, 1, Integer::sum);
@@ -63,12 +61,30 @@ final class CodeTable {
         return warnings;
     }
 
+    private static String strategy(RunRecord r) {
+        if (r instanceof SummaryRecord s) {
+            return s.configuration() == null ? null : s.configuration().strategy();
+        }
+        return ((SampleRecord) r).strategy();
+    }
+
+    private static Code code(RunRecord r) {
+        if (r instanceof SummaryRecord s
+                && s.configuration() != null
+                && s.configuration().code() != null) {
+            return s.configuration().code();
+        }
+        return r.provenance() == null ? null : r.provenance().code();
+    }
+
     /** One row per configuration with a summary, in record order; null when no summary names its code. */
-    static Table of(List<ObjectNode> records) {
-        Map<String, JsonNode> byConfig = new LinkedHashMap<>();
-        for (ObjectNode r : records) {
-            if (RunRecords.isSummary(r) && r.path("configuration").has("code")) {
-                byConfig.putIfAbsent(r.path("config").asText(), r.path("configuration"));
+    static Table of(List<RunRecord> records) {
+        Map<String, SummaryRecord> byConfig = new LinkedHashMap<>();
+        for (RunRecord r : records) {
+            if (r instanceof SummaryRecord s
+                    && s.configuration() != null
+                    && s.configuration().code() != null) {
+                byConfig.putIfAbsent(s.config(), s);
             }
         }
         if (byConfig.isEmpty()) {
@@ -81,11 +97,12 @@ final class CodeTable {
                 StringColumn.create("version"),
                 StringColumn.create("code digest"),
                 StringColumn.create("config"));
-        byConfig.forEach((hash, c) -> {
-            t.stringColumn("method").append(c.path("label").asText());
-            t.stringColumn("strategy").append(c.path("code").path("name").asText());
-            t.stringColumn("version").append(c.path("code").path("version").asText());
-            t.stringColumn("code digest").append(c.path("code").path("digest").asText());
+        byConfig.forEach((hash, s) -> {
+            Code c = s.configuration().code();
+            t.stringColumn("method").append(s.configuration().label());
+            t.stringColumn("strategy").append(c.name());
+            t.stringColumn("version").append(c.version());
+            t.stringColumn("code digest").append(c.digest());
             t.stringColumn("config").append(hash);
         });
         return t;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -64,7 +65,7 @@ class ObservationHooksTest {
                 }
             }
         };
-        try (LlavaModel model = LlavaModel.load(config, weights, ai.djl.Device.cpu(), WeightPolicy.FP32);
+        try (LlavaModel model = LlavaModel.load(config, weights, Device.cpu(), WeightPolicy.FP32);
                 InferenceSession s = model.newSession()) {
             s.prefill(
                     new int[] {5, 6, 7},
@@ -109,7 +110,7 @@ class ObservationHooksTest {
                 got[0] = probs.toFloatArray();
             }
         };
-        try (LlavaModel model = LlavaModel.load(config, weights, ai.djl.Device.cpu(), WeightPolicy.FP32);
+        try (LlavaModel model = LlavaModel.load(config, weights, Device.cpu(), WeightPolicy.FP32);
                 InferenceSession s = model.newSession()) {
             s.prefill(ids, 0, null, null, new ForwardHooks(null, observer, null, PositionPolicy.RENUMBER));
         }
@@ -125,7 +126,7 @@ class ObservationHooksTest {
         assertEquals(0f, got[0][1 * ids.length + 3], "query 2 cannot see key 3");
     }
 
-    /** Spec section 3 with plain loops: norm, q/k projections, RoPE, causal softmax, mean over heads. */
+    /** IGA rows (docs/method.md#iga) with plain loops: norm, q/k projections, RoPE, causal softmax, mean over heads. */
     private static float[] naiveAttentionRows(TextConfig t, InMemoryTensorSource w, int[] ids, int[] queries) {
         int d = t.hiddenSize();
         int hd = t.headDim();

@@ -17,6 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.TinyCheckpointDirs;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
@@ -223,7 +224,7 @@ class ExperimentParserTest {
         SweepPlan plan = ExperimentParser.parse(child, ExperimentParser.Mode.RUN, env::get);
         assertEquals(ckpt.toAbsolutePath().normalize(), plan.model().path(), "model.path inherited");
         assertEquals("cpu", plan.model().device());
-        assertEquals(org.transprune.model.WeightPolicy.FP32, plan.model().weights(), "model.weights overridden");
+        assertEquals(WeightPolicy.FP32, plan.model().weights(), "model.weights overridden");
         assertEquals(1, plan.configurations().size(), "lists replace: one strategy, one seed");
         assertEquals(5, plan.configurations().get(0).seed());
         assertEquals("test-keep", plan.configurations().get(0).strategy());
@@ -255,7 +256,7 @@ class ExperimentParserTest {
         assertTrue(
                 plan.warnings().stream().anyMatch(w -> w.key().startsWith("benchmarks[0]")),
                 plan.warnings().toString());
-        // Spec section 6: LLaVA-1.5-7B unpruned prefill over the image tokens is 3.82 TFLOPs.
+        // docs/method.md#cost: LLaVA-1.5-7B unpruned prefill over the image tokens is 3.82 TFLOPs.
         double d = 4096;
         double m = 11008;
         double full = 32 * (4 * 576 * d * d + 2.0 * 576 * 576 * d + 3 * 576 * d * m) / 1e12;

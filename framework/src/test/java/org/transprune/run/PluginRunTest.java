@@ -68,9 +68,9 @@ class PluginRunTest {
 
     private List<JsonNode> samples(Path dir) throws IOException {
         List<JsonNode> out = new java.util.ArrayList<>();
-        for (String line : Files.readAllLines(dir.resolve(ResultsLog.FILE_NAME))) {
+        for (String line : Files.readAllLines(dir.resolve(org.transprune.records.ResultsLog.FILE_NAME))) {
             JsonNode r = JsonLines.MAPPER.readTree(line);
-            if (RunRecords.isSample(r)) {
+            if ("sample".equals(r.path("type").asText())) {
                 out.add(r);
             }
         }
@@ -118,7 +118,8 @@ class PluginRunTest {
         // The new samples kept other tokens: the last half of the 16 image tokens after layer 1.
         for (JsonNode r : all.subList(8, 12)) {
             assertEquals("[[8,9,10,11,12,13,14,15]]", r.get("kept_patches").toString());
-            assertEquals("1.0", r.path("code").path("version").asText());
+            assertEquals(
+                    "1.0", r.path("provenance").path("code").path("version").asText());
         }
         JsonNode plan = JsonLines.MAPPER.readTree(dir.resolve(RunDirectory.PLAN).toFile());
         Set<String> planned = new TreeSet<>();
@@ -143,7 +144,7 @@ class PluginRunTest {
         Set<String> digests = new TreeSet<>();
         for (JsonNode r : records) {
             if (r.path("strategy").asText().equals(strategy)) {
-                digests.add(r.path("code").path("digest").asText());
+                digests.add(r.path("provenance").path("code").path("digest").asText());
             }
         }
         assertEquals(1, digests.size(), digests.toString());

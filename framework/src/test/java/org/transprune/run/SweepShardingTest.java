@@ -11,15 +11,21 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.transprune.cli.Main;
 import org.transprune.pipeline.TinyCheckpointDirs;
+import org.transprune.records.ResultsLog;
+import org.transprune.report.ResultTables;
+import org.transprune.report.RunResults;
 import org.transprune.synth.AnswerKeyEntry;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
@@ -69,9 +75,9 @@ class SweepShardingTest {
                     new SweepRunner.Options(
                             shard, false, new PrintStream(new ByteArrayOutputStream()), Duration.ofSeconds(30)));
             assertEquals(out.resolve("shards").resolve("shard-" + k + "-of-3"), r.directory());
-            for (ObjectNode rec : ResultsLog.read(r.directory())) {
-                if (RunRecords.isSample(rec)) {
-                    assertTrue(seen.add(RunRecords.unitKey(rec)), "a unit in two shards");
+            for (ObjectNode rec : RecordJson.read(r.directory())) {
+                if (RecordJson.isSample(rec)) {
+                    assertTrue(seen.add(RecordJson.unitKey(rec)), "a unit in two shards");
                     assertTrue(shard.owns(
                             rec.path("config").asText(),
                             "synth",
@@ -103,7 +109,7 @@ class SweepShardingTest {
         for (AnswerKeyEntry e : SynthDataset.readAnswers(data)) {
             key.put(Long.toString(e.questionId()), e);
         }
-        List<ObjectNode> records = ResultsLog.read(cleanOut);
+        List<ObjectNode> records = RecordJson.read(cleanOut);
         RunConfiguration pruned = plan.configurations().stream()
                 .filter(c -> !c.unpruned())
                 .findFirst()
@@ -114,14 +120,14 @@ class SweepShardingTest {
                 .orElseThrow();
         Map<String, String> fullAnswers = new HashMap<>();
         records.stream()
-                .filter(r -> RunRecords.isSample(r) && r.path("config").asText().equals(full.hash()))
+                .filter(r -> RecordJson.isSample(r) && r.path("config").asText().equals(full.hash()))
                 .forEach(r -> fullAnswers.put(
                         r.path("sample").asText(), r.path("answer").asText()));
         int n = 0;
         int right = 0;
         int agree = 0;
         for (ObjectNode r : records) {
-            if (!RunRecords.isSample(r) || !r.path("config").asText().equals(pruned.hash())) {
+            if (!RecordJson.isSample(r) || !r.path("config").asText().equals(pruned.hash())) {
                 continue;
             }
             AnswerKeyEntry e = key.get(r.path("sample").asText());
@@ -135,8 +141,7 @@ class SweepShardingTest {
             assertEquals(8, kept.size());
             JsonNode rel = r.path("relevant_patches");
             assertEquals(relevant.length, rel.size());
-            long inFirstEight =
-                    java.util.Arrays.stream(relevant).filter(x -> x < 8).count();
+            long inFirstEight = Arrays.stream(relevant).filter(x -> x < 8).count();
             if (relevant.length == 0) {
                 assertTrue(r.path("recall").get(0).isNull());
             } else {
@@ -145,7 +150,7 @@ class SweepShardingTest {
                         r.path("recall").get(0).asDouble(),
                         1e-12);
             }
-            String answer = r.path("answer").asText().strip().toLowerCase(java.util.Locale.ROOT);
+            String answer = r.path("answer").asText().strip().toLowerCase(Locale.ROOT);
             boolean ok = answer.replaceAll("\\.+$", "").equals(e.question().answer());
             assertEquals(ok, r.path("correct").asBoolean());
             assertEquals(
@@ -162,7 +167,7 @@ class SweepShardingTest {
         assertEquals(9, n);
         ObjectNode summary = records.stream()
                 .filter(r ->
-                        RunRecords.isSummary(r) && r.path("config").asText().equals(pruned.hash()))
+                        RecordJson.isSummary(r) && r.path("config").asText().equals(pruned.hash()))
                 .findFirst()
                 .orElseThrow();
         assertEquals(100.0 * right / n, summary.path("metrics").path("accuracy").asDouble(), 1e-9);
@@ -189,7 +194,7 @@ class SweepShardingTest {
         // The unpruned row has no agreement with itself.
         ObjectNode fullSummary = records.stream()
                 .filter(r ->
-                        RunRecords.isSummary(r) && r.path("config").asText().equals(full.hash()))
+                        RecordJson.isSummary(r) && r.path("config").asText().equals(full.hash()))
                 .findFirst()
                 .orElseThrow();
         assertTrue(!fullSummary.has("agreement"));
@@ -225,12 +230,12 @@ class SweepShardingTest {
 
     @Test
     void theTableOfARealRunHasARowPerConfigurationWithItsMeasuredAccuracy() throws Exception {
-        tech.tablesaw.api.Table summaries = org.transprune.report.RunResults.load(cleanOut);
-        tech.tablesaw.api.Table t = org.transprune.report.ResultTables.paperTable(summaries, "t");
+        tech.tablesaw.api.Table summaries = RunResults.load(cleanOut);
+        tech.tablesaw.api.Table t = ResultTables.paperTable(summaries, "t");
         assertEquals(
                 List.of("test-unpruned", "test-keep"), t.stringColumn("method").asList());
-        for (ObjectNode s : ResultsLog.read(cleanOut)) {
-            if (RunRecords.isSummary(s)) {
+        for (ObjectNode s : RecordJson.read(cleanOut)) {
+            if (RecordJson.isSummary(s)) {
                 int row = t.stringColumn("method")
                         .indexOf(s.path("configuration").path("label").asText());
                 assertEquals(
@@ -239,7 +244,7 @@ class SweepShardingTest {
                         1e-12);
             }
         }
-        int code = org.transprune.cli.Main.commandLine().execute("table", cleanOut.toString(), "--no-plots");
+        int code = Main.commandLine().execute("table", cleanOut.toString(), "--no-plots");
         assertEquals(0, code);
         assertTrue(Files.readString(cleanOut.resolve("report/table.md")).contains("| test-keep |"));
     }

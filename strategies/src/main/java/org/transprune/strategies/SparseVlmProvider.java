@@ -3,6 +3,7 @@ package org.transprune.strategies;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,7 @@ import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 
 /**
- * {@code sparsevlm}, SparseVLM (v1.0 code, spec section 5): at each pruning layer, the text tokens
+ * {@code sparsevlm}, SparseVLM (v1.0 code, docs/method.md#sparsevlm): at each pruning layer, the text tokens
  * that attend most to the image ("raters") score the visual tokens by their attention in that
  * layer (mean over heads and raters); the top tokens go on. The pruning layers default to 3, 7
  * and 16 (the reference's 0-based {@code pruning_loc = [2, 6, 15]}: the layer runs, then its own
@@ -148,7 +149,7 @@ public final class SparseVlmProvider implements StrategyProvider {
          * the engine delivers layer p+1's attention at the same boundary as, and before, the prune
          * after layer p; those scores are then re-indexed to the tokens that prune kept.
          */
-        private final Map<Integer, float[]> scoreByLayer = new java.util.HashMap<>();
+        private final Map<Integer, float[]> scoreByLayer = new HashMap<>();
 
         private Map<String, float[]> lastScores = Map.of();
 

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.Locale;
 
 /**
- * Token Transition Variation of one sub-layer (spec section 2): per token,
+ * Token Transition Variation of one sub-layer (docs/method.md#ttv): per token,
  * {@code ||after|| / ||before||} times the softmax over ALL tokens of the sequence of
  * {@code 1 - cos(before, after)}.
  */
