@@ -92,7 +92,7 @@ public record AnyResPlan(
      * The origin of every image token, in prompt order: the base view row-major, then each kept
      * grid row left to right followed by its newline token.
      */
-    public List<TokenOrigin> origins() {
+    public TokenOrigins origins() {
         List<TokenOrigin> out = new ArrayList<>(imageTokens());
         out.addAll(TokenOrigin.baseView(patchGrid));
         double patchPixels = (double) tileSize / patchGrid;
@@ -111,7 +111,7 @@ public record AnyResPlan(
                 out.add(new TokenOrigin(TokenOrigin.Kind.NEWLINE, -1, r, columns, 1.0, y0, 1.0, y1));
             }
         }
-        return out;
+        return new TokenOrigins(out);
     }
 
     /** A canvas coordinate as a fraction of the original image's side, clamped to 0..1. */
