@@ -130,6 +130,11 @@ public final class LlavaPipeline implements AutoCloseable {
                 options.visionTower() == null ? Checkpoints.open(dir) : Checkpoints.open(dir, options.visionTower());
         try {
             Checkpoints.validate(ckpt);
+            if (ckpt.config().isAnyRes()) {
+                // config and tensors load (inspect works); the AnyRes forward is not in the engine yet
+                throw new CheckpointException(dir + ": a LLaVA-NeXT (AnyRes) checkpoint; answering with it is not"
+                        + " supported yet (see docs/llava-next.md)");
+            }
             Path tok = Checkpoints.validateTokenizer(ckpt);
             Tokenizer tokenizer = Tokenizer.load(tok);
             ImagePreprocessor pre = ckpt.preprocessorConfig()
