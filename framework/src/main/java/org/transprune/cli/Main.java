@@ -1,5 +1,9 @@
 package org.transprune.cli;
 
+import java.io.FileNotFoundException;
+import java.nio.file.NoSuchFileException;
+import org.transprune.bench.BenchmarkDataException;
+import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.model.DeviceChoice;
 import picocli.CommandLine;
@@ -53,13 +57,11 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof UserError
                     || ex instanceof IllegalArgumentException
-                    || ex instanceof org.transprune.checkpoint.CheckpointException
-                    || ex instanceof org.transprune.bench.BenchmarkDataException
-                    || ex instanceof java.io.FileNotFoundException
-                    || ex instanceof java.nio.file.NoSuchFileException) {
-                String msg = ex instanceof java.nio.file.NoSuchFileException
-                        ? "no such file: " + ex.getMessage()
-                        : ex.getMessage();
+                    || ex instanceof CheckpointException
+                    || ex instanceof BenchmarkDataException
+                    || ex instanceof FileNotFoundException
+                    || ex instanceof NoSuchFileException) {
+                String msg = ex instanceof NoSuchFileException ? "no such file: " + ex.getMessage() : ex.getMessage();
                 cmd.getErr().println(cmd.getColorScheme().errorText("error: " + msg));
                 if (System.getenv("TRANSPRUNE_DEBUG") != null) {
                     ex.printStackTrace(cmd.getErr());

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 
 /**
  * Copies Java arrays into NDArrays whose memory libtorch owns. {@code manager.create(float[])}
@@ -27,7 +28,7 @@ final class Upload {
 
     static NDArray longs(NDManager manager, int[] values) {
         ByteBuffer b = staging(values.length * 8L);
-        java.nio.LongBuffer lb = b.asLongBuffer();
+        LongBuffer lb = b.asLongBuffer();
         for (int v : values) {
             lb.put(v);
         }
