@@ -1,6 +1,7 @@
 package org.transprune.cli;
 
 import org.transprune.checkpoint.TensorType;
+import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
             TableCommand.class,
             TrainMicroCommand.class,
             MakeCheckpointCommand.class,
+            DoctorCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -49,10 +51,18 @@ public final class Main implements Runnable {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
         });
+        cl.registerConverter(ComputeDtype.class, s -> {
+            try {
+                return ComputeDtype.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        });
         cl.registerConverter(TensorType.class, MakeCheckpointCommand::parseDtype);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof UserError
                     || ex instanceof IllegalArgumentException
+                    || ex instanceof org.transprune.model.EngineStart.EngineStartException
                     || ex instanceof org.transprune.checkpoint.CheckpointException
                     || ex instanceof org.transprune.bench.BenchmarkDataException
                     || ex instanceof java.io.FileNotFoundException
