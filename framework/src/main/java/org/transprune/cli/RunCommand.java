@@ -13,6 +13,7 @@ import org.transprune.run.ExperimentParser;
 import org.transprune.run.ExperimentProblem;
 import org.transprune.run.RunConfiguration;
 import org.transprune.run.Shard;
+import org.transprune.run.StaleHashes;
 import org.transprune.run.SweepPlan;
 import org.transprune.run.SweepRunner;
 import picocli.CommandLine.Command;
@@ -88,6 +89,8 @@ public final class RunCommand implements Callable<Integer> {
             printPlan(o, plan);
             return 0;
         }
+        StaleHashes.check(plan, SweepRunner.directory(plan, part));
+        plan.preparation().prepare(o);
         boolean bar = !noProgress && System.console() != null;
         SweepRunner.Result r = SweepRunner.run(
                 plan, new SweepRunner.Options(part, bar, o, Duration.ofSeconds(Math.max(1, progressEvery))));
@@ -148,6 +151,7 @@ public final class RunCommand implements Callable<Integer> {
                         b.label(),
                         b.questions() == null ? "(question file unknown: data path not set)" : b.questions(),
                         b.limit() == null ? "" : " (first " + b.limit() + ")"));
+        plan.preparation().pending().forEach(step -> o.printf(Locale.ROOT, "before the run: %s%n", step));
         o.printf(Locale.ROOT, "output: %s%n", plan.output());
         o.printf(Locale.ROOT, "%d configurations:%n", plan.configurations().size());
         o.printf(

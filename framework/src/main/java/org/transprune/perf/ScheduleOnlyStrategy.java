@@ -7,6 +7,7 @@ import org.transprune.cost.PruneSchedule;
 import org.transprune.prune.LayerSignals;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.RequestScorer;
+import org.transprune.prune.SchedulePreset;
 
 /**
  * A timing stand-in for a pruning method: a fixed schedule with a seeded random pick of the kept
@@ -28,7 +29,9 @@ public final class ScheduleOnlyStrategy implements PruningStrategy {
     /** TransPrune's default schedule: after layers 7, 9, 12 keep 87.5%, 62.5%, 12.5% of N (576: 504, 360, 72). */
     public static ScheduleOnlyStrategy transPruneSchedule() {
         return new ScheduleOnlyStrategy(
-                "transprune-schedule (random pick)", List.of(7, 9, 12), List.of(0.875, 0.625, 0.125));
+                "transprune-schedule (random pick)",
+                SchedulePreset.LLAVA_15.layers(),
+                SchedulePreset.LLAVA_15.ratios());
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.Checkpoints;
@@ -215,7 +216,7 @@ public final class LlavaPipeline implements AutoCloseable {
     public Answer answer(
             String question,
             String imageKey,
-            java.util.function.Supplier<RgbImage> image,
+            Supplier<RgbImage> image,
             PruningStrategy strategy,
             long seed,
             int maxNewTokens) {
@@ -239,7 +240,7 @@ public final class LlavaPipeline implements AutoCloseable {
                 }
             }
             long imageNanos = System.nanoTime() - t0;
-            StrategyRun run = strategy == null || image == null
+            StrategyRun run = strategy == null || !withImage
                     ? null
                     : StrategyRun.start(
                             strategy,

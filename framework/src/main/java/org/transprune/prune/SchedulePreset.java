@@ -21,7 +21,10 @@ import java.util.Map;
 public record SchedulePreset(
         String name, int depth, List<Integer> layers, List<Double> ratios, List<Integer> window, String description) {
 
-    /** The paper's schedule for LLaVA-1.5 (32 layers): prune after 7, 9, 12; TTV window 7..12. */
+    /**
+     * The paper's schedule for LLaVA-1.5 (32 layers): prune after 7, 9, 12 keeping 0.875, 0.625, 0.125
+     * of the image tokens; TTV window 7..12. TransPrune's default, defined here only.
+     */
     public static final SchedulePreset LLAVA_15 = new SchedulePreset(
             "llava-1.5",
             32,
@@ -40,7 +43,7 @@ public record SchedulePreset(
             "micro",
             10,
             List.of(2, 3, 4),
-            List.of(0.875, 0.625, 0.125),
+            LLAVA_15.ratios(),
             List.of(2, 4),
             "the paper's schedule scaled to the 10-layer micro LLaVA");
 

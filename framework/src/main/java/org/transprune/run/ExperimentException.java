@@ -16,11 +16,13 @@ public final class ExperimentException extends RuntimeException {
         return problems;
     }
 
+    /** One problem as one line ({@code file:line: key: message}); several under a count, one a line. */
     private static String describe(List<ExperimentProblem> problems) {
+        if (problems.size() == 1) {
+            return problems.get(0).toString();
+        }
         StringBuilder sb = new StringBuilder();
-        sb.append(problems.size())
-                .append(problems.size() == 1 ? " problem" : " problems")
-                .append(" in the experiment file:");
+        sb.append(problems.size()).append(" problems in the experiment file:");
         for (ExperimentProblem p : problems) {
             sb.append("\n  ").append(p);
         }

@@ -71,23 +71,19 @@ public final class ExperimentFiles {
      * (see {@link #problems()}).
      */
     public YamlValue.Mapping load(Path file) {
-        return load(file.toAbsolutePath().normalize(), new ArrayList<>());
+        Path f = file.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(f)) {
+            problems.add(new ExperimentProblem(f, 0, "", "experiment file not found: " + f));
+            return null;
+        }
+        return load(f, new ArrayList<>());
     }
 
+    /**
+     * {@code file} merged with its parents; {@code chain} holds the files whose {@code extends:}
+     * led here, so a cycle is reported at the {@code extends:} entry that closes it.
+     */
     private YamlValue.Mapping load(Path file, List<Path> chain) {
-        if (chain.contains(file)) {
-            problems.add(new ExperimentProblem(
-                    chain.get(chain.size() - 1), 0, "extends", "inheritance cycle: " + chain + " -> " + file));
-            return null;
-        }
-        if (!Files.isRegularFile(file)) {
-            problems.add(new ExperimentProblem(
-                    chain.isEmpty() ? file : chain.get(chain.size() - 1),
-                    0,
-                    chain.isEmpty() ? "" : "extends",
-                    "experiment file not found: " + file));
-            return null;
-        }
         YamlValue root;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             Node node = new Yaml().compose(r);
@@ -97,7 +93,7 @@ public final class ExperimentFiles {
             problems.add(new ExperimentProblem(file, line, "", "not valid YAML: " + e.getProblem()));
             return null;
         } catch (YAMLException | IOException e) {
-            problems.add(new ExperimentProblem(file, 0, "", "cannot read: " + e.getMessage()));
+            problems.add(new ExperimentProblem(file, 0, "", "cannot read: " + YamlChecks.oneLine(e)));
             return null;
         }
         if (!(root instanceof YamlValue.Mapping doc)) {
@@ -129,7 +125,22 @@ public final class ExperimentFiles {
                                         : "")));
                 continue;
             }
-            YamlValue.Mapping parent = load(file.getParent().resolve(name).normalize(), nextChain);
+            Path parentFile = file.getParent().resolve(name).normalize();
+            YamlValue.Mapping parent = null;
+            if (nextChain.contains(parentFile)) {
+                List<String> cycle = new ArrayList<>();
+                nextChain
+                        .subList(nextChain.indexOf(parentFile), nextChain.size())
+                        .forEach(f -> cycle.add(f.getFileName().toString()));
+                cycle.add(parentFile.getFileName().toString());
+                problems.add(new ExperimentProblem(
+                        file, p.line(), "extends", "inheritance cycle: " + String.join(" -> ", cycle)));
+            } else if (!Files.isRegularFile(parentFile)) {
+                problems.add(
+                        new ExperimentProblem(file, p.line(), "extends", "experiment file not found: " + parentFile));
+            } else {
+                parent = load(parentFile, nextChain);
+            }
             if (parent != null) {
                 merged = merged == null ? parent : (YamlValue.Mapping) merge(merged, parent);
             }

@@ -1,5 +1,6 @@
 package org.transprune.run;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,12 +41,13 @@ public record ModelSpec(
 
     /**
      * What identifies the model in a configuration hash: the checkpoint's content
-     * ({@link CheckpointFingerprint}, or the preset when there is no checkpoint), the weight storage
-     * and the template, which change answers. Device, threads and where the checkpoint lies are left
-     * out on purpose: they are execution choices (recorded in provenance), so shards on different
-     * nodes, a resumed run on another machine and a fresh clone of a repository with committed
-     * results share hashes. A path that cannot be read (a dry run before download) is identified by
-     * its name.
+     * ({@link CheckpointFingerprint}, or the preset when there is no checkpoint) and the template,
+     * which change answers. Device, threads, weight storage and where the checkpoint lies are left
+     * out on purpose: they are execution choices (recorded in provenance) that give the same answers
+     * (fp32 and half storage compute in fp32 from the same values, bit for bit), so shards on
+     * different nodes, a resumed run on another machine and a fresh clone of a repository with
+     * committed results share hashes. A path that cannot be read (a dry run before download) is
+     * identified by its name.
      */
     public Map<String, Object> identity() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -53,15 +55,12 @@ public record ModelSpec(
                 "checkpoint",
                 path == null
                         ? "preset:" + preset
-                        : java.nio.file.Files.isDirectory(path) ? CheckpointFingerprint.of(path) : path.toString());
-        m.put("weights", weights.name().toLowerCase(java.util.Locale.ROOT));
+                        : Files.isDirectory(path) ? CheckpointFingerprint.of(path) : path.toString());
         m.put("template", template);
         if (visionTower != null) {
             m.put(
                     "vision_tower",
-                    java.nio.file.Files.isDirectory(visionTower)
-                            ? CheckpointFingerprint.of(visionTower)
-                            : visionTower.toString());
+                    Files.isDirectory(visionTower) ? CheckpointFingerprint.of(visionTower) : visionTower.toString());
         }
         return m;
     }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.transprune.cost.CostReport;
+import org.transprune.prune.PruningStrategy;
 
 /**
  * One point of a sweep: a strategy with every parameter bound, a seed and a generation limit,
@@ -25,6 +26,8 @@ import org.transprune.cost.CostReport;
  * @param maxNewTokens generation limit
  * @param model the model identity ({@link ModelSpec#identity()})
  * @param cost theoretical cost on the model (null when the model's shape is unknown)
+ * @param pruningStrategy the strategy built from these parameters, once: immutable, shared by every
+ *     sample of the configuration
  */
 public record RunConfiguration(
         String strategy,
@@ -33,7 +36,8 @@ public record RunConfiguration(
         long seed,
         int maxNewTokens,
         Map<String, Object> model,
-        CostReport cost) {
+        CostReport cost,
+        PruningStrategy pruningStrategy) {
 
     private static final ObjectMapper CANONICAL =
             new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
@@ -44,8 +48,9 @@ public record RunConfiguration(
     }
 
     /**
-     * Everything that decides the answers, as canonical JSON (keys sorted, no spaces). The label
-     * and the cost are left out: renaming a row must not invalidate finished work.
+     * Everything that decides the answers, as canonical JSON (keys sorted, no spaces). The label,
+     * the cost and the built strategy are left out: renaming a row must not invalidate finished work,
+     * and the rest follows from the parameters.
      */
     public String canonicalJson() {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -16,6 +16,7 @@ import java.util.List;
  * @param output the run directory
  * @param warnings problems that do not stop a dry run (e.g. a missing checkpoint when a preset
  *     gives the shape)
+ * @param preparation what the run writes before its sweep (data to generate); validation wrote nothing
  */
 public record SweepPlan(
         Path source,
@@ -24,17 +25,19 @@ public record SweepPlan(
         List<BenchmarkSpec> benchmarks,
         List<RunConfiguration> configurations,
         Path output,
-        List<ExperimentProblem> warnings) {
+        List<ExperimentProblem> warnings,
+        RunPreparation preparation) {
 
     public SweepPlan {
         benchmarks = List.copyOf(benchmarks);
         configurations = List.copyOf(configurations);
         warnings = List.copyOf(warnings);
+        preparation = preparation == null ? RunPreparation.none() : preparation;
     }
 
     /** The same plan writing to {@code dir}. */
     public SweepPlan withOutput(Path dir) {
-        return new SweepPlan(source, name, model, benchmarks, configurations, dir, warnings);
+        return new SweepPlan(source, name, model, benchmarks, configurations, dir, warnings, preparation);
     }
 
     /** The configuration with this hash, or null. */

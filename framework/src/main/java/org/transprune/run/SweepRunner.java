@@ -23,7 +23,6 @@ import org.transprune.bench.Sample;
 import org.transprune.image.Images;
 import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.prune.PruningStrategy;
-import org.transprune.prune.Strategies;
 import org.transprune.prune.StrategyRun;
 import org.transprune.synth.Question;
 import org.transprune.synth.SynthBenchmark;
@@ -151,7 +150,7 @@ public final class SweepRunner {
                         if (perConfig[i] == 0) {
                             continue;
                         }
-                        PruningStrategy strategy = Strategies.create(config.strategy(), config.parameters());
+                        PruningStrategy strategy = config.pruningStrategy();
                         progress.startConfiguration(config.describe(), perConfig[i]);
                         List<ObjectNode> finished = new ArrayList<>();
                         for (LoadedBenchmark b : loaded) {

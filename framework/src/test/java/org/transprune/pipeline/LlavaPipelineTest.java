@@ -85,6 +85,22 @@ class LlavaPipelineTest {
     }
 
     @Test
+    void aQuestionWithoutAnImageIsAnsweredUnprunedUnderAnyStrategy() {
+        // ScienceQA has text-only questions: the strategy has nothing to prune, as in the authors' code
+        Path dir = TinyCheckpointDirs.write(tmp.resolve("ckpt"));
+        try (LlavaPipeline p = LlavaPipeline.open(dir, CPU)) {
+            LlavaPipeline.Answer plain = p.answer("is there a red circle ?", null, null, 0, 5);
+            LlavaPipeline.Answer withStrategy = p.answer("is there a red circle ?", null, keepFirst(4), 0, 5);
+            assertEquals(0, withStrategy.prompt().imageLength());
+            assertEquals(null, withStrategy.run());
+            assertEquals(plain.text(), withStrategy.text());
+            assertArrayEquals(
+                    plain.generation().prefill().tokensPerLayer(),
+                    withStrategy.generation().prefill().tokensPerLayer());
+        }
+    }
+
+    @Test
     void cachedImageEmbeddingsGiveIdenticalLogitsAndTheCacheIsBounded() {
         Path dir = TinyCheckpointDirs.write(tmp.resolve("ckpt"));
         RgbImage red = RgbImage.filled(336, 200, 200, 30, 30);

@@ -4,6 +4,7 @@ import java.util.List;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.model.PositionPolicy;
 import org.transprune.prune.LayerSignals;
+import org.transprune.prune.ParameterChecks;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.QuerySelector;

@@ -2,6 +2,7 @@ package org.transprune.strategies;
 
 import java.util.List;
 import org.transprune.model.PositionPolicy;
+import org.transprune.prune.ParameterChecks;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyParameters;
@@ -25,10 +26,8 @@ public final class IgaOnlyProvider implements StrategyProvider {
 
     @Override
     public List<ParameterSpec> parameters() {
-        return List.of(
-                ParameterChecks.layersSpec(TransPruneProvider.DEFAULT_LAYERS),
-                ParameterChecks.ratiosSpec(TransPruneProvider.DEFAULT_RATIOS),
-                ParameterChecks.positionsSpec(PositionPolicy.RENUMBER));
+        return ParameterChecks.scheduleSpecs(
+                TransPruneProvider.DEFAULTS, ParameterChecks.positionsSpec(PositionPolicy.RENUMBER));
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.List;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.model.PositionPolicy;
 import org.transprune.prune.LayerSignals;
+import org.transprune.prune.ParameterChecks;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.QuerySelector;
@@ -47,7 +48,7 @@ public final class PyramidDropProvider implements StrategyProvider {
 
     @Override
     public PruningStrategy create(StrategyParameters p) {
-        List<Integer> layers = ParameterChecks.layers(p, "layers");
+        List<Integer> layers = ParameterChecks.layers(p);
         double lambda = p.getDouble("lambda");
         if (!(lambda > 0 && lambda < 1)) {
             throw p.invalid("lambda", "must be in (0, 1)");

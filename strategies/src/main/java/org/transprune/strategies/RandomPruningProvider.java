@@ -7,6 +7,7 @@ import org.transprune.cost.PruneSchedule;
 import org.transprune.model.PositionPolicy;
 import org.transprune.model.TokenLayout;
 import org.transprune.prune.LayerSignals;
+import org.transprune.prune.ParameterChecks;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.RequestScorer;
@@ -31,17 +32,14 @@ public final class RandomPruningProvider implements StrategyProvider {
 
     @Override
     public List<ParameterSpec> parameters() {
-        return List.of(
-                ParameterChecks.layersSpec(TransPruneProvider.DEFAULT_LAYERS),
-                ParameterChecks.ratiosSpec(TransPruneProvider.DEFAULT_RATIOS),
-                ParameterChecks.positionsSpec(PositionPolicy.RENUMBER));
+        return ParameterChecks.scheduleSpecs(
+                TransPruneProvider.DEFAULTS, ParameterChecks.positionsSpec(PositionPolicy.RENUMBER));
     }
 
     @Override
     public PruningStrategy create(StrategyParameters p) {
-        List<Integer> layers = ParameterChecks.layers(p, "layers");
-        return new RandomPruning(
-                layers, ParameterChecks.ratios(p, "ratios", layers.size()), ParameterChecks.positions(p));
+        List<Integer> layers = ParameterChecks.layers(p);
+        return new RandomPruning(layers, ParameterChecks.ratios(p, layers.size()), ParameterChecks.positions(p));
     }
 
     /** Uniform random subsets; the only state is the request's random stream. */

@@ -10,6 +10,7 @@ import org.transprune.cost.PruneSchedule;
 import org.transprune.model.PositionPolicy;
 import org.transprune.model.TokenLayout;
 import org.transprune.prune.LayerSignals;
+import org.transprune.prune.ParameterChecks;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.RequestScorer;
@@ -81,7 +82,7 @@ public final class SparseVlmProvider implements StrategyProvider {
 
     @Override
     public PruningStrategy create(StrategyParameters p) {
-        List<Integer> layers = ParameterChecks.layers(p, "layers");
+        List<Integer> layers = ParameterChecks.layers(p);
         if (layers.size() != 3) {
             throw p.invalid("layers", "must hold three layers, one per stage of the reference's count table");
         }

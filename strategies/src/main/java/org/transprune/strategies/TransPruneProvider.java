@@ -2,24 +2,25 @@ package org.transprune.strategies;
 
 import java.util.List;
 import org.transprune.model.PositionPolicy;
+import org.transprune.prune.ParameterChecks;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.SchedulePreset;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 
 /**
- * {@code transprune}: TTV + IGA with the LLaVA-1.5 schedule of the spec (prune after layers
- * 7, 9, 12 keeping 0.875, 0.625, 0.125 of N; alpha 0.5; TTV window 7..12; signed cosine;
- * renumbered positions).
+ * {@code transprune}: TTV + IGA, by default with the paper's LLaVA-1.5 schedule
+ * ({@link SchedulePreset#LLAVA_15}: prune after layers 7, 9, 12 keeping 0.875, 0.625, 0.125 of N;
+ * TTV window 7..12), alpha 0.5, signed cosine and renumbered positions (see docs/method.md).
  *
  * <p>A pruning layer before the window start is rejected: no window layer would have run, so the
  * TTV term would be zero for every token and the ranking would silently become IGA-only (the
  * reference code does exactly that).
  */
 public final class TransPruneProvider implements StrategyProvider {
-    static final List<Integer> DEFAULT_LAYERS = List.of(7, 9, 12);
-    static final List<Double> DEFAULT_RATIOS = List.of(0.875, 0.625, 0.125);
-    static final List<Integer> DEFAULT_WINDOW = List.of(7, 12);
+    /** The default schedule (layers, ratios, window): the paper's for LLaVA-1.5, defined once in the SPI. */
+    static final SchedulePreset DEFAULTS = SchedulePreset.LLAVA_15;
 
     @Override
     public String name() {
@@ -33,9 +34,8 @@ public final class TransPruneProvider implements StrategyProvider {
 
     @Override
     public List<ParameterSpec> parameters() {
-        return List.of(
-                ParameterChecks.layersSpec(DEFAULT_LAYERS),
-                ParameterChecks.ratiosSpec(DEFAULT_RATIOS),
+        return ParameterChecks.scheduleSpecs(
+                DEFAULTS,
                 ParameterSpec.of(
                         "alpha",
                         ParameterSpec.Type.DOUBLE,
@@ -54,7 +54,7 @@ public final class TransPruneProvider implements StrategyProvider {
     static ParameterSpec windowSpec() {
         return ParameterSpec.ints(
                 "window",
-                DEFAULT_WINDOW,
+                DEFAULTS.window(),
                 "[first, last] layers (inclusive) whose TTV is accumulated; must start at or before the first pruning layer");
     }
 
@@ -71,10 +71,10 @@ public final class TransPruneProvider implements StrategyProvider {
      * {@code cosine} are read when declared (the IGA-only variant has neither).
      */
     static TransPruneStrategy build(String name, StrategyParameters p, double alpha) {
-        List<Integer> layers = ParameterChecks.layers(p, "layers");
-        List<Double> ratios = ParameterChecks.ratios(p, "ratios", layers.size());
-        int windowStart = DEFAULT_WINDOW.get(0);
-        int windowEnd = DEFAULT_WINDOW.get(1);
+        List<Integer> layers = ParameterChecks.layers(p);
+        List<Double> ratios = ParameterChecks.ratios(p, layers.size());
+        int windowStart = DEFAULTS.window().get(0);
+        int windowEnd = DEFAULTS.window().get(1);
         TransitionVariation.Cosine cosine = TransitionVariation.Cosine.SIGNED;
         if (p.asMap().containsKey("window")) {
             List<Integer> window = p.getInts("window");

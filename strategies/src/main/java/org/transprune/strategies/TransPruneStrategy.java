@@ -9,6 +9,7 @@ import org.transprune.model.PositionPolicy;
 import org.transprune.model.SubLayer;
 import org.transprune.model.TokenLayout;
 import org.transprune.prune.LayerSignals;
+import org.transprune.prune.ParameterChecks;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.RequestScorer;
 import org.transprune.prune.Selection;

@@ -11,7 +11,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.model.PositionPolicy;
+import org.transprune.perf.ScheduleOnlyStrategy;
 import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.SchedulePreset;
 import org.transprune.prune.Strategies;
 
 /** Range checks with messages that name the strategy and the parameter. */
@@ -23,6 +25,28 @@ class ParameterValidationTest {
         for (String f : fragments) {
             assertTrue(e.getMessage().contains(f), "'" + e.getMessage() + "' should mention '" + f + "'");
         }
+    }
+
+    /** The paper's LLaVA-1.5 schedule is every TransPrune-family default, defined once in the SPI. */
+    @ParameterizedTest
+    @ValueSource(strings = {"transprune", "ttv", "iga", "random"})
+    void theDefaultScheduleIsThePapersLlava15Preset(String name) {
+        Map<String, Object> defaults = new java.util.HashMap<>();
+        Strategies.provider(name).parameters().forEach(s -> defaults.put(s.name(), s.defaultValue()));
+        assertEquals(List.of(7, 9, 12), defaults.get("layers"));
+        assertEquals(List.of(0.875, 0.625, 0.125), defaults.get("ratios"));
+        assertEquals(SchedulePreset.LLAVA_15.layers(), defaults.get("layers"));
+        assertEquals(SchedulePreset.LLAVA_15.ratios(), defaults.get("ratios"));
+        if (defaults.containsKey("window")) {
+            assertEquals(List.of(7, 12), defaults.get("window"));
+        }
+        // 576 image tokens: int(576 * r) = 504, 360, 72 after layers 7, 9, 12.
+        assertEquals(
+                List.of(576, 504, 360, 72),
+                Strategies.create(name, Map.of()).schedule(576, 32).stageTokenCounts());
+        assertEquals(
+                List.of(576, 504, 360, 72),
+                ScheduleOnlyStrategy.transPruneSchedule().schedule(576, 32).stageTokenCounts());
     }
 
     @ParameterizedTest

@@ -1,28 +1,46 @@
-package org.transprune.strategies;
+package org.transprune.prune;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.model.PositionPolicy;
-import org.transprune.prune.ParameterSpec;
-import org.transprune.prune.StrategyParameters;
 
-/** Range checks shared by the providers; every failure names the strategy and the parameter. */
-final class ParameterChecks {
+/**
+ * Declarations and range checks of the parameters many strategies share: the pruning
+ * {@code layers}, the keep {@code ratios} and the {@code positions} policy, plus schedule helpers.
+ * Every failure names the strategy and the parameter. For plug-ins as well as the bundled providers.
+ */
+public final class ParameterChecks {
     private ParameterChecks() {}
 
-    static ParameterSpec layersSpec(List<Integer> defaults) {
+    /** {@code layers}: 1-based decoder layers after which to prune, defaulting to {@code defaults}. */
+    public static ParameterSpec layersSpec(List<Integer> defaults) {
         return ParameterSpec.ints(
                 "layers", defaults, "1-based decoder layers after which to prune, strictly increasing");
     }
 
-    static ParameterSpec ratiosSpec(List<Double> defaults) {
+    /** {@code ratios}: keep ratio of the original image tokens per pruning layer, defaulting to {@code defaults}. */
+    public static ParameterSpec ratiosSpec(List<Double> defaults) {
         return ParameterSpec.doubles(
                 "ratios",
                 defaults,
                 "keep ratio per pruning layer, of the ORIGINAL image-token count N (int(N*r)), strictly decreasing, in (0, 1]");
     }
 
-    static ParameterSpec positionsSpec(PositionPolicy defaultPolicy) {
+    /**
+     * {@code layers} and {@code ratios} defaulting to a schedule's (e.g. {@link SchedulePreset#LLAVA_15},
+     * TransPrune's default; {@code schedule: NAME} in an experiment file fills both in), then {@code more}.
+     */
+    public static List<ParameterSpec> scheduleSpecs(SchedulePreset defaults, ParameterSpec... more) {
+        List<ParameterSpec> specs = new ArrayList<>();
+        specs.add(layersSpec(defaults.layers()));
+        specs.add(ratiosSpec(defaults.ratios()));
+        specs.addAll(List.of(more));
+        return List.copyOf(specs);
+    }
+
+    /** {@code positions}: position ids after a prune, defaulting to {@code defaultPolicy}. */
+    public static ParameterSpec positionsSpec(PositionPolicy defaultPolicy) {
         return ParameterSpec.of(
                 "positions",
                 ParameterSpec.Type.STRING,
@@ -30,8 +48,18 @@ final class ParameterChecks {
                 "position ids after a prune: renumber | keep-original");
     }
 
+    /** {@code layers}, checked as {@link #layers(StrategyParameters, String)}. */
+    public static List<Integer> layers(StrategyParameters p) {
+        return layers(p, "layers");
+    }
+
+    /** {@code ratios}, checked as {@link #ratios(StrategyParameters, String, int)}. */
+    public static List<Double> ratios(StrategyParameters p, int layerCount) {
+        return ratios(p, "ratios", layerCount);
+    }
+
     /** A non-empty list of layers, each at least 1, strictly increasing. */
-    static List<Integer> layers(StrategyParameters p, String name) {
+    public static List<Integer> layers(StrategyParameters p, String name) {
         List<Integer> layers = p.getInts(name);
         if (layers.isEmpty()) {
             throw p.invalid(name, "needs at least one layer");
@@ -49,7 +77,7 @@ final class ParameterChecks {
     }
 
     /** One ratio per layer, each in (0, 1], strictly decreasing (they are fractions of the same N). */
-    static List<Double> ratios(StrategyParameters p, String name, int layerCount) {
+    public static List<Double> ratios(StrategyParameters p, String name, int layerCount) {
         List<Double> ratios = p.getDoubles(name);
         if (ratios.size() != layerCount) {
             throw p.invalid(
@@ -69,7 +97,7 @@ final class ParameterChecks {
     }
 
     /** A number in [0, 1]. */
-    static double unitInterval(StrategyParameters p, String name) {
+    public static double unitInterval(StrategyParameters p, String name) {
         double v = p.getDouble(name);
         if (!(v >= 0 && v <= 1)) {
             throw p.invalid(name, "must be in [0, 1]");
@@ -77,7 +105,8 @@ final class ParameterChecks {
         return v;
     }
 
-    static PositionPolicy positions(StrategyParameters p) {
+    /** {@code positions} as a policy. */
+    public static PositionPolicy positions(StrategyParameters p) {
         try {
             return PositionPolicy.parse(p.getString("positions"));
         } catch (IllegalArgumentException e) {
@@ -86,7 +115,7 @@ final class ParameterChecks {
     }
 
     /** {@code schedule}, after checking it fits a model of {@code numLayers} layers. */
-    static PruneSchedule withinDepth(String strategy, PruneSchedule schedule, int numLayers) {
+    public static PruneSchedule withinDepth(String strategy, PruneSchedule schedule, int numLayers) {
         try {
             schedule.requireWithinDepth(numLayers);
         } catch (IllegalArgumentException e) {
@@ -96,7 +125,7 @@ final class ParameterChecks {
     }
 
     /** Whether some stage of {@code schedule} prunes right after {@code layer}. */
-    static boolean prunesAfter(PruneSchedule schedule, int layer) {
+    public static boolean prunesAfter(PruneSchedule schedule, int layer) {
         for (PruneSchedule.Stage s : schedule.stages()) {
             if (s.afterLayer() == layer) {
                 return true;

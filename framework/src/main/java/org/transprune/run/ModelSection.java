@@ -1,0 +1,131 @@
+package org.transprune.run;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+import org.transprune.checkpoint.Checkpoint;
+import org.transprune.checkpoint.Checkpoints;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.ModelPresets;
+import org.transprune.model.WeightPolicy;
+import org.transprune.text.ChatTemplate;
+
+/**
+ * The {@code model:} section: device, weights, template, threads, and the architecture, from the
+ * checkpoint (opened, validated, its tokenizer loaded) or from a preset.
+ */
+final class ModelSection {
+    static final Set<String> KEYS =
+            Set.of("path", "preset", "device", "weights", "template", "vision_tower", "threads");
+    private static final String DEFAULT_TEMPLATE = "vicuna_v1";
+
+    private final YamlChecks checks;
+
+    ModelSection(YamlChecks checks) {
+        this.checks = checks;
+    }
+
+    ModelSpec read(YamlValue.Mapping doc) {
+        YamlValue v = doc.get("model");
+        if (v == null) {
+            checks.problem(doc.file(), 0, "model", "missing: give model.path (a checkpoint directory) or model.preset");
+            return unknown();
+        }
+        if (!(v instanceof YamlValue.Mapping m)) {
+            checks.problem(v, "model", "must be a mapping (path:, preset:, device:, ...), got " + v.kind());
+            return unknown();
+        }
+        checks.unknownKeys(m, "model", KEYS);
+        String device = checks.string(m, "device", "model.device", "auto");
+        if (device != null && !Set.of("cpu", "gpu", "cuda", "auto").contains(device.toLowerCase(Locale.ROOT))) {
+            checks.problem(m.get("device"), "model.device", "must be cpu, gpu or auto, got '" + device + "'");
+        }
+        WeightPolicy weights = WeightPolicy.AUTO;
+        String w = checks.string(m, "weights", "model.weights", "auto");
+        try {
+            weights = WeightPolicy.parse(w == null ? "auto" : w);
+        } catch (IllegalArgumentException e) {
+            checks.problem(m.get("weights"), "model.weights", e.getMessage());
+        }
+        String template = checks.string(m, "template", "model.template", DEFAULT_TEMPLATE);
+        try {
+            ChatTemplate.named(template == null ? DEFAULT_TEMPLATE : template);
+        } catch (IllegalArgumentException e) {
+            checks.problem(m.get("template"), "model.template", e.getMessage());
+        }
+        Integer threads = checks.atLeast(m.get("threads"), "model.threads", null, 1);
+        String preset = checks.string(m, "preset", "model.preset", null);
+        LlavaConfig config = null;
+        int imageTokens = 0;
+        if (preset != null) {
+            try {
+                ModelPresets.Preset p = ModelPresets.get(preset);
+                config = p.config();
+                imageTokens = p.imageTokens();
+            } catch (IllegalArgumentException e) {
+                checks.problem(m.get("preset"), "model.preset", e.getMessage());
+            }
+        }
+        // Without weights a dry run can still price every configuration from the preset.
+        boolean pathOptional = checks.dryRun() && config != null;
+        Path visionTower = m.get("vision_tower") == null
+                ? null
+                : checks.path(m.get("vision_tower"), "model.vision_tower", pathOptional);
+        Path path = null;
+        if (m.get("path") != null) {
+            path = checks.path(m.get("path"), "model.path", pathOptional);
+            if (path != null) {
+                LlavaConfig fromCheckpoint = checkpointConfig(m.get("path"), path, visionTower, pathOptional);
+                if (fromCheckpoint != null) {
+                    config = fromCheckpoint;
+                    imageTokens = fromCheckpoint.imageTokens();
+                } else {
+                    path = null;
+                }
+            }
+        } else if (preset == null) {
+            checks.problem(m.file(), m.line(), "model", "give model.path (a checkpoint directory) or model.preset");
+        } else if (!checks.dryRun()) {
+            checks.problem(
+                    m.get("preset"),
+                    "model.path",
+                    "missing: a preset gives only the model's shape (enough for"
+                            + " --dry-run); running needs the checkpoint directory");
+        }
+        return new ModelSpec(
+                path,
+                preset,
+                device == null ? "auto" : device,
+                weights,
+                template == null ? DEFAULT_TEMPLATE : template,
+                visionTower,
+                threads,
+                config,
+                imageTokens);
+    }
+
+    private static ModelSpec unknown() {
+        return new ModelSpec(null, null, "auto", WeightPolicy.AUTO, DEFAULT_TEMPLATE, null, null, null, 0);
+    }
+
+    /**
+     * The checkpoint's architecture after checking that it opens, holds every tensor and has a
+     * loadable tokenizer; null (with a problem, or a warning when {@code asWarning}) when it does not.
+     */
+    private LlavaConfig checkpointConfig(YamlValue where, Path dir, Path visionTower, boolean asWarning) {
+        try (Checkpoint c = Checkpoints.open(dir, visionTower)) {
+            Checkpoints.validate(c);
+            try {
+                Checkpoints.validateTokenizer(c);
+            } catch (RuntimeException e) {
+                // A dry run only prices the plan; it needs no tokenizer.
+                checks.report(
+                        asWarning || checks.dryRun(), where.file(), where.line(), "model.path", YamlChecks.oneLine(e));
+            }
+            return c.config();
+        } catch (Exception e) {
+            checks.report(asWarning, where.file(), where.line(), "model.path", YamlChecks.oneLine(e));
+            return null;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package org.transprune.run;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.transprune.cost.CostReport;
+import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.Strategies;
+import org.transprune.prune.StrategyParameters;
+import org.transprune.prune.StrategyProvider;
+
+/**
+ * The {@code strategies:} section expanded into configurations: each entry's parameter grid
+ * ({@link ParameterAxes}) times the seeds, every combination bound, built once and priced on the
+ * model. Duplicates (the same hash from two entries) run once; unpruned configurations come first,
+ * so agreement with the unpruned answers can be computed as soon as a configuration finishes.
+ */
+final class StrategyGrid {
+    static final Set<String> KEYS = Set.of("name", "label", "schedule", "params", "grid", "zip");
+
+    private final YamlChecks checks;
+    private final ModelSpec model;
+    private final Map<String, Object> modelIdentity;
+    private final List<Long> seeds;
+    private final int maxNewTokens;
+
+    /**
+     * @param modelIdentity {@link ModelSpec#identity()}, computed once (it fingerprints the checkpoint)
+     */
+    StrategyGrid(YamlChecks checks, ModelSpec model, Map<String, Object> modelIdentity, List<Long> seeds, int maxNew) {
+        this.checks = checks;
+        this.model = model;
+        this.modelIdentity = modelIdentity;
+        this.seeds = seeds;
+        this.maxNewTokens = maxNew;
+    }
+
+    List<RunConfiguration> read(YamlValue.Mapping doc) {
+        YamlValue v = doc.get("strategies");
+        if (v == null) {
+            checks.problem(doc.file(), 0, "strategies", "missing: list the strategies to run (e.g. - name: none)");
+            return List.of();
+        }
+        if (!(v instanceof YamlValue.Sequence seq) || seq.items().isEmpty()) {
+            checks.problem(v, "strategies", "must be a non-empty list, got " + v.kind());
+            return List.of();
+        }
+        List<RunConfiguration> out = new ArrayList<>();
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (int i = 0; i < seq.items().size(); i++) {
+            String key = "strategies[" + i + "]";
+            YamlValue item = seq.items().get(i);
+            for (RunConfiguration c : entry(item, key)) {
+                String first = seen.putIfAbsent(c.hash(), key);
+                if (first == null) {
+                    out.add(c);
+                } else {
+                    checks.warning(
+                            item,
+                            key,
+                            "configuration " + c.describe() + " is already listed by " + first + "; run once");
+                }
+            }
+        }
+        List<RunConfiguration> ordered =
+                new ArrayList<>(out.stream().filter(RunConfiguration::unpruned).toList());
+        out.stream().filter(c -> !c.unpruned()).forEach(ordered::add);
+        return ordered;
+    }
+
+    /** The configurations of one entry; none when it has a problem. */
+    private List<RunConfiguration> entry(YamlValue item, String key) {
+        YamlValue.Mapping m = YamlChecks.nameOrMapping(item);
+        if (m == null) {
+            checks.problem(
+                    item,
+                    key,
+                    "must be a strategy name or a mapping (name:, params:, grid:, zip:), got " + item.kind());
+            return List.of();
+        }
+        int before = checks.problemCount();
+        checks.unknownKeys(m, key, KEYS);
+        String name = checks.string(m, "name", key + ".name", null);
+        if (name == null) {
+            checks.problem(m, key + ".name", "missing");
+            return List.of();
+        }
+        StrategyProvider provider = provider(m, key, name);
+        if (provider == null) {
+            return List.of();
+        }
+        String label = checks.string(m, "label", key + ".label", name);
+        ParameterAxes values = new ParameterAxes(checks, provider, key);
+        values.params(m.get("params"));
+        values.grid(m.get("grid"));
+        values.zip(m.get("zip"));
+        values.schedule(m.get("schedule"));
+        if (checks.problemCount() > before) {
+            return List.of();
+        }
+        List<RunConfiguration> out = new ArrayList<>();
+        for (Map<String, ParameterAxes.Written> written : values.combinations()) {
+            Map<String, Object> raw = new LinkedHashMap<>();
+            written.forEach((k, w) -> raw.put(k, w.value()));
+            String where = written.isEmpty() ? "" : " with " + raw;
+            StrategyParameters bound;
+            PruningStrategy strategy;
+            try {
+                bound = StrategyParameters.bind(name, provider.parameters(), raw);
+                // Built once here, shared by every seed and sample of the configuration (strategies are immutable).
+                strategy = provider.create(bound);
+            } catch (IllegalArgumentException e) {
+                checks.problem(ParameterAxes.blame(e.getMessage(), written, m), key, e.getMessage() + where);
+                continue;
+            }
+            CostReport cost;
+            try {
+                cost = ConfigurationCost.of(strategy, model);
+            } catch (IllegalArgumentException e) {
+                checks.problem(
+                        ParameterAxes.blame(e.getMessage(), written, m),
+                        key,
+                        "invalid schedule for the model ("
+                                + model.config().text().numLayers() + " layers, " + model.imageTokens()
+                                + " image tokens): " + e.getMessage() + where);
+                continue;
+            }
+            for (long seed : seeds) {
+                out.add(new RunConfiguration(
+                        name, label, bound.asMap(), seed, maxNewTokens, modelIdentity, cost, strategy));
+            }
+        }
+        return out;
+    }
+
+    private StrategyProvider provider(YamlValue.Mapping m, String key, String name) {
+        try {
+            return Strategies.provider(name);
+        } catch (IllegalArgumentException e) {
+            List<String> names = Strategies.names();
+            checks.problem(
+                    m.get("name"),
+                    key + ".name",
+                    "unknown strategy '" + name + "' ("
+                            + (names.isEmpty()
+                                    ? "no strategies are registered on the class path"
+                                    : "registered: " + String.join(", ", names))
+                            + ")");
+            return null;
+        }
+    }
+}
