@@ -76,7 +76,7 @@ public final class ModelOptions {
 
         /** Pipeline options with these settings. */
         public LlavaPipeline.Options pipelineOptions(String template, Path visionTower) {
-            return new LlavaPipeline.Options(device, weights, template, visionTower, residentLayers);
+            return new LlavaPipeline.Options(device, weights, template, visionTower, residentLayers, dtype);
         }
     }
 
