@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.bench.JsonLines;
@@ -48,7 +49,26 @@ class Fp16MicroModelTest {
         Map<String, JsonNode> fp16 = run("fp16", images);
         assertEquals(fp32.keySet(), fp16.keySet());
         assertEquals(2 * images * 8, fp32.size());
+        compare(fp32, fp16, String.format(Locale.ROOT, "first %d questions of the default split", 2 * images));
+    }
 
+    /**
+     * The bench over existing runs: {@code -Dfp16.compare=FP32_DIR,FP16_DIR} (e.g. results/default and a run
+     * of experiments/micro-llava-fp16.yaml, whole or one shard) compares every sample the fp16 run holds.
+     */
+    @Test
+    void existingRunsCompare() throws IOException {
+        String dirs = System.getProperty("fp16.compare");
+        Assumptions.assumeTrue(dirs != null, "set -Dfp16.compare=FP32_DIR,FP16_DIR");
+        String[] d = dirs.split(",");
+        Map<String, JsonNode> fp32 = records(Path.of(d[0]));
+        Map<String, JsonNode> fp16 = records(Path.of(d[1]));
+        fp32.keySet().retainAll(fp16.keySet());
+        assertEquals(fp16.keySet(), fp32.keySet(), "the fp32 run lacks samples of the fp16 run");
+        compare(fp32, fp16, fp16.size() + " samples of " + d[1]);
+    }
+
+    private static void compare(Map<String, JsonNode> fp32, Map<String, JsonNode> fp16, String what) {
         Map<String, int[]> agree = new TreeMap<>(); // strategy -> {equal answers, questions}
         Map<String, double[]> overlap = new TreeMap<>(); // strategy -> {sum of overlaps, stages}
         for (Map.Entry<String, JsonNode> e : fp32.entrySet()) {
@@ -74,8 +94,7 @@ class Fp16MicroModelTest {
                 o[1]++;
             }
         }
-        StringBuilder report = new StringBuilder(String.format(
-                Locale.ROOT, "fp16 vs fp32, micro model, first %d questions of the default split:%n", 2 * images));
+        StringBuilder report = new StringBuilder(String.format(Locale.ROOT, "fp16 vs fp32, micro model, %s:%n", what));
         for (String s : agree.keySet()) {
             int[] c = agree.get(s);
             double[] o = overlap.getOrDefault(s, new double[] {0, 0});
@@ -137,6 +156,11 @@ class Fp16MicroModelTest {
             System.setOut(old);
         }
         assertEquals(0, code, err.toString());
+        return records(out);
+    }
+
+    /** Sample records of a run directory by (strategy, sample). */
+    private static Map<String, JsonNode> records(Path out) throws IOException {
         Map<String, JsonNode> records = new LinkedHashMap<>();
         for (String line : Files.readAllLines(out.resolve("results.jsonl"))) {
             JsonNode n = JsonLines.MAPPER.readTree(line);
