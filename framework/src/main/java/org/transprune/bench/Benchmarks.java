@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import org.transprune.bench.choice.MmBenchBenchmark;
 import org.transprune.bench.choice.ScienceQaBenchmark;
 import org.transprune.bench.choice.SeedBenchmark;
@@ -13,7 +14,10 @@ import org.transprune.bench.vqa.VqaV2Benchmark;
 import org.transprune.bench.yesno.MmeBenchmark;
 import org.transprune.bench.yesno.PopeBenchmark;
 
-/** The eight paper benchmarks by name, in the order of the paper's Table 1. */
+/**
+ * The benchmarks by name: the eight of the paper, in the order of its Table 1, then those registered on the class path
+ * with {@link ServiceLoader} ({@code META-INF/services/org.transprune.bench.Benchmark}), such as the synthetic one.
+ */
 public final class Benchmarks {
     private static final Map<String, Benchmark> ALL = new LinkedHashMap<>();
 
@@ -29,11 +33,14 @@ public final class Benchmarks {
                 new MmBenchBenchmark())) {
             ALL.put(b.name(), b);
         }
+        for (Benchmark b : ServiceLoader.load(Benchmark.class)) {
+            ALL.putIfAbsent(b.name(), b);
+        }
     }
 
     private Benchmarks() {}
 
-    /** All benchmarks: mme, vqav2, seed, textvqa, scienceqa, pope, gqa, mmbench. */
+    /** All benchmarks: mme, vqav2, seed, textvqa, scienceqa, pope, gqa, mmbench, then the registered ones (synth). */
     public static List<Benchmark> all() {
         return List.copyOf(ALL.values());
     }
@@ -44,7 +51,7 @@ public final class Benchmarks {
     }
 
     /**
-     * The benchmark called {@code name} (case-insensitive; "sqa" and "scienceqa-img" are accepted
+     * The benchmark called {@code name} (case-insensitive, e.g. {@code synth}; "sqa" and "scienceqa-img" are accepted
      * for scienceqa, "seed-bench" for seed, "mmb" for mmbench).
      *
      * @throws IllegalArgumentException listing the known names

@@ -88,7 +88,7 @@ public final class Widening {
     /**
      * Runs {@code body} over {@code [0, n)} in chunks on the common pool: widening is a memory-bound
      * loop, and two threads nearly double it on this machine (bf16: 4.8 GB/s on one Java thread,
-     * 9.1 GB/s on two, notes/djl-performance.md).
+     * 9.1 GB/s on two, docs/djl-notes.md#widening).
      */
     private static void parallelChunks(int n, Range body) {
         int chunks = (n + PARALLEL_CHUNK - 1) / PARALLEL_CHUNK;

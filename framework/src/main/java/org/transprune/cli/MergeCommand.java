@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.transprune.records.RunLock;
 import org.transprune.run.ExperimentException;
 import org.transprune.run.RunMerger;
 import picocli.CommandLine.Command;
@@ -54,7 +55,7 @@ public final class MergeCommand implements Callable<Integer> {
         try {
             RunMerger.Result r = RunMerger.merge(inputs, target, experiment, System.out);
             return r.incomplete().isEmpty() ? 0 : 3;
-        } catch (ExperimentException e) {
+        } catch (ExperimentException | RunLock.RunLockedException e) {
             throw new UserError(e.getMessage());
         }
     }

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.transprune.records.RunLock;
 import org.transprune.report.RunReport;
 import org.transprune.report.TableWriters;
 import org.transprune.run.ExperimentException;
 import org.transprune.run.ExperimentParser;
 import org.transprune.run.ExperimentProblem;
+import org.transprune.run.LoadedBenchmark;
 import org.transprune.run.RunConfiguration;
 import org.transprune.run.Shard;
 import org.transprune.run.StaleHashes;
@@ -92,8 +95,30 @@ public final class RunCommand implements Callable<Integer> {
         StaleHashes.check(plan, SweepRunner.directory(plan, part));
         plan.preparation().prepare(o);
         boolean bar = !noProgress && System.console() != null;
-        SweepRunner.Result r = SweepRunner.run(
-                plan, new SweepRunner.Options(part, bar, o, Duration.ofSeconds(Math.max(1, progressEvery))));
+        SweepRunner.Options options =
+                new SweepRunner.Options(part, bar, o, Duration.ofSeconds(Math.max(1, progressEvery)));
+        // The questions are checked before anything is written; then one writer per run directory, from its first
+        // byte until the report is written.
+        List<LoadedBenchmark> loaded = SweepRunner.load(plan, options);
+        try (RunLock lock = lock(SweepRunner.directory(plan, part))) {
+            return runLocked(plan, options, loaded, lock);
+        }
+    }
+
+    /** Takes the run directory's lock, or fails with one line naming the directory and its holder. */
+    static RunLock lock(Path dir) throws IOException {
+        try {
+            return RunLock.acquire(dir);
+        } catch (RunLock.RunLockedException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    private int runLocked(SweepPlan plan, SweepRunner.Options options, List<LoadedBenchmark> loaded, RunLock lock)
+            throws IOException {
+        Shard part = options.shard();
+        PrintStream o = options.out();
+        SweepRunner.Result r = SweepRunner.run(plan, options, loaded, lock);
         o.printf(
                 Locale.ROOT,
                 "%s: %d samples answered, %d already recorded, %d summaries written%n",

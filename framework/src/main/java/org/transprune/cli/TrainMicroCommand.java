@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.transprune.train.MicroRecipes;
 import org.transprune.train.MicroTrainer;
 import org.transprune.train.TrainingRecipe;
 import picocli.CommandLine.Command;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Option;
         description = {
             "Train the micro LLaVA (CLIP-style tower, projector, LLaMA decoder) from scratch on the synthetic benchmark.",
             "Writes OUT/model (llava-hf checkpoint, fp16), OUT/train-state.safetensors (resumable state),",
-            "OUT/train-log.csv and OUT/train-curve.png. Ctrl-C stops after the current step and saves."
+            "OUT/train-log.csv, OUT/train-curve.png and OUT/heldout (the evaluation's questions, a synth dataset",
+            "a sweep can score the same way). Ctrl-C stops after the current step and saves."
         })
 public final class TrainMicroCommand implements Callable<Integer> {
 
@@ -96,7 +98,7 @@ public final class TrainMicroCommand implements Callable<Integer> {
             trainer = MicroTrainer.resume(out, extend);
         } else {
             TrainingRecipe recipe = recipeFile == null
-                    ? org.transprune.train.MicroRecipes.standard()
+                    ? MicroRecipes.standard()
                     : TrainingRecipe.fromJson(Files.readString(recipeFile));
             recipe = recipe.withSeed(seed);
             if (batch != null) {
@@ -118,7 +120,7 @@ public final class TrainMicroCommand implements Callable<Integer> {
         Thread hook = new Thread(
                 () -> {
                     // SIGTERM/Ctrl-C: ask for a stop between steps and wait for the state to be saved
-                    // (a signal during backward once crashed the JVM, notes pitfall 9).
+                    // (a signal during backward once crashed the JVM, docs/djl-notes.md#pitfall-9).
                     trainer.requestStop();
                     try {
                         finished.await(5, TimeUnit.MINUTES);

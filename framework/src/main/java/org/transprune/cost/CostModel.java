@@ -6,7 +6,7 @@ import org.transprune.config.TextConfig;
 /**
  * Theoretical prefill cost of a decoder shape under a pruning schedule.
  *
- * <p>FLOPs follow the convention of FastV, PDrop and the TransPrune paper (spec section 6): a
+ * <p>FLOPs follow the convention of FastV, PDrop and the TransPrune paper (docs/method.md#cost): a
  * layer that holds n image tokens costs {@code 4*n*d^2 + 2*n^2*d + 3*n*d*m}: the q, k, v, o
  * projections (4nd^2), the attention scores and the weighted sum over those n tokens (2n^2d) and
  * the three SwiGLU matrices (3ndm). Multiply-accumulates count once, text tokens are left out and

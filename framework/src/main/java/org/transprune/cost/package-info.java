@@ -5,6 +5,6 @@
  * ({@link org.transprune.cost.CostModel}, summarised in a {@link org.transprune.cost.CostReport}).
  *
  * <p>Layers are numbered from 1; "prune after layer L" means layers 1..L run on the tokens of the
- * previous stage and layers L+1.. on the kept ones (spec sections 4 and 6).
+ * previous stage and layers L+1.. on the kept ones (docs/method.md#schedule and #cost).
  */
 package org.transprune.cost;

@@ -3,7 +3,7 @@ package org.transprune.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Asks for attention rows of chosen queries (spec section 3): at the boundary before decoder
+ * Asks for attention rows of chosen queries (docs/method.md#decoder-loop): at the boundary before decoder
  * layer {@code layer} runs, the engine applies that layer's input_layernorm, q/k projections and
  * RoPE to the current states, and reports the causal softmax attention of the chosen queries
  * over all keys, averaged over heads. Only the requested rows are computed; the layer itself

@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.Shape;
  * Per-layer keys and values of the tokens each layer actually processed: after a prune, later
  * layers hold fewer entries than earlier ones. Keys are stored after RoPE. Each layer also
  * remembers the position id the next token gets there, so decoding stays consistent with the
- * (renumbered or original) prefill positions (spec section 4).
+ * (renumbered or original) prefill positions (docs/method.md#kv-cache).
  */
 public final class KvCache implements AutoCloseable {
     /** Room left for decoded tokens when a layer's buffer is first allocated; it doubles when full. */

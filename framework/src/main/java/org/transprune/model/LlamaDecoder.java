@@ -173,7 +173,7 @@ final class LlamaDecoder {
 
     /**
      * Head-averaged causal attention {@code [queries, L]} of the chosen rows, with this layer's
-     * input norm, q/k projections and RoPE applied to {@code h} (spec section 3).
+     * input norm, q/k projections and RoPE applied to {@code h} (docs/method.md#iga).
      */
     private NDArray attentionRows(
             DecoderLayerWeights w, NDArray h, int[] queries, int[] pos, NDArray[] cs, NDManager step) {

@@ -2,7 +2,7 @@ package org.transprune.model;
 
 import java.util.Locale;
 
-/** How position ids behave after image tokens are pruned (spec section 4). */
+/** How position ids behave after image tokens are pruned (docs/method.md#positions). */
 public enum PositionPolicy {
     /** Renumber the surviving tokens 0..L'-1 (TransPrune reference, default). */
     RENUMBER,

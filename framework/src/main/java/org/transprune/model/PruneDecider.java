@@ -1,6 +1,6 @@
 package org.transprune.model;
 
-/** Decides, between decoder layers, which image tokens survive (spec section 4). */
+/** Decides, between decoder layers, which image tokens survive (docs/method.md#decoder-loop). */
 public interface PruneDecider {
 
     /**

@@ -1,6 +1,6 @@
 package org.transprune.model;
 
-/** The two residual sub-layers of a decoder layer (spec section 2). */
+/** The two residual sub-layers of a decoder layer (docs/method.md#ttv). */
 public enum SubLayer {
     /** Self-attention: before = input_layernorm output, after = o_proj output (no residual). */
     ATTENTION,

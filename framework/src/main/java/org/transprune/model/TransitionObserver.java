@@ -3,7 +3,7 @@ package org.transprune.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Receives the before/after states of a decoder layer's sub-layers (spec section 2), for the
+ * Receives the before/after states of a decoder layer's sub-layers (docs/method.md#ttv), for the
  * layers it asks for. The engine passes states it computed anyway: observing costs no extra
  * projection, and layers nobody observes pay nothing.
  */

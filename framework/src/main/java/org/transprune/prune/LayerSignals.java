@@ -3,9 +3,9 @@ package org.transprune.prune;
 /**
  * What a strategy needs from one decoder layer.
  *
- * @param transitions the before/after states of both sub-layers (spec section 2)
+ * @param transitions the before/after states of both sub-layers (docs/method.md#ttv)
  * @param attentionQueries which queries' attention rows to compute at the boundary before this
- *     layer, with this layer's projections (spec section 3), or null for none
+ *     layer, with this layer's projections (docs/method.md#decoder-loop), or null for none
  */
 public record LayerSignals(boolean transitions, QuerySelector attentionQueries) {
 

@@ -9,7 +9,7 @@ public interface QuerySelector {
     /** Row indices into the current sequence, strictly increasing. */
     int[] select(TokenLayout layout);
 
-    /** Every text token after the image block: the instruction (IGA, spec section 3). */
+    /** Every text token after the image block: the instruction (IGA, docs/method.md#iga). */
     QuerySelector INSTRUCTION = layout -> range(layout.instructionStart(), layout.length());
 
     /** The last prompt token (FastV, PDrop). */

@@ -10,7 +10,7 @@ public final class Selection {
 
     /**
      * Indices of the {@code k} highest scores, returned in increasing index order (kept tokens
-     * keep their original order, spec section 4). Ties go to the lower index, so the result is
+     * keep their original order, docs/method.md#selection). Ties go to the lower index, so the result is
      * deterministic; NaN scores rank lowest.
      */
     public static int[] topK(float[] scores, int k) {

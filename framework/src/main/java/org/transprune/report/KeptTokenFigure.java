@@ -1,7 +1,5 @@
 package org.transprune.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -18,10 +16,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.transprune.bench.GroundTruthRegions;
 import org.transprune.bench.Sample;
+import org.transprune.records.Records;
+import org.transprune.records.RunRecord;
+import org.transprune.records.SampleRecord;
 import org.transprune.run.LoadedBenchmark;
-import org.transprune.run.RunRecords;
-import org.transprune.synth.Question;
 import tech.tablesaw.api.Table;
 
 /**
@@ -32,7 +32,7 @@ import tech.tablesaw.api.Table;
  * line under the panels gives the question, the expected answer and the sample.
  *
  * <p>{@link #write} draws such a figure for a few samples of a benchmark whose records carry
- * {@code kept_patches} (the synthetic benchmark), to {@code heatmaps/BENCHMARK-SAMPLE.png}.
+ * {@code kept_patches} (benchmarks with {@link GroundTruthRegions}), to {@code heatmaps/BENCHMARK-SAMPLE.png}.
  */
 public final class KeptTokenFigure {
     /** Side of a panel in pixels (the synthetic benchmark's image size). */
@@ -134,7 +134,7 @@ public final class KeptTokenFigure {
      * @return the files written, relative to {@code dir} ({@code heatmaps/BENCHMARK-SAMPLE.png})
      */
     public static List<String> write(
-            List<ObjectNode> records,
+            List<RunRecord> records,
             Table summaries,
             List<String> methods,
             LoadedBenchmark bench,
@@ -155,10 +155,10 @@ public final class KeptTokenFigure {
             }
         }
         List<String> shown = methods.stream().filter(configOf::containsKey).toList();
-        Map<String, ObjectNode> byUnit = new HashMap<>();
-        for (ObjectNode r : records) {
-            if (RunRecords.isSample(r) && label.equals(r.path("benchmark").asText()) && !r.hasNonNull("skipped")) {
-                byUnit.put(RunRecords.unitKey(r), r);
+        Map<String, SampleRecord> byUnit = new HashMap<>();
+        for (RunRecord r : records) {
+            if (r instanceof SampleRecord s && label.equals(s.benchmark()) && !s.wasSkipped()) {
+                byUnit.put(s.unitKey(), s);
             }
         }
         List<String> keys = new ArrayList<>();
@@ -167,7 +167,7 @@ public final class KeptTokenFigure {
         for (Sample s : bench.samples()) {
             boolean answered = !shown.isEmpty()
                     && shown.stream()
-                            .allMatch(m -> byUnit.containsKey(RunRecords.unitKey(configOf.get(m), label, s.key())));
+                            .allMatch(m -> byUnit.containsKey(Records.unitKey(configOf.get(m), label, s.key())));
             if (answered && s.image() != null) {
                 keys.add(s.key());
                 categoryOf.put(s.key(), s.category());
@@ -187,11 +187,12 @@ public final class KeptTokenFigure {
             }
             List<Panel> panels = new ArrayList<>();
             for (String m : shown) {
-                panels.add(panel(m, byUnit.get(RunRecords.unitKey(configOf.get(m), label, key))));
+                panels.add(panel(m, byUnit.get(Records.unitKey(configOf.get(m), label, key))));
             }
-            Question q = bench.synthKey() == null ? null : bench.synthKey().get(key);
+            GroundTruthRegions.Region q =
+                    bench.regions() == null ? null : bench.regions().of(s);
             String question =
-                    q != null ? q.text() : s.prompt().lines().findFirst().orElse("");
+                    q != null ? q.question() : s.prompt().lines().findFirst().orElse("");
             String caption = "Q: " + oneLine(question) + (q != null ? "    expected: " + q.answer() : "") + "    ("
                     + label + " sample " + key + (s.category() == null ? "" : ", " + s.category()) + ")";
             String file = FOLDER + "/" + safe(label) + "-" + safe(key) + ".png";
@@ -202,29 +203,24 @@ public final class KeptTokenFigure {
     }
 
     /** The panel of one sample record: kept patches of its last stage on the grid of its image tokens. */
-    static Panel panel(String method, JsonNode record) {
-        int tokens = record.path("image_tokens").asInt();
+    static Panel panel(String method, SampleRecord record) {
+        int tokens = record.imageTokens() == null ? 0 : record.imageTokens();
         int grid = (int) Math.round(Math.sqrt(tokens));
-        JsonNode stages = record.path("kept_patches");
+        List<int[]> stages = record.keptPatches();
         int[] kept = null;
-        if (stages.isArray() && !stages.isEmpty() && grid * grid == tokens && grid > 0) {
-            JsonNode last = stages.get(stages.size() - 1);
-            kept = new int[last.size()];
+        if (stages != null && !stages.isEmpty() && grid * grid == tokens && grid > 0) {
+            int[] last = stages.get(stages.size() - 1);
+            kept = new int[last.length];
             int k = 0;
-            for (JsonNode p : last) {
-                if (p.asInt() >= 0 && p.asInt() < tokens) {
-                    kept[k++] = p.asInt();
+            for (int p : last) {
+                if (p >= 0 && p < tokens) {
+                    kept[k++] = p;
                 }
             }
             kept = java.util.Arrays.copyOf(kept, k);
         }
-        JsonNode correct = record.path("correct");
         return new Panel(
-                method,
-                record.path("answer").asText(),
-                correct.isBoolean() ? correct.asBoolean() : null,
-                Math.max(grid, 1),
-                kept);
+                method, record.answer() == null ? "" : record.answer(), record.correct(), Math.max(grid, 1), kept);
     }
 
     static String safe(String name) {

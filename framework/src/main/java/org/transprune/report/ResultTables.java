@@ -25,14 +25,14 @@ import tech.tablesaw.io.csv.CsvReadOptions;
  * per method, a column per benchmark with the headline metric averaged over seeds and, when known,
  * its standard error, then the average relative to the unpruned row, TFLOPs, measured prefill ms
  * and KV cache MiB), one ablation table per label whose parameters vary, and, for benchmarks with
- * per-category accuracy (the synthetic benchmark), accuracy and selection recall by question type.
+ * per-category accuracy (e.g. with ground-truth regions), accuracy and selection recall by question type.
  */
 public final class ResultTables {
     /** Column of the average of each benchmark's value relative to the unpruned row, in percent. */
     public static final String RELATIVE = "avg rel. (%)";
     /** Suffix of the per-category accuracy columns of {@link #categoryTable}: {@code "color (%)"}. */
     public static final String CATEGORY_ACCURACY_SUFFIX = " (%)";
-    /** The paper's published numbers (spec section 7), bundled as reference rows. */
+    /** The paper's published numbers (docs/method.md#reference-numbers), bundled as reference rows. */
     public static final String PAPER_REFERENCE = "/org/transprune/report/paper-llava-1.5-7b.csv";
 
     private ResultTables() {}
@@ -123,8 +123,7 @@ public final class ResultTables {
         List<String> methods = methodOrder.stream().filter(present::contains).toList();
         List<String> names = new ArrayList<>(
                 new LinkedHashSet<>(cats.stringColumn("category").asList()));
-        names.remove(RunResults.ALL);
-        names.sort(java.util.Comparator.comparingInt(RunResults::categoryRank));
+        names.remove(RunResults.ALL); // the categories come in question-type order (RunResults#categories)
         Table perCategory = cats.summarize("accuracy", "recall", mean).by("method", "category");
         Table perMethod =
                 sums.summarize("se", "tflops", "prefill_ms", "agreement", mean).by("method");

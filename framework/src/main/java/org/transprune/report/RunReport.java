@@ -1,7 +1,5 @@
 package org.transprune.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,16 +9,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.transprune.bench.JsonLines;
-import org.transprune.bench.OnError;
+import org.transprune.bench.GroundTruthRegions;
+import org.transprune.records.ResultsLog;
+import org.transprune.records.RunRecord;
+import org.transprune.records.SampleRecord;
+import org.transprune.records.SummaryRecord;
 import org.transprune.run.BenchmarkSpec;
-import org.transprune.run.ExperimentParser;
 import org.transprune.run.LoadedBenchmark;
-import org.transprune.run.ResultsLog;
 import org.transprune.run.RunDirectory;
-import org.transprune.run.RunRecords;
-import org.transprune.synth.SynthBenchmark;
-import org.transprune.synth.SynthDataset;
 import tech.tablesaw.api.Table;
 
 /**
@@ -40,9 +36,9 @@ import tech.tablesaw.api.Table;
  *       benchmarks whose records carry kept patches, {@link KeptTokenFigure kept-token figures}
  *       {@code heatmaps/BENCHMARK-SAMPLE.png} for the first few samples.
  * </ul>
- * The figures need the benchmark's images: they are found through the experiment file the run
- * recorded in {@code plan.json} (or given by the caller), else, for the synthetic benchmark, in
- * the {@code images/} folder beside its recorded question file.
+ * The figures need the benchmark's images and the per-type table its question types: both come from the
+ * benchmarks the run recorded in {@code plan.json} ({@link RunDirectory#benchmarks}) or the caller gives; no
+ * experiment file is parsed and no model loaded.
  */
 public final class RunReport {
     /** Samples per benchmark drawn as kept-token figures unless told otherwise. */
@@ -98,19 +94,16 @@ public final class RunReport {
      * strategy run on an earlier checkpoint into the same directory): their results share the label's
      * row. Several seeds of one label are the intended way to share a row and are not reported.
      */
-    static List<String> sharedLabels(List<ObjectNode> records) {
+    static List<String> sharedLabels(List<RunRecord> records) {
         Map<String, Set<String>> configsOfLabel = new java.util.TreeMap<>();
-        for (ObjectNode r : records) {
-            JsonNode label = r.path("configuration").path("label");
-            if ("summary".equals(r.path("type").asText()) && r.has("config") && label.isTextual()) {
-                // Seeds of one configuration are meant to share a row; anything else under one label and seed is not.
-                configsOfLabel
-                        .computeIfAbsent(
-                                r.path("benchmark").asText() + "/" + label.asText() + " seed "
-                                        + r.path("configuration").path("seed").asText(),
-                                k -> new java.util.TreeSet<>())
-                        .add(r.get("config").asText());
-            }
+        for (SummaryRecord r : RunResults.summaryRecords(records)) {
+            // Seeds of one configuration are meant to share a row; anything else under one label and seed is not.
+            configsOfLabel
+                    .computeIfAbsent(
+                            r.benchmark() + "/" + r.configuration().label() + " seed "
+                                    + r.configuration().seed(),
+                            k -> new java.util.TreeSet<>())
+                    .add(r.config());
         }
         List<String> out = new ArrayList<>();
         configsOfLabel.forEach((label, configs) -> {
@@ -135,12 +128,20 @@ public final class RunReport {
      * @throws IllegalArgumentException when the run has no summary record yet
      */
     public static Written write(Path runDir, Path target, Options options) throws IOException {
-        List<ObjectNode> records = new ArrayList<>(ResultsLog.read(runDir));
+        List<RunRecord> records = new ArrayList<>(ResultsLog.read(runDir));
         if (options.configurations() != null) {
-            records.removeIf(r -> r.has("config")
-                    && !options.configurations().contains(r.get("config").asText()));
+            records.removeIf(r -> !options.configurations().contains(r.config()));
         }
         List<String> warnings = new ArrayList<>(sharedLabels(records));
+        // The benchmarks' files and capabilities come from the run's plan (or the caller): no experiment is parsed.
+        List<BenchmarkSpec> specs =
+                options.benchmarks() != null ? options.benchmarks() : RunDirectory.benchmarks(runDir, warnings);
+        Map<String, List<String>> typeOrder = new HashMap<>();
+        for (BenchmarkSpec b : specs) {
+            if (b.benchmark() instanceof GroundTruthRegions g) {
+                typeOrder.put(b.label(), g.questionTypes());
+            }
+        }
         Table summaries = RunResults.summaries(records, runDir);
         Path name = runDir.toAbsolutePath().normalize().getFileName();
         String runName = name == null ? runDir.toString() : name.toString();
@@ -157,7 +158,8 @@ public final class RunReport {
             tables.add(e.getValue());
             files.add(csv(e.getValue(), target.resolve("ablation-" + KeptTokenFigure.safe(e.getKey()) + ".csv")));
         }
-        Map<String, Table> byCategory = ResultTables.categoryTables(summaries, RunResults.categories(records));
+        Map<String, Table> byCategory =
+                ResultTables.categoryTables(summaries, RunResults.categories(records, typeOrder));
         StringBuilder mainMd = new StringBuilder(TableWriters.markdown(main));
         for (Map.Entry<String, Table> e : byCategory.entrySet()) {
             tables.add(e.getValue());
@@ -173,7 +175,7 @@ public final class RunReport {
         if (options.plots()) {
             images.addAll(ResultPlots.draw(summaries, target));
             if (options.heatmapSamples() > 0) {
-                images.addAll(figures(runDir, records, summaries, options, target, warnings));
+                images.addAll(figures(specs, records, summaries, options, target, warnings));
             }
         }
         for (String image : images) {
@@ -196,19 +198,22 @@ public final class RunReport {
 
     /** The kept-token figures of every benchmark whose records carry kept patches. */
     private static List<String> figures(
-            Path runDir, List<ObjectNode> records, Table summaries, Options options, Path target, List<String> warnings)
+            List<BenchmarkSpec> specs,
+            List<RunRecord> records,
+            Table summaries,
+            Options options,
+            Path target,
+            List<String> warnings)
             throws IOException {
         Set<String> withPatches = new LinkedHashSet<>();
-        for (ObjectNode r : records) {
-            if (RunRecords.isSample(r) && r.path("kept_patches").isArray()) {
-                withPatches.add(r.path("benchmark").asText());
+        for (RunRecord r : records) {
+            if (r instanceof SampleRecord s && s.keptPatches() != null) {
+                withPatches.add(s.benchmark());
             }
         }
         if (withPatches.isEmpty()) {
             return List.of();
         }
-        List<BenchmarkSpec> specs =
-                options.benchmarks() != null ? options.benchmarks() : benchmarkSpecs(runDir, warnings);
         List<String> methods = ResultTables.methodOrder(summaries);
         List<String> out = new ArrayList<>();
         for (String label : withPatches) {
@@ -229,55 +234,6 @@ public final class RunReport {
             }
             out.addAll(KeptTokenFigure.write(
                     records, summaries, methods, bench, options.heatmapSamples(), target, warnings));
-        }
-        return out;
-    }
-
-    /**
-     * The benchmarks of a run as its {@code plan.json} records them: the experiment file's entry
-     * when the file still parses and names the same question file, else (synthetic benchmark
-     * only) the dataset layout around the recorded question file.
-     */
-    static List<BenchmarkSpec> benchmarkSpecs(Path runDir, List<String> warnings) throws IOException {
-        Path planFile = runDir.resolve(RunDirectory.PLAN);
-        if (!Files.isRegularFile(planFile)) {
-            warnings.add(runDir + " has no " + RunDirectory.PLAN + ": the benchmarks' images are unknown");
-            return List.of();
-        }
-        JsonNode plan = JsonLines.MAPPER.readTree(planFile.toFile());
-        Map<String, BenchmarkSpec> fromExperiment = new HashMap<>();
-        try {
-            ExperimentParser.parse(Path.of(plan.path("experiment").asText()), ExperimentParser.Mode.DRY_RUN)
-                    .benchmarks()
-                    .forEach(b -> fromExperiment.put(b.label(), b));
-        } catch (RuntimeException e) {
-            // moved or edited since: fall back to the recorded question files
-        }
-        List<BenchmarkSpec> out = new ArrayList<>();
-        for (JsonNode b : plan.path("benchmarks")) {
-            String label = b.path("label").asText();
-            String recorded = b.path("questions").asText("null");
-            if (recorded.equals("null")) {
-                continue;
-            }
-            Path questions = Path.of(recorded).toAbsolutePath().normalize();
-            BenchmarkSpec e = fromExperiment.get(label);
-            if (e != null
-                    && e.questions() != null
-                    && e.questions().toAbsolutePath().normalize().equals(questions)) {
-                out.add(e);
-            } else if (SynthBenchmark.NAME.equals(b.path("name").asText()) && questions.getParent() != null) {
-                Path root = questions.getParent();
-                Path answers = root.resolve(SynthDataset.ANSWERS);
-                out.add(new BenchmarkSpec(
-                        label,
-                        new SynthBenchmark(),
-                        questions,
-                        root.resolve(SynthDataset.IMAGES),
-                        Files.exists(answers) ? answers : null,
-                        b.has("limit") ? b.get("limit").asInt() : null,
-                        OnError.SKIP));
-            }
         }
         return out;
     }

@@ -1,7 +1,6 @@
 package org.transprune.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,9 +13,11 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.transprune.run.ResultsLog;
-import org.transprune.run.RunRecords;
-import org.transprune.synth.QuestionType;
+import org.transprune.records.Configuration;
+import org.transprune.records.ResultsLog;
+import org.transprune.records.RunRecord;
+import org.transprune.records.SampleRecord;
+import org.transprune.records.SummaryRecord;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.DoubleColumn;
 import tech.tablesaw.api.IntColumn;
@@ -34,8 +35,8 @@ import tech.tablesaw.api.Table;
  * {@code se} is the binomial standard error of the accuracy and {@code ci_low}/{@code ci_high}
  * a 95% percentile bootstrap interval (2000 resamples, fixed seed), both in percent.
  *
- * <p>{@link #categories} gives the per-question-type details (accuracy, selection recall) that
- * the synthetic benchmark's summaries carry.
+ * <p>{@link #categories} gives the per-question-type details (accuracy, selection recall) that the
+ * summaries of benchmarks with per-category accuracy or ground-truth regions carry.
  */
 public final class RunResults {
     static final int BOOTSTRAP_RESAMPLES = 2000;
@@ -57,18 +58,15 @@ public final class RunResults {
      * @param dir the run directory, for the message when there is no summary yet
      * @throws IllegalArgumentException when the records hold no summary
      */
-    public static Table summaries(List<ObjectNode> records, Path dir) {
+    public static Table summaries(List<RunRecord> records, Path dir) {
         Map<String, List<Boolean>> correct = new HashMap<>();
-        List<ObjectNode> summaries = new ArrayList<>();
-        for (ObjectNode r : records) {
-            if (RunRecords.isSample(r) && r.path("correct").isBoolean()) {
-                correct.computeIfAbsent(
-                                r.path("config").asText() + "|"
-                                        + r.path("benchmark").asText(),
-                                k -> new ArrayList<>())
-                        .add(r.path("correct").asBoolean());
-            } else if (RunRecords.isSummary(r)) {
-                summaries.add(r);
+        List<SummaryRecord> summaries = new ArrayList<>();
+        for (RunRecord r : records) {
+            if (r instanceof SampleRecord sr && sr.correct() != null) {
+                correct.computeIfAbsent(sr.config() + "|" + sr.benchmark(), k -> new ArrayList<>())
+                        .add(sr.correct());
+            } else if (r instanceof SummaryRecord sr) {
+                summaries.add(sr);
             }
         }
         if (summaries.isEmpty()) {
@@ -78,10 +76,9 @@ public final class RunResults {
         return table(summaries, correct);
     }
 
-    static Table table(List<ObjectNode> summaries, Map<String, List<Boolean>> correct) {
+    static Table table(List<SummaryRecord> summaries, Map<String, List<Boolean>> correct) {
         Set<String> params = new TreeSet<>();
-        summaries.forEach(
-                s -> s.path("configuration").path("parameters").fieldNames().forEachRemaining(params::add));
+        summaries.forEach(s -> s.configuration().parameters().fieldNames().forEachRemaining(params::add));
         Map<String, String> methods = methodNames(summaries);
         Table t = Table.create(
                 "summaries",
@@ -105,34 +102,29 @@ public final class RunResults {
         for (String p : params) {
             t.addColumns(StringColumn.create("param:" + p));
         }
-        for (ObjectNode s : summaries) {
-            JsonNode c = s.path("configuration");
-            String hash = s.path("config").asText();
-            String metric = s.path("headline").asText();
+        for (SummaryRecord s : summaries) {
+            Configuration c = s.configuration();
+            String hash = s.config();
             t.stringColumn("config").append(hash);
-            t.stringColumn("strategy").append(c.path("strategy").asText());
-            t.stringColumn("label").append(c.path("label").asText());
+            t.stringColumn("strategy").append(c.strategy());
+            t.stringColumn("label").append(c.label());
             t.stringColumn("method").append(methods.get(hash));
-            t.intColumn("seed").append(c.path("seed").asInt());
-            t.stringColumn("benchmark").append(s.path("benchmark").asText());
-            t.stringColumn("metric").append(metric);
-            t.doubleColumn("value").append(number(s.path("metrics").path(metric)));
-            t.intColumn("n")
-                    .append(s.path("samples").asInt() - s.path("skipped").asInt());
-            double[] interval =
-                    interval(correct.get(hash + "|" + s.path("benchmark").asText()));
+            t.intColumn("seed").append((int) c.seed());
+            t.stringColumn("benchmark").append(s.benchmark());
+            t.stringColumn("metric").append(s.headline());
+            t.doubleColumn("value").append(s.headlineValue());
+            t.intColumn("n").append(s.answered());
+            double[] interval = interval(correct.get(hash + "|" + s.benchmark()));
             t.doubleColumn("se").append(interval[0]);
             t.doubleColumn("ci_low").append(interval[1]);
             t.doubleColumn("ci_high").append(interval[2]);
-            t.doubleColumn("tflops").append(number(s.path("tflops")));
-            t.doubleColumn("prefill_ms").append(number(s.path("prefill_ms_mean")));
-            t.doubleColumn("kv_mib").append(number(s.path("kv_cache_mib")));
-            t.doubleColumn("agreement").append(number(s.path("agreement")));
-            t.booleanColumn("unpruned")
-                    .append(s.path("flops_ratio").isNumber()
-                            && s.path("flops_ratio").asDouble() == 1.0);
+            t.doubleColumn("tflops").append(number(s.tflops()));
+            t.doubleColumn("prefill_ms").append(number(s.prefillMsMean()));
+            t.doubleColumn("kv_mib").append(number(s.kvCacheMib()));
+            t.doubleColumn("agreement").append(number(s.agreement()));
+            t.booleanColumn("unpruned").append(s.flopsRatio() != null && s.flopsRatio() == 1.0);
             for (String p : params) {
-                JsonNode v = c.path("parameters").get(p);
+                JsonNode v = c.parameters().get(p);
                 t.stringColumn("param:" + p).append(v == null ? "" : text(v));
             }
         }
@@ -145,13 +137,15 @@ public final class RunResults {
      * {@code accuracy} is the summary's {@code accuracy/<category>} metric (percent) and
      * {@code recall} the mean selection recall of the category at the last pruning stage, in
      * percent (missing when the configuration has no pruning stage or the category no relevant
-     * patch). Categories come in {@link QuestionType} order, then any others in the order met; a
+     * patch). Categories come in the order of the benchmark's question types (from its
+     * {@link org.transprune.bench.GroundTruthRegions} capability, {@code typeOrder}), then any others in the order met; a
      * last row per summary, category {@value #ALL}, holds the overall {@code accuracy} metric and
      * the recall over all questions. Summaries without either detail have no rows.
+     *
+     * @param typeOrder the question types of a benchmark label in table order; labels not in it keep the summaries' order
      */
-    public static Table categories(List<ObjectNode> records) {
-        List<ObjectNode> summaries =
-                records.stream().filter(RunRecords::isSummary).toList();
+    public static Table categories(List<RunRecord> records, Map<String, List<String>> typeOrder) {
+        List<SummaryRecord> summaries = summaryRecords(records);
         Map<String, String> methods = methodNames(summaries);
         Table t = Table.create(
                 "categories",
@@ -162,16 +156,16 @@ public final class RunResults {
                 StringColumn.create("category"),
                 DoubleColumn.create("accuracy"),
                 DoubleColumn.create("recall"));
-        for (ObjectNode s : summaries) {
-            JsonNode metrics = s.path("metrics");
-            JsonNode recall = s.path("recall");
+        for (SummaryRecord s : summaries) {
+            Map<String, Double> metrics = s.metrics() == null ? Map.of() : s.metrics();
+            Map<String, List<Double>> recall = s.recall() == null ? Map.of() : s.recall();
             List<String> categories = new ArrayList<>();
-            metrics.fieldNames().forEachRemaining(k -> {
+            metrics.keySet().forEach(k -> {
                 if (k.startsWith(CATEGORY_METRIC)) {
                     categories.add(k.substring(CATEGORY_METRIC.length()));
                 }
             });
-            recall.fieldNames().forEachRemaining(k -> {
+            recall.keySet().forEach(k -> {
                 if (!k.equals(ALL) && !categories.contains(k)) {
                     categories.add(k);
                 }
@@ -179,21 +173,23 @@ public final class RunResults {
             if (categories.isEmpty()) {
                 continue;
             }
-            categories.sort(java.util.Comparator.comparingInt(RunResults::categoryRank));
+            List<String> order = typeOrder.getOrDefault(s.benchmark(), List.of());
+            categories.sort(
+                    java.util.Comparator.comparingInt(c -> order.contains(c) ? order.indexOf(c) : order.size()));
             categories.add(ALL);
-            String hash = s.path("config").asText();
+            String hash = s.config();
             for (String cat : categories) {
                 t.stringColumn("config").append(hash);
                 t.stringColumn("method").append(methods.get(hash));
-                t.intColumn("seed").append(s.path("configuration").path("seed").asInt());
-                t.stringColumn("benchmark").append(s.path("benchmark").asText());
+                t.intColumn("seed").append((int) s.configuration().seed());
+                t.stringColumn("benchmark").append(s.benchmark());
                 t.stringColumn("category").append(cat);
                 t.doubleColumn("accuracy")
-                        .append(number(metrics.path(cat.equals(ALL) ? "accuracy" : CATEGORY_METRIC + cat)));
-                JsonNode stages = recall.path(cat);
+                        .append(number(metrics.get(cat.equals(ALL) ? "accuracy" : CATEGORY_METRIC + cat)));
+                List<Double> stages = recall.get(cat);
                 t.doubleColumn("recall")
                         .append(
-                                stages.isArray() && !stages.isEmpty()
+                                stages != null && !stages.isEmpty()
                                         ? 100 * number(stages.get(stages.size() - 1))
                                         : Double.NaN);
             }
@@ -201,42 +197,39 @@ public final class RunResults {
         return t;
     }
 
-    /** Position of a category in {@link QuestionType} order; others after, keeping their order (stable sort). */
-    static int categoryRank(String category) {
-        for (QuestionType q : QuestionType.values()) {
-            if (q.category().equals(category)) {
-                return q.ordinal();
-            }
-        }
-        return QuestionType.values().length;
+    /** The summary records among {@code records}. */
+    public static List<SummaryRecord> summaryRecords(List<RunRecord> records) {
+        return records.stream()
+                .filter(r -> r instanceof SummaryRecord)
+                .map(r -> (SummaryRecord) r)
+                .toList();
     }
 
     /** Label plus the parameters that vary among the configurations sharing that label. */
-    static Map<String, String> methodNames(List<ObjectNode> summaries) {
+    static Map<String, String> methodNames(List<SummaryRecord> summaries) {
         Map<String, Map<String, Set<String>>> valuesByLabel = new LinkedHashMap<>();
-        for (ObjectNode s : summaries) {
-            JsonNode c = s.path("configuration");
-            Map<String, Set<String>> values =
-                    valuesByLabel.computeIfAbsent(c.path("label").asText(), k -> new TreeMap<>());
-            c.path("parameters")
+        for (SummaryRecord s : summaries) {
+            Configuration c = s.configuration();
+            Map<String, Set<String>> values = valuesByLabel.computeIfAbsent(c.label(), k -> new TreeMap<>());
+            c.parameters()
                     .fields()
                     .forEachRemaining(e -> values.computeIfAbsent(e.getKey(), k -> new LinkedHashSet<>())
                             .add(text(e.getValue())));
         }
         Map<String, String> out = new HashMap<>();
-        for (ObjectNode s : summaries) {
-            JsonNode c = s.path("configuration");
-            String label = c.path("label").asText();
+        for (SummaryRecord s : summaries) {
+            Configuration c = s.configuration();
+            String label = c.label();
             StringBuilder sb = new StringBuilder(label);
             valuesByLabel.get(label).forEach((p, vs) -> {
                 if (vs.size() > 1) {
                     sb.append(' ')
                             .append(p)
                             .append('=')
-                            .append(text(c.path("parameters").path(p)));
+                            .append(text(c.parameters().path(p)));
                 }
             });
-            out.put(s.path("config").asText(), sb.toString());
+            out.put(s.config(), sb.toString());
         }
         return out;
     }
@@ -267,8 +260,8 @@ public final class RunResults {
         };
     }
 
-    private static double number(JsonNode n) {
-        return n != null && n.isNumber() ? n.asDouble() : Double.NaN;
+    private static double number(Double n) {
+        return n == null ? Double.NaN : n;
     }
 
     static String text(JsonNode v) {

@@ -9,7 +9,6 @@ import java.util.Set;
 import org.transprune.bench.Benchmark;
 import org.transprune.bench.Benchmarks;
 import org.transprune.bench.OnError;
-import org.transprune.synth.SynthBenchmark;
 
 /**
  * The {@code data_root:} and {@code benchmarks:} sections: which benchmark, where its files are
@@ -76,9 +75,9 @@ final class BenchmarkSection {
         }
         Benchmark b;
         try {
-            b = name.equalsIgnoreCase(SynthBenchmark.NAME) ? new SynthBenchmark() : Benchmarks.get(name);
+            b = Benchmarks.get(name); // the synthetic benchmark is registered like the others
         } catch (IllegalArgumentException e) {
-            checks.problem(m.get("name"), key + ".name", e.getMessage() + ", " + SynthBenchmark.NAME);
+            checks.problem(m.get("name"), key + ".name", e.getMessage());
             return null;
         }
         String label = checks.string(m, "label", key + ".label", b.name());

@@ -1,20 +1,22 @@
 package org.transprune.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.transprune.bench.Answer;
 import org.transprune.bench.IssueLog;
-import org.transprune.bench.JsonLines;
 import org.transprune.bench.OnError;
 import org.transprune.bench.Sample;
 import org.transprune.bench.Score;
+import org.transprune.cost.CostReport;
+import org.transprune.records.RecordProvenance;
+import org.transprune.records.SampleRecord;
+import org.transprune.records.SummaryRecord;
 
 /**
  * Builds the summary record of one configuration on one benchmark from its sample records alone,
@@ -31,19 +33,13 @@ public final class ConfigurationSummary {
      *     generation limit on this benchmark, or null when there is none (or this is it)
      * @param referenceHash that configuration's hash, or null
      */
-    public static ObjectNode build(
+    public static SummaryRecord build(
             RunConfiguration config,
             LoadedBenchmark bench,
-            List<JsonNode> records,
-            List<JsonNode> reference,
+            List<SampleRecord> records,
+            List<SampleRecord> reference,
             String referenceHash,
             Provenance provenance) {
-        ObjectNode s = JsonLines.MAPPER.createObjectNode();
-        s.put(RunRecords.TYPE, RunRecords.SUMMARY);
-        s.put("config", config.hash());
-        s.put("benchmark", bench.label());
-        s.set("configuration", RunRecords.configuration(config));
-
         Map<String, Sample> byKey = new HashMap<>();
         bench.samples().forEach(x -> byKey.put(x.key(), x));
         List<Answer> answers = new ArrayList<>();
@@ -55,125 +51,130 @@ public final class ConfigurationSummary {
         Instant end = null;
         Map<String, double[]> recallSum = new TreeMap<>();
         Map<String, int[]> recallCount = new TreeMap<>();
-        for (JsonNode r : records) {
-            JsonNode prov = r.path("provenance");
-            start = earliest(start, prov.path("started_at").asText(null));
-            end = latest(end, prov.path("ended_at").asText(null));
-            if (r.hasNonNull("skipped")) {
+        for (SampleRecord r : records) {
+            if (r.provenance() != null) {
+                start = earliest(start, r.provenance().startedAt());
+                end = latest(end, r.provenance().endedAt());
+            }
+            if (r.wasSkipped()) {
                 skipped++;
                 continue;
             }
-            Sample sample = byKey.get(r.path("sample").asText());
+            Sample sample = byKey.get(r.sample());
             if (sample != null) {
-                answers.add(Answer.of(sample, r.path("answer").asText(), config.label()));
+                answers.add(Answer.of(sample, r.answer() == null ? "" : r.answer(), config.label()));
             }
-            if (r.path("correct").isBoolean()) {
+            if (r.correct() != null) {
                 judged++;
-                correct += r.path("correct").asBoolean() ? 1 : 0;
+                correct += r.correct() ? 1 : 0;
             }
-            if (r.hasNonNull("prefill_ms")) {
-                prefill.add(r.path("prefill_ms").asDouble());
+            if (r.prefillMs() != null) {
+                prefill.add(r.prefillMs());
             }
-            JsonNode recall = r.path("recall");
-            if (recall.isArray()) {
-                List<String> groups = r.hasNonNull("category")
-                        ? List.of("all", r.get("category").asText())
-                        : List.of("all");
+            List<Double> recall = r.recall();
+            if (recall != null) {
+                List<String> groups = r.category() != null ? List.of("all", r.category()) : List.of("all");
                 for (String cat : groups) {
                     double[] sum = recallSum.computeIfAbsent(cat, k -> new double[recall.size()]);
                     int[] cnt = recallCount.computeIfAbsent(cat, k -> new int[recall.size()]);
                     for (int i = 0; i < Math.min(sum.length, recall.size()); i++) {
-                        if (recall.get(i).isNumber()) {
-                            sum[i] += recall.get(i).asDouble();
+                        if (Double.isFinite(recall.get(i))) {
+                            sum[i] += recall.get(i);
                             cnt[i]++;
                         }
                     }
                 }
             }
         }
-        s.put("samples", records.size());
-        s.put("skipped", skipped);
         // Scored leniently: a data problem found while scoring is listed, not fatal, so the
         // summary of hours of work is always written.
         IssueLog log = new IssueLog(OnError.SKIP);
+        String headline;
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        List<String> notes = null;
+        String scoreError = null;
         try {
             Score score = bench.spec().benchmark().score(bench.samples(), answers, bench.annotations(), log);
-            s.put("headline", score.headline());
-            ObjectNode metrics = s.putObject("metrics");
-            score.metrics().forEach((k, v) -> RunRecords.putNumber(metrics, k, v));
-            if (!score.notes().isEmpty()) {
-                s.set("notes", JsonLines.MAPPER.valueToTree(score.notes()));
-            }
+            headline = score.headline();
+            metrics.putAll(score.metrics());
+            notes = score.notes().isEmpty() ? null : score.notes();
         } catch (Exception e) {
-            s.put("headline", bench.spec().benchmark().headlineMetric());
-            s.putObject("metrics");
-            s.put("score_error", String.valueOf(e.getMessage()));
-        }
-        if (!log.issues().isEmpty()) {
-            s.put("scoring_issues", log.issues().size());
-        }
-        if (judged > 0) {
-            s.put("judged", judged);
-            s.put("correct", correct);
-        }
-        if (config.cost() != null) {
-            s.put("tflops", config.cost().tflops());
-            s.put("flops_ratio", config.cost().flopsRatio());
-            s.put("avg_retained_tokens", config.cost().averageRetainedTokens());
-            s.put("kv_cache_mib", config.cost().kvCacheMiB());
+            headline = bench.spec().benchmark().headlineMetric();
+            scoreError = String.valueOf(e.getMessage());
         }
         double[] p = prefill.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        RunRecords.putNumber(
-                s,
-                "prefill_ms_mean",
-                p.length == 0 ? Double.NaN : Arrays.stream(p).average().orElseThrow());
-        RunRecords.putNumber(
-                s, "prefill_ms_median", p.length == 0 ? Double.NaN : (p[(p.length - 1) / 2] + p[p.length / 2]) / 2);
-        if (reference != null) {
-            s.put("agreement_with", referenceHash);
-            RunRecords.putNumber(s, "agreement", agreement(records, reference));
-        }
+        Map<String, List<Double>> recall = null;
         if (!recallSum.isEmpty()) {
-            ObjectNode rec = s.putObject("recall");
-            recallSum.forEach((cat, sum) -> {
-                double[] mean = new double[sum.length];
+            recall = new LinkedHashMap<>();
+            for (Map.Entry<String, double[]> e : recallSum.entrySet()) {
+                double[] sum = e.getValue();
+                int[] cnt = recallCount.get(e.getKey());
+                List<Double> mean = new ArrayList<>();
                 for (int i = 0; i < sum.length; i++) {
-                    mean[i] = recallCount.get(cat)[i] == 0
-                            ? Double.NaN
-                            : sum[i] / recallCount.get(cat)[i];
+                    mean.add(cnt[i] == 0 ? Double.NaN : sum[i] / cnt[i]);
                 }
-                rec.set(cat, RunRecords.numbers(mean));
-            });
+                recall.put(e.getKey(), mean);
+            }
         }
         // The summary describes where its samples ran (a merge may run elsewhere), so it takes the
         // code, library and machine fields from the records when there are any.
-        ObjectNode prov = provenance.toJson(config.hash(), config.seed(), start, end);
-        if (!records.isEmpty() && records.get(0).path("provenance") instanceof ObjectNode first) {
-            for (String f : List.of("project_version", "git_commit", "djl", "pytorch", "device", "host")) {
-                if (first.has(f)) {
-                    prov.set(f, first.get(f));
-                }
-            }
+        RecordProvenance prov = provenance.forRecord(config.hash(), config.seed(), start, end);
+        if (!records.isEmpty() && records.get(0).provenance() != null) {
+            RecordProvenance first = records.get(0).provenance();
+            prov = new RecordProvenance(
+                    prov.configHash(),
+                    prov.seed(),
+                    first.projectVersion(),
+                    first.gitCommit(),
+                    first.djl(),
+                    first.pytorch(),
+                    first.device(),
+                    first.host(),
+                    prov.startedAt(),
+                    prov.endedAt());
         }
-        s.set("provenance", prov);
-        return s;
+        CostReport cost = config.cost();
+        return new SummaryRecord(
+                SummaryRecord.TYPE,
+                config.hash(),
+                bench.label(),
+                RunRecords.configuration(config),
+                records.size(),
+                skipped,
+                headline,
+                metrics,
+                notes,
+                scoreError,
+                log.issues().isEmpty() ? null : log.issues().size(),
+                judged > 0 ? judged : null,
+                judged > 0 ? correct : null,
+                cost == null ? null : cost.tflops(),
+                cost == null ? null : cost.flopsRatio(),
+                cost == null ? null : cost.averageRetainedTokens(),
+                cost == null ? null : cost.kvCacheMiB(),
+                p.length == 0 ? Double.NaN : Arrays.stream(p).average().orElseThrow(),
+                p.length == 0 ? Double.NaN : (p[(p.length - 1) / 2] + p[p.length / 2]) / 2,
+                reference == null ? null : referenceHash,
+                reference == null ? null : agreement(records, reference),
+                recall,
+                prov);
     }
 
     /** Share of samples answered by both whose (trimmed) answers are identical. */
-    static double agreement(List<JsonNode> records, List<JsonNode> reference) {
+    static double agreement(List<SampleRecord> records, List<SampleRecord> reference) {
         Map<String, String> ref = new HashMap<>();
-        for (JsonNode r : reference) {
-            if (!r.hasNonNull("skipped")) {
-                ref.put(r.path("sample").asText(), r.path("answer").asText().strip());
+        for (SampleRecord r : reference) {
+            if (!r.wasSkipped()) {
+                ref.put(r.sample(), r.answer().strip());
             }
         }
         int both = 0;
         int same = 0;
-        for (JsonNode r : records) {
-            String other = ref.get(r.path("sample").asText());
-            if (other != null && !r.hasNonNull("skipped")) {
+        for (SampleRecord r : records) {
+            String other = ref.get(r.sample());
+            if (other != null && !r.wasSkipped()) {
                 both++;
-                same += other.equals(r.path("answer").asText().strip()) ? 1 : 0;
+                same += other.equals(r.answer().strip()) ? 1 : 0;
             }
         }
         return both == 0 ? Double.NaN : (double) same / both;

@@ -3,13 +3,11 @@ package org.transprune.run;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
+import org.transprune.bench.GroundTruthRegions;
 import org.transprune.bench.IssueLog;
 import org.transprune.bench.PerSampleScoring;
 import org.transprune.bench.QuestionFiles;
 import org.transprune.bench.Sample;
-import org.transprune.synth.Question;
-import org.transprune.synth.SynthBenchmark;
 
 /**
  * A benchmark's questions read once for the whole run (the first {@code limit} of the file), with
@@ -19,14 +17,15 @@ import org.transprune.synth.SynthBenchmark;
  * @param samples the questions, in file order
  * @param log data problems met while reading (skipped items)
  * @param judge per-sample scoring, or null
- * @param synthKey the synthetic benchmark's answer key by question id, or null for other benchmarks
+ * @param regions the questions' ground-truth regions when the benchmark offers them ({@link GroundTruthRegions}), else
+ *     null
  */
 public record LoadedBenchmark(
         BenchmarkSpec spec,
         List<Sample> samples,
         IssueLog log,
         PerSampleScoring.Judge judge,
-        Map<String, Question> synthKey) {
+        GroundTruthRegions.Regions regions) {
 
     /**
      * Reads the questions (checking lines, images and keys, see {@link QuestionFiles}) and the
@@ -43,11 +42,11 @@ public record LoadedBenchmark(
         if (spec.benchmark() instanceof PerSampleScoring p && spec.annotations() != null) {
             judge = p.judge(spec.annotations());
         }
-        Map<String, Question> key = null;
-        if (spec.benchmark() instanceof SynthBenchmark && spec.annotations() != null) {
-            key = SynthBenchmark.answerKey(spec.annotations());
+        GroundTruthRegions.Regions regions = null;
+        if (spec.benchmark() instanceof GroundTruthRegions g && spec.annotations() != null) {
+            regions = g.regions(spec.annotations());
         }
-        return new LoadedBenchmark(spec, samples, log, judge, key);
+        return new LoadedBenchmark(spec, samples, log, judge, regions);
     }
 
     public String label() {

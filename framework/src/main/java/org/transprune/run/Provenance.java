@@ -1,6 +1,5 @@
 package org.transprune.run;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.transprune.Versions;
-import org.transprune.bench.JsonLines;
+import org.transprune.records.RecordProvenance;
 
 /**
  * Where a result came from, as Tribuo attaches to every model and evaluation: the code (project
@@ -34,20 +33,19 @@ public record Provenance(
                 Versions.project(), currentCommit(), Versions.djl(), Versions.pytorch(), device, hostName());
     }
 
-    /** The record's provenance object. */
-    public ObjectNode toJson(String configHash, long seed, Instant start, Instant end) {
-        ObjectNode o = JsonLines.MAPPER.createObjectNode();
-        o.put("config_hash", configHash);
-        o.put("seed", seed);
-        o.put("project_version", projectVersion);
-        o.put("git_commit", gitCommit);
-        o.put("djl", djl);
-        o.put("pytorch", pytorch);
-        o.put("device", device);
-        o.put("host", host);
-        o.put("started_at", start == null ? null : start.toString());
-        o.put("ended_at", end == null ? null : end.toString());
-        return o;
+    /** A record's provenance: this process's fields with the record's configuration, seed and times. */
+    public RecordProvenance forRecord(String configHash, long seed, Instant start, Instant end) {
+        return new RecordProvenance(
+                configHash,
+                seed,
+                projectVersion,
+                gitCommit,
+                djl,
+                pytorch,
+                device,
+                host,
+                start == null ? null : start.toString(),
+                end == null ? null : end.toString());
     }
 
     /**

@@ -1,6 +1,5 @@
 package org.transprune.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,6 +11,10 @@ import java.util.Map;
 import java.util.Set;
 import org.transprune.bench.JsonLines;
 import org.transprune.bench.Sample;
+import org.transprune.records.ResultsLog;
+import org.transprune.records.RunRecord;
+import org.transprune.records.SampleRecord;
+import org.transprune.records.SummaryRecord;
 
 /**
  * What happens when work is complete: a summary record for each (configuration, benchmark) whose
@@ -35,13 +38,13 @@ public final class RunCompletion {
     }
 
     /** The sample records of {@code config} on {@code benchmark}, by sample key. */
-    public Map<String, JsonNode> samples(String config, String benchmark) {
-        Map<String, JsonNode> out = new LinkedHashMap<>();
-        for (ObjectNode r : log.records()) {
-            if (RunRecords.isSample(r)
-                    && r.path("config").asText().equals(config)
-                    && r.path("benchmark").asText().equals(benchmark)) {
-                out.putIfAbsent(r.path("sample").asText(), r);
+    public Map<String, SampleRecord> samples(String config, String benchmark) {
+        Map<String, SampleRecord> out = new LinkedHashMap<>();
+        for (RunRecord r : log.records()) {
+            if (r instanceof SampleRecord s
+                    && s.config().equals(config)
+                    && s.benchmark().equals(benchmark)) {
+                out.putIfAbsent(s.sample(), s);
             }
         }
         return out;
@@ -49,23 +52,23 @@ public final class RunCompletion {
 
     /** Whether every sample of the benchmark has a record for {@code config}. */
     public boolean complete(RunConfiguration config, LoadedBenchmark bench) {
-        Map<String, JsonNode> done = samples(config.hash(), bench.label());
+        Map<String, SampleRecord> done = samples(config.hash(), bench.label());
         return bench.samples().stream().allMatch(s -> done.containsKey(s.key()));
     }
 
     /** Whether a summary of (config, benchmark) is already recorded. */
     public boolean summarized(String config, String benchmark) {
         return log.records().stream()
-                .anyMatch(r -> RunRecords.isSummary(r)
-                        && r.path("config").asText().equals(config)
-                        && r.path("benchmark").asText().equals(benchmark));
+                .anyMatch(r -> r instanceof SummaryRecord
+                        && r.config().equals(config)
+                        && r.benchmark().equals(benchmark));
     }
 
     /**
      * Appends the summary of {@code config} on {@code bench} if it is complete and not yet
      * summarised, and rewrites its predictions file; returns the summary written, or null.
      */
-    public ObjectNode finish(RunConfiguration config, LoadedBenchmark bench) throws IOException {
+    public SummaryRecord finish(RunConfiguration config, LoadedBenchmark bench) throws IOException {
         if (!complete(config, bench)) {
             return null;
         }
@@ -74,7 +77,7 @@ public final class RunCompletion {
             return null;
         }
         RunConfiguration ref = reference(config);
-        List<JsonNode> refRecords = null;
+        List<SampleRecord> refRecords = null;
         if (ref != null) {
             if (!complete(ref, bench)) {
                 // The reference is ordered first; when it is incomplete (another shard's work) merge summarises later.
@@ -82,7 +85,7 @@ public final class RunCompletion {
             }
             refRecords = ordered(ref, bench);
         }
-        ObjectNode summary = ConfigurationSummary.build(
+        SummaryRecord summary = ConfigurationSummary.build(
                 config, bench, ordered(config, bench), refRecords, ref == null ? null : ref.hash(), provenance);
         log.append(summary);
         return summary;
@@ -101,9 +104,9 @@ public final class RunCompletion {
         return null;
     }
 
-    private List<JsonNode> ordered(RunConfiguration config, LoadedBenchmark bench) {
-        Map<String, JsonNode> done = samples(config.hash(), bench.label());
-        List<JsonNode> out = new ArrayList<>();
+    private List<SampleRecord> ordered(RunConfiguration config, LoadedBenchmark bench) {
+        Map<String, SampleRecord> done = samples(config.hash(), bench.label());
+        List<SampleRecord> out = new ArrayList<>();
         for (Sample s : bench.samples()) {
             out.add(done.get(s.key()));
         }
@@ -112,18 +115,18 @@ public final class RunCompletion {
 
     /** Rewrites the predictions file of (config, benchmark) from its records, in question order. */
     public void writePredictions(RunConfiguration config, LoadedBenchmark bench) throws IOException {
-        Map<String, JsonNode> done = samples(config.hash(), bench.label());
+        Map<String, SampleRecord> done = samples(config.hash(), bench.label());
         StringBuilder sb = new StringBuilder();
         Set<String> written = new HashSet<>();
         for (Sample s : bench.samples()) {
-            JsonNode r = done.get(s.key());
-            if (r == null || r.hasNonNull("skipped") || !written.add(s.key())) {
+            SampleRecord r = done.get(s.key());
+            if (r == null || r.wasSkipped() || !written.add(s.key())) {
                 continue;
             }
             ObjectNode line = JsonLines.MAPPER.createObjectNode();
             line.set("question_id", s.questionId());
             line.put("prompt", s.answerPrompt());
-            line.put("text", r.path("answer").asText());
+            line.put("text", r.answer());
             // Deterministic, unlike LLaVA's random shortuuid, so reruns and merges write identical files.
             line.put(
                     "answer_id",
@@ -137,11 +140,11 @@ public final class RunCompletion {
     }
 
     /** Summaries and predictions for everything complete; returns the summaries written. */
-    public List<ObjectNode> finishAll() throws IOException {
-        List<ObjectNode> out = new ArrayList<>();
+    public List<SummaryRecord> finishAll() throws IOException {
+        List<SummaryRecord> out = new ArrayList<>();
         for (RunConfiguration c : plan.configurations()) {
             for (LoadedBenchmark b : benchmarks.values()) {
-                ObjectNode s = finish(c, b);
+                SummaryRecord s = finish(c, b);
                 if (s != null) {
                     out.add(s);
                 }
@@ -155,7 +158,7 @@ public final class RunCompletion {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (RunConfiguration c : plan.configurations()) {
             for (LoadedBenchmark b : benchmarks.values()) {
-                Map<String, JsonNode> done = samples(c.hash(), b.label());
+                Map<String, SampleRecord> done = samples(c.hash(), b.label());
                 long missing = b.samples().stream()
                         .filter(s -> !done.containsKey(s.key()))
                         .count();

@@ -1,5 +1,6 @@
 package org.transprune.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -7,13 +8,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.transprune.bench.Benchmark;
+import org.transprune.bench.Benchmarks;
 import org.transprune.bench.JsonLines;
+import org.transprune.bench.OnError;
+import org.transprune.records.Records;
 
 /**
  * The layout of a run directory:
  * <ul>
- *   <li>{@code results.jsonl}: the records ({@link ResultsLog}, {@link RunRecords});
- *   <li>{@code plan.json}: the experiment file it came from and the expanded configurations;
+ *   <li>{@code results.jsonl}: the records ({@link org.transprune.records.ResultsLog}, {@link org.transprune.records.Records});
+ *   <li>{@code plan.json}: the experiment file it came from, the expanded configurations and each benchmark's files
+ *       (questions, images, annotations), so a report needs nothing else;
+ *   <li>{@code .lock}: the {@link org.transprune.records.RunLock} of the process writing it;
  *   <li>{@code predictions/HASH-STRATEGY/BENCHMARK.jsonl}: answers in LLaVA's format, rebuilt
  *       from the records whenever a configuration finishes (so they are never half-written).
  * </ul>
@@ -21,6 +31,8 @@ import org.transprune.bench.JsonLines;
 public final class RunDirectory {
     public static final String PLAN = "plan.json";
     public static final String PREDICTIONS = "predictions";
+    private static final String IMAGES = "images";
+    private static final String ANNOTATIONS = "annotations";
 
     private RunDirectory() {}
 
@@ -32,7 +44,7 @@ public final class RunDirectory {
         o.put("shard", shard.toString());
         ArrayNode configs = o.putArray("configurations");
         for (RunConfiguration c : plan.configurations()) {
-            ObjectNode n = RunRecords.configuration(c);
+            ObjectNode n = Records.MAPPER.valueToTree(RunRecords.configuration(c));
             n.put("hash", c.hash());
             configs.add(n);
         }
@@ -45,6 +57,10 @@ public final class RunDirectory {
             if (b.limit() != null) {
                 n.put("limit", b.limit());
             }
+            // Every file a report needs, so reports never parse the experiment or open the model.
+            n.put(IMAGES, b.images() == null ? null : b.images().toString());
+            n.put(ANNOTATIONS, b.annotations() == null ? null : b.annotations().toString());
+            n.put("on_error", b.onError().name().toLowerCase(Locale.ROOT));
         }
         writeAtomically(
                 dir.resolve(PLAN),
@@ -59,6 +75,80 @@ public final class RunDirectory {
         }
         return Path.of(
                 JsonLines.MAPPER.readTree(plan.toFile()).path("experiment").asText());
+    }
+
+    /**
+     * The benchmarks of a run as its {@code plan.json} records them, with every file a report needs. A plan written
+     * before plans recorded images and annotations gives the benchmark's default layout around its question file (the
+     * question file's default path relative to the data root), with a warning.
+     *
+     * @param warnings where to say what could not be found
+     */
+    public static List<BenchmarkSpec> benchmarks(Path dir, List<String> warnings) throws IOException {
+        Path planFile = dir.resolve(PLAN);
+        if (!Files.isRegularFile(planFile)) {
+            warnings.add(dir + " has no " + PLAN + ": the benchmarks' files are unknown");
+            return List.of();
+        }
+        JsonNode plan = JsonLines.MAPPER.readTree(planFile.toFile());
+        List<BenchmarkSpec> out = new ArrayList<>();
+        for (JsonNode b : plan.path("benchmarks")) {
+            String label = b.path("label").asText();
+            String recorded = b.path("questions").asText("null");
+            Benchmark bench;
+            try {
+                bench = Benchmarks.get(b.path("name").asText());
+            } catch (IllegalArgumentException e) {
+                warnings.add(planFile + ": benchmark " + label + ": " + e.getMessage());
+                continue;
+            }
+            if (recorded.equals("null")) {
+                continue;
+            }
+            Path questions = Path.of(recorded);
+            Path images;
+            Path annotations;
+            if (b.has(IMAGES)) {
+                images = b.hasNonNull(IMAGES) ? Path.of(b.get(IMAGES).asText()) : null;
+                annotations =
+                        b.hasNonNull(ANNOTATIONS) ? Path.of(b.get(ANNOTATIONS).asText()) : null;
+            } else {
+                Path root = dataRoot(questions, bench.defaultQuestionFile());
+                if (root == null) {
+                    warnings.add(planFile + ": benchmark " + label + " (a plan of an older version) records no images"
+                            + " and its question file is not at its default place; rerun to record them");
+                    continue;
+                }
+                warnings.add(planFile + ": benchmark " + label + " (a plan of an older version): images and"
+                        + " annotations taken from the default layout under " + root);
+                images = bench.defaultImageFolder() == null ? null : root.resolve(bench.defaultImageFolder());
+                Path a = bench.defaultAnnotations() == null ? null : root.resolve(bench.defaultAnnotations());
+                annotations = a != null && Files.exists(a) ? a : null;
+            }
+            out.add(new BenchmarkSpec(
+                    label,
+                    bench,
+                    questions,
+                    images,
+                    annotations,
+                    b.has("limit") ? b.get("limit").asInt() : null,
+                    OnError.valueOf(b.path("on_error").asText("skip").toUpperCase(Locale.ROOT))));
+        }
+        return out;
+    }
+
+    /** The data root a question file sits under at its default relative path, or null when it does not. */
+    private static Path dataRoot(Path questions, String defaultQuestionFile) {
+        Path q = questions.toAbsolutePath().normalize();
+        Path rel = Path.of(defaultQuestionFile).normalize();
+        if (!q.endsWith(rel)) {
+            return null;
+        }
+        Path root = q;
+        for (int i = 0; i < rel.getNameCount(); i++) {
+            root = root.getParent();
+        }
+        return root;
     }
 
     /** The predictions file of one configuration on one benchmark. */

@@ -1,6 +1,5 @@
 package org.transprune.run;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -10,6 +9,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.transprune.records.ResultsLog;
+import org.transprune.records.RunLock;
+import org.transprune.records.RunRecord;
+import org.transprune.records.SampleRecord;
+import org.transprune.records.SummaryRecord;
 
 /**
  * Combines the run directories of shards (or of any runs of the same experiment) into one: the
@@ -28,7 +32,7 @@ public final class RunMerger {
      * @param summaries summary records written
      * @param incomplete (configuration on benchmark) -> samples no input has
      */
-    public record Result(int added, int duplicates, List<ObjectNode> summaries, Map<String, Integer> incomplete) {}
+    public record Result(int added, int duplicates, List<SummaryRecord> summaries, Map<String, Integer> incomplete) {}
 
     /**
      * Merges {@code inputs} into {@code target}.
@@ -57,25 +61,29 @@ public final class RunMerger {
         }
         int added = 0;
         int duplicates = 0;
-        try (ResultsLog log = ResultsLog.open(target)) {
+        try (RunLock lock = RunLock.acquire(target);
+                ResultsLog log = ResultsLog.open(target)) {
+            log.repairs().forEach(out::println);
             RunDirectory.writePlan(target, plan, Shard.ALL);
             Set<String> present = new HashSet<>();
-            log.records().stream().filter(RunRecords::isSample).forEach(r -> present.add(RunRecords.unitKey(r)));
+            log.records().stream()
+                    .filter(r -> r instanceof SampleRecord)
+                    .forEach(r -> present.add(((SampleRecord) r).unitKey()));
             for (Path in : inputs) {
                 if (in.toAbsolutePath()
                         .normalize()
                         .equals(target.toAbsolutePath().normalize())) {
                     continue;
                 }
-                for (ObjectNode r : ResultsLog.read(in)) {
-                    if (!RunRecords.isSample(r)) {
+                for (RunRecord rec : ResultsLog.read(in)) {
+                    if (!(rec instanceof SampleRecord r)) {
                         continue; // summaries are recomputed over the merged records
                     }
-                    if (!known.contains(r.path("config").asText())) {
-                        throw new IllegalArgumentException(in + " has records of configuration "
-                                + r.path("config").asText() + ", which " + file + " no longer defines");
+                    if (!known.contains(r.config())) {
+                        throw new IllegalArgumentException(in + " has records of configuration " + r.config()
+                                + ", which " + file + " no longer defines");
                     }
-                    if (present.add(RunRecords.unitKey(r))) {
+                    if (present.add(r.unitKey())) {
                         log.append(r);
                         added++;
                     } else {
@@ -89,7 +97,7 @@ public final class RunMerger {
                     log,
                     target,
                     Provenance.current(plan.model().device()));
-            List<ObjectNode> summaries = completion.finishAll();
+            List<SummaryRecord> summaries = completion.finishAll();
             Map<String, Integer> incomplete = completion.incomplete();
             out.printf(
                     Locale.ROOT,

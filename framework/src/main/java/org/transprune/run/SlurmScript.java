@@ -19,7 +19,7 @@ import java.util.Locale;
  * @param cpusPerTask CPUs per task
  * @param memory memory per task, e.g. {@code 32G}
  * @param gpus GPUs per task (0 for none)
- * @param javaOptions JVM options (heap cap: see notes on long runs)
+ * @param javaOptions JVM options (heap cap: see docs/djl-notes.md#pitfall-8 on long runs)
  */
 public record SlurmScript(
         Path experiment,

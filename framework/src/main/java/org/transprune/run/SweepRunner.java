@@ -1,7 +1,5 @@
 package org.transprune.run;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,16 +14,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.transprune.bench.DataIssue;
+import org.transprune.bench.GroundTruthRegions;
 import org.transprune.bench.ImageLoader;
-import org.transprune.bench.JsonLines;
 import org.transprune.bench.OnError;
 import org.transprune.bench.Sample;
 import org.transprune.image.Images;
 import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyRun;
-import org.transprune.synth.Question;
-import org.transprune.synth.SynthBenchmark;
+import org.transprune.records.Records;
+import org.transprune.records.ResultsLog;
+import org.transprune.records.RunLock;
+import org.transprune.records.SampleRecord;
+import org.transprune.records.SummaryRecord;
 import org.transprune.text.PromptTooLongException;
 
 /**
@@ -66,7 +67,7 @@ public final class SweepRunner {
             Path directory,
             int answered,
             int alreadyDone,
-            List<ObjectNode> summaries,
+            List<SummaryRecord> summaries,
             Map<String, Integer> incomplete) {}
 
     private SweepRunner() {}
@@ -76,12 +77,26 @@ public final class SweepRunner {
         return shard.isAll() ? plan.output() : plan.output().resolve("shards").resolve(shard.directoryName());
     }
 
+    /**
+     * Runs the plan's work for {@code options.shard()}: reads and checks the benchmarks (nothing is written when they
+     * are unusable), then takes the run directory's {@link RunLock} and holds it while the work runs.
+     */
     public static Result run(SweepPlan plan, Options options) throws IOException {
+        List<LoadedBenchmark> loaded = load(plan, options);
+        try (RunLock lock = RunLock.acquire(directory(plan, options.shard()))) {
+            return run(plan, options, loaded, lock);
+        }
+    }
+
+    /**
+     * Reads the plan's benchmarks, checking them as a whole before any run output exists, and prints what
+     * {@code on_error: skip} leaves out.
+     */
+    public static List<LoadedBenchmark> load(SweepPlan plan, Options options) throws IOException {
         if (plan.model().path() == null) {
             throw new IllegalArgumentException(
                     "the experiment's model has no checkpoint path; only --dry-run works" + " with a preset alone");
         }
-        Path dir = directory(plan, options.shard());
         List<LoadedBenchmark> loaded = new ArrayList<>();
         for (BenchmarkSpec spec : plan.benchmarks()) {
             LoadedBenchmark b = LoadedBenchmark.load(spec);
@@ -90,21 +105,29 @@ public final class SweepRunner {
             }
             loaded.add(b);
         }
+        return loaded;
+    }
+
+    /**
+     * Runs the plan's work for {@code options.shard()} on benchmarks already {@link #load loaded}, in a directory whose
+     * lock the caller holds (e.g. to write the report under the same lock).
+     */
+    public static Result run(SweepPlan plan, Options options, List<LoadedBenchmark> loaded, RunLock lock)
+            throws IOException {
+        Path dir = directory(plan, options.shard());
+        if (!lock.file().getParent().equals(dir.toRealPath())) {
+            throw new IllegalArgumentException("the lock held is " + lock.file() + ", not the lock of " + dir);
+        }
         Map<String, LoadedBenchmark> benches = RunCompletion.byLabel(loaded);
         Provenance provenance = Provenance.current(plan.model().device());
         try (ResultsLog log = ResultsLog.open(dir)) {
-            if (log.repairedBytes() > 0) {
-                options.out()
-                        .printf(
-                                Locale.ROOT,
-                                "repaired %s: removed a torn last line (%d bytes) left by an" + " interrupted run%n",
-                                log.file(),
-                                log.repairedBytes());
-            }
+            log.repairs().forEach(options.out()::println);
             RunDirectory.writePlan(dir, plan, options.shard());
             RunCompletion completion = new RunCompletion(plan, benches, log, dir, provenance);
             Set<String> done = new HashSet<>();
-            log.records().stream().filter(RunRecords::isSample).forEach(r -> done.add(RunRecords.unitKey(r)));
+            log.records().stream()
+                    .filter(r -> r instanceof SampleRecord)
+                    .forEach(r -> done.add(((SampleRecord) r).unitKey()));
 
             long total = 0;
             int alreadyDone = 0;
@@ -114,7 +137,7 @@ public final class SweepRunner {
                 for (LoadedBenchmark b : loaded) {
                     for (Sample s : b.samples()) {
                         if (options.shard().owns(hash, b.label(), s.key())) {
-                            if (done.contains(RunRecords.unitKey(hash, b.label(), s.key()))) {
+                            if (done.contains(Records.unitKey(hash, b.label(), s.key()))) {
                                 alreadyDone++;
                             } else {
                                 perConfig[i]++;
@@ -124,7 +147,7 @@ public final class SweepRunner {
                 }
                 total += perConfig[i];
             }
-            List<ObjectNode> summaries = new ArrayList<>(completion.finishAll());
+            List<SummaryRecord> summaries = new ArrayList<>(completion.finishAll());
             if (alreadyDone > 0) {
                 options.out()
                         .printf(
@@ -152,18 +175,18 @@ public final class SweepRunner {
                         }
                         PruningStrategy strategy = config.pruningStrategy();
                         progress.startConfiguration(config.describe(), perConfig[i]);
-                        List<ObjectNode> finished = new ArrayList<>();
+                        List<SummaryRecord> finished = new ArrayList<>();
                         for (LoadedBenchmark b : loaded) {
                             for (Sample s : b.samples()) {
                                 if (!options.shard().owns(config.hash(), b.label(), s.key())
-                                        || done.contains(RunRecords.unitKey(config.hash(), b.label(), s.key()))) {
+                                        || done.contains(Records.unitKey(config.hash(), b.label(), s.key()))) {
                                     continue;
                                 }
                                 log.append(answer(pipeline, strategy, config, b, s, provenance));
                                 answered++;
                                 progress.step();
                             }
-                            ObjectNode summary = completion.finish(config, b);
+                            SummaryRecord summary = completion.finish(config, b);
                             if (summary != null) {
                                 finished.add(summary);
                             }
@@ -182,7 +205,7 @@ public final class SweepRunner {
     }
 
     /** Answers one sample and builds its record. */
-    static ObjectNode answer(
+    static SampleRecord answer(
             LlavaPipeline pipeline,
             PruningStrategy strategy,
             RunConfiguration config,
@@ -190,22 +213,18 @@ public final class SweepRunner {
             Sample sample,
             Provenance provenance) {
         Instant start = Instant.now();
-        ObjectNode r = JsonLines.MAPPER.createObjectNode();
-        r.put(RunRecords.TYPE, RunRecords.SAMPLE);
-        r.put("config", config.hash());
-        r.put("benchmark", bench.label());
-        r.put("sample", sample.key());
-        r.set("question_id", sample.questionId());
-        r.put("strategy", config.strategy());
-        r.put("category", sample.category());
         int issuesBefore = bench.log().issues().size();
         String imageKey = sample.image() == null ? null : sample.image().describe();
         boolean cached = pipeline.hasCachedImage(imageKey);
         Optional<BufferedImage> image = cached ? Optional.empty() : ImageLoader.load(sample, bench.log());
         if (sample.image() != null && !cached && image.isEmpty()) {
-            r.put("skipped", bench.log().issues().get(issuesBefore).message());
-            r.set("provenance", provenance.toJson(config.hash(), config.seed(), start, Instant.now()));
-            return r;
+            return skipped(
+                    config,
+                    bench,
+                    sample,
+                    bench.log().issues().get(issuesBefore).message(),
+                    provenance,
+                    start);
         }
         LlavaPipeline.Answer a;
         try {
@@ -221,55 +240,69 @@ public final class SweepRunner {
                 throw new IllegalArgumentException(
                         sample.where() + ": " + e.getMessage() + " (on_error: skip leaves such questions out)", e);
             }
-            r.put("skipped", e.getMessage());
-            r.set("provenance", provenance.toJson(config.hash(), config.seed(), start, Instant.now()));
-            return r;
+            return skipped(config, bench, sample, e.getMessage(), provenance, start);
         }
-        r.put("answer", a.text());
-        if (bench.judge() != null) {
-            Boolean ok = bench.judge().correct(sample, a.text());
-            if (ok == null) {
-                r.putNull("correct");
-            } else {
-                r.put("correct", ok);
-            }
-        } else {
-            r.putNull("correct");
-        }
-        r.put("prompt_tokens", a.prompt().length());
-        r.put("image_tokens", a.prompt().imageLength());
-        r.put("generated_tokens", a.generation().tokens().length);
-        r.set("tokens_per_layer", RunRecords.ints(a.generation().prefill().tokensPerLayer()));
-        r.put("kv_cache_tokens", a.generation().kvCacheTokens());
+        Boolean correct = bench.judge() == null ? null : bench.judge().correct(sample, a.text());
         StrategyRun run = a.run();
         List<StrategyRun.StageRecord> stages = run == null ? List.of() : run.stages();
-        r.set(
-                "stage_layers",
-                RunRecords.ints(stages.stream()
-                        .mapToInt(StrategyRun.StageRecord::afterLayer)
-                        .toArray()));
-        if (bench.synthKey() != null) {
-            Question q = bench.synthKey().get(sample.key());
-            ArrayNode kept = r.putArray("kept_patches");
-            List<int[]> keptPerStage = new ArrayList<>();
-            for (StrategyRun.StageRecord st : stages) {
-                kept.add(RunRecords.ints(st.keptPatches()));
-                keptPerStage.add(st.keptPatches());
-            }
-            if (q != null && a.prompt().imageLength() > 0) {
-                int grid = pipeline.model().config().vision().gridSize();
-                int[] relevant = q.relevantPatches(grid);
-                r.set("relevant_patches", RunRecords.ints(relevant));
-                r.set("recall", RunRecords.numbers(SynthBenchmark.selectionRecall(relevant, keptPerStage)));
+        List<int[]> keptPerStage = null;
+        int[] relevant = null;
+        List<Double> recall = null;
+        if (bench.regions() != null) {
+            // The benchmark knows where each answer is: record what every stage kept, and how much of that it was.
+            keptPerStage =
+                    stages.stream().map(StrategyRun.StageRecord::keptPatches).toList();
+            GroundTruthRegions.Region region = bench.regions().of(sample);
+            if (region != null && a.prompt().imageLength() > 0) {
+                relevant = region.relevantPatches(
+                        pipeline.model().config().vision().gridSize());
+                recall = RunRecords.list(GroundTruthRegions.selectionRecall(relevant, keptPerStage));
             }
         }
-        r.put("image_ms", a.imageNanos() / 1e6);
-        r.put("image_cached", cached);
-        r.put("prefill_ms", a.prefillMillis());
-        r.put("scoring_ms", run == null ? 0.0 : run.scoringNanos() / 1e6);
-        r.put("decode_ms", a.decodeMillis());
-        r.set("provenance", provenance.toJson(config.hash(), config.seed(), start, Instant.now()));
-        return r;
+        return new SampleRecord(
+                SampleRecord.TYPE,
+                config.hash(),
+                bench.label(),
+                sample.key(),
+                sample.questionId(),
+                config.strategy(),
+                sample.category(),
+                null,
+                a.text(),
+                correct,
+                a.prompt().length(),
+                a.prompt().imageLength(),
+                a.generation().tokens().length,
+                a.generation().prefill().tokensPerLayer(),
+                a.generation().kvCacheTokens(),
+                stages.stream().mapToInt(StrategyRun.StageRecord::afterLayer).toArray(),
+                keptPerStage,
+                relevant,
+                recall,
+                a.imageNanos() / 1e6,
+                cached,
+                a.prefillMillis(),
+                run == null ? 0.0 : run.scoringNanos() / 1e6,
+                a.decodeMillis(),
+                provenance.forRecord(config.hash(), config.seed(), start, Instant.now()));
+    }
+
+    private static SampleRecord skipped(
+            RunConfiguration config,
+            LoadedBenchmark bench,
+            Sample sample,
+            String why,
+            Provenance provenance,
+            Instant start) {
+        return SampleRecord.skipped(
+                config.hash(),
+                bench.label(),
+                sample.key(),
+                sample.questionId(),
+                config.strategy(),
+                sample.category(),
+                why,
+                provenance.forRecord(config.hash(), config.seed(), start, Instant.now()));
     }
 
     /** The request's seed: the configuration's seed mixed with the sample's identity. */
@@ -279,22 +312,19 @@ public final class SweepRunner {
     }
 
     /** e.g. {@code done transprune alpha=0.5 seed=0 | gqa accuracy 61.20 (n=100) | prefill 812.3 ms | 1.57 TFLOPs}. */
-    static String summaryLine(RunConfiguration config, List<ObjectNode> summaries) {
+    static String summaryLine(RunConfiguration config, List<SummaryRecord> summaries) {
         StringBuilder sb = new StringBuilder("done ").append(config.describe());
-        for (ObjectNode s : summaries) {
-            String headline = s.path("headline").asText();
+        for (SummaryRecord s : summaries) {
             sb.append(String.format(
                     Locale.ROOT,
                     " | %s %s %s (n=%d)",
-                    s.path("benchmark").asText(),
-                    headline,
-                    format(s.path("metrics").path(headline).asDouble(Double.NaN)),
-                    s.path("samples").asInt()));
+                    s.benchmark(),
+                    s.headline(),
+                    format(s.headlineValue()),
+                    s.samples()));
         }
-        sb.append(String.format(
-                Locale.ROOT,
-                " | prefill %s ms",
-                format(summaries.get(0).path("prefill_ms_mean").asDouble(Double.NaN))));
+        Double prefill = summaries.get(0).prefillMsMean();
+        sb.append(String.format(Locale.ROOT, " | prefill %s ms", format(prefill == null ? Double.NaN : prefill)));
         if (config.cost() != null) {
             sb.append(String.format(Locale.ROOT, " | %.3g TFLOPs", config.cost().tflops()));
         }

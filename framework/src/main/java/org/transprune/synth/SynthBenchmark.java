@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.transprune.bench.Answer;
+import org.transprune.bench.GroundTruthRegions;
 import org.transprune.bench.IssueLog;
 import org.transprune.bench.LlavaJsonlBenchmark;
 import org.transprune.bench.Pairing;
@@ -19,11 +20,11 @@ import org.transprune.bench.Score;
 /**
  * The synthetic benchmark ({@code transprune synth}) as a runner benchmark named {@value #NAME}:
  * exact match of the normalised answer, overall and per question type ({@code category}), plus
- * {@link #selectionRecall selection recall}, how many of a question's relevant patches each
- * pruning stage kept. Its files live in one dataset directory: {@code questions.jsonl},
+ * {@link GroundTruthRegions ground-truth regions}: the patches that hold each question's answer, so
+ * selection recall (how many of them each pruning stage kept) is measured. Its files live in one dataset directory: {@code questions.jsonl},
  * {@code images/} and the answer key {@code answers.jsonl}.
  */
-public final class SynthBenchmark extends LlavaJsonlBenchmark implements PerSampleScoring {
+public final class SynthBenchmark extends LlavaJsonlBenchmark implements PerSampleScoring, GroundTruthRegions {
     public static final String NAME = "synth";
 
     @Override
@@ -124,27 +125,22 @@ public final class SynthBenchmark extends LlavaJsonlBenchmark implements PerSamp
         return b.build(pairs, log);
     }
 
-    /**
-     * Share of {@code relevant} patches present in each stage's kept patches; NaN for a stage when
-     * the question has no relevant patch (e.g. "is there ...?" answered no).
-     */
-    public static double[] selectionRecall(int[] relevant, List<int[]> keptPerStage) {
-        double[] out = new double[keptPerStage.size()];
-        for (int s = 0; s < out.length; s++) {
-            if (relevant.length == 0) {
-                out[s] = Double.NaN;
-                continue;
-            }
-            java.util.BitSet kept = new java.util.BitSet();
-            for (int p : keptPerStage.get(s)) {
-                kept.set(p);
-            }
-            int hit = 0;
-            for (int p : relevant) {
-                hit += kept.get(p) ? 1 : 0;
-            }
-            out[s] = (double) hit / relevant.length;
+    @Override
+    public List<String> questionTypes() {
+        return java.util.Arrays.stream(QuestionType.values())
+                .map(QuestionType::category)
+                .toList();
+    }
+
+    @Override
+    public Regions regions(Path annotations) throws IOException {
+        if (annotations == null) {
+            throw new IllegalArgumentException("synth needs its answer key (answers.jsonl) for its regions");
         }
-        return out;
+        Map<String, Question> key = answerKey(annotations);
+        return sample -> {
+            Question q = key.get(sample.key());
+            return q == null ? null : new Region(q.text(), q.answer(), q.type().category(), q::relevantPatches);
+        };
     }
 }

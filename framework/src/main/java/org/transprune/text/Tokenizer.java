@@ -85,7 +85,7 @@ public final class Tokenizer implements AutoCloseable {
         HuggingFaceTokenizer hf;
         try {
             // Truncation and padding off: with neither set, DJL cuts every encoding at 512 tokens
-            // and only logs a warning (see notes/djl-training.md).
+            // and only logs a warning (see docs/djl-notes.md#tokenizer).
             hf = HuggingFaceTokenizer.builder()
                     .optTokenizerPath(file)
                     .optAddSpecialTokens(false)

@@ -16,7 +16,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * AdamW (decoupled weight decay, PyTorch's update order and epsilon placement) with global-norm
  * gradient clipping, over a {@link TrainableLlava}'s trainable parameters. Written here because
- * DJL's optimizer clips only positive values and has no global-norm clipping (notes, pitfall 7).
+ * DJL's optimizer clips only positive values and has no global-norm clipping (docs/djl-notes.md#pitfall-7).
  * Its moments are plain arrays, so they can be saved and restored bit-exactly.
  */
 public final class AdamW implements AutoCloseable {
@@ -77,7 +77,7 @@ public final class AdamW implements AutoCloseable {
         Map<String, NDArray> grads = new LinkedHashMap<>();
         List<NDArray> squares = new ArrayList<>();
         for (String name : names) {
-            // getGradient() makes a wrapper in the parameter's manager on every call (pitfall 3).
+            // getGradient() makes a wrapper in the parameter's manager on every call.
             NDArray g = model.parameter(name).getGradient();
             g.attach(step);
             grads.put(name, g);

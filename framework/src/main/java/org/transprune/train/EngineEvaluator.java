@@ -1,127 +1,117 @@
 package org.transprune.train;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import org.transprune.checkpoint.Checkpoint;
-import org.transprune.checkpoint.Checkpoints;
-import org.transprune.image.ImagePreprocessor;
-import org.transprune.image.RgbImage;
-import org.transprune.model.ForwardHooks;
-import org.transprune.model.Generation;
-import org.transprune.model.InferenceSession;
-import org.transprune.model.LlavaModel;
+import java.util.Optional;
+import org.transprune.bench.ImageLoader;
+import org.transprune.bench.IssueLog;
+import org.transprune.bench.OnError;
+import org.transprune.bench.PerSampleScoring;
+import org.transprune.bench.Sample;
+import org.transprune.image.Images;
 import org.transprune.model.WeightPolicy;
+import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.synth.Question;
 import org.transprune.synth.QuestionType;
-import org.transprune.synth.Sample;
-import org.transprune.synth.Scene;
 import org.transprune.synth.Split;
-import org.transprune.synth.SynthSampler;
-import org.transprune.text.PromptEncoder;
-import org.transprune.text.PromptTokens;
-import org.transprune.text.Tokenizer;
+import org.transprune.synth.SynthBenchmark;
+import org.transprune.synth.SynthDataset;
 
 /**
- * Held-out accuracy of a saved checkpoint, measured with the inference engine exactly as
- * evaluation will run it: the checkpoint directory is opened with {@link Checkpoints#open}, images
- * go through its {@code preprocessor_config.json}, prompts through its tokenizer and
- * {@link MicroModel#TEMPLATE}, answers by greedy decoding, scored by exact match.
+ * Held-out accuracy of a saved checkpoint, computed as a sweep computes it: the held-out questions
+ * are a synthetic dataset on disk ({@link SynthDataset} layout), read by {@link SynthBenchmark},
+ * answered unpruned by {@link LlavaPipeline#answer} and judged by the benchmark's own
+ * {@link PerSampleScoring.Judge}. A sweep over the same dataset, checkpoint and
+ * {@link #MAX_NEW_TOKENS} reports the same accuracy, question for question.
  */
 public final class EngineEvaluator {
-    /** Tokens a single-word answer may take before EOS. */
-    private static final int MAX_NEW_TOKENS = 3;
+    /** Generation limit: that of the reference sweeps ({@code experiments/default.yaml}); answers are one word. */
+    public static final int MAX_NEW_TOKENS = 4;
 
-    private final List<Sample> samples;
+    private final Path dataset;
 
-    /** Accuracy overall and per question type, with the count of questions. */
-    public record Result(double overall, Map<QuestionType, Double> perType, int questions) {}
+    /** Accuracy overall and per question type, with the counts of questions and right answers. */
+    public record Result(double overall, Map<QuestionType, Double> perType, int questions, int correct) {}
+
+    /** An evaluator over the synthetic dataset in {@code dataset} (as written by {@link SynthDataset#write}). */
+    public EngineEvaluator(Path dataset) {
+        this.dataset = dataset;
+    }
 
     /**
-     * A fixed held-out set: the first {@code images} samples of the validation stream of {@code seed},
-     * {@code questionsPerImage} questions each (the test split stays untouched for the final report).
+     * The held-out set of a training run in {@code dir}: the first {@code images} samples of the
+     * validation stream of {@code seed}, {@code questionsPerImage} questions each (the test split stays
+     * untouched for the final report). Written when {@code dir} is absent; an existing set is reused
+     * only if it was written with the same arguments.
      */
-    public EngineEvaluator(long seed, int images, int questionsPerImage) {
-        SynthSampler sampler = new SynthSampler(seed, Split.VAL, questionsPerImage);
-        samples = new ArrayList<>();
-        for (int i = 0; i < images; i++) {
-            samples.add(sampler.next());
-        }
-    }
-
-    /** An evaluator over given samples (e.g. scenes built for a diagnosis). */
-    public EngineEvaluator(List<Sample> samples) {
-        this.samples = List.copyOf(samples);
-    }
-
-    /** Number of questions evaluated. */
-    public int questions() {
-        return samples.stream().mapToInt(s -> s.questions().size()).sum();
-    }
-
-    /** Loads the checkpoint in {@code dir} and scores it. */
-    public Result evaluate(Path dir) throws Exception {
-        try (Checkpoint ckpt = Checkpoints.open(dir);
-                Tokenizer tokenizer = Tokenizer.load(ckpt.tokenizerJson()
-                        .orElseThrow(() -> new IllegalArgumentException(dir + " has no tokenizer.json")));
-                LlavaModel model = LlavaModel.load(ckpt.config(), ckpt.tensors(), Device.cpu(), WeightPolicy.FP32)) {
-            ImagePreprocessor pre = ImagePreprocessor.fromConfig(ckpt.preprocessorConfig()
-                    .orElseThrow(() -> new IllegalArgumentException(dir + " has no preprocessor_config.json")));
-            int eos = tokenizer.eosId().orElseThrow();
-            int n = ckpt.config().imageTokens();
-            int maxContext = ckpt.config().text().maxPositionEmbeddings();
-            Map<QuestionType, int[]> counts = new EnumMap<>(QuestionType.class); // {correct, total}
-            int correct = 0;
-            int total = 0;
-            for (Sample sample : samples) {
-                float[] pixels = pre.preprocess(rgb(sample.scene())).data();
-                try (NDManager imageManager = NDManager.newBaseManager(Device.cpu())) {
-                    NDArray image = model.encodeImage(pixels, imageManager); // once per image, shared by its questions
-                    for (Question q : sample.questions()) {
-                        PromptTokens prompt = PromptEncoder.encode(
-                                tokenizer,
-                                MicroModel.TEMPLATE,
-                                MicroModel.questionText(q.text()),
-                                n,
-                                maxContext,
-                                MAX_NEW_TOKENS);
-                        String answer;
-                        try (InferenceSession session = model.newSession()) {
-                            InferenceSession.PrefillResult prefill =
-                                    session.prefill(prompt.ids(), prompt.imageStart(), image, null, ForwardHooks.NONE);
-                            Generation g = Generation.greedy(session, prefill, MAX_NEW_TOKENS, Set.of(eos));
-                            answer = tokenizer.decode(g.tokens()).trim();
-                        }
-                        boolean ok = answer.equals(q.answer());
-                        int[] c = counts.computeIfAbsent(q.type(), t -> new int[2]);
-                        c[0] += ok ? 1 : 0;
-                        c[1]++;
-                        correct += ok ? 1 : 0;
-                        total++;
-                    }
-                }
+    public static EngineEvaluator heldOut(Path dir, long seed, int images, int questionsPerImage) throws IOException {
+        Path summary = dir.resolve(SynthDataset.SUMMARY);
+        if (Files.isRegularFile(summary)) {
+            JsonNode s = new ObjectMapper().readTree(summary.toFile());
+            if (s.path("seed").asLong() != seed
+                    || !Split.VAL.label().equals(s.path("split").asText())
+                    || s.path("images").asInt() != images
+                    || s.path("questions_per_image").asInt() != questionsPerImage) {
+                throw new IllegalStateException(dir + " holds another held-out set than seed " + seed + ", " + images
+                        + " images x " + questionsPerImage + " questions");
             }
-            Map<QuestionType, Double> perType = new EnumMap<>(QuestionType.class);
-            counts.forEach((t, c) -> perType.put(t, (double) c[0] / c[1]));
-            return new Result((double) correct / total, perType, total);
+        } else {
+            SynthDataset.write(dir, seed, images, questionsPerImage, Split.VAL);
+        }
+        return new EngineEvaluator(dir);
+    }
+
+    /** The dataset directory evaluated. */
+    public Path dataset() {
+        return dataset;
+    }
+
+    /** Opens the checkpoint in {@code dir} (fp32, CPU) and scores it on the dataset. */
+    public Result evaluate(Path dir) throws IOException {
+        LlavaPipeline.Options options =
+                new LlavaPipeline.Options("cpu", WeightPolicy.FP32, MicroModel.TEMPLATE.id(), null);
+        try (LlavaPipeline pipeline = LlavaPipeline.open(dir, options)) {
+            return evaluate(pipeline);
         }
     }
 
-    static RgbImage rgb(Scene scene) {
-        int[] rgb = new int[Scene.SIZE * Scene.SIZE];
-        scene.renderInto(rgb);
-        byte[] bytes = new byte[3 * rgb.length];
-        for (int i = 0; i < rgb.length; i++) {
-            bytes[3 * i] = (byte) (rgb[i] >> 16);
-            bytes[3 * i + 1] = (byte) (rgb[i] >> 8);
-            bytes[3 * i + 2] = (byte) rgb[i];
+    /** Scores an open pipeline on the dataset, unpruned. */
+    public Result evaluate(LlavaPipeline pipeline) throws IOException {
+        SynthBenchmark benchmark = new SynthBenchmark();
+        IssueLog log = new IssueLog(OnError.FAIL);
+        List<Sample> samples = benchmark.readQuestions(
+                dataset.resolve(SynthDataset.QUESTIONS), dataset.resolve(SynthDataset.IMAGES), log);
+        PerSampleScoring.Judge judge = benchmark.judge(dataset);
+        Map<String, Question> key = SynthBenchmark.answerKey(dataset);
+        Map<QuestionType, int[]> counts = new EnumMap<>(QuestionType.class); // {correct, total}
+        int correct = 0;
+        for (Sample sample : samples) {
+            String imageKey = sample.image().describe();
+            Optional<BufferedImage> image =
+                    pipeline.hasCachedImage(imageKey) ? Optional.empty() : ImageLoader.load(sample, log);
+            String answer = pipeline.answer(
+                            sample.prompt(),
+                            imageKey,
+                            () -> image.map(Images::toRgb).orElseThrow(),
+                            null,
+                            0,
+                            MAX_NEW_TOKENS)
+                    .text();
+            boolean ok = Boolean.TRUE.equals(judge.correct(sample, answer));
+            int[] c = counts.computeIfAbsent(key.get(sample.key()).type(), t -> new int[2]);
+            c[0] += ok ? 1 : 0;
+            c[1]++;
+            correct += ok ? 1 : 0;
         }
-        return new RgbImage(Scene.SIZE, Scene.SIZE, bytes);
+        Map<QuestionType, Double> perType = new EnumMap<>(QuestionType.class);
+        counts.forEach((t, c) -> perType.put(t, (double) c[0] / c[1]));
+        return new Result((double) correct / samples.size(), perType, samples.size(), correct);
     }
 }

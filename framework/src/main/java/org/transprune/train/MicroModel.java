@@ -85,8 +85,8 @@ public final class MicroModel {
     public static final int MLP = 384;
 
     /**
-     * The default micro model. Sizes from the notes (micro-model.md) and measurements here:
-     * 168 px input, 144 image tokens (576 does not fit the CPU budget); a CLIP-style tower 128
+     * The default micro model. Sizes from the feasibility runs (docs/djl-notes.md, the micro model)
+     * and measurements here: 168 px input, 144 image tokens (576 does not fit the CPU budget); a CLIP-style tower 128
      * wide x 4 blocks (the first attempt's 96 learned colour but shape slowly; the tower is ~15%
      * of a step). The decoder is most of the cost (measured on the busy 2-core machine: 160 wide x
      * 12 layers trained at 1.6-3.5 images/s with one question each, too few for the budget), so it

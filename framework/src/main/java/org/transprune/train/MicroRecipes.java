@@ -12,8 +12,8 @@ public final class MicroRecipes {
      * ~3-3.5 s with 6).
      * <ul>
      *   <li>Stage A, 400 steps x 32 images: tower and patch head alone on per-patch kind, colour,
-     *       row and column. The notes measured shape as the slow part of the tower and stage A as
-     *       the cheap place to learn it (4x the full model's image rate).</li>
+     *       row and column. Shape is the slow part of the tower (docs/djl-notes.md, the micro
+     *       model), and stage A is the cheap place to learn it (4x the full model's image rate).</li>
      *   <li>Stage B, phase 1, 600 steps x 8 images x 2 questions: a start on few questions per
      *       image (the first attempt, which learned colour, began with single questions).</li>
      *   <li>Stage B, phase 2, 1700 steps x 8 images x 6 questions packed (every type on every
@@ -21,8 +21,8 @@ public final class MicroRecipes {
      *       second than one question per image. Packed questions compute exactly what separate
      *       prompts compute (TrainingForwardMatchesEngineTest).</li>
      *   <li>AdamW (0.9, 0.95), weight decay 0.05 on matrices, global-norm clip 1.0, lr 1e-3 (the
-     *       notes' values), warm-up 100 steps, constant, cosine to 5% over the last quarter
-     *       (the notes' estimate asks for a long constant-rate stage B).</li>
+     *       values that worked in the feasibility runs, docs/djl-notes.md), warm-up 100 steps, constant,
+     *       cosine to 5% over the last quarter (a long constant-rate stage B).</li>
      *   <li>The patch loss stays on in stage B at weight 0.5: without it the first attempt's model
      *       ignored the image.</li>
      * </ul>

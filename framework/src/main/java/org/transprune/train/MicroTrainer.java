@@ -8,23 +8,14 @@ import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.image.ImagePreprocessor;
 import org.transprune.synth.QuestionType;
-import org.transprune.synth.Sample;
-import org.transprune.synth.Split;
-import org.transprune.synth.SynthSampler;
 import org.transprune.text.Tokenizer;
 
 /**
@@ -34,7 +25,8 @@ import org.transprune.text.Tokenizer;
  *   <li>{@value #STATE_FILE}: parameters, optimiser state and progress, written atomically every
  *       few minutes and when stopping; {@link #resume} continues from it bit-exactly;</li>
  *   <li>{@value TrainingLog#CSV}, {@value TrainingLog#PNG}: the loss and accuracy curves;</li>
- *   <li>{@value #RECIPE_FILE}: the recipe.</li>
+ *   <li>{@value #RECIPE_FILE}: the recipe;</li>
+ *   <li>{@value #HELDOUT_DIR}{@code /}: the held-out questions of the evaluations (see {@link EngineEvaluator}).</li>
  * </ul>
  * Stops between steps only (a flag checked before each step), never inside a backward pass.
  */
@@ -42,6 +34,8 @@ public final class MicroTrainer implements AutoCloseable {
     public static final String STATE_FILE = "train-state.safetensors";
     public static final String RECIPE_FILE = "recipe.json";
     public static final String MODEL_DIR = "model";
+    /** The held-out questions scored at each evaluation, in the synthetic benchmark's layout (a sweep can reuse it). */
+    public static final String HELDOUT_DIR = "heldout";
     /** Written by {@link #startFrom}: the state the weights came from. */
     public static final String INIT_FILE = "init.json";
     /** Answer targets over which the running training accuracy is taken. */
@@ -53,29 +47,19 @@ public final class MicroTrainer implements AutoCloseable {
     private final TrainableLlava model;
     private final AdamW adam;
     private final Tokenizer tokenizer;
-    private final BatchBuilder batches;
+    private final BatchStream batches;
     private final TrainingLog log;
     private final AtomicBoolean stop = new AtomicBoolean();
-    private final Deque<boolean[]> recent = new ArrayDeque<>();
+    private final RunningAccuracy accuracy = new RunningAccuracy(ACCURACY_WINDOW);
     private EngineEvaluator evaluator;
     private Consumer<String> reporter = System.out::println;
     private long step;
     private double elapsedBefore;
-    private int phase = Integer.MIN_VALUE;
-    private SynthSampler sampler;
-    /** Builds batches one step ahead; a single thread keeps the data stream in step order. */
-    private final ExecutorService data = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "train-micro-data");
-        t.setDaemon(true);
-        return t;
-    });
-
-    private Prepared next;
 
     private MicroTrainer(TrainingRecipe recipe, Path out, boolean resume) throws IOException {
         this.recipe = recipe;
         this.out = out;
-        Engine.getInstance(); // before any JniUtils call (pitfall 6)
+        Engine.getInstance(); // before any JniUtils call (docs/djl-notes.md, rule 6)
         Files.createDirectories(out.resolve(MODEL_DIR));
         // The tokenizer and preprocessor files are written first and then read back, so training
         // encodes exactly as evaluation of the saved checkpoint will.
@@ -87,7 +71,7 @@ public final class MicroTrainer implements AutoCloseable {
         }
         ImagePreprocessor pre =
                 ImagePreprocessor.fromConfig(out.resolve(MODEL_DIR).resolve("preprocessor_config.json"));
-        this.batches = new BatchBuilder(recipe.config(), tokenizer, pre);
+        this.batches = new BatchStream(recipe, new BatchBuilder(recipe.config(), tokenizer, pre));
         this.root = NDManager.newBaseManager(Device.cpu());
         this.model = new TrainableLlava(recipe.config(), root, recipe.seed());
         // The projector gets no special rate: the second attempt's higher projector rate did not
@@ -221,8 +205,8 @@ public final class MicroTrainer implements AutoCloseable {
                 windowImages = 0;
             }
             double elapsed = elapsedBefore + (System.nanoTime() - t0) / 1e9;
-            log.step(step, r, runningAccuracy(), seconds, elapsed);
-            onStep.accept(new StepInfo(step, recipe.totalSteps(), r.loss, runningAccuracy(), rate));
+            log.step(step, r, accuracy.value(), seconds, elapsed);
+            onStep.accept(new StepInfo(step, recipe.totalSteps(), r.loss, accuracy.value(), rate));
             if (recipe.evalEvery() > 0 && step % recipe.evalEvery() == 0 && step < target) {
                 evaluate(elapsed);
             }
@@ -254,7 +238,7 @@ public final class MicroTrainer implements AutoCloseable {
             return null;
         }
         if (evaluator == null) {
-            evaluator = new EngineEvaluator(recipe.seed(), recipe.evalImages(), 2);
+            evaluator = EngineEvaluator.heldOut(out.resolve(HELDOUT_DIR), recipe.seed(), recipe.evalImages(), 2);
         }
         long t = System.nanoTime();
         EngineEvaluator.Result r = evaluator.evaluate(dir);
@@ -288,54 +272,13 @@ public final class MicroTrainer implements AutoCloseable {
             int questions,
             double dataSeconds) {}
 
-    /** The data of one step, built ahead on the data thread. */
-    private record Prepared(long step, PackedBatch batch, double seconds) {}
-
-    /**
-     * Builds the batch of global step {@code s}. Runs on the single data thread only, always for
-     * consecutive steps, so the samplers advance exactly as in a run without prefetching.
-     */
-    private Prepared prepare(long s) {
-        long t0 = System.nanoTime();
-        int ph = recipe.phaseOf(s);
-        boolean stageA = ph < 0;
-        int perImage = stageA ? 1 : recipe.phases().get(ph).questionsPerImage();
-        int b = stageA ? recipe.stageABatch() : recipe.batch();
-        if (ph != phase) {
-            // A phase's data stream depends only on the seed and the phase, so resuming skips to the same place.
-            sampler = new SynthSampler(recipe.seed() * 1_000_003L + ph + 1, Split.TRAIN, perImage);
-            sampler.skip((s - recipe.phaseStart(ph)) * b);
-            phase = ph;
-        }
-        List<Sample> samples = new ArrayList<>(b);
-        for (int i = 0; i < b; i++) {
-            samples.add(sampler.next());
-        }
-        TrainingRecipe.Phase phaseSpec = stageA ? null : recipe.phases().get(ph);
-        PackedBatch batch = stageA
-                ? batches.build(samples, false, 1f)
-                : batches.build(samples, true, (float) recipe.patchWeight(), phaseSpec);
-        return new Prepared(s, batch, (System.nanoTime() - t0) / 1e9);
-    }
-
     private StepResult trainStep() throws Exception {
-        if (next == null || next.step() != step) {
-            next = data.submit(() -> prepare(step)).get();
-        }
-        Prepared prepared = next;
-        final long following = step + 1;
-        // The next batch is built on the data thread while this step computes (about 10% of a step, measured).
-        Future<Prepared> ahead = following < recipe.totalSteps() ? data.submit(() -> prepare(following)) : null;
+        BatchStream.Prepared prepared = batches.take(step);
         int ph = recipe.phaseOf(step);
         boolean stageA = ph < 0;
         int perImage = stageA ? 1 : recipe.phases().get(ph).questionsPerImage();
         int b = stageA ? recipe.stageABatch() : recipe.batch();
-        double lr = recipe.learningRate(step);
-        PackedBatch batch = prepared.batch();
-        double dataSeconds = prepared.seconds();
-        StepResult result = compute(batch, stageA, perImage, b, lr, dataSeconds);
-        next = ahead == null ? null : ahead.get();
-        return result;
+        return compute(prepared.batch(), stageA, perImage, b, recipe.learningRate(step), prepared.seconds());
     }
 
     private StepResult compute(PackedBatch batch, boolean stageA, int perImage, int b, double lr, double dataSeconds) {
@@ -344,19 +287,7 @@ public final class MicroTrainer implements AutoCloseable {
             NDArray loss;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 o = model.forward(batch, stepManager);
-                if (o.answerLoss() == null) {
-                    loss = o.patchLoss();
-                } else {
-                    loss = o.patchLoss() == null
-                            ? o.answerLoss()
-                            : o.answerLoss().add(o.patchLoss());
-                }
-                if (o.attentionLoss() != null) {
-                    loss = loss.add(o.attentionLoss());
-                }
-                if (o.probeLoss() != null) {
-                    loss = loss.add(o.probeLoss());
-                }
+                loss = o.total();
                 gc.backward(loss);
             }
             List<String> active = stageA ? visionNames() : model.trainableNames();
@@ -366,7 +297,10 @@ public final class MicroTrainer implements AutoCloseable {
             double patchLoss =
                     o.patchLoss() == null ? Double.NaN : o.patchLoss().getFloat();
             if (o.targetLogits() != null) {
-                record(batch, o.targetLogits().toFloatArray());
+                accuracy.record(
+                        batch,
+                        o.targetLogits().toFloatArray(),
+                        recipe.config().text().vocabSize());
             }
             return new StepResult(
                     stageA ? 0 : 1,
@@ -385,45 +319,14 @@ public final class MicroTrainer implements AutoCloseable {
     private List<String> visionNames() {
         return model.trainableNames().stream()
                 .filter(n -> n.startsWith("vision_tower.")
-                        || n.equals(TrainableLlava.AUX_WEIGHT)
-                        || n.equals(TrainableLlava.AUX_BIAS))
+                        || n.equals(TrainingHeads.PATCH_WEIGHT)
+                        || n.equals(TrainingHeads.PATCH_BIAS))
                 .toList();
-    }
-
-    /** Adds the batch's answers (first answer token right or wrong) to the running window. */
-    private void record(PackedBatch batch, float[] logits) {
-        int vocab = recipe.config().text().vocabSize();
-        for (int t = 0; t < batch.targetCount(); t++) {
-            if (!batch.answerTarget()[t]) {
-                continue;
-            }
-            int best = 0;
-            for (int v = 1; v < vocab; v++) {
-                if (logits[t * vocab + v] > logits[t * vocab + best]) {
-                    best = v;
-                }
-            }
-            recent.addLast(new boolean[] {best == batch.targetIds()[t]});
-            if (recent.size() > ACCURACY_WINDOW) {
-                recent.removeFirst();
-            }
-        }
-    }
-
-    private double runningAccuracy() {
-        if (recent.isEmpty()) {
-            return Double.NaN;
-        }
-        int ok = 0;
-        for (boolean[] r : recent) {
-            ok += r[0] ? 1 : 0;
-        }
-        return (double) ok / recent.size();
     }
 
     @Override
     public void close() throws IOException {
-        data.shutdownNow();
+        batches.close();
         log.close();
         tokenizer.close();
         adam.close();

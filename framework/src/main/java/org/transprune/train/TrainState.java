@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.transprune.checkpoint.Checkpoint;
+import org.transprune.checkpoint.Checkpoints;
 import org.transprune.checkpoint.SafetensorsFile;
 import org.transprune.checkpoint.SafetensorsWriter;
 import org.transprune.checkpoint.TensorType;
@@ -106,13 +108,13 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
         if (Files.isDirectory(file)) {
             // An exported checkpoint: LLaVA's tensors (widened from fp16/bf16 exactly); the
             // training-only heads, which checkpoints never hold, keep their initial values.
-            try (org.transprune.checkpoint.Checkpoint c = org.transprune.checkpoint.Checkpoints.open(file);
+            try (Checkpoint c = Checkpoints.open(file);
                     ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
                 if (!c.config().equals(model.config())) {
                     throw new IllegalArgumentException(file + " holds another architecture than the recipe's");
                 }
                 for (String name : model.names()) {
-                    if (!name.startsWith(TrainableLlava.AUX)) {
+                    if (!name.startsWith(TrainingHeads.PREFIX)) {
                         model.setValues(
                                 name,
                                 c.tensors().fp32(name, m, model.shape(name)).toFloatArray());
@@ -163,9 +165,9 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
      * noun probe existed): such a head keeps its initial values. Anything else missing is an error.
      */
     private static boolean newHead(SafetensorsFile f, String name) {
-        return name.startsWith(TrainableLlava.AUX)
-                && !name.equals(TrainableLlava.AUX_WEIGHT)
-                && !name.equals(TrainableLlava.AUX_BIAS)
+        return name.startsWith(TrainingHeads.PREFIX)
+                && !name.equals(TrainingHeads.PATCH_WEIGHT)
+                && !name.equals(TrainingHeads.PATCH_BIAS)
                 && !f.contains(PARAM + name);
     }
 

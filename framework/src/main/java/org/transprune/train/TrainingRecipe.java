@@ -3,6 +3,7 @@ package org.transprune.train;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.ArrayList;
 import java.util.List;
 import org.transprune.config.LlavaConfig;
 
@@ -265,37 +266,23 @@ public record TrainingRecipe(
             throw new IllegalArgumentException(
                     "can only extend the last stage B phase by a non-negative number of steps");
         }
-        List<Phase> longer = new java.util.ArrayList<>(phases);
+        List<Phase> longer = new ArrayList<>(phases);
         Phase last = longer.get(longer.size() - 1);
         longer.set(longer.size() - 1, last.withSteps(last.steps() + extraSteps));
-        return new TrainingRecipe(
-                visionWidth,
-                visionBlocks,
-                width,
-                layers,
-                mlp,
-                seed,
-                stageABatch,
-                stageASteps,
-                stageALr,
-                batch,
-                longer,
-                lr,
-                warmupSteps,
-                decayFraction,
-                minLrFraction,
-                weightDecay,
-                beta1,
-                beta2,
-                clip,
-                patchWeight,
-                evalEvery,
-                evalImages,
-                checkpointMinutes);
+        return copy(seed, batch, longer);
     }
 
     /** A copy with another seed. */
     public TrainingRecipe withSeed(long newSeed) {
+        return copy(newSeed, batch, phases);
+    }
+
+    /** A copy with another stage B batch size. */
+    public TrainingRecipe withBatch(int newBatch) {
+        return copy(seed, newBatch, phases);
+    }
+
+    private TrainingRecipe copy(long newSeed, int newBatch, List<Phase> newPhases) {
         return new TrainingRecipe(
                 visionWidth,
                 visionBlocks,
@@ -306,36 +293,8 @@ public record TrainingRecipe(
                 stageABatch,
                 stageASteps,
                 stageALr,
-                batch,
-                phases,
-                lr,
-                warmupSteps,
-                decayFraction,
-                minLrFraction,
-                weightDecay,
-                beta1,
-                beta2,
-                clip,
-                patchWeight,
-                evalEvery,
-                evalImages,
-                checkpointMinutes);
-    }
-
-    /** A copy with another stage B batch size. */
-    public TrainingRecipe withBatch(int newBatch) {
-        return new TrainingRecipe(
-                visionWidth,
-                visionBlocks,
-                width,
-                layers,
-                mlp,
-                seed,
-                stageABatch,
-                stageASteps,
-                stageALr,
                 newBatch,
-                phases,
+                newPhases,
                 lr,
                 warmupSteps,
                 decayFraction,

@@ -1,10 +1,9 @@
 /**
- * Training the micro LLaVA on CPU with DJL: a batched training forward of exactly the engine's
- * architecture ({@link org.transprune.train.TrainableLlava}), packed question batches built through
- * the evaluation's own preprocessing and prompt encoding ({@link org.transprune.train.BatchBuilder}),
- * AdamW with global-norm clipping ({@link org.transprune.train.AdamW}), resumable training state
- * ({@link org.transprune.train.TrainState}), llava-hf export ({@link org.transprune.train.MicroCheckpoint})
- * and held-out evaluation through the engine ({@link org.transprune.train.EngineEvaluator}), driven by
- * {@link org.transprune.train.MicroTrainer} from a {@link org.transprune.train.TrainingRecipe}.
+ * Training the micro LLaVA on CPU with DJL: {@link org.transprune.train.MicroTrainer} runs a
+ * {@link org.transprune.train.TrainingRecipe} on a {@link org.transprune.train.TrainableLlava} (the LLaVA
+ * forward of the engine's architecture plus the training-only {@link org.transprune.train.TrainingHeads}),
+ * on {@link org.transprune.train.PackedBatch}es built through the evaluation's own preprocessing and prompt
+ * encoding ({@link org.transprune.train.BatchBuilder}), and scores held-out questions through the inference
+ * pipeline and the synthetic benchmark's judge ({@link org.transprune.train.EngineEvaluator}).
  */
 package org.transprune.train;

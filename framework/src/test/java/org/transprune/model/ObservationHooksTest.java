@@ -125,7 +125,7 @@ class ObservationHooksTest {
         assertEquals(0f, got[0][1 * ids.length + 3], "query 2 cannot see key 3");
     }
 
-    /** Spec section 3 with plain loops: norm, q/k projections, RoPE, causal softmax, mean over heads. */
+    /** IGA rows (docs/method.md#iga) with plain loops: norm, q/k projections, RoPE, causal softmax, mean over heads. */
     private static float[] naiveAttentionRows(TextConfig t, InMemoryTensorSource w, int[] ids, int[] queries) {
         int d = t.hiddenSize();
         int hd = t.headDim();

@@ -163,7 +163,11 @@ class CategoryReportTest {
         Files.writeString(run.resolve("results.jsonl"), sb.toString());
 
         RunReport.Written w = RunReport.write(run, run.resolve("report"), true);
-        assertEquals(List.of(), w.warnings());
+        // A plan of an older version (no images recorded): said once, and the default layout is used.
+        assertEquals(
+                List.of(run.resolve("plan.json") + ": benchmark synth (a plan of an older version): images and"
+                        + " annotations taken from the default layout under " + data),
+                w.warnings());
         Table t = w.tables().stream()
                 .filter(x -> x.name().startsWith("synth: accuracy and selection recall"))
                 .findFirst()

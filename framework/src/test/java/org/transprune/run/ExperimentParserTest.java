@@ -255,7 +255,7 @@ class ExperimentParserTest {
         assertTrue(
                 plan.warnings().stream().anyMatch(w -> w.key().startsWith("benchmarks[0]")),
                 plan.warnings().toString());
-        // Spec section 6: LLaVA-1.5-7B unpruned prefill over the image tokens is 3.82 TFLOPs.
+        // docs/method.md#cost: LLaVA-1.5-7B unpruned prefill over the image tokens is 3.82 TFLOPs.
         double d = 4096;
         double m = 11008;
         double full = 32 * (4 * 576 * d * d + 2.0 * 576 * 576 * d + 3 * 576 * d * m) / 1e12;

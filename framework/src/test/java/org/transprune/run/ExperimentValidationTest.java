@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.transprune.bench.JsonLines;
 import org.transprune.cli.Main;
 import org.transprune.pipeline.TinyCheckpointDirs;
+import org.transprune.records.ResultsLog;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
 

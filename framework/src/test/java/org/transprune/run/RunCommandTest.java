@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.cli.Main;
 import org.transprune.pipeline.TinyCheckpointDirs;
+import org.transprune.records.ResultsLog;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
 import tech.tablesaw.api.NumericColumn;
@@ -160,11 +161,11 @@ class RunCommandTest {
         }
 
         // The category table holds the means over seeds of what the records say.
-        List<ObjectNode> records = ResultsLog.read(out);
+        List<ObjectNode> records = RecordJson.read(out);
         Map<Long, String> keep = new TreeMap<>();
         Map<Long, String> full = new TreeMap<>();
         for (ObjectNode r : records) {
-            if (RunRecords.isSummary(r)) {
+            if (RecordJson.isSummary(r)) {
                 JsonNode c = r.path("configuration");
                 (c.path("strategy").asText().equals("test-keep") ? keep : full)
                         .put(c.path("seed").asLong(), r.path("config").asText());
@@ -177,7 +178,7 @@ class RunCommandTest {
         List<String> categories = new ArrayList<>();
         for (ObjectNode r : records) {
             String c = r.path("category").asText();
-            if (RunRecords.isSample(r) && !categories.contains(c)) {
+            if (RecordJson.isSample(r) && !categories.contains(c)) {
                 categories.add(c);
             }
         }
@@ -187,7 +188,7 @@ class RunCommandTest {
             int seedsWithRecall = 0;
             for (String config : keep.values()) {
                 List<ObjectNode> mine = records.stream()
-                        .filter(r -> RunRecords.isSample(r)
+                        .filter(r -> RecordJson.isSample(r)
                                 && r.path("config").asText().equals(config)
                                 && r.path("category").asText().equals(category))
                         .toList();
@@ -222,12 +223,12 @@ class RunCommandTest {
             Map<String, String> reference = new TreeMap<>();
             records.stream()
                     .filter(r ->
-                            RunRecords.isSample(r) && r.path("config").asText().equals(full.get(seed)))
+                            RecordJson.isSample(r) && r.path("config").asText().equals(full.get(seed)))
                     .forEach(r -> reference.put(
                             r.path("sample").asText(), r.path("answer").asText().strip()));
             List<ObjectNode> mine = records.stream()
                     .filter(r ->
-                            RunRecords.isSample(r) && r.path("config").asText().equals(keep.get(seed)))
+                            RecordJson.isSample(r) && r.path("config").asText().equals(keep.get(seed)))
                     .toList();
             agreement += 100.0
                     * mine.stream()

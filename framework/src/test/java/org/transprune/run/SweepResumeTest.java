@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -24,16 +24,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.bench.JsonLines;
 import org.transprune.pipeline.TinyCheckpointDirs;
+import org.transprune.records.Records;
+import org.transprune.records.ResultsLog;
+import org.transprune.records.RunLock;
+import org.transprune.records.RunRecord;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
 
 /**
  * Resume for real: a child JVM runs the sweep and is killed with SIGKILL (destroyForcibly) at
- * several points, once with a torn line appended as a kill inside a write would leave it; the
- * restarted runs must end with exactly the records of an uninterrupted run.
+ * several points, once with a torn line appended as a kill inside a write would leave it and a line
+ * in the middle damaged; the restarted runs must end with exactly the records of an uninterrupted
+ * run (volatile fields aside): none duplicated, none missing, none torn.
+ *
+ * <p>The long version (README, "Reliability") runs the same test with 20 random kills on a larger sweep:
+ * {@code -Dtransprune.crash.kills=20 -Dtransprune.crash.images=24}.
  */
 class SweepResumeTest {
-    static final int IMAGES = 4;
+    /** Random kills after the kill during loading; 2 in the suite, 20 for the long version. */
+    static final int KILLS = Integer.getInteger("transprune.crash.kills", 2);
+
+    static final int IMAGES = Integer.getInteger("transprune.crash.images", 4);
     static final int QUESTIONS_PER_IMAGE = 3;
 
     @TempDir
@@ -65,6 +76,11 @@ class SweepResumeTest {
 
     /** Starts {@code transprune run} in a child JVM with the test class path (so test strategies are found). */
     private static Process startChild(Path out, Path log) throws IOException {
+        return startChild(List.of("run", experiment.toString(), "--out", out.toString(), "--no-progress"), log);
+    }
+
+    /** Starts {@code transprune ARGS} in a child JVM with the test class path. */
+    private static Process startChild(List<String> args, Path log) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m",
@@ -74,12 +90,8 @@ class SweepResumeTest {
                 "-Dai.djl.pytorch.num_interop_threads=1",
                 "-cp",
                 System.getProperty("java.class.path"),
-                "org.transprune.cli.Main",
-                "run",
-                experiment.toString(),
-                "--out",
-                out.toString(),
-                "--no-progress"));
+                "org.transprune.cli.Main"));
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -100,11 +112,17 @@ class SweepResumeTest {
 
     /** Runs a child until it has written at least {@code records} sample lines, then kills it with SIGKILL. */
     private static void runAndKill(Path out, Path log, long records) throws Exception {
+        runAndKill(out, log, records, 0);
+    }
+
+    /** As above, waiting {@code delayMillis} more before the kill. */
+    private static void runAndKill(Path out, Path log, long records, int delayMillis) throws Exception {
         Process p = startChild(out, log);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (sampleLines(out) < records && p.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
+            Thread.sleep(2);
         }
+        Thread.sleep(delayMillis);
         assertTrue(
                 p.isAlive(),
                 "the child must still be running when killed (it finished too early?):\n" + Files.readString(log));
@@ -119,13 +137,27 @@ class SweepResumeTest {
         Path log = shared.resolve("child.log");
         int configurations = 3;
         int samples = IMAGES * QUESTIONS_PER_IMAGE;
+        int units = configurations * samples;
 
-        // Killed while loading (before any record), then twice mid-sweep.
+        // Killed while loading (before any record), then at random points mid-sweep: after a random number of new
+        // records and a random delay of up to 15 ms, so kills also land inside writes and summaries.
         runAndKill(killedOut, log, 0);
-        runAndKill(killedOut, log, 7);
-        runAndKill(killedOut, log, 20);
+        java.util.Random random = new java.util.Random(Long.getLong("transprune.crash.seed", 20261202L));
+        int step = Math.max(1, units / 2 / (KILLS + 1));
+        long target = 0;
+        for (int k = 0; k < KILLS; k++) {
+            target = Math.max(target + 1, sampleLines(killedOut) + 1 + random.nextInt(step));
+            runAndKill(killedOut, log, target, random.nextInt(15));
+        }
         long before = sampleLines(killedOut);
-        assertTrue(before >= 20 && before < (long) configurations * samples, "killed mid-run, at " + before);
+        assertTrue(before >= target && before < units, "killed mid-run, at " + before + " of " + units);
+        // Damage a complete line in the middle (an editor, a disk): it is moved aside and its sample run again.
+        Path results = killedOut.resolve(ResultsLog.FILE_NAME);
+        List<String> current = new ArrayList<>(Files.readAllLines(results, StandardCharsets.UTF_8));
+        int damaged = current.size() / 2;
+        String damagedLine = current.get(damaged).substring(0, 25) + "#not json";
+        current.set(damaged, damagedLine);
+        Files.writeString(results, String.join("\n", current) + "\n", StandardCharsets.UTF_8);
         // A kill inside a write leaves a torn last line; fake one, as SIGKILL rarely lands there by chance.
         Files.writeString(
                 killedOut.resolve(ResultsLog.FILE_NAME),
@@ -136,6 +168,11 @@ class SweepResumeTest {
         String childLog = Files.readString(log);
         assertEquals(0, last.exitValue(), childLog);
         assertTrue(childLog.contains("torn last line"), childLog);
+        assertTrue(childLog.contains(results + ":" + (damaged + 1) + ": not a record of this schema"), childLog);
+        assertEquals(
+                List.of(damagedLine),
+                Files.readAllLines(killedOut.resolve(ResultsLog.UNREADABLE_FILE), StandardCharsets.UTF_8),
+                "the damaged line is kept aside, not dropped");
         assertTrue(childLog.contains("already recorded"), childLog);
 
         // The uninterrupted reference, in this JVM.
@@ -152,6 +189,7 @@ class SweepResumeTest {
 
         // Every line of the killed run's file is a whole JSON object (no torn lines survive).
         List<String> lines = Files.readAllLines(killedOut.resolve(ResultsLog.FILE_NAME), StandardCharsets.UTF_8);
+        printFigures(lines, ResultsLog.read(killedOut), ResultsLog.read(cleanOut));
         for (String l : lines) {
             assertTrue(JsonLines.MAPPER.readTree(l).isObject(), l);
         }
@@ -178,17 +216,103 @@ class SweepResumeTest {
         assertEquals(clean.size(), ResultsLog.read(cleanOut).size());
     }
 
+    @Test
+    void aSecondRunOrMergeOnALockedDirectoryExitsAtOnceWithOneLineNamingTheHolder() throws Exception {
+        Path out = shared.resolve("locked");
+        Process first = startChild(out, shared.resolve("first.log"));
+        Path lockFile = out.resolve(RunLock.FILE_NAME);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!(Files.exists(lockFile) && Files.readString(lockFile).contains("pid " + first.pid() + " "))) {
+            assertTrue(first.isAlive() && System.nanoTime() < deadline, "the first run takes the lock");
+            Thread.sleep(5);
+        }
+        // Stopped (SIGSTOP), the first run keeps its lock for as long as this test needs.
+        signal(first, "STOP");
+        try {
+            for (List<String> args : List.of(
+                    List.of("run", experiment.toString(), "--out", out.toString(), "--no-progress"),
+                    List.of("merge", "--out", out.toString(), "--experiment", experiment.toString(), out.toString()))) {
+                Path log = shared.resolve(args.get(0) + "-second.log");
+                Process second = startChild(args, log);
+                assertTrue(second.waitFor(2, TimeUnit.MINUTES));
+                String printed = Files.readString(log);
+                assertEquals(2, second.exitValue(), printed);
+                List<String> lines = printed.lines().filter(l -> !l.isBlank()).toList();
+                assertEquals(1, lines.size(), "one line: " + printed);
+                assertTrue(
+                        lines.get(0)
+                                .startsWith("error: " + out + " is in use by another run (pid " + first.pid()
+                                        + " on host "),
+                        printed);
+                assertTrue(lines.get(0).contains(", started 20"), printed);
+            }
+            assertFalse(Files.exists(out.resolve("report")), "the second run wrote nothing");
+        } finally {
+            signal(first, "CONT");
+            // Killed with SIGKILL, the holder's lock goes with it: the next run takes over and finishes.
+            first.destroyForcibly();
+        }
+        assertTrue(first.waitFor(1, TimeUnit.MINUTES));
+        Path log = shared.resolve("third.log");
+        Process third = startChild(out, log);
+        assertTrue(third.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, third.exitValue(), Files.readString(log));
+    }
+
+    /** The figures of the crash test (also asserted below): duplicated, missing, torn and differing records. */
+    private static void printFigures(List<String> lines, List<RunRecord> killed, List<RunRecord> clean) {
+        int torn = 0;
+        for (String l : lines) {
+            try {
+                torn += JsonLines.MAPPER.readTree(l).isObject() ? 0 : 1;
+            } catch (IOException e) {
+                torn++;
+            }
+        }
+        Map<String, List<JsonNode>> byKey = new TreeMap<>();
+        for (RunRecord r : killed) {
+            byKey.computeIfAbsent(Records.key(r), k -> new ArrayList<>()).add(Records.withoutVolatile(r));
+        }
+        int duplicated = 0;
+        for (List<JsonNode> v : byKey.values()) {
+            duplicated += v.size() - 1;
+        }
+        int missing = 0;
+        int differing = 0;
+        for (RunRecord r : clean) {
+            List<JsonNode> k = byKey.get(Records.key(r));
+            if (k == null) {
+                missing++;
+            } else if (!k.get(0).equals(Records.withoutVolatile(r))) {
+                differing++;
+            }
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "crash test: %d random kills + 1 while loading; %d records of an uninterrupted run, %d after the kills:"
+                        + " %d duplicated, %d missing, %d torn, %d differing (volatile fields aside)%n",
+                KILLS,
+                clean.size(),
+                killed.size(),
+                duplicated,
+                missing,
+                torn,
+                differing);
+        assertEquals(0, duplicated + missing + torn + differing);
+    }
+
+    private static void signal(Process p, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
+        assertTrue(kill.waitFor(1, TimeUnit.MINUTES));
+        assertEquals(0, kill.exitValue(), "kill -" + signal);
+    }
+
     /** Records by unit (samples) or by (config, benchmark) (summaries), without timing fields; fails on duplicates. */
-    static Map<String, JsonNode> byUnit(List<ObjectNode> records) {
+    static Map<String, JsonNode> byUnit(List<RunRecord> records) {
         Map<String, JsonNode> out = new TreeMap<>();
-        for (ObjectNode r : records) {
-            String key = RunRecords.isSample(r)
-                    ? RunRecords.unitKey(r)
-                    : "summary\u0000"
-                            + RunRecords.summaryKey(
-                                    r.path("config").asText(),
-                                    r.path("benchmark").asText());
-            JsonNode previous = out.put(key, RunRecords.withoutTiming(r));
+        for (RunRecord r : records) {
+            String key = Records.key(r);
+            JsonNode previous = out.put(key, Records.withoutVolatile(r));
             assertFalse(previous != null, "duplicate record " + key.replace('\u0000', '|'));
         }
         return out;

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.pipeline.TinyCheckpointDirs;
+import org.transprune.records.ResultsLog;
 import org.transprune.synth.AnswerKeyEntry;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
@@ -69,9 +70,9 @@ class SweepShardingTest {
                     new SweepRunner.Options(
                             shard, false, new PrintStream(new ByteArrayOutputStream()), Duration.ofSeconds(30)));
             assertEquals(out.resolve("shards").resolve("shard-" + k + "-of-3"), r.directory());
-            for (ObjectNode rec : ResultsLog.read(r.directory())) {
-                if (RunRecords.isSample(rec)) {
-                    assertTrue(seen.add(RunRecords.unitKey(rec)), "a unit in two shards");
+            for (ObjectNode rec : RecordJson.read(r.directory())) {
+                if (RecordJson.isSample(rec)) {
+                    assertTrue(seen.add(RecordJson.unitKey(rec)), "a unit in two shards");
                     assertTrue(shard.owns(
                             rec.path("config").asText(),
                             "synth",
@@ -103,7 +104,7 @@ class SweepShardingTest {
         for (AnswerKeyEntry e : SynthDataset.readAnswers(data)) {
             key.put(Long.toString(e.questionId()), e);
         }
-        List<ObjectNode> records = ResultsLog.read(cleanOut);
+        List<ObjectNode> records = RecordJson.read(cleanOut);
         RunConfiguration pruned = plan.configurations().stream()
                 .filter(c -> !c.unpruned())
                 .findFirst()
@@ -114,14 +115,14 @@ class SweepShardingTest {
                 .orElseThrow();
         Map<String, String> fullAnswers = new HashMap<>();
         records.stream()
-                .filter(r -> RunRecords.isSample(r) && r.path("config").asText().equals(full.hash()))
+                .filter(r -> RecordJson.isSample(r) && r.path("config").asText().equals(full.hash()))
                 .forEach(r -> fullAnswers.put(
                         r.path("sample").asText(), r.path("answer").asText()));
         int n = 0;
         int right = 0;
         int agree = 0;
         for (ObjectNode r : records) {
-            if (!RunRecords.isSample(r) || !r.path("config").asText().equals(pruned.hash())) {
+            if (!RecordJson.isSample(r) || !r.path("config").asText().equals(pruned.hash())) {
                 continue;
             }
             AnswerKeyEntry e = key.get(r.path("sample").asText());
@@ -162,7 +163,7 @@ class SweepShardingTest {
         assertEquals(9, n);
         ObjectNode summary = records.stream()
                 .filter(r ->
-                        RunRecords.isSummary(r) && r.path("config").asText().equals(pruned.hash()))
+                        RecordJson.isSummary(r) && r.path("config").asText().equals(pruned.hash()))
                 .findFirst()
                 .orElseThrow();
         assertEquals(100.0 * right / n, summary.path("metrics").path("accuracy").asDouble(), 1e-9);
@@ -189,7 +190,7 @@ class SweepShardingTest {
         // The unpruned row has no agreement with itself.
         ObjectNode fullSummary = records.stream()
                 .filter(r ->
-                        RunRecords.isSummary(r) && r.path("config").asText().equals(full.hash()))
+                        RecordJson.isSummary(r) && r.path("config").asText().equals(full.hash()))
                 .findFirst()
                 .orElseThrow();
         assertTrue(!fullSummary.has("agreement"));
@@ -229,8 +230,8 @@ class SweepShardingTest {
         tech.tablesaw.api.Table t = org.transprune.report.ResultTables.paperTable(summaries, "t");
         assertEquals(
                 List.of("test-unpruned", "test-keep"), t.stringColumn("method").asList());
-        for (ObjectNode s : ResultsLog.read(cleanOut)) {
-            if (RunRecords.isSummary(s)) {
+        for (ObjectNode s : RecordJson.read(cleanOut)) {
+            if (RecordJson.isSummary(s)) {
                 int row = t.stringColumn("method")
                         .indexOf(s.path("configuration").path("label").asText());
                 assertEquals(

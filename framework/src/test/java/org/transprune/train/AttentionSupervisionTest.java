@@ -51,12 +51,12 @@ class AttentionSupervisionTest {
             BatchBuilder builder = builder(config, tokenizer);
             PackedBatch batch =
                     builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0.3, 4));
-            assertEquals(4, batch.attentionLayer());
-            int len = batch.length();
+            assertEquals(4, batch.attention().layer());
+            int len = batch.text().length();
             int heads = config.text().numHeads();
             // The relation's two nouns and the colour question's noun, two heads each; the
             // exist-no question names an absent object and is left out.
-            assertEquals(6, batch.attentionRows().length);
+            assertEquals(6, batch.attention().rows().length);
             int grid = config.vision().gridSize();
             List<int[]> expected = List.of(
                     only(relation, 0, grid),
@@ -74,17 +74,19 @@ class AttentionSupervisionTest {
                     nounOf(color, 0));
             float total = 0;
             for (int k = 0; k < 6; k++) {
-                long flat = batch.attentionRows()[k];
+                long flat = batch.attention().rows()[k];
                 assertEquals(k % 2, (flat / len) % heads, "head of row " + k);
                 assertEquals(0, flat / len / heads, "image of row " + k);
                 int row = (int) (flat % len);
                 assertEquals(
-                        tokenizer.tokenId(nouns.get(k)).getAsInt(), batch.ids()[row], "row " + k + " is not its noun");
+                        tokenizer.tokenId(nouns.get(k)).getAsInt(),
+                        batch.text().ids()[row],
+                        "row " + k + " is not its noun");
                 List<Integer> patches = new ArrayList<>();
                 for (int c = 0; c < len; c++) {
-                    float wgt = batch.attentionWeights()[k * len + c];
+                    float wgt = batch.attention().weights()[k * len + c];
                     if (wgt != 0) {
-                        patches.add(c - batch.imageStart());
+                        patches.add(c - batch.text().imageStart());
                         total += wgt;
                     }
                 }
@@ -98,9 +100,9 @@ class AttentionSupervisionTest {
             int[] reference = only(relation, 1, grid);
             assertTrue(subject.length > 0 && reference.length > 0 && subject[0] != reference[0]);
             assertEquals(
-                    -1,
+                    null,
                     builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 4))
-                            .attentionLayer(),
+                            .attention(),
                     "no supervision at weight 0");
         }
         assertTrue(Files.exists(dir.resolve("tokenizer.json")));
@@ -116,13 +118,13 @@ class AttentionSupervisionTest {
             BatchBuilder builder = builder(config, tokenizer);
             PackedBatch batch = builder.build(
                     List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0.2, 6));
-            assertEquals(4, batch.attentionLayer());
-            assertEquals(6, batch.routeLayer());
-            int len = batch.length();
+            assertEquals(4, batch.attention().layer());
+            assertEquals(6, batch.route().layer());
+            int len = batch.text().length();
             int heads = config.text().numHeads();
             // Both questions' answer rows, heads 0 and 1: the relation's heads split over its two nouns,
             // the existence question's both point at its one noun (routing does not need the object present).
-            assertEquals(4, batch.routeRows().length);
+            assertEquals(4, batch.route().rows().length);
             List<String> expected = List.of(
                     relation.objects().get(0).kind().word(),
                     relation.objects().get(1).kind().word(),
@@ -130,19 +132,19 @@ class AttentionSupervisionTest {
                     "circle|square|triangle");
             List<Long> answerRows = new ArrayList<>();
             for (int t = 0; t < batch.targetCount(); t++) {
-                if (batch.answerTarget()[t]) {
-                    answerRows.add(batch.targetRows()[t]);
+                if (batch.text().targets().answer()[t]) {
+                    answerRows.add(batch.text().targets().rows()[t]);
                 }
             }
             float total = 0;
             for (int k = 0; k < 4; k++) {
-                long flat = batch.routeRows()[k];
+                long flat = batch.route().rows()[k];
                 assertEquals(k % 2, (flat / len) % heads, "head of route row " + k);
                 long row = flat % len;
                 assertEquals(answerRows.get(k / 2), row, "route row " + k + " is not the row that predicts the answer");
                 List<Integer> columns = new ArrayList<>();
                 for (int c = 0; c < len; c++) {
-                    float w = batch.routeWeights()[k * len + c];
+                    float w = batch.route().weights()[k * len + c];
                     if (w != 0) {
                         columns.add(c);
                         total += w;
@@ -150,7 +152,7 @@ class AttentionSupervisionTest {
                 }
                 assertEquals(1, columns.size(), "route row " + k);
                 String word = tokenizer
-                        .decode(new int[] {(int) batch.ids()[columns.get(0)]})
+                        .decode(new int[] {(int) batch.text().ids()[columns.get(0)]})
                         .trim();
                 assertTrue(word.matches(expected.get(k)), "route row " + k + " points at '" + word + "'");
             }
@@ -182,8 +184,8 @@ class AttentionSupervisionTest {
                             true,
                             0.5f,
                             new TrainingRecipe.Phase(1, 2, false, 0.3, 4, 0, 0, 0, true, 0));
-            int len = batch.length();
-            int start = batch.imageStart();
+            int len = batch.text().length();
+            int start = batch.text().imageStart();
             // Centres (50, 60) and (245, 225) lie in cells row 2 col 1 and row 8 col 8 of the 12 x 12 grid.
             int[][] expected = {
                 {0, start + 2 * grid + 1, start + 8 * grid + 8},
@@ -191,13 +193,14 @@ class AttentionSupervisionTest {
                 {0},
                 {0}
             };
-            assertEquals(4, batch.attentionRows().length, "two nouns, two heads each");
+            assertEquals(4, batch.attention().rows().length, "two nouns, two heads each");
             for (int k = 0; k < 4; k++) {
                 List<Integer> columns = new ArrayList<>();
                 for (int c = 0; c < len; c++) {
-                    if (batch.attentionWeights()[k * len + c] != 0) {
+                    if (batch.attention().weights()[k * len + c] != 0) {
                         columns.add(c);
-                        assertEquals(0.3f / 4 / expected[k].length, batch.attentionWeights()[k * len + c], 1e-7f);
+                        assertEquals(
+                                0.3f / 4 / expected[k].length, batch.attention().weights()[k * len + c], 1e-7f);
                     }
                 }
                 assertArrayEquals(
@@ -206,7 +209,7 @@ class AttentionSupervisionTest {
                         "row " + k);
             }
             // The tower's anchor head: exactly the two centre cells are anchors.
-            float[] anchors = batch.anchorTargets();
+            float[] anchors = batch.images().anchorTargets();
             int n = config.imageTokens();
             List<Integer> hot = new ArrayList<>();
             for (int p = 0; p < n; p++) {
@@ -220,6 +223,7 @@ class AttentionSupervisionTest {
                     null,
                     builder(config, tokenizer)
                             .build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 2, false, 0.3, 4))
+                            .images()
                             .anchorTargets(),
                     "no anchors unless asked");
         }

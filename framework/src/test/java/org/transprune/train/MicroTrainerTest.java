@@ -229,8 +229,8 @@ class MicroTrainerTest {
                     c.tensors().fp32(name, m).toFloatArray(), t.model().values(name));
             try (MicroTrainer fresh = MicroTrainer.start(captions, dir.resolve("fresh-aux"))) {
                 assertArrayEquals(
-                        fresh.model().values(TrainableLlava.AUX_WEIGHT),
-                        t.model().values(TrainableLlava.AUX_WEIGHT));
+                        fresh.model().values(TrainingHeads.PATCH_WEIGHT),
+                        t.model().values(TrainingHeads.PATCH_WEIGHT));
             }
         }
         assertTrue(

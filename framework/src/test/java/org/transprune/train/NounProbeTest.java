@@ -126,18 +126,20 @@ class NounProbeTest {
                     new TrainingRecipe.Phase(1, 3, false, 0, 0, 0, 0, 2, false, 0.4));
             List<Long> answerRows = new ArrayList<>();
             for (int t = 0; t < batch.targetCount(); t++) {
-                if (batch.answerTarget()[t]) {
-                    answerRows.add(batch.targetRows()[t]);
+                if (batch.text().targets().answer()[t]) {
+                    answerRows.add(batch.text().targets().rows()[t]);
                 }
             }
-            assertArrayEquals(new long[] {answerRows.get(0), answerRows.get(1)}, batch.answerProbeRows());
+            assertArrayEquals(
+                    new long[] {answerRows.get(0), answerRows.get(1)},
+                    batch.answerProbe().rows());
             int classes = NounProbe.answerClasses(12);
             float total = 0;
-            for (float w : batch.answerProbeWeights()) {
+            for (float w : batch.answerProbe().weights()) {
                 total += w;
             }
             assertEquals(0.4f * (4 + 2) / 2, total, 1e-5f, "six groups over two rows");
-            assertEquals(2 * classes, batch.answerProbeWeights().length);
+            assertEquals(2 * classes, batch.answerProbe().weights().length);
             try (NDManager step = root.newSubManager()) {
                 double uniform = 0.4 * 6 / 2 * Math.log(12);
                 assertEquals(uniform, model.forward(batch, step).probeLoss().getFloat(), 0.1 * uniform);
@@ -163,10 +165,10 @@ class NounProbeTest {
             float weight = 0.5f;
             PackedBatch batch =
                     builder.build(List.of(sample), true, 0.5f, new TrainingRecipe.Phase(1, 3, false, 0, 1, weight));
-            assertEquals(1, batch.attentionLayer(), "the probe alone selects the layer");
-            assertNull(batch.attentionRows());
+            assertEquals(1, batch.nounProbe().layer(), "the probe alone selects the layer");
+            assertNull(batch.attention(), "no attention supervision");
             // Relation: two nouns; colour: one; exist-no: none.
-            assertEquals(3, batch.probeRows().length);
+            assertEquals(3, batch.nounProbe().rows().length);
             int classes = NounProbe.classes(config.vision().gridSize());
             List<String> nouns = List.of(
                     relation.objects().get(0).kind().word(),
@@ -174,11 +176,12 @@ class NounProbeTest {
                     color.objects().get(0).kind().word());
             float total = 0;
             for (int k = 0; k < 3; k++) {
-                int row = (int) batch.probeRows()[k];
-                assertEquals(tokenizer.tokenId(nouns.get(k)).getAsInt(), batch.ids()[row], "probe row " + k);
+                int row = (int) batch.nounProbe().rows()[k];
+                assertEquals(
+                        tokenizer.tokenId(nouns.get(k)).getAsInt(), batch.text().ids()[row], "probe row " + k);
                 List<Integer> hot = new ArrayList<>();
                 for (int c = 0; c < classes; c++) {
-                    float w = batch.probeWeights()[k * classes + c];
+                    float w = batch.nounProbe().weights()[k * classes + c];
                     if (w != 0) {
                         hot.add(c);
                         total += w;
@@ -228,9 +231,8 @@ class NounProbeTest {
                                         new TrainingRecipe.Phase(1, 3, false, 0, 1, 0, 0, 0, true, 0)),
                                 step)
                         .patchLoss());
-                float[] g = model.parameter(TrainableLlava.ANCHOR_BIAS)
-                        .getGradient()
-                        .toFloatArray();
+                float[] g =
+                        model.parameter(TrainingHeads.ANCHOR_BIAS).getGradient().toFloatArray();
                 // Two anchors among 144 patches: the "anchor" class is mostly wrong, its bias must go down.
                 assertTrue(g[1] > 0.1 * 0.5 && g[0] < -0.1 * 0.5, java.util.Arrays.toString(g));
             }
@@ -287,8 +289,8 @@ class NounProbeTest {
                 MicroTrainer fresh = MicroTrainer.start(recipe, dir.resolve("fresh"))) {
             assertEquals(1, resumed.step());
             assertArrayEquals(
-                    fresh.model().values(TrainableLlava.PROBE_WEIGHT),
-                    resumed.model().values(TrainableLlava.PROBE_WEIGHT));
+                    fresh.model().values(TrainingHeads.PROBE_WEIGHT),
+                    resumed.model().values(TrainingHeads.PROBE_WEIGHT));
             resumed.reporter(line -> {});
             List<Double> losses = new ArrayList<>();
             resumed.train(2, Double.MAX_VALUE, s -> losses.add(s.loss()));

@@ -120,7 +120,7 @@ class TrainingForwardMatchesEngineTest {
                     }
                 }
                 assertEquals(batch.targetCount(), target, "every target row was compared");
-                assertEquals(eos, batch.targetIds()[1], "the answer is followed by EOS");
+                assertEquals(eos, batch.text().targets().ids()[1], "the answer is followed by EOS");
                 assertTrue(compared >= images * questionsPerImage * 2);
                 System.out.printf("training forward vs engine: %d rows, worst |diff| %.2e%n", compared, worst);
             }

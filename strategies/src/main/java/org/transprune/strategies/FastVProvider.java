@@ -13,7 +13,7 @@ import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 
 /**
- * {@code fastv} (spec section 5): layers 1..K run on all tokens; after layer K, keep the image
+ * {@code fastv} (docs/method.md#fastv): layers 1..K run on all tokens; after layer K, keep the image
  * tokens the last prompt token attended to most in layer K's own attention (mean over heads).
  * Keeps {@code round(N * (1 - R))} tokens with Python's round-half-even, as the FastV code does;
  * original position ids are kept by default.

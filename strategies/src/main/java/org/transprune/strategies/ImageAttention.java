@@ -8,7 +8,7 @@ final class ImageAttention {
     private ImageAttention() {}
 
     /**
-     * Mean over the query rows of the image-key columns: one score per image token (spec section
+     * Mean over the query rows of the image-key columns: one score per image token (docs/method.md#iga,
      * 3, step 3; the engine has already averaged the heads).
      */
     static float[] meanOverQueries(NDArray probabilities, TokenLayout layout) {
@@ -47,7 +47,7 @@ final class ImageAttention {
         return rows;
     }
 
-    /** {@code values / (sum + 1e-8)}, the normalisation of spec section 4. */
+    /** {@code values / (sum + 1e-8)}, the normalisation of docs/method.md#combination. */
     static float[] normalise(float[] values) {
         double sum = 0;
         for (float v : values) {

@@ -14,7 +14,7 @@ import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 
 /**
- * {@code pdrop}, PyramidDrop (spec section 5): after each of layers 8, 16, 24, keep the image
+ * {@code pdrop}, PyramidDrop (docs/method.md#pdrop): after each of layers 8, 16, 24, keep the image
  * tokens the last instruction token attends to most, that attention computed like IGA with the
  * next layer's norm and q/k; positions renumbered.
  *

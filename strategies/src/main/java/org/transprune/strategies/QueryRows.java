@@ -7,7 +7,7 @@ final class QueryRows {
     private QueryRows() {}
 
     /**
-     * The instruction tokens (spec section 3), or the last token when the prompt has no text after
+     * The instruction tokens (docs/method.md#iga), or the last token when the prompt has no text after
      * the image. The reference code would average over an empty set there and rank NaNs; the last
      * token is the query FastV and PyramidDrop use, so the score stays defined.
      */

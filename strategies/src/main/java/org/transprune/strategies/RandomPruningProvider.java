@@ -15,7 +15,7 @@ import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 
 /**
- * {@code random} (spec section 5): at the same layers and counts as TransPrune (by default), keep a
+ * {@code random} (docs/method.md#random): at the same layers and counts as TransPrune (by default), keep a
  * uniformly random subset of the image tokens, drawn from the request's seed.
  */
 public final class RandomPruningProvider implements StrategyProvider {

@@ -19,7 +19,7 @@ import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 
 /**
- * {@code sparsevlm}, SparseVLM (v1.0 code, spec section 5): at each pruning layer, the text tokens
+ * {@code sparsevlm}, SparseVLM (v1.0 code, docs/method.md#sparsevlm): at each pruning layer, the text tokens
  * that attend most to the image ("raters") score the visual tokens by their attention in that
  * layer (mean over heads and raters); the top tokens go on. The pruning layers default to 3, 7
  * and 16 (the reference's 0-based {@code pruning_loc = [2, 6, 15]}: the layer runs, then its own

@@ -10,7 +10,7 @@ import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 
 /**
- * {@code transprune}: TTV + IGA, by default with the paper's LLaVA-1.5 schedule
+ * {@code transprune}: TTV + IGA (docs/method.md#transprune), by default with the paper's LLaVA-1.5 schedule
  * ({@link SchedulePreset#LLAVA_15}: prune after layers 7, 9, 12 keeping 0.875, 0.625, 0.125 of N;
  * TTV window 7..12), alpha 0.5, signed cosine and renumbered positions (see docs/method.md).
  *

@@ -15,7 +15,7 @@ import org.transprune.prune.RequestScorer;
 import org.transprune.prune.Selection;
 
 /**
- * TransPrune (spec sections 2-4): after each pruning layer, keep the top-k image tokens by
+ * TransPrune (docs/method.md#ttv, #iga, #combination): after each pruning layer, keep the top-k image tokens by
  * {@code alpha * TTV + (1 - alpha) * IGA}, each normalised to sum 1 over the image tokens. TTV is
  * accumulated over the window layers run so far, including the pruning layer itself; IGA is the
  * instruction tokens' attention computed with the next layer's projections.
@@ -123,7 +123,7 @@ public final class TransPruneStrategy implements PruningStrategy {
             if (!usesTtv() || !inWindow(layer)) {
                 return;
             }
-            // Softmax over every token of the sequence, text included (spec section 2); only the
+            // Softmax over every token of the sequence, text included (docs/method.md#ttv); only the
             // image part is kept, since only image tokens are ranked or re-indexed.
             float[] all = TransitionVariation.perToken(before, after, cosine);
             int n = layout.imageLength();
@@ -178,7 +178,7 @@ public final class TransPruneStrategy implements PruningStrategy {
             lastScores = scores;
             int[] kept = Selection.topK(score, keep);
             if (accumulatedTtv != null) {
-                // Later window layers add to the kept tokens only (spec section 2, re-indexing).
+                // Later window layers add to the kept tokens only (docs/method.md#ttv, re-indexing).
                 accumulatedTtv = ImageAttention.gather(accumulatedTtv, kept);
             }
             return kept;

@@ -5,7 +5,7 @@ import java.util.Locale;
 import org.transprune.model.Precision;
 
 /**
- * Token Transition Variation of one sub-layer (spec section 2): per token,
+ * Token Transition Variation of one sub-layer (docs/method.md#ttv): per token,
  * {@code ||after|| / ||before||} times the softmax over ALL tokens of the sequence of
  * {@code 1 - cos(before, after)}.
  */

@@ -26,7 +26,7 @@ import org.transprune.prune.RequestScorer;
 import org.transprune.prune.Strategies;
 
 /**
- * TTV and IGA on hand-made states against the formulas of spec sections 2-4, computed here in
+ * TTV and IGA on hand-made states against the formulas of docs/method.md (#ttv, #iga, #combination), computed here in
  * double precision with plain loops.
  */
 class TransPruneNumericsTest {
@@ -203,7 +203,7 @@ class TransPruneNumericsTest {
 
     // ---- independent reference computations ------------------------------------------------
 
-    /** Spec section 2 over tokens {@code from..to-1} only: ratio * softmax(1 - cos) with the softmax over that range. */
+    /** TTV (docs/method.md#ttv) over tokens {@code from..to-1} only: ratio * softmax(1 - cos) over that range. */
     private static double[] ttv(float[][] before, float[][] after, boolean abs, int from, int to) {
         int n = to - from;
         double[] ratio = new double[n];

@@ -1,0 +1,33 @@
+package org.transprune.records;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/**
+ * Where a record came from: its configuration hash and seed, the code (project version, git commit), the libraries
+ * (DJL, PyTorch), the machine (device, host) and when the work started and ended.
+ */
+@JsonPropertyOrder({
+    "config_hash",
+    "seed",
+    "project_version",
+    "git_commit",
+    "djl",
+    "pytorch",
+    "device",
+    "host",
+    "started_at",
+    "ended_at"
+})
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record RecordProvenance(
+        String configHash,
+        long seed,
+        String projectVersion,
+        String gitCommit,
+        String djl,
+        String pytorch,
+        String device,
+        String host,
+        @Volatile String startedAt,
+        @Volatile String endedAt) {}
