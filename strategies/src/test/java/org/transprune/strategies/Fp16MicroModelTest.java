@@ -37,7 +37,7 @@ import org.transprune.cli.Main;
 class Fp16MicroModelTest {
     static final double ANSWER_BAR = 0.98;
     static final double OVERLAP_BAR = 0.95;
-    static final int DEFAULT_IMAGES = 4;
+    static final int DEFAULT_IMAGES = 3;
 
     @TempDir
     Path tmp;
