@@ -2,7 +2,9 @@ package org.transprune.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.BitSet;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * A capability a benchmark may offer: for each question, the image regions that hold its answer and the question's
@@ -31,7 +33,7 @@ public interface GroundTruthRegions {
      * @param type the question type (one of {@link #questionTypes()})
      * @param patches the relevant patches of a grid x grid partition of the image, by grid size
      */
-    record Region(String question, String answer, String type, java.util.function.IntFunction<int[]> patches) {
+    record Region(String question, String answer, String type, IntFunction<int[]> patches) {
         /** Row-major indices, ascending, of the patches of a {@code grid} x {@code grid} partition that hold the answer. */
         public int[] relevantPatches(int grid) {
             return patches.apply(grid);
@@ -49,7 +51,7 @@ public interface GroundTruthRegions {
                 out[s] = Double.NaN;
                 continue;
             }
-            java.util.BitSet kept = new java.util.BitSet();
+            BitSet kept = new BitSet();
             for (int p : keptPerStage.get(s)) {
                 kept.set(p);
             }

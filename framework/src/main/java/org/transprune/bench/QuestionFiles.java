@@ -1,6 +1,7 @@
 package org.transprune.bench;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ public final class QuestionFiles {
             all = benchmark.readQuestions(questionFile, imageFolder, log);
         } catch (NoSuchFileException e) {
             throw problem(questionFile, 0, "cannot read " + e.getFile());
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw problem(questionFile, 0, "not UTF-8 text");
         }
         List<Sample> out = new ArrayList<>(all.size());

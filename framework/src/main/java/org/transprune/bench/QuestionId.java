@@ -1,6 +1,7 @@
 package org.transprune.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 
 /**
  * Canonical text form of a {@code question_id}. Question files use numbers (VQAv2, POPE), numeric
@@ -22,7 +23,7 @@ public final class QuestionId {
         if (id.isNumber()) {
             double d = id.doubleValue();
             if (d == Math.rint(d) && !Double.isInfinite(d)) {
-                return java.math.BigDecimal.valueOf(d).toBigInteger().toString();
+                return BigDecimal.valueOf(d).toBigInteger().toString();
             }
             return id.asText();
         }

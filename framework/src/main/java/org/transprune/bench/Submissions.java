@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.transprune.bench.choice.TsvTable;
 import org.transprune.bench.vqa.GqaBenchmark;
@@ -150,8 +151,7 @@ public final class Submissions {
         int at = Math.min(6, header.size());
         header.add(at, "prediction");
         int indexCol = t.column("index");
-        boolean csv =
-                out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
+        boolean csv = out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv");
         char sep = csv ? ',' : '\t';
         writeAtomically(out, f -> writeTable(f, t, m, keep, header, at, indexCol, csv, sep));
     }

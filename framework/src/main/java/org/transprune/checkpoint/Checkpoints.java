@@ -1,7 +1,9 @@
 package org.transprune.checkpoint;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.VisionConfig;
@@ -137,7 +140,7 @@ public final class Checkpoints {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         SafetensorsWriter.writeAtomically(file, SafetensorsWriter.prettyJson(ConfigJson.llavaHfJson(config)));
         return file;
@@ -156,7 +159,7 @@ public final class Checkpoints {
                 case "LlavaLlamaForCausalLM" -> Checkpoint.LLAVA_ORIGINAL;
                 default ->
                     throw new CheckpointException(configFile + ": unknown architecture '" + arch + "' (supported: "
-                            + String.join(", ", new java.util.TreeSet<>(ARCHITECTURES)) + ")");
+                            + String.join(", ", new TreeSet<>(ARCHITECTURES)) + ")");
             };
         }
         if (root.has("text_config") || root.has("vision_config")) {
@@ -361,7 +364,7 @@ public final class Checkpoints {
         JsonNode root;
         try {
             root = ConfigJson.JSON.readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw ConfigJson.invalidJson(file, e);
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);

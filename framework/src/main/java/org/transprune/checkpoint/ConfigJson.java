@@ -1,5 +1,6 @@
 package org.transprune.checkpoint;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,7 +34,7 @@ final class ConfigJson {
                 throw new CheckpointException(file + ": not a JSON object");
             }
             return n;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw invalidJson(file, e);
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
@@ -41,7 +42,7 @@ final class ConfigJson {
     }
 
     /** "file:line: not valid JSON: what the parser expected", without the parser's source excerpt. */
-    static CheckpointException invalidJson(Path file, com.fasterxml.jackson.core.JsonProcessingException e) {
+    static CheckpointException invalidJson(Path file, JsonProcessingException e) {
         var at = e.getLocation();
         return new CheckpointException(
                 file + (at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr()) + ": not valid JSON: "

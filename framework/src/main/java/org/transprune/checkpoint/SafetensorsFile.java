@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -174,7 +175,7 @@ public final class SafetensorsFile implements TensorSource {
             }
             if (end - begin != elements * elementBytes) {
                 throw fail("tensor '" + name + "' has " + (end - begin) + " data bytes but " + dtype + " "
-                        + java.util.Arrays.toString(shape) + " needs " + elements * elementBytes);
+                        + Arrays.toString(shape) + " needs " + elements * elementBytes);
             }
         }
         return new Entry(name, dtype, type, shape, begin, end);

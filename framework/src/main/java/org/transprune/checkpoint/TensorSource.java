@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Set;
 
 /**
@@ -52,9 +53,9 @@ public interface TensorSource extends Closeable {
      */
     default NDArray fp32(String name, NDManager manager, long... expectedShape) {
         TensorInfo info = info(name);
-        if (!java.util.Arrays.equals(info.shape(), expectedShape)) {
+        if (!Arrays.equals(info.shape(), expectedShape)) {
             throw new CheckpointException(describe() + ": tensor '" + name + "' has shape " + info.shapeString()
-                    + ", expected " + java.util.Arrays.toString(expectedShape));
+                    + ", expected " + Arrays.toString(expectedShape));
         }
         return fp32(name, manager);
     }

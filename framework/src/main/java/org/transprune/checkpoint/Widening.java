@@ -2,12 +2,14 @@ package org.transprune.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
+import java.util.stream.IntStream;
 
 /**
  * Turns stored tensor bytes into fp32 NDArrays. bf16 is the upper half of an fp32 word, so it is
@@ -96,7 +98,7 @@ public final class Widening {
             body.run(0, n);
             return;
         }
-        java.util.stream.IntStream.range(0, chunks)
+        IntStream.range(0, chunks)
                 .parallel()
                 .forEach(c -> body.run(c * PARALLEL_CHUNK, Math.min(n, (c + 1) * PARALLEL_CHUNK)));
     }
@@ -153,7 +155,7 @@ public final class Widening {
                         le.duplicate().position(2 * from).limit(2 * to).slice().order(ByteOrder.LITTLE_ENDIAN);
                 widenBf16(in, out, 0, to - from);
                 try (NDArray part = manager.create(out, new Shape(to - from), DataType.FLOAT32)) {
-                    flat.set(new ai.djl.ndarray.index.NDIndex(from + ":" + to), part);
+                    flat.set(new NDIndex(from + ":" + to), part);
                 }
             }
         }

@@ -1,7 +1,12 @@
 package org.transprune.cli;
 
 import ai.djl.Device;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.transprune.config.TextConfig;
@@ -202,11 +207,11 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < warmup; i++) {
             ModelBenchmark.run(p, prompt, image, s, newTokens);
         }
-        java.util.List<ModelBenchmark.Run> runs = new java.util.ArrayList<>();
+        List<ModelBenchmark.Run> runs = new ArrayList<>();
         for (int i = 0; i < repeats; i++) {
             runs.add(ModelBenchmark.run(p, prompt, image, s, newTokens));
         }
-        runs.sort(java.util.Comparator.comparingDouble(ModelBenchmark.Run::prefillSeconds));
+        runs.sort(Comparator.comparingDouble(ModelBenchmark.Run::prefillSeconds));
         ModelBenchmark.Run r = runs.get(runs.size() / 2);
         String spread = runs.size() == 1
                 ? ""
@@ -250,8 +255,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private static String loadAverage() {
         try {
-            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (java.io.IOException e) {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
             return "unknown";
         }
     }

@@ -2,7 +2,9 @@ package org.transprune.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -128,9 +130,9 @@ public final class EvalCommand implements Callable<Integer> {
         } catch (BenchmarkDataException e) {
             throw new UserError(
                     e.getMessage() + (e.skippable() ? " (use --on-error skip to leave such items out)" : ""));
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new UserError(e.getFile() + ": no such file");
-        } catch (java.nio.file.AccessDeniedException e) {
+        } catch (AccessDeniedException e) {
             throw new UserError(e.getFile() + ": permission denied");
         }
         System.out.println(b.title() + " — " + answers);

@@ -1,8 +1,13 @@
 package org.transprune.cli;
 
+import java.io.FileNotFoundException;
+import java.nio.file.NoSuchFileException;
+import org.transprune.bench.BenchmarkDataException;
+import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
+import org.transprune.model.EngineStart;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -62,14 +67,12 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof UserError
                     || ex instanceof IllegalArgumentException
-                    || ex instanceof org.transprune.model.EngineStart.EngineStartException
-                    || ex instanceof org.transprune.checkpoint.CheckpointException
-                    || ex instanceof org.transprune.bench.BenchmarkDataException
-                    || ex instanceof java.io.FileNotFoundException
-                    || ex instanceof java.nio.file.NoSuchFileException) {
-                String msg = ex instanceof java.nio.file.NoSuchFileException
-                        ? "no such file: " + ex.getMessage()
-                        : ex.getMessage();
+                    || ex instanceof EngineStart.EngineStartException
+                    || ex instanceof CheckpointException
+                    || ex instanceof BenchmarkDataException
+                    || ex instanceof FileNotFoundException
+                    || ex instanceof NoSuchFileException) {
+                String msg = ex instanceof NoSuchFileException ? "no such file: " + ex.getMessage() : ex.getMessage();
                 cmd.getErr().println(cmd.getColorScheme().errorText("error: " + msg));
                 if (System.getenv("TRANSPRUNE_DEBUG") != null) {
                     ex.printStackTrace(cmd.getErr());

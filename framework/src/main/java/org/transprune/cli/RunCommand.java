@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.transprune.records.RunLock;
 import org.transprune.report.RunReport;
 import org.transprune.report.TableWriters;
@@ -142,8 +144,8 @@ public final class RunCommand implements Callable<Integer> {
     static void report(PrintStream o, Path dir, SweepPlan plan) {
         Path target = dir.resolve("report");
         try {
-            java.util.Set<String> configs =
-                    plan.configurations().stream().map(c -> c.hash()).collect(java.util.stream.Collectors.toSet());
+            Set<String> configs =
+                    plan.configurations().stream().map(c -> c.hash()).collect(Collectors.toSet());
             RunReport.Written w = RunReport.write(
                     dir,
                     target,

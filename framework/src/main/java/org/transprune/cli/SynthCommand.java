@@ -1,6 +1,7 @@
 package org.transprune.cli;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
@@ -68,7 +69,7 @@ public final class SynthCommand implements Callable<Integer> {
         SynthSummary summary = SynthDataset.write(out, seed, images, questionsPerImage, s, suffix, blank);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println(summary.format());
-        System.out.printf(java.util.Locale.ROOT, "wrote %s in %.1f s%n", out, seconds);
+        System.out.printf(Locale.ROOT, "wrote %s in %.1f s%n", out, seconds);
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package org.transprune.cli;
 
+import org.transprune.Versions;
 import picocli.CommandLine;
 
 /** Reports the project, DJL and PyTorch versions. */
@@ -7,8 +8,7 @@ public final class VersionInfo implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
         return new String[] {
-            "transprune " + org.transprune.Versions.project(),
-            "DJL " + org.transprune.Versions.djl() + ", PyTorch " + org.transprune.Versions.pytorch(),
+            "transprune " + Versions.project(), "DJL " + Versions.djl() + ", PyTorch " + Versions.pytorch(),
         };
     }
 }

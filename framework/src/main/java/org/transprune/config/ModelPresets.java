@@ -3,6 +3,7 @@ package org.transprune.config;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -73,7 +74,7 @@ public final class ModelPresets {
      * @throws IllegalArgumentException naming the known presets when there is none of that name
      */
     public static Preset get(String name) {
-        Preset preset = name == null ? null : PRESETS.get(name.trim().toLowerCase(java.util.Locale.ROOT));
+        Preset preset = name == null ? null : PRESETS.get(name.trim().toLowerCase(Locale.ROOT));
         if (preset == null) {
             throw new IllegalArgumentException(
                     "unknown model preset '" + name + "'; known presets: " + String.join(", ", names()));

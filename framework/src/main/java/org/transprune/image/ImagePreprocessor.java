@@ -1,5 +1,6 @@
 package org.transprune.image;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -134,9 +135,7 @@ public final class ImagePreprocessor {
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     "cannot read " + file + ": "
-                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                                    ? j.getOriginalMessage()
-                                    : e.getMessage()),
+                            + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
                     e);
         }
         try {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 
 /**
  * The one place the engine creates arrays (besides the checkpoint loaders, which fill the model's own
@@ -31,7 +32,7 @@ final class Upload {
 
     static NDArray longs(NDManager manager, int[] values) {
         ByteBuffer b = staging(values.length * 8L);
-        java.nio.LongBuffer lb = b.asLongBuffer();
+        LongBuffer lb = b.asLongBuffer();
         for (int v : values) {
             lb.put(v);
         }

@@ -1,6 +1,8 @@
 package org.transprune.model;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.transprune.config.LlavaConfig;
@@ -127,8 +129,6 @@ public final class WeightPlanning {
         } catch (IOException | NumberFormatException e) {
             // fall through
         }
-        return ((com.sun.management.OperatingSystemMXBean)
-                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getFreeMemorySize();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getFreeMemorySize();
     }
 }

@@ -3,6 +3,7 @@ package org.transprune.perf;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -98,7 +99,7 @@ public final class EngineBenchmark {
                                 0,
                                 1,
                                 new Shape(imageTokens, model.config().text().hiddenSize()),
-                                ai.djl.ndarray.types.DataType.FLOAT32);
+                                DataType.FLOAT32);
                 ForwardHooks h = strategy == null
                         ? ForwardHooks.NONE
                         : StrategyRun.start(

@@ -1,5 +1,6 @@
 package org.transprune.prune;
 
+import java.util.Arrays;
 import org.transprune.model.TokenLayout;
 
 /** Which query rows an attention signal is computed for, given the current layout. */
@@ -19,7 +20,7 @@ public interface QuerySelector {
     QuerySelector ALL_TEXT = layout -> {
         int[] before = range(0, layout.imageStart());
         int[] after = range(layout.instructionStart(), layout.length());
-        int[] all = java.util.Arrays.copyOf(before, before.length + after.length);
+        int[] all = Arrays.copyOf(before, before.length + after.length);
         System.arraycopy(after, 0, all, before.length, after.length);
         return all;
     };

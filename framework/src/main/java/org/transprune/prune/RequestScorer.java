@@ -1,6 +1,7 @@
 package org.transprune.prune;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Map;
 import org.transprune.model.SubLayer;
 import org.transprune.model.TokenLayout;
 
@@ -28,7 +29,7 @@ public interface RequestScorer {
      * Optional per-stage diagnostics (scores per image token) for {@code transprune inspect};
      * empty by default.
      */
-    default java.util.Map<String, float[]> lastScores() {
-        return java.util.Map.of();
+    default Map<String, float[]> lastScores() {
+        return Map.of();
     }
 }

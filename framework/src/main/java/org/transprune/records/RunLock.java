@@ -128,7 +128,8 @@ public final class RunLock implements Closeable {
         }
     }
 
-    static String hostName() {
+    /** This machine's name: {@code HOSTNAME}, else the resolver's, else the JVM's; what locks and provenance record. */
+    public static String hostName() {
         String env = System.getenv("HOSTNAME");
         if (env != null && !env.isBlank()) {
             return env;

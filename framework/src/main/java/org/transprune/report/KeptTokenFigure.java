@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -217,7 +218,7 @@ public final class KeptTokenFigure {
                     kept[k++] = p;
                 }
             }
-            kept = java.util.Arrays.copyOf(kept, k);
+            kept = Arrays.copyOf(kept, k);
         }
         return new Panel(
                 method, record.answer() == null ? "" : record.answer(), record.correct(), Math.max(grid, 1), kept);

@@ -9,6 +9,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.transprune.bench.GroundTruthRegions;
 import org.transprune.records.ResultsLog;
 import org.transprune.records.RunRecord;
@@ -95,14 +97,14 @@ public final class RunReport {
      * row. Several seeds of one label are the intended way to share a row and are not reported.
      */
     static List<String> sharedLabels(List<RunRecord> records) {
-        Map<String, Set<String>> configsOfLabel = new java.util.TreeMap<>();
+        Map<String, Set<String>> configsOfLabel = new TreeMap<>();
         for (SummaryRecord r : RunResults.summaryRecords(records)) {
             // Seeds of one configuration are meant to share a row; anything else under one label and seed is not.
             configsOfLabel
                     .computeIfAbsent(
                             r.benchmark() + "/" + r.configuration().label() + " seed "
                                     + r.configuration().seed(),
-                            k -> new java.util.TreeSet<>())
+                            k -> new TreeSet<>())
                     .add(r.config());
         }
         List<String> out = new ArrayList<>();

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -174,8 +176,7 @@ public final class RunResults {
                 continue;
             }
             List<String> order = typeOrder.getOrDefault(s.benchmark(), List.of());
-            categories.sort(
-                    java.util.Comparator.comparingInt(c -> order.contains(c) ? order.indexOf(c) : order.size()));
+            categories.sort(Comparator.comparingInt(c -> order.contains(c) ? order.indexOf(c) : order.size()));
             categories.add(ALL);
             String hash = s.config();
             for (String cat : categories) {
@@ -252,7 +253,7 @@ public final class RunResults {
             }
             means[b] = 100.0 * hits / n;
         }
-        java.util.Arrays.sort(means);
+        Arrays.sort(means);
         return new double[] {
             se,
             means[(int) Math.floor(0.025 * (BOOTSTRAP_RESAMPLES - 1))],

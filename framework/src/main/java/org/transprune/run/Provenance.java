@@ -1,15 +1,16 @@
 package org.transprune.run;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.transprune.Versions;
 import org.transprune.records.RecordProvenance;
+import org.transprune.records.RunLock;
 
 /**
  * Where a result came from, as Tribuo attaches to every model and evaluation: the code (project
@@ -30,7 +31,7 @@ public record Provenance(
     /** The provenance of this process running on {@code device}. */
     public static Provenance current(String device) {
         return new Provenance(
-                Versions.project(), currentCommit(), Versions.djl(), Versions.pytorch(), device, hostName());
+                Versions.project(), currentCommit(), Versions.djl(), Versions.pytorch(), device, RunLock.hostName());
     }
 
     /** A record's provenance: this process's fields with the record's configuration, seed and times. */
@@ -75,7 +76,7 @@ public record Provenance(
     }
 
     private static String git(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of("git", "-C", dir.toString()));
+        List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(false)
@@ -87,17 +88,5 @@ public record Provenance(
             return null;
         }
         return p.exitValue() == 0 ? new String(out, StandardCharsets.UTF_8).strip() : null;
-    }
-
-    private static String hostName() {
-        String env = System.getenv("HOSTNAME");
-        if (env != null && !env.isBlank()) {
-            return env;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 }

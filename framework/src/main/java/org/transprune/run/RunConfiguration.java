@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,8 +44,8 @@ public record RunConfiguration(
             new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     public RunConfiguration {
-        parameters = java.util.Collections.unmodifiableMap(new TreeMap<>(parameters));
-        model = java.util.Collections.unmodifiableMap(new TreeMap<>(model));
+        parameters = Collections.unmodifiableMap(new TreeMap<>(parameters));
+        model = Collections.unmodifiableMap(new TreeMap<>(model));
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.transprune.run;
 
+import java.util.Arrays;
 import java.util.List;
 import org.transprune.records.Configuration;
 import org.transprune.records.Records;
@@ -29,6 +30,6 @@ public final class RunRecords {
 
     /** {@code values} as a list (NaN kept: the schema writes it as null). */
     static List<Double> list(double[] values) {
-        return java.util.Arrays.stream(values).boxed().toList();
+        return Arrays.stream(values).boxed().toList();
     }
 }

@@ -19,6 +19,7 @@ import org.transprune.bench.ImageLoader;
 import org.transprune.bench.OnError;
 import org.transprune.bench.Sample;
 import org.transprune.image.Images;
+import org.transprune.model.EngineSettings;
 import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyRun;
@@ -337,6 +338,6 @@ public final class SweepRunner {
 
     /** Sets libtorch's thread count; it only takes effect before the engine starts. */
     private static void applyThreads(Integer threads) {
-        org.transprune.model.EngineSettings.configure(threads);
+        EngineSettings.configure(threads);
     }
 }

@@ -1,5 +1,6 @@
 package org.transprune.synth;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** The question types of the benchmark, with their category names and complete answer sets. */
@@ -30,9 +31,7 @@ public enum QuestionType {
     }
 
     private static List<String> colorWords() {
-        return java.util.Arrays.stream(ShapeColor.values())
-                .map(ShapeColor::word)
-                .toList();
+        return Arrays.stream(ShapeColor.values()).map(ShapeColor::word).toList();
     }
 
     /** The category name written to the question and answer files. */

@@ -1,5 +1,8 @@
 package org.transprune.synth;
 
+import java.util.Locale;
+import java.util.SplittableRandom;
+
 /**
  * A split of the benchmark. Each split draws from its own random stream, so splits generated from
  * the same seed share no scenes.
@@ -18,16 +21,16 @@ public enum Split {
     /** The seed of this split's random stream for a user seed. */
     long streamSeed(long seed) {
         // Mixed through a SplittableRandom so that nearby seeds give unrelated streams.
-        return new java.util.SplittableRandom(seed ^ salt).nextLong();
+        return new SplittableRandom(seed ^ salt).nextLong();
     }
 
     /** The split's name in file names and summaries. */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** The split with this label. */
     public static Split ofLabel(String label) {
-        return valueOf(label.toUpperCase(java.util.Locale.ROOT));
+        return valueOf(label.toUpperCase(Locale.ROOT));
     }
 }

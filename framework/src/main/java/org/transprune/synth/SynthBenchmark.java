@@ -3,6 +3,7 @@ package org.transprune.synth;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -127,9 +128,7 @@ public final class SynthBenchmark extends LlavaJsonlBenchmark implements PerSamp
 
     @Override
     public List<String> questionTypes() {
-        return java.util.Arrays.stream(QuestionType.values())
-                .map(QuestionType::category)
-                .toList();
+        return Arrays.stream(QuestionType.values()).map(QuestionType::category).toList();
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -91,7 +92,7 @@ public final class SynthDataset {
                 BufferedWriter aw = Files.newBufferedWriter(out.resolve(ANSWERS), StandardCharsets.UTF_8)) {
             for (int i = 0; i < numImages; i++) {
                 Sample sample = sampler.next();
-                String file = String.format(java.util.Locale.ROOT, "%06d.png", i);
+                String file = String.format(Locale.ROOT, "%06d.png", i);
                 Scene shown = blank ? new Scene(sample.scene().noiseSeed(), List.of()) : sample.scene();
                 shown.renderInto(pixels);
                 try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(images.resolve(file)), 1 << 16)) {

@@ -2,6 +2,7 @@ package org.transprune.text;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -66,9 +67,7 @@ public final class Tokenizer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     "cannot read tokenizer " + file + ": "
-                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                                    ? j.getOriginalMessage()
-                                    : e.getMessage()),
+                            + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
                     e);
         }
         Map<String, Integer> ids = readIds(root, file);
@@ -214,9 +213,7 @@ public final class Tokenizer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     "cannot read " + file + ": "
-                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j
-                                    ? j.getOriginalMessage()
-                                    : e.getMessage()),
+                            + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
                     e);
         }
     }

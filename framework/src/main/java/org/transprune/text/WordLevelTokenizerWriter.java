@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -94,7 +95,7 @@ public final class WordLevelTokenizerWriter {
             throw new IllegalArgumentException("vocabulary word '" + word + "' can never be produced: the "
                     + (splitPunctuation ? "Whitespace" : "WhitespaceSplit") + " pre-tokenizer splits it");
         }
-        if (lowercase && !word.equals(word.toLowerCase(java.util.Locale.ROOT))) {
+        if (lowercase && !word.equals(word.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException(
                     "vocabulary word '" + word + "' has capitals but the tokenizer lower-cases its input");
         }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,7 +151,7 @@ public final class AdamW implements AutoCloseable {
         if (values == null || values.length != target.size()) {
             throw new IllegalArgumentException("optimizer state for '" + name + "' is missing or has the wrong size");
         }
-        target.set(java.nio.FloatBuffer.wrap(values));
+        target.set(FloatBuffer.wrap(values));
     }
 
     private static Map<String, float[]> copy(Map<String, NDArray> arrays) {

@@ -1,13 +1,19 @@
 package org.transprune.train;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.transprune.checkpoint.Checkpoint;
@@ -109,7 +115,7 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
             // An exported checkpoint: LLaVA's tensors (widened from fp16/bf16 exactly); the
             // training-only heads, which checkpoints never hold, keep their initial values.
             try (Checkpoint c = Checkpoints.open(file);
-                    ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+                    NDManager m = NDManager.newBaseManager(Device.cpu())) {
                 if (!c.config().equals(model.config())) {
                     throw new IllegalArgumentException(file + " holds another architecture than the recipe's");
                 }
@@ -141,14 +147,14 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
         if (Files.isDirectory(file)) {
             file = file.resolve("model.safetensors");
         }
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 20];
             for (int n; (n = in.read(buf)) > 0; ) {
                 md.update(buf, 0, n);
             }
-            return java.util.HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

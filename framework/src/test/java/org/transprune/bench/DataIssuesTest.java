@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -189,9 +191,9 @@ class DataIssuesTest {
         assertEquals(2, tree.path("skipped").size());
         assertEquals(3, tree.path("skipped").path(1).path("line").asInt());
 
-        var err = new java.io.StringWriter();
+        var err = new StringWriter();
         var cl = Main.commandLine();
-        cl.setErr(new java.io.PrintWriter(err));
+        cl.setErr(new PrintWriter(err));
         int failRc = cl.execute(
                 "eval",
                 "--benchmark",

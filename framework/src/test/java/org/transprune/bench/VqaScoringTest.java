@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.bench.vqa.GqaBenchmark;
@@ -40,8 +41,8 @@ class VqaScoringTest {
     @Test
     void periodStripStopsAfterThirtyTwo() {
         // re.sub(..., re.UNICODE) passes 32 as the count: the 33rd period survives.
-        assertEquals(".", VqaNormalizer.processPunctuation(".".repeat(33), java.util.regex.Pattern.compile("x")));
-        assertEquals("", VqaNormalizer.processPunctuation(".".repeat(32), java.util.regex.Pattern.compile("x")));
+        assertEquals(".", VqaNormalizer.processPunctuation(".".repeat(33), Pattern.compile("x")));
+        assertEquals("", VqaNormalizer.processPunctuation(".".repeat(32), Pattern.compile("x")));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.bench.yesno.MmeBenchmark;
@@ -140,7 +141,7 @@ class YesNoScoringTest {
         // answers in a different order than the questions: grouping is by image, not by position
         String[] texts = {"Yes", "No", "Yes", "Yes", "yes, it is", "The answer is no"};
         int[] order = {5, 0, 3, 1, 4, 2};
-        var answers = new java.util.ArrayList<Answer>();
+        var answers = new ArrayList<Answer>();
         for (int i : order) {
             answers.add(Answer.of(samples.get(i), texts[i], "m"));
         }

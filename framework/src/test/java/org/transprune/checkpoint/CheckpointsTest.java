@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.config.LlavaConfig;
+import org.transprune.config.VisionConfig;
 
 class CheckpointsTest {
     @TempDir
@@ -129,7 +130,7 @@ class CheckpointsTest {
     void originalLlavaWithEmbeddedTowerNeedsNoClipDir() throws IOException {
         // A 64-wide tower with 64-wide heads, so its shape can be inferred without a CLIP config.
         LlavaConfig c64 = new LlavaConfig(
-                new org.transprune.config.VisionConfig(64, 128, 2, 1, 56, 14, 1e-5, "quick_gelu"),
+                new VisionConfig(64, 128, 2, 1, 56, 14, 1e-5, "quick_gelu"),
                 TINY.text(),
                 "mlp2x_gelu",
                 -2,

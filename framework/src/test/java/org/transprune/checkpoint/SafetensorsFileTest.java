@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -204,7 +205,7 @@ class SafetensorsFileTest {
         Path file = dir.resolve("t.safetensors");
         new SafetensorsWriter().add("w", values(64, 5), TensorType.F16, 8, 8).write(file);
         byte[] all = Files.readAllBytes(file);
-        Files.write(file, java.util.Arrays.copyOf(all, all.length - 10));
+        Files.write(file, Arrays.copyOf(all, all.length - 10));
         assertTrue(message(file).contains("truncated") && message(file).contains("'w'"), message(file));
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.model.DeviceChoice;
@@ -62,7 +63,7 @@ class EngineOptionsTest {
     void threadsBelowOneAreRefused() {
         ModelOptions.Engine e = new ModelOptions.Engine();
         e.threads = 0;
-        UserError u = org.junit.jupiter.api.Assertions.assertThrows(UserError.class, e::applyThreads);
+        UserError u = Assertions.assertThrows(UserError.class, e::applyThreads);
         assertEquals("--threads must be at least 1, got 0", u.getMessage());
     }
 }

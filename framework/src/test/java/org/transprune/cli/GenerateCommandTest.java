@@ -3,12 +3,14 @@ package org.transprune.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.pipeline.TinyCheckpointDirs;
@@ -43,10 +45,7 @@ class GenerateCommandTest {
     void generatesAndReportsTimingsAndTokensPerLayer() throws Exception {
         Path dir = TinyCheckpointDirs.write(tmp.resolve("ckpt"));
         Path image = tmp.resolve("img.png");
-        javax.imageio.ImageIO.write(
-                new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_RGB),
-                "png",
-                image.toFile());
+        ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
         Run r = run(
                 "generate",
                 "--model",

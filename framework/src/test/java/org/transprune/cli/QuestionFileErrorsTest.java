@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.bench.BenchmarkDataException;
@@ -147,7 +148,7 @@ class QuestionFileErrorsTest {
 
         Files.writeString(q, GOOD.replace("a.png", "gone.png"));
         IssueLog skip = new IssueLog(OnError.SKIP);
-        BenchmarkDataException e = org.junit.jupiter.api.Assertions.assertThrows(
+        BenchmarkDataException e = Assertions.assertThrows(
                 BenchmarkDataException.class, () -> QuestionFiles.read(Benchmarks.get("pope"), q, folder, skip));
         assertTrue(e.getMessage().startsWith(q + ": no usable questions (1 skipped; the first: "), e.getMessage());
         assertFalse(e.skippable());

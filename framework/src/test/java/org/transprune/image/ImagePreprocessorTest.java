@@ -200,7 +200,7 @@ class ImagePreprocessorTest {
 
     @Test
     void malformedConfigIsReportedWithoutParserInternals() throws IOException {
-        Path file = java.nio.file.Files.writeString(dir.resolve("preprocessor_config.json"), "{\"crop_size\": ");
+        Path file = Files.writeString(dir.resolve("preprocessor_config.json"), "{\"crop_size\": ");
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> ImagePreprocessor.fromConfig(file));
         assertTrue(e.getMessage().startsWith("cannot read " + file + ": "), e.getMessage());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -170,7 +171,7 @@ class FunctionalTest {
         float[] rows = VisionTower.patchRows(chw, size, p);
         // patch (row 0, col 1): channel 0 rows y=0,1 at x=2,3, then channel 1, channel 2
         float[] expected = {2, 3, 6, 7, 18, 19, 22, 23, 34, 35, 38, 39};
-        float[] got = java.util.Arrays.copyOfRange(rows, 12, 24);
+        float[] got = Arrays.copyOfRange(rows, 12, 24);
         assertArrayEquals(expected, got);
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -85,7 +87,7 @@ class MemoryStabilityTest {
                 Thread.currentThread().interrupt();
             }
         }
-        java.lang.management.MemoryMXBean mx = java.lang.management.ManagementFactory.getMemoryMXBean();
+        MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
         long jvm = mx.getHeapMemoryUsage().getCommitted()
                 + mx.getNonHeapMemoryUsage().getCommitted();
         return rssKiB() - jvm / 1024;

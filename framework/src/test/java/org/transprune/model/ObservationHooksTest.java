@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -64,7 +65,7 @@ class ObservationHooksTest {
                 }
             }
         };
-        try (LlavaModel model = LlavaModel.load(config, weights, ai.djl.Device.cpu(), WeightPolicy.FP32);
+        try (LlavaModel model = LlavaModel.load(config, weights, Device.cpu(), WeightPolicy.FP32);
                 InferenceSession s = model.newSession()) {
             s.prefill(
                     new int[] {5, 6, 7},
@@ -109,7 +110,7 @@ class ObservationHooksTest {
                 got[0] = probs.toFloatArray();
             }
         };
-        try (LlavaModel model = LlavaModel.load(config, weights, ai.djl.Device.cpu(), WeightPolicy.FP32);
+        try (LlavaModel model = LlavaModel.load(config, weights, Device.cpu(), WeightPolicy.FP32);
                 InferenceSession s = model.newSession()) {
             s.prefill(ids, 0, null, null, new ForwardHooks(null, observer, null, PositionPolicy.RENUMBER));
         }

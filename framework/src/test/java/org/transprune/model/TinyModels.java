@@ -1,6 +1,7 @@
 package org.transprune.model;
 
 import ai.djl.Device;
+import java.util.SplittableRandom;
 import org.transprune.checkpoint.RandomLlavaWeights;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.TextConfig;
@@ -35,7 +36,7 @@ public final class TinyModels {
     public static float[] pixels(LlavaConfig config, long seed) {
         int s = config.vision().imageSize();
         float[] p = new float[3 * s * s];
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed);
         for (int i = 0; i < p.length; i++) {
             p[i] = (float) r.nextGaussian();
         }
@@ -44,7 +45,7 @@ public final class TinyModels {
 
     /** Prompt ids {@code [prefix][imageTokens placeholders][suffix]} drawn from the vocabulary. */
     public static int[] prompt(int prefix, int imageTokens, int suffix, long seed) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed);
         int[] ids = new int[prefix + imageTokens + suffix];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = i >= prefix && i < prefix + imageTokens ? 0 : 1 + r.nextInt(99);

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,8 +56,7 @@ class LlavaPipelineTest {
 
             @Override
             public RequestScorer newRequest(long seed) {
-                return (afterLayer, k, layout) ->
-                        java.util.stream.IntStream.range(0, k).toArray();
+                return (afterLayer, k, layout) -> IntStream.range(0, k).toArray();
             }
         };
     }
@@ -154,7 +156,7 @@ class LlavaPipelineTest {
     /** Prefill logits and the logits of {@code steps} greedy decoding steps, in order. */
     private static List<float[]> logits(LlavaPipeline p, RgbImage image, PruningStrategy strategy, int steps) {
         var prompt = p.encode("what color is the square ?", true, steps + 1);
-        List<float[]> out = new java.util.ArrayList<>();
+        List<float[]> out = new ArrayList<>();
         try (InferenceSession session = p.model().newSession()) {
             var pixels = p.preprocessor().preprocess(image);
             var embeddings = p.model().encodeImage(pixels.data(), session.manager());
@@ -187,7 +189,7 @@ class LlavaPipelineTest {
         int steps = 3;
         Path dir = TinyCheckpointDirs.write(tmp.resolve(dtype.name()), layers, dtype, 5);
         RgbImage image = RgbImage.filled(300, 336, 10, 200, 10);
-        for (PruningStrategy strategy : java.util.Arrays.asList(null, keepFirst(6))) {
+        for (PruningStrategy strategy : Arrays.asList(null, keepFirst(6))) {
             List<float[]> reference;
             try (LlavaPipeline p = LlavaPipeline.open(dir, CPU)) {
                 reference = logits(p, image, strategy, steps);

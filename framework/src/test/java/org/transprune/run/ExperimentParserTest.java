@@ -17,6 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.TinyCheckpointDirs;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
@@ -223,7 +224,7 @@ class ExperimentParserTest {
         SweepPlan plan = ExperimentParser.parse(child, ExperimentParser.Mode.RUN, env::get);
         assertEquals(ckpt.toAbsolutePath().normalize(), plan.model().path(), "model.path inherited");
         assertEquals("cpu", plan.model().device());
-        assertEquals(org.transprune.model.WeightPolicy.FP32, plan.model().weights(), "model.weights overridden");
+        assertEquals(WeightPolicy.FP32, plan.model().weights(), "model.weights overridden");
         assertEquals(1, plan.configurations().size(), "lists replace: one strategy, one seed");
         assertEquals(5, plan.configurations().get(0).seed());
         assertEquals("test-keep", plan.configurations().get(0).strategy());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,9 +157,8 @@ class ExperimentValidationTest {
 
     @Test
     void aJsonLocationDumpBecomesLineAndColumn() {
-        com.fasterxml.jackson.core.JsonProcessingException json = assertThrows(
-                com.fasterxml.jackson.core.JsonProcessingException.class,
-                () -> JsonLines.MAPPER.readTree("{\n \"a\": nope}"));
+        JsonProcessingException json =
+                assertThrows(JsonProcessingException.class, () -> JsonLines.MAPPER.readTree("{\n \"a\": nope}"));
         String line = YamlChecks.oneLine(new IllegalArgumentException("cannot read x: " + json.getMessage(), json));
         assertFalse(line.contains("Source"), line);
         assertTrue(line.startsWith("cannot read x: Unrecognized token 'nope'"), line);
@@ -312,7 +313,7 @@ class ExperimentValidationTest {
                 plan.configurations().get(0).parameters(),
                 0,
                 plan.configurations().get(0).maxNewTokens(),
-                JsonLines.MAPPER.convertValue(c.path("model"), java.util.Map.class),
+                JsonLines.MAPPER.convertValue(c.path("model"), Map.class),
                 null,
                 null);
         c.put("hash", old.hash());

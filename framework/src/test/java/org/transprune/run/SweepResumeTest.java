@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -142,7 +143,7 @@ class SweepResumeTest {
         // Killed while loading (before any record), then at random points mid-sweep: after a random number of new
         // records and a random delay of up to 15 ms, so kills also land inside writes and summaries.
         runAndKill(killedOut, log, 0);
-        java.util.Random random = new java.util.Random(Long.getLong("transprune.crash.seed", 20261202L));
+        Random random = new Random(Long.getLong("transprune.crash.seed", 20261202L));
         int step = Math.max(1, units / 2 / (KILLS + 1));
         long target = 0;
         for (int k = 0; k < KILLS; k++) {
@@ -219,11 +220,14 @@ class SweepResumeTest {
     @Test
     void aSecondRunOrMergeOnALockedDirectoryExitsAtOnceWithOneLineNamingTheHolder() throws Exception {
         Path out = shared.resolve("locked");
-        Process first = startChild(out, shared.resolve("first.log"));
+        Path firstLog = shared.resolve("first.log");
+        Process first = startChild(out, firstLog);
         Path lockFile = out.resolve(RunLock.FILE_NAME);
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!(Files.exists(lockFile) && Files.readString(lockFile).contains("pid " + first.pid() + " "))) {
-            assertTrue(first.isAlive() && System.nanoTime() < deadline, "the first run takes the lock");
+            assertTrue(
+                    first.isAlive() && System.nanoTime() < deadline,
+                    () -> "the first run takes the lock; its output: " + readQuietly(firstLog));
             Thread.sleep(5);
         }
         // Stopped (SIGSTOP), the first run keeps its lock for as long as this test needs.
@@ -316,5 +320,13 @@ class SweepResumeTest {
             assertFalse(previous != null, "duplicate record " + key.replace('\u0000', '|'));
         }
         return out;
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 }

@@ -11,16 +11,21 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.transprune.cli.Main;
 import org.transprune.pipeline.TinyCheckpointDirs;
 import org.transprune.records.ResultsLog;
+import org.transprune.report.ResultTables;
+import org.transprune.report.RunResults;
 import org.transprune.synth.AnswerKeyEntry;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
@@ -136,8 +141,7 @@ class SweepShardingTest {
             assertEquals(8, kept.size());
             JsonNode rel = r.path("relevant_patches");
             assertEquals(relevant.length, rel.size());
-            long inFirstEight =
-                    java.util.Arrays.stream(relevant).filter(x -> x < 8).count();
+            long inFirstEight = Arrays.stream(relevant).filter(x -> x < 8).count();
             if (relevant.length == 0) {
                 assertTrue(r.path("recall").get(0).isNull());
             } else {
@@ -146,7 +150,7 @@ class SweepShardingTest {
                         r.path("recall").get(0).asDouble(),
                         1e-12);
             }
-            String answer = r.path("answer").asText().strip().toLowerCase(java.util.Locale.ROOT);
+            String answer = r.path("answer").asText().strip().toLowerCase(Locale.ROOT);
             boolean ok = answer.replaceAll("\\.+$", "").equals(e.question().answer());
             assertEquals(ok, r.path("correct").asBoolean());
             assertEquals(
@@ -226,8 +230,8 @@ class SweepShardingTest {
 
     @Test
     void theTableOfARealRunHasARowPerConfigurationWithItsMeasuredAccuracy() throws Exception {
-        tech.tablesaw.api.Table summaries = org.transprune.report.RunResults.load(cleanOut);
-        tech.tablesaw.api.Table t = org.transprune.report.ResultTables.paperTable(summaries, "t");
+        tech.tablesaw.api.Table summaries = RunResults.load(cleanOut);
+        tech.tablesaw.api.Table t = ResultTables.paperTable(summaries, "t");
         assertEquals(
                 List.of("test-unpruned", "test-keep"), t.stringColumn("method").asList());
         for (ObjectNode s : RecordJson.read(cleanOut)) {
@@ -240,7 +244,7 @@ class SweepShardingTest {
                         1e-12);
             }
         }
-        int code = org.transprune.cli.Main.commandLine().execute("table", cleanOut.toString(), "--no-plots");
+        int code = Main.commandLine().execute("table", cleanOut.toString(), "--no-plots");
         assertEquals(0, code);
         assertTrue(Files.readString(cleanOut.resolve("report/table.md")).contains("| test-keep |"));
     }

@@ -1,5 +1,6 @@
 package org.transprune.run;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -124,8 +125,8 @@ public final class TestStrategies {
             idx[i] = idx[j];
             idx[j] = t;
         }
-        int[] chosen = java.util.Arrays.copyOf(idx, keep);
-        java.util.Arrays.sort(chosen);
+        int[] chosen = Arrays.copyOf(idx, keep);
+        Arrays.sort(chosen);
         return chosen;
     }
 }

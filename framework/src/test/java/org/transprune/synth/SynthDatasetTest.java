@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +88,7 @@ class SynthDatasetTest {
         List<AnswerKeyEntry> key = SynthDataset.readAnswers(dir);
         assertEquals(30, qLines.size());
         assertEquals(30, key.size());
-        List<Sample> samples = new java.util.ArrayList<>();
+        List<Sample> samples = new ArrayList<>();
         SynthSampler sampler = new SynthSampler(5, Split.VAL, 3);
         for (int i = 0; i < 10; i++) {
             samples.add(sampler.next());

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -63,7 +65,7 @@ class SynthSamplerTest {
                 crc.update(p);
             }
             for (Question q : s.questions()) {
-                crc.update((q.text() + "|" + q.answer()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                crc.update((q.text() + "|" + q.answer()).getBytes(StandardCharsets.UTF_8));
             }
         }
         assertEquals(PINNED_CRC, crc.getValue(), "generator output changed; see Javadoc");
@@ -153,7 +155,7 @@ class SynthSamplerTest {
                 assertTrue(vocab.contains(q.answer()), q.answer());
                 assertEquals(List.of(q.answer()), Vocabulary.tokens(q.answer()), "single-word answer");
                 assertEquals(String.join(" ", Vocabulary.tokens(q.text())), q.text(), "space-separated tokens");
-                assertEquals(q.text().toLowerCase(java.util.Locale.ROOT), q.text());
+                assertEquals(q.text().toLowerCase(Locale.ROOT), q.text());
             }
         }
         // Every question word is actually used (the vocabulary is not padded with dead words).

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -93,7 +94,7 @@ class PromptEncoderTest {
         for (int i = p.imageStart(); i < p.textAfterImageStart(); i++) {
             assertEquals(IMAGE_ID, ids[i]);
         }
-        int[] tail = java.util.Arrays.copyOfRange(ids, p.textAfterImageStart(), ids.length);
+        int[] tail = Arrays.copyOfRange(ids, p.textAfterImageStart(), ids.length);
         // no second BOS after the image
         assertArrayEquals(suffix, tail);
         for (int id : ids) {

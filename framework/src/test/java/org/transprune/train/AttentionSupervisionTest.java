@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ class AttentionSupervisionTest {
             .findFirst()
             .orElseThrow();
 
-    private BatchBuilder builder(LlavaConfig config, Tokenizer tokenizer) throws java.io.IOException {
+    private BatchBuilder builder(LlavaConfig config, Tokenizer tokenizer) throws IOException {
         return new BatchBuilder(
                 config, tokenizer, ImagePreprocessor.fromConfig(dir.resolve("preprocessor_config.json")));
     }

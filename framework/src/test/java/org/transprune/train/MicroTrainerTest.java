@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,7 +133,7 @@ class MicroTrainerTest {
             float[] trained = new float[(int) b.info(name).elements()];
             b.bytes(name).asFloatBuffer().get(trained);
             float[] initial = fresh.model().values("language_model.model.layers.0.mlp.up_proj.weight");
-            assertFalse(java.util.Arrays.equals(trained, initial));
+            assertFalse(Arrays.equals(trained, initial));
             assertArrayEquals(new long[] {96, 48}, b.info(name).shape());
         }
     }
@@ -211,7 +214,7 @@ class MicroTrainerTest {
             try (SafetensorsFile f = SafetensorsFile.open(source.resolve(MicroTrainer.STATE_FILE))) {
                 float[] saved = new float[(int) f.info("param:" + name).elements()];
                 f.bytes("param:" + name)
-                        .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .order(ByteOrder.LITTLE_ENDIAN)
                         .asFloatBuffer()
                         .get(saved);
                 assertArrayEquals(saved, t.model().values(name), "weights not taken from the source state");
@@ -223,7 +226,7 @@ class MicroTrainerTest {
         Path fromCheckpoint = dir.resolve("from-checkpoint");
         try (MicroTrainer t = MicroTrainer.startFrom(captions, fromCheckpoint, source.resolve(MicroTrainer.MODEL_DIR));
                 Checkpoint c = Checkpoints.open(source.resolve(MicroTrainer.MODEL_DIR));
-                ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+                NDManager m = NDManager.newBaseManager()) {
             String name = "language_model.model.layers.1.self_attn.q_proj.weight";
             assertArrayEquals(
                     c.tensors().fp32(name, m).toFloatArray(), t.model().values(name));

@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +45,7 @@ class NounProbeTest {
         final TrainableLlava model;
         final BatchBuilder builder;
 
-        Fixture(Path dir) throws java.io.IOException {
+        Fixture(Path dir) throws IOException {
             MicroModel.writeTextAndImageFiles(dir, CONFIG);
             Engine.getInstance();
             tokenizer = Tokenizer.load(dir);
@@ -222,7 +225,7 @@ class NounProbeTest {
             }
             // The anchor head learns: its loss has a gradient (a whole-axis slice once cut it off the graph).
             try (NDManager step = root.newSubManager();
-                    ai.djl.training.GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(model.forward(
                                 builder.build(
                                         List.of(sample),
@@ -234,7 +237,7 @@ class NounProbeTest {
                 float[] g =
                         model.parameter(TrainingHeads.ANCHOR_BIAS).getGradient().toFloatArray();
                 // Two anchors among 144 patches: the "anchor" class is mostly wrong, its bias must go down.
-                assertTrue(g[1] > 0.1 * 0.5 && g[0] < -0.1 * 0.5, java.util.Arrays.toString(g));
+                assertTrue(g[1] > 0.1 * 0.5 && g[0] < -0.1 * 0.5, Arrays.toString(g));
             }
         }
     }

@@ -3,6 +3,7 @@ package org.transprune.strategies;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -148,7 +149,7 @@ public final class SparseVlmProvider implements StrategyProvider {
          * the engine delivers layer p+1's attention at the same boundary as, and before, the prune
          * after layer p; those scores are then re-indexed to the tokens that prune kept.
          */
-        private final Map<Integer, float[]> scoreByLayer = new java.util.HashMap<>();
+        private final Map<Integer, float[]> scoreByLayer = new HashMap<>();
 
         private Map<String, float[]> lastScores = Map.of();
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class ParameterValidationTest {
     @ParameterizedTest
     @ValueSource(strings = {"transprune", "ttv", "iga", "random"})
     void theDefaultScheduleIsThePapersLlava15Preset(String name) {
-        Map<String, Object> defaults = new java.util.HashMap<>();
+        Map<String, Object> defaults = new HashMap<>();
         Strategies.provider(name).parameters().forEach(s -> defaults.put(s.name(), s.defaultValue()));
         assertEquals(List.of(7, 9, 12), defaults.get("layers"));
         assertEquals(List.of(0.875, 0.625, 0.125), defaults.get("ratios"));

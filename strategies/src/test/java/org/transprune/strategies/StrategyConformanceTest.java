@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,6 +19,7 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -113,7 +115,7 @@ class StrategyConformanceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("providers")
     void worksWithConsecutivePruningLayersFromTheFirst(StrategyProvider provider) {
-        java.util.Map<String, Object> params = new java.util.HashMap<>();
+        Map<String, Object> params = new HashMap<>();
         for (var spec : provider.parameters()) {
             switch (spec.name()) {
                 case "layers":
@@ -126,7 +128,7 @@ class StrategyConformanceTest {
                     break;
             }
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(params.containsKey("layers"), "no layers parameter");
+        Assumptions.assumeTrue(params.containsKey("layers"), "no layers parameter");
         checkStagesAndLayout(run(Strategies.create(provider.name(), params), 3, IMAGE_TOKENS, 5, 42));
     }
 
