@@ -29,6 +29,8 @@ public final class CanonicalNames {
     public static final String EMBED_TOKENS = DECODER + "embed_tokens.weight";
     public static final String FINAL_NORM = DECODER + "norm.weight";
     public static final String LM_HEAD = "language_model.lm_head.weight";
+    /** LLaVA-NeXT's learned embedding that ends each row of the tile grid ({@code [text hidden]}). */
+    public static final String IMAGE_NEWLINE = "image_newline";
 
     /** Tensors of a decoder layer, after its {@link #decoderLayer} prefix. */
     public static final String INPUT_NORM = "input_layernorm.weight";
@@ -120,6 +122,9 @@ public final class CanonicalNames {
         if (!t.tieWordEmbeddings()) {
             s.put(LM_HEAD, new long[] {t.vocabSize(), h});
         }
+        if (config.isAnyRes() && config.anyRes().newline()) {
+            s.put(IMAGE_NEWLINE, new long[] {h});
+        }
         return s;
     }
 
@@ -172,6 +177,7 @@ public final class CanonicalNames {
     private static final String PROJECTOR = "multi_modal_projector.";
     private static final String MM_PROJECTOR = "model.mm_projector.";
     private static final String CLIP_VISION = "vision_model.";
+    private static final String ORIGINAL_IMAGE_NEWLINE = "model.image_newline";
 
     /** llava-hf: classic names stay, transformers 4.52+ names are mapped back to them; null for other tensors. */
     public static String fromLlavaHf(String n) {
@@ -186,6 +192,9 @@ public final class CanonicalNames {
         }
         if (n.equals(STORED_LM_HEAD)) {
             return LM_HEAD;
+        }
+        if (n.equals(IMAGE_NEWLINE) || n.equals(NEW_HF + IMAGE_NEWLINE)) {
+            return IMAGE_NEWLINE;
         }
         if (n.startsWith("language_model.") || n.startsWith(TOWER) || n.startsWith(PROJECTOR)) {
             return n;
@@ -228,6 +237,9 @@ public final class CanonicalNames {
         if (n.equals(STORED_LM_HEAD)) {
             return LM_HEAD;
         }
+        if (n.equals(ORIGINAL_IMAGE_NEWLINE)) {
+            return IMAGE_NEWLINE;
+        }
         if (n.startsWith("model.embed_tokens.") || n.startsWith("model.layers.") || n.startsWith("model.norm.")) {
             return "language_model." + n;
         }
@@ -245,6 +257,9 @@ public final class CanonicalNames {
         }
         if (canonical.equals(LM_HEAD)) {
             return STORED_LM_HEAD;
+        }
+        if (canonical.equals(IMAGE_NEWLINE)) {
+            return ORIGINAL_IMAGE_NEWLINE;
         }
         return canonical.substring("language_model.".length());
     }

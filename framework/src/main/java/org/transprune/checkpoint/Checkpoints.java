@@ -148,15 +148,19 @@ public final class Checkpoints {
 
     // ---- layout detection and weight files
 
-    private static final Set<String> ARCHITECTURES = Set.of("LlavaForConditionalGeneration", "LlavaLlamaForCausalLM");
+    private static final Set<String> ARCHITECTURES = Set.of(
+            "LlavaForConditionalGeneration",
+            ConfigJson.NEXT_ARCHITECTURE,
+            "LlavaLlamaForCausalLM",
+            "LlavaMistralForCausalLM");
 
     private static String layoutOf(JsonNode root, Path configFile) {
         JsonNode archs = root.get("architectures");
         if (archs != null && archs.isArray() && archs.size() > 0) {
             String arch = archs.get(0).asText();
             return switch (arch) {
-                case "LlavaForConditionalGeneration" -> Checkpoint.LLAVA_HF;
-                case "LlavaLlamaForCausalLM" -> Checkpoint.LLAVA_ORIGINAL;
+                case "LlavaForConditionalGeneration", ConfigJson.NEXT_ARCHITECTURE -> Checkpoint.LLAVA_HF;
+                case "LlavaLlamaForCausalLM", "LlavaMistralForCausalLM" -> Checkpoint.LLAVA_ORIGINAL;
                 default ->
                     throw new CheckpointException(configFile + ": unknown architecture '" + arch + "' (supported: "
                             + String.join(", ", new TreeSet<>(ARCHITECTURES)) + ")");

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.transprune.config.AnyResConfig;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.TextConfig;
 import org.transprune.config.VisionConfig;
@@ -52,7 +53,20 @@ final class ConfigJson {
 
     // ---- reading
 
-    /** A {@code LlavaForConditionalGeneration} config (llava-hf). */
+    /** Architecture of llava-hf LLaVA-NeXT checkpoints. */
+    static final String NEXT_ARCHITECTURE = "LlavaNextForConditionalGeneration";
+
+    /** Whether a llava-hf config is LLaVA-NeXT ({@code llava_next}). */
+    static boolean isLlavaNext(JsonNode root) {
+        JsonNode archs = root.get("architectures");
+        boolean arch = archs != null
+                && archs.isArray()
+                && archs.size() > 0
+                && NEXT_ARCHITECTURE.equals(archs.get(0).asText());
+        return arch || "llava_next".equals(root.path("model_type").asText(""));
+    }
+
+    /** A {@code LlavaForConditionalGeneration} or {@code LlavaNextForConditionalGeneration} config (llava-hf). */
     static LlavaConfig llavaHf(JsonNode root, Path file) {
         JsonNode visionNode = root.get("vision_config");
         VisionConfig vision = visionNode == null || visionNode.isNull()
@@ -71,14 +85,16 @@ final class ConfigJson {
             textNode = JSON.createObjectNode();
         }
         String textType = string(textNode, "model_type", "llama", file);
-        if (!textType.equals("llama")) {
+        if (!textType.equals("llama") && !textType.equals("mistral")) {
             throw new CheckpointException(
-                    file + ": text_config.model_type '" + textType + "' is not supported (only llama)");
+                    file + ": text_config.model_type '" + textType + "' is not supported (llama or mistral)");
         }
         // LlavaConfig forwards a tie flag set only in text_config to the top level.
         boolean tie =
                 bool(root, "tie_word_embeddings", false, file) || bool(textNode, "tie_word_embeddings", false, file);
-        TextConfig text = llama(textNode, file, "text_config.", tie);
+        TextConfig text = textType.equals("mistral")
+                ? mistral(textNode, file, "text_config.", tie)
+                : llama(textNode, file, "text_config.", tie);
         String act = string(root, "projector_hidden_act", "gelu", file);
         if (!act.equals("gelu")) {
             throw new CheckpointException(file + ": projector_hidden_act '" + act + "' is not supported (only gelu)");
@@ -96,14 +112,60 @@ final class ConfigJson {
         int imageToken = root.has("image_token_index")
                 ? integer(root, "image_token_index", 32000, file)
                 : integer(root, "image_token_id", 32000, file);
+        // LlavaNextConfig's defaults: the v1.6 pinpoints; LlavaNextModel always has image_newline.
+        AnyResConfig anyRes = isLlavaNext(root)
+                ? build(
+                        file,
+                        () -> new AnyResConfig(
+                                pinpoints(root, file, AnyResConfig.standardPinpoints()), AnyResConfig.HF, true))
+                : null;
         return build(
                 file,
-                () -> new LlavaConfig(vision, text, "mlp2x_gelu", featureLayer, normalSelect(select), imageToken));
+                () -> new LlavaConfig(
+                        vision, text, "mlp2x_gelu", featureLayer, normalSelect(select), imageToken, anyRes));
+    }
+
+    /**
+     * {@code image_grid_pinpoints}: a list of {@code [a, b]} pairs of positive integers, or {@code dflt}
+     * when absent (null: required).
+     */
+    static List<int[]> pinpoints(JsonNode root, Path file, List<int[]> dflt) {
+        String key = "image_grid_pinpoints";
+        JsonNode v = root.get(key);
+        if (v == null || v.isNull()) {
+            if (dflt == null) {
+                throw new CheckpointException(file + ": required key '" + key + "' is missing");
+            }
+            return dflt;
+        }
+        if (!v.isArray() || v.isEmpty()) {
+            throw new CheckpointException(
+                    file + ": '" + key + "' must be a non-empty list of [a, b] pairs of sizes, found " + v);
+        }
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode p = v.get(i);
+            if (!p.isArray()
+                    || p.size() != 2
+                    || !p.get(0).isIntegralNumber()
+                    || !p.get(1).isIntegralNumber()
+                    || !p.get(0).canConvertToInt()
+                    || !p.get(1).canConvertToInt()
+                    || p.get(0).intValue() <= 0
+                    || p.get(1).intValue() <= 0) {
+                throw new CheckpointException(
+                        file + ": '" + key + "'[" + i + "] must be a pair of positive integers, found " + p);
+            }
+            out.add(new int[] {p.get(0).intValue(), p.get(1).intValue()});
+        }
+        return out;
     }
 
     /** An original LLaVA {@code LlavaLlamaForCausalLM} config: a flat LlamaConfig plus {@code mm_*} keys. */
     static LlavaConfig originalLlava(JsonNode root, Path file, VisionConfig vision) {
-        TextConfig text = llama(root, file, "", bool(root, "tie_word_embeddings", false, file));
+        boolean mistral = "llava_mistral".equals(root.path("model_type").asText(""));
+        boolean tie = bool(root, "tie_word_embeddings", false, file);
+        TextConfig text = mistral ? mistral(root, file, "", tie) : llama(root, file, "", tie);
         String projector = string(root, "mm_projector_type", "linear", file);
         if (!projector.equals("linear") && !projector.equals("mlp2x_gelu")) {
             throw new CheckpointException(
@@ -122,8 +184,29 @@ final class ConfigJson {
             throw new CheckpointException(file + ": mm_hidden_size " + root.get("mm_hidden_size")
                     + " does not match the vision tower's hidden_size " + vision.hiddenSize());
         }
+        AnyResConfig anyRes = originalAnyRes(root, file);
         // Original LLaVA marks the image position with the out-of-vocabulary id -200 in code, not a token.
-        return build(file, () -> new LlavaConfig(vision, text, projector, featureLayer, mapped, -1));
+        return build(file, () -> new LlavaConfig(vision, text, projector, featureLayer, mapped, -1, anyRes));
+    }
+
+    /** The AnyRes settings of an original LLaVA config ({@code image_aspect_ratio: anyres}), or null. */
+    private static AnyResConfig originalAnyRes(JsonNode root, Path file) {
+        String aspect = string(root, "image_aspect_ratio", "square", file);
+        if (aspect.equals("pad") || aspect.equals("square")) {
+            return null;
+        }
+        if (!aspect.equals("anyres")) {
+            throw new CheckpointException(
+                    file + ": image_aspect_ratio '" + aspect + "' is not supported (pad, square or anyres)");
+        }
+        // llava_arch.py reads getattr(config, 'mm_patch_merge_type', 'flat')
+        String merge = string(root, "mm_patch_merge_type", "flat", file);
+        if (!merge.equals("spatial_unpad")) {
+            throw new CheckpointException(file + ": mm_patch_merge_type '" + merge
+                    + "' is not supported with image_aspect_ratio anyres (only spatial_unpad, as in LLaVA-v1.6)");
+        }
+        List<int[]> points = pinpoints(root, file, null);
+        return build(file, () -> new AnyResConfig(points, AnyResConfig.LLAVA, true));
     }
 
     /** A CLIPVisionConfig: the node itself, or its {@code vision_config} for a full CLIPConfig. */
@@ -145,17 +228,46 @@ final class ConfigJson {
         return build(file, () -> new VisionConfig(hidden, inter, layers, heads, image, patch, eps, act));
     }
 
+    /** Defaults of a transformers text config class for keys a file leaves out. */
+    private record TextDefaults(int intermediate, int kvHeads, int maxPositions) {}
+
+    private static final TextDefaults LLAMA = new TextDefaults(11008, -1, 2048);
+    private static final TextDefaults MISTRAL = new TextDefaults(14336, 8, 4096 * 32);
+
     /** A LlamaConfig with transformers' defaults for absent keys. */
     static TextConfig llama(JsonNode n, Path file, String where, boolean tie) {
+        return text(n, file, where, tie, LLAMA);
+    }
+
+    /**
+     * A MistralConfig (LLaMA-shaped with grouped KV heads) with transformers' defaults for absent keys;
+     * sliding-window attention shorter than the context is refused.
+     */
+    static TextConfig mistral(JsonNode n, Path file, String where, boolean tie) {
+        TextConfig t = text(n, file, where, tie, MISTRAL);
+        JsonNode window = n.get("sliding_window");
+        if (window != null && !window.isNull()) {
+            int w = integer(n, "sliding_window", 0, file);
+            if (w < t.maxPositionEmbeddings()) {
+                throw new CheckpointException(file + ": " + where + "sliding_window " + w
+                        + " is shorter than the context; sliding-window attention is not supported");
+            }
+        }
+        return t;
+    }
+
+    private static TextConfig text(JsonNode n, Path file, String where, boolean tie, TextDefaults d) {
         int hidden = integer(n, "hidden_size", 4096, file);
-        int inter = integer(n, "intermediate_size", 11008, file);
+        int inter = integer(n, "intermediate_size", d.intermediate(), file);
         int layers = integer(n, "num_hidden_layers", 32, file);
         int heads = integer(n, "num_attention_heads", 32, file);
-        int kv = n.hasNonNull("num_key_value_heads") ? integer(n, "num_key_value_heads", heads, file) : heads;
+        int kv = n.hasNonNull("num_key_value_heads")
+                ? integer(n, "num_key_value_heads", heads, file)
+                : d.kvHeads() > 0 ? d.kvHeads() : heads;
         int vocab = integer(n, "vocab_size", 32000, file);
         double eps = number(n, "rms_norm_eps", 1e-6, file);
         double theta = number(n, "rope_theta", 10000.0, file);
-        int maxPos = integer(n, "max_position_embeddings", 2048, file);
+        int maxPos = integer(n, "max_position_embeddings", d.maxPositions(), file);
         String act = string(n, "hidden_act", "silu", file);
         if (!act.equals("silu")) {
             throw new CheckpointException(
@@ -230,8 +342,11 @@ final class ConfigJson {
 
     static ObjectNode llavaHfJson(LlavaConfig c) {
         ObjectNode root = JSON.createObjectNode();
-        root.putArray("architectures").add("LlavaForConditionalGeneration");
-        root.put("model_type", "llava");
+        root.putArray("architectures").add(c.isAnyRes() ? NEXT_ARCHITECTURE : "LlavaForConditionalGeneration");
+        root.put("model_type", c.isAnyRes() ? "llava_next" : "llava");
+        if (c.isAnyRes()) {
+            putPinpoints(root, c.anyRes());
+        }
         root.put("image_token_index", c.imageTokenId());
         root.put("projector_hidden_act", "gelu");
         root.put("vision_feature_layer", c.visionFeatureLayer());
@@ -255,7 +370,19 @@ final class ConfigJson {
         root.put("mm_hidden_size", c.vision().hiddenSize());
         root.put("mm_use_im_start_end", false);
         root.put("mm_use_im_patch_token", false);
+        if (c.isAnyRes()) {
+            root.put("image_aspect_ratio", "anyres");
+            root.put("mm_patch_merge_type", "spatial_unpad");
+            putPinpoints(root, c.anyRes());
+        }
         return root;
+    }
+
+    private static void putPinpoints(ObjectNode root, AnyResConfig a) {
+        var list = root.putArray("image_grid_pinpoints");
+        for (int[] p : a.pinpoints()) {
+            list.addArray().add(p[0]).add(p[1]);
+        }
     }
 
     static ObjectNode llamaJson(TextConfig t) {

@@ -64,13 +64,16 @@ public final class GenerateCommand implements Callable<Integer> {
                     a.decodeMillis(),
                     n <= 1 ? 0.0 : (n - 1) / (a.decodeMillis() / 1e3));
             System.err.println("# tokens per layer " + Arrays.toString(perLayer));
-            System.err.printf("# KV cache %.2f MiB (fp32)%n", kvBytes(p, a) / (1024.0 * 1024.0));
+            System.err.printf(
+                    "# KV cache %.2f MiB (%s)%n",
+                    kvBytes(p, a) / (1024.0 * 1024.0), p.model().dtype());
         }
         return 0;
     }
 
     private static long kvBytes(LlavaPipeline p, LlavaPipeline.Answer a) {
         var t = p.model().config().text();
-        return 2L * a.generation().kvCacheTokens() * t.numKeyValueHeads() * t.headDim() * 4;
+        int bytes = p.model().dtype() == org.transprune.model.ComputeDtype.FP16 ? 2 : 4;
+        return 2L * a.generation().kvCacheTokens() * t.numKeyValueHeads() * t.headDim() * bytes;
     }
 }

@@ -5,7 +5,9 @@ import java.nio.file.NoSuchFileException;
 import org.transprune.bench.BenchmarkDataException;
 import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.TensorType;
+import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
+import org.transprune.model.EngineStart;
 import org.transprune.prune.Plugins;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,6 +33,7 @@ import picocli.CommandLine.Command;
             TableCommand.class,
             TrainMicroCommand.class,
             MakeCheckpointCommand.class,
+            DoctorCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -65,10 +68,18 @@ public final class Main implements Runnable {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
         });
+        cl.registerConverter(ComputeDtype.class, s -> {
+            try {
+                return ComputeDtype.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        });
         cl.registerConverter(TensorType.class, MakeCheckpointCommand::parseDtype);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof UserError
                     || ex instanceof IllegalArgumentException
+                    || ex instanceof EngineStart.EngineStartException
                     || ex instanceof CheckpointException
                     || ex instanceof BenchmarkDataException
                     || ex instanceof FileNotFoundException

@@ -1,6 +1,7 @@
 package org.transprune.cli;
 
 import java.nio.file.Path;
+import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import org.transprune.model.EngineSettings;
 import org.transprune.model.WeightPolicy;
@@ -32,7 +33,7 @@ public final class ModelOptions {
     @Mixin
     Engine engine;
 
-    /** Where and how the engine runs a model: device, weight storage, threads; {@code bench} uses these alone. */
+    /** Where and how the engine runs a model: device, weight storage, compute dtype, threads; {@code bench} uses these alone. */
     public static final class Engine {
         @Option(names = "--device", defaultValue = "auto", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE})")
         DeviceChoice device;
@@ -43,6 +44,13 @@ public final class ModelOptions {
                 description =
                         "decoder weight storage: fp32, half (widened per layer) or auto (default: ${DEFAULT-VALUE})")
         WeightPolicy weights;
+
+        @Option(
+                names = "--dtype",
+                defaultValue = "auto",
+                description = "compute precision: fp32, fp16 (softmax, norms and TTV in fp32) or auto = fp16 on a GPU,"
+                        + " fp32 on a CPU (default: ${DEFAULT-VALUE}); bf16 is not supported by DJL")
+        ComputeDtype dtype;
 
         @Option(
                 names = "--resident-layers",
@@ -68,7 +76,7 @@ public final class ModelOptions {
 
         /** Pipeline options with these settings. */
         public LlavaPipeline.Options pipelineOptions(String template, Path visionTower) {
-            return new LlavaPipeline.Options(device, weights, template, visionTower, residentLayers);
+            return new LlavaPipeline.Options(device, weights, template, visionTower, residentLayers, dtype);
         }
     }
 

@@ -11,6 +11,7 @@ package org.transprune.config;
  * @param visionFeatureSelect {@code default}/{@code patch} (drop CLS) or {@code full} (keep it)
  * @param imageTokenId the placeholder id that image features replace, or -1 when the prompt
  *     carries the placeholder only as text ({@code <image>}) and the tokenizer has no id for it
+ * @param anyRes LLaVA-NeXT's AnyRes settings, or null for a single 336 px view (LLaVA-1.5)
  */
 public record LlavaConfig(
         VisionConfig vision,
@@ -18,7 +19,19 @@ public record LlavaConfig(
         String projectorType,
         int visionFeatureLayer,
         String visionFeatureSelect,
-        int imageTokenId) {
+        int imageTokenId,
+        AnyResConfig anyRes) {
+
+    /** A single-view (LLaVA-1.5) model. */
+    public LlavaConfig(
+            VisionConfig vision,
+            TextConfig text,
+            String projectorType,
+            int visionFeatureLayer,
+            String visionFeatureSelect,
+            int imageTokenId) {
+        this(vision, text, projectorType, visionFeatureLayer, visionFeatureSelect, imageTokenId, null);
+    }
 
     public LlavaConfig {
         TextConfig.require(
@@ -33,6 +46,20 @@ public record LlavaConfig(
                         || "patch".equals(visionFeatureSelect)
                         || "full".equals(visionFeatureSelect),
                 "unsupported vision_feature_select_strategy '" + visionFeatureSelect + "'");
+        if (anyRes != null) {
+            anyRes.checkTileMultiples(vision.imageSize());
+        }
+    }
+
+    /** Whether images are encoded with LLaVA-NeXT's AnyRes (base view plus tiles). */
+    public boolean isAnyRes() {
+        return anyRes != null;
+    }
+
+    /** The same model with AnyRes settings (null for a single view). */
+    public LlavaConfig withAnyRes(AnyResConfig settings) {
+        return new LlavaConfig(
+                vision, text, projectorType, visionFeatureLayer, visionFeatureSelect, imageTokenId, settings);
     }
 
     /** Number of tower blocks that must run to reach the feature layer. */
@@ -41,7 +68,10 @@ public record LlavaConfig(
         return visionFeatureLayer < 0 ? n + 1 + visionFeatureLayer : visionFeatureLayer;
     }
 
-    /** Image tokens one image contributes to the prompt (576 for LLaVA-1.5). */
+    /**
+     * Image tokens of one view (576 for LLaVA-1.5). Under AnyRes the count varies with the image
+     * size; this is then the base view's share (see {@code image.AnyRes} for the whole count).
+     */
     public int imageTokens() {
         return vision.numPatches() + ("full".equals(visionFeatureSelect) ? 1 : 0);
     }

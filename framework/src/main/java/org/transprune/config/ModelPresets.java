@@ -30,7 +30,9 @@ import java.util.Map;
  *       token, which make the real count vary with the aspect ratio). The cost convention of the
  *       in-LLM pruning papers (FastV, SparseVLM, PDrop) quotes this 2880 upper bound for LLaVA-NeXT;
  *       the TransPrune paper's NeXT table could not be checked here, so 2880 is an assumption
- *       recorded in {@link Preset#imageTokens()}.</li>
+ *       recorded in {@link Preset#imageTokens()}. The NeXT presets carry the AnyRes settings of
+ *       those checkpoints (standard pinpoints, a newline per grid row, the original code's
+ *       {@code llava} rule set).</li>
  * </ul>
  */
 public final class ModelPresets {
@@ -124,13 +126,13 @@ public final class ModelPresets {
         add(
                 presets,
                 LLAVA_NEXT_7B,
-                llava(clipL336, vicuna7b),
+                llava(clipL336, vicuna7b).withAnyRes(anyRes()),
                 ANYRES_MAX_TOKENS,
                 "liuhaotian/llava-v1.6-vicuna-7b: AnyRes (<= 2880 image tokens) + Vicuna-7B");
         add(
                 presets,
                 LLAVA_NEXT_MISTRAL_7B,
-                llava(clipL336, mistral7b),
+                llava(clipL336, mistral7b).withAnyRes(anyRes()),
                 ANYRES_MAX_TOKENS,
                 "liuhaotian/llava-v1.6-mistral-7b: AnyRes (<= 2880 image tokens) + Mistral-7B (8 KV heads)");
         return Collections.unmodifiableMap(presets);
@@ -139,6 +141,11 @@ public final class ModelPresets {
     private static LlavaConfig llava(VisionConfig vision, TextConfig text) {
         // Feature layer -2 (second-to-last block), CLS dropped, no vocabulary id for <image>.
         return new LlavaConfig(vision, text, "mlp2x_gelu", -2, "default", -1);
+    }
+
+    private static AnyResConfig anyRes() {
+        // the liuhaotian checkpoints: standard pinpoints, spatial_unpad (newline per row), original rules
+        return new AnyResConfig(AnyResConfig.standardPinpoints(), AnyResConfig.LLAVA, true);
     }
 
     private static void add(

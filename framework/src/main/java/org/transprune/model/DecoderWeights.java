@@ -29,6 +29,7 @@ final class DecoderWeights implements AutoCloseable {
     static final int POOLED_LAYERS = 2;
 
     private final WeightPolicy policy;
+    private final ComputeDtype dtype;
     private final int residentLayers;
     private final Weight embeddings;
     private final Weight lmHead;
@@ -76,7 +77,8 @@ final class DecoderWeights implements AutoCloseable {
      *     prefill runs them on short sequences, where widening costs most relative to the layer
      *     (21-33% of the layer time at 72 tokens), and decoding runs every layer alike.
      */
-    DecoderWeights(TextConfig config, TensorSource src, WeightPolicy policy, int residentLayers, NDManager m) {
+    DecoderWeights(TextConfig config, WeightLoader loader, WeightPolicy policy, int residentLayers) {
+        TensorSource src = loader.source();
         if (policy == WeightPolicy.AUTO) {
             throw new IllegalArgumentException("resolve AUTO before loading the weights");
         }
@@ -84,6 +86,11 @@ final class DecoderWeights implements AutoCloseable {
         if (residentLayers < 0 || residentLayers > n) {
             throw new IllegalArgumentException("resident layers must be in 0.." + n + ", got " + residentLayers);
         }
+        if (policy == WeightPolicy.HALF && loader.dtype() != ComputeDtype.FP32) {
+            throw new IllegalArgumentException("half-resident weights are widened to fp32; fp16 compute holds"
+                    + " every weight in fp16 (use the fp32 policy)");
+        }
+        this.dtype = loader.dtype();
         boolean half = policy == WeightPolicy.HALF;
         this.policy = policy;
         this.residentLayers = half ? residentLayers : n;
@@ -91,13 +98,13 @@ final class DecoderWeights implements AutoCloseable {
         long d = config.hiddenSize();
         String head = config.tieWordEmbeddings() ? CanonicalNames.EMBED_TOKENS : CanonicalNames.LM_HEAD;
         // Half: embeddings and LM head stay in their stored precision too (1 GB of fp32 at 7B).
-        this.finalNorm = resident(src, CanonicalNames.FINAL_NORM, m, d);
+        this.finalNorm = resident(loader, CanonicalNames.FINAL_NORM, d);
         this.embeddings = half
                 ? new Weight.Stored(src, CanonicalNames.EMBED_TOKENS, vocab, d)
-                : resident(src, CanonicalNames.EMBED_TOKENS, m, vocab, d);
+                : resident(loader, CanonicalNames.EMBED_TOKENS, vocab, d);
         this.lmHead = config.tieWordEmbeddings()
                 ? embeddings
-                : half ? new Weight.Stored(src, head, vocab, d) : resident(src, head, m, vocab, d);
+                : half ? new Weight.Stored(src, head, vocab, d) : resident(loader, head, vocab, d);
         this.layers = new DecoderLayerWeights[n];
         this.widenedPerUse = new boolean[n];
         Map<String, long[]> shapes = CanonicalNames.decoderLayerShapes(config);
@@ -110,18 +117,23 @@ final class DecoderWeights implements AutoCloseable {
                 String name = prefix + e.getKey();
                 w[t++] = widenedPerUse[i]
                         ? new Weight.Stored(src, name, e.getValue())
-                        : resident(src, name, m, e.getValue());
+                        : resident(loader, name, e.getValue());
             }
             layers[i] = DecoderLayerWeights.of(w);
         }
     }
 
-    private static Weight resident(TensorSource src, String name, NDManager m, long... shape) {
-        return new Weight.Resident(src.fp32(name, m, shape));
+    private static Weight resident(WeightLoader loader, String name, long... shape) {
+        return new Weight.Resident(loader.load(name, shape));
     }
 
     WeightPolicy policy() {
         return policy;
+    }
+
+    /** The compute dtype the resident weights are held in. */
+    ComputeDtype dtype() {
+        return dtype;
     }
 
     /** Token embeddings {@code [vocab, d]}. */

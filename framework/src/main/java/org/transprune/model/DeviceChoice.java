@@ -25,21 +25,28 @@ public enum DeviceChoice {
      * The device to load on.
      *
      * @throws IllegalArgumentException for {@code GPU} when libtorch sees none
+     * @throws EngineStart.EngineStartException with one line of advice when the engine cannot start
      */
     public Device resolve() {
+        if (this == GPU) {
+            // A GPU was asked for: DJL's CUDA-detection warnings say why none is usable.
+            EngineSettings.showCudaDetection();
+        }
+        Engine engine = EngineStart.engine();
         switch (this) {
             case CPU:
                 return Device.cpu();
             case GPU:
-                // A GPU was asked for: DJL's CUDA-detection warnings say why none is usable.
-                EngineSettings.showCudaDetection();
-                if (Engine.getInstance().getGpuCount() == 0) {
-                    throw new IllegalArgumentException("--device gpu: no GPU is visible to libtorch (the CPU native "
-                            + "library is bundled; build with -Pgpu on a CUDA machine, see README)");
+                if (engine.getGpuCount() == 0) {
+                    throw new IllegalArgumentException("--device gpu: no GPU is visible to libtorch ("
+                            + (Natives.cpuBundled()
+                                    ? "the CPU natives are bundled; build with -Pgpu on a CUDA machine"
+                                    : "check the driver with nvidia-smi and CUDA_VISIBLE_DEVICES")
+                            + "; transprune doctor and docs/gpu.md say more)");
                 }
                 return Device.gpu();
             default:
-                return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+                return engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
         }
     }
 

@@ -26,13 +26,23 @@ final class Functional {
         return weight.scale(normalise(x, eps));
     }
 
+    /** {@code x / sqrt(mean(x^2) + eps)}; under fp16 the variance and the division run in fp32 (as LLaMA does). */
     private static NDArray normalise(NDArray x, float eps) {
+        if (Precision.reduced(x)) {
+            NDArray x32 = Precision.fp32(x);
+            NDArray meanSquare = x32.square().mean(new int[] {-1}, true);
+            return x32.div(meanSquare.add(eps).sqrt()).toType(x.getDataType(), false);
+        }
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
         return x.div(meanSquare.add(eps).sqrt());
     }
 
-    /** LayerNorm over the last dimension with affine parameters. */
+    /** LayerNorm over the last dimension with affine parameters; computed in fp32 under fp16. */
     static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, float eps) {
+        if (Precision.reduced(x)) {
+            NDArray y = layerNorm(Precision.fp32(x), Precision.fp32(gamma), Precision.fp32(beta), eps);
+            return y.toType(x.getDataType(), false);
+        }
         return LayerNorm.layerNorm(x, new Shape(x.getShape().get(x.getShape().dimension() - 1)), gamma, beta, eps)
                 .singletonOrThrow();
     }
@@ -68,13 +78,15 @@ final class Functional {
         long kv = k.getShape().get(0);
         long lq = q.getShape().get(1);
         long hd = q.getShape().get(2);
-        NDArray out = probs.matMul(v.expandDims(1)); // [KV, G, Lq, hd]
+        // fp32 probabilities back to the values' dtype for the product (as the reference's eager attention).
+        NDArray out = Precision.to(probs, v.getDataType()).matMul(v.expandDims(1)); // [KV, G, Lq, hd]
         return out.reshape(heads, lq, hd);
     }
 
     /**
      * Softmax attention probabilities {@code [KV, G, Lq, Lk]} (query head h = kv head h / G),
-     * computed in fp32 with the 1/sqrt(head_dim) scale.
+     * with the 1/sqrt(head_dim) scale; under fp16 the scores are widened and the mask and softmax run in
+     * fp32, so the probabilities are always fp32.
      */
     static NDArray attentionProbabilities(NDArray q, NDArray k, NDArray mask) {
         long heads = q.getShape().get(0);
@@ -82,7 +94,7 @@ final class Functional {
         long lq = q.getShape().get(1);
         long hd = q.getShape().get(2);
         NDArray qg = q.mul((float) (1.0 / Math.sqrt(hd))).reshape(kv, heads / kv, lq, hd);
-        NDArray scores = qg.matMul(k.expandDims(1).transpose(0, 1, 3, 2));
+        NDArray scores = Precision.fp32(qg.matMul(k.expandDims(1).transpose(0, 1, 3, 2)));
         if (mask != null) {
             scores = scores.addi(mask);
         }

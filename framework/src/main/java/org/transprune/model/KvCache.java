@@ -94,8 +94,8 @@ public final class KvCache implements AutoCloseable {
         long newCapacity = Math.max(needed + (long) DECODE_RESERVE, 2 * capacity);
         Shape shape =
                 new Shape(like.getShape().get(0), newCapacity, like.getShape().get(2));
-        NDArray nk = manager.zeros(shape, like.getDataType(), like.getDevice());
-        NDArray nv = manager.zeros(shape, like.getDataType(), like.getDevice());
+        NDArray nk = Upload.zeros(manager, shape, like.getDataType());
+        NDArray nv = Upload.zeros(manager, shape, like.getDataType());
         if (keys[i] != null) {
             NDIndex old = new NDIndex(":, 0:{}, :", length[i]);
             try (NDArray ok = keys[i].get(old);

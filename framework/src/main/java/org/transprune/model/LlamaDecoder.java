@@ -22,7 +22,12 @@ final class LlamaDecoder {
     LlamaDecoder(TextConfig config, DecoderWeights weights, NDManager m) {
         this.config = config;
         this.weights = weights;
-        rope = new Rope(m, config.headDim(), config.maxPositionEmbeddings(), config.ropeTheta());
+        rope = new Rope(
+                m,
+                config.headDim(),
+                config.maxPositionEmbeddings(),
+                config.ropeTheta(),
+                weights.dtype().dataType());
         eps = (float) config.rmsNormEps();
     }
 
@@ -44,7 +49,7 @@ final class LlamaDecoder {
     /** Next-token logits {@code [vocab]} from the last hidden state {@code [1, d]}. */
     float[] logits(NDArray lastHidden) {
         NDArray x = Functional.rmsNorm(lastHidden, weights.finalNorm(), eps);
-        return weights.lmHead().multiply(x).toFloatArray();
+        return Precision.fp32(weights.lmHead().multiply(x)).toFloatArray();
     }
 
     /**

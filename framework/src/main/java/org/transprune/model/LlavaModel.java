@@ -8,7 +8,8 @@ import org.transprune.checkpoint.TensorSource;
 import org.transprune.config.LlavaConfig;
 
 /**
- * A loaded LLaVA model: CLIP tower, projector and LLaMA decoder, weights in fp32 on one device.
+ * A loaded LLaVA model: CLIP tower, projector and LLaMA decoder on one device, computing in fp32 or in
+ * fp16 ({@link ComputeDtype}).
  * Thread-confined: one request at a time. Close it to release native memory.
  */
 public final class LlavaModel implements AutoCloseable {
@@ -17,9 +18,16 @@ public final class LlavaModel implements AutoCloseable {
     private final VisionTower vision;
     private final Projector projector;
     private final LlamaDecoder decoder;
+    private final long fp16Overflows;
 
     private LlavaModel(
-            LlavaConfig config, NDManager manager, VisionTower vision, Projector projector, LlamaDecoder decoder) {
+            LlavaConfig config,
+            NDManager manager,
+            VisionTower vision,
+            Projector projector,
+            LlamaDecoder decoder,
+            long fp16Overflows) {
+        this.fp16Overflows = fp16Overflows;
         this.config = config;
         this.manager = manager;
         this.vision = vision;
@@ -51,13 +59,30 @@ public final class LlavaModel implements AutoCloseable {
      */
     public static LlavaModel load(
             LlavaConfig config, TensorSource tensors, Device device, WeightPolicy policy, int residentLayers) {
+        return load(config, tensors, device, policy, residentLayers, ComputeDtype.FP32);
+    }
+
+    /**
+     * Builds the model computing in {@code dtype}. Under FP16 every weight is held in fp16 (F16 tensors as
+     * stored, F32 and BF16 rounded once; see {@link #fp16Overflows()}) and {@code policy} must be FP32.
+     *
+     * @param dtype FP32 or FP16; {@code AUTO} must be resolved by the caller
+     */
+    public static LlavaModel load(
+            LlavaConfig config,
+            TensorSource tensors,
+            Device device,
+            WeightPolicy policy,
+            int residentLayers,
+            ComputeDtype dtype) {
         NDManager m = NDManager.newBaseManager(device);
         try {
-            VisionTower vision = new VisionTower(config, tensors, m);
-            Projector projector = new Projector(config, tensors, m);
+            WeightLoader loader = new WeightLoader(tensors, m, dtype);
+            VisionTower vision = new VisionTower(config, loader);
+            Projector projector = new Projector(config, loader);
             LlamaDecoder decoder = new LlamaDecoder(
-                    config.text(), new DecoderWeights(config.text(), tensors, policy, residentLayers, m), m);
-            return new LlavaModel(config, m, vision, projector, decoder);
+                    config.text(), new DecoderWeights(config.text(), loader, policy, residentLayers), m);
+            return new LlavaModel(config, m, vision, projector, decoder, loader.overflows());
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -70,6 +95,16 @@ public final class LlavaModel implements AutoCloseable {
 
     public Device device() {
         return manager.getDevice();
+    }
+
+    /** The dtype the forward pass computes in (FP32 or FP16). */
+    public ComputeDtype dtype() {
+        return decoder.weights().dtype();
+    }
+
+    /** Finite checkpoint values that became infinite when rounded to fp16 at load (0 under fp32). */
+    public long fp16Overflows() {
+        return fp16Overflows;
     }
 
     /** The policy decoder weights are held under. */
@@ -127,10 +162,15 @@ public final class LlavaModel implements AutoCloseable {
 
     /**
      * Image embeddings from values {@link #encodeImage} produced earlier (e.g. cached across
-     * requests), uploaded into {@code into}.
+     * requests, read back with {@link #floats}), uploaded into {@code into} in the compute dtype.
      */
     public NDArray imageEmbeddings(float[] values, Shape shape, NDManager into) {
-        return Upload.floats(into, values, shape);
+        return Precision.to(Upload.floats(into, values, shape), dtype().dataType());
+    }
+
+    /** The values of {@code x} as Java floats (fp16 arrays are widened exactly first). */
+    public static float[] floats(NDArray x) {
+        return Precision.fp32(x).toFloatArray();
     }
 
     /** Starts a request with its own KV cache and native memory; close it when done. */

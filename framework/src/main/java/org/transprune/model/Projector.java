@@ -1,9 +1,7 @@
 package org.transprune.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import org.transprune.checkpoint.CanonicalNames;
-import org.transprune.checkpoint.TensorSource;
 import org.transprune.config.LlavaConfig;
 
 /** The multimodal projector: {@code mlp2x_gelu} (Linear, GELU, Linear) or {@code linear}. */
@@ -13,14 +11,14 @@ final class Projector {
     private final NDArray w2T;
     private final NDArray b2;
 
-    Projector(LlavaConfig config, TensorSource src, NDManager m) {
+    Projector(LlavaConfig config, WeightLoader src) {
         int dv = config.vision().hiddenSize();
         int d = config.text().hiddenSize();
-        w1T = src.fp32(CanonicalNames.PROJECTOR_1 + "weight", m, d, dv).transpose();
-        b1 = src.fp32(CanonicalNames.PROJECTOR_1 + "bias", m, d);
+        w1T = src.load(CanonicalNames.PROJECTOR_1 + "weight", d, dv).transpose();
+        b1 = src.load(CanonicalNames.PROJECTOR_1 + "bias", d);
         if ("mlp2x_gelu".equals(config.projectorType())) {
-            w2T = src.fp32(CanonicalNames.PROJECTOR_2 + "weight", m, d, d).transpose();
-            b2 = src.fp32(CanonicalNames.PROJECTOR_2 + "bias", m, d);
+            w2T = src.load(CanonicalNames.PROJECTOR_2 + "weight", d, d).transpose();
+            b2 = src.load(CanonicalNames.PROJECTOR_2 + "bias", d);
         } else {
             w2T = null;
             b2 = null;

@@ -2,6 +2,7 @@ package org.transprune.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -15,10 +16,15 @@ public final class Rope {
     private final int half;
 
     Rope(NDManager manager, int headDim, int maxPositions, double theta) {
+        this(manager, headDim, maxPositions, theta, DataType.FLOAT32);
+    }
+
+    /** Tables computed in fp32 and held in {@code type}, the compute dtype (as Hugging Face casts cos/sin). */
+    Rope(NDManager manager, int headDim, int maxPositions, double theta, DataType type) {
         half = headDim / 2;
         float[][] t = table(headDim, maxPositions, theta);
-        cos = manager.create(t[0], new Shape(maxPositions, headDim));
-        sin = manager.create(t[1], new Shape(maxPositions, headDim));
+        cos = Precision.to(Upload.floats(manager, t[0], new Shape(maxPositions, headDim)), type);
+        sin = Precision.to(Upload.floats(manager, t[1], new Shape(maxPositions, headDim)), type);
     }
 
     /**

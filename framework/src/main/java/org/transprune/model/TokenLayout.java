@@ -1,6 +1,9 @@
 package org.transprune.model;
 
 import java.util.Arrays;
+import java.util.List;
+import org.transprune.image.TokenOrigin;
+import org.transprune.image.TokenOrigins;
 
 /**
  * Where things are in the sequence a decoder layer currently processes: the prompt is
@@ -46,6 +49,23 @@ public record TokenLayout(int length, int imageStart, int imageLength, int[] ori
             p[i] = originalIndex[imageStart + i] - imageStart;
         }
         return p;
+    }
+
+    /**
+     * Where the image tokens still present came from, in sequence order.
+     *
+     * @param origins the origins of the original image block (one per original image token)
+     * @throws IllegalArgumentException if {@code origins} does not describe this prompt's image block
+     */
+    public List<TokenOrigin> imageOrigins(TokenOrigins origins) {
+        int[] patches = imagePatches();
+        for (int p : patches) {
+            if (p < 0 || p >= origins.size()) {
+                throw new IllegalArgumentException(
+                        "image token " + p + " has no origin (" + origins.size() + " origins given)");
+            }
+        }
+        return origins.select(patches);
     }
 
     /**

@@ -9,7 +9,11 @@ import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 
 /**
- * Copies Java arrays into NDArrays whose memory libtorch owns. {@code manager.create(float[])}
+ * The one place the engine creates arrays (besides the checkpoint loaders, which fill the model's own
+ * manager): every array is created in a manager derived from the model's, so it lives on the model's
+ * device; DeviceCleanlinessTest holds the engine, the hooks and the strategies to this.
+ *
+ * <p>Copies Java arrays into NDArrays whose memory libtorch owns. {@code manager.create(float[])}
  * allocates a fresh direct buffer per call that only the garbage collector frees, so per-request
  * uploads (pixels, masks, index lists) pile up as native garbage between collections. Here the
  * data goes through one reusable staging buffer per thread and is then cloned natively, so
@@ -33,6 +37,11 @@ final class Upload {
             lb.put(v);
         }
         return owned(manager, b, values.length * 8, new Shape(values.length), DataType.INT64);
+    }
+
+    /** Zeros of {@code type} in {@code manager}, on its device. */
+    static NDArray zeros(NDManager manager, Shape shape, DataType type) {
+        return manager.zeros(shape, type, manager.getDevice());
     }
 
     private static NDArray owned(NDManager manager, ByteBuffer b, int bytes, Shape shape, DataType type) {

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.transprune.checkpoint.CanonicalNames;
-import org.transprune.checkpoint.TensorSource;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.VisionConfig;
 
@@ -41,41 +40,39 @@ final class VisionTower {
             NDArray fc2T,
             NDArray fc2B) {}
 
-    VisionTower(LlavaConfig config, TensorSource src, NDManager m) {
+    VisionTower(LlavaConfig config, WeightLoader src) {
         this.config = config;
         this.vc = config.vision();
         int d = vc.hiddenSize();
         int p = vc.patchSize();
         int ff = vc.intermediateSize();
-        patchWeightT = src.fp32(CanonicalNames.PATCH_EMBEDDING, m, d, 3, p, p)
+        patchWeightT = src.load(CanonicalNames.PATCH_EMBEDDING, d, 3, p, p)
                 .reshape(d, 3L * p * p)
                 .transpose();
-        classEmbedding = src.fp32(CanonicalNames.CLASS_EMBEDDING, m, d).reshape(1, d);
-        positionEmbedding = src.fp32(CanonicalNames.POSITION_EMBEDDING, m, vc.numPatches() + 1, d);
-        preNormW = src.fp32(CanonicalNames.PRE_LAYERNORM + "weight", m, d);
-        preNormB = src.fp32(CanonicalNames.PRE_LAYERNORM + "bias", m, d);
+        classEmbedding = src.load(CanonicalNames.CLASS_EMBEDDING, d).reshape(1, d);
+        positionEmbedding = src.load(CanonicalNames.POSITION_EMBEDDING, vc.numPatches() + 1, d);
+        preNormW = src.load(CanonicalNames.PRE_LAYERNORM + "weight", d);
+        preNormB = src.load(CanonicalNames.PRE_LAYERNORM + "bias", d);
         blocks = new Block[config.visionBlocksToRun()];
         for (int i = 0; i < blocks.length; i++) {
             String b = CanonicalNames.visionLayer(i);
             blocks[i] = new Block(
-                    src.fp32(b + CanonicalNames.VISION_NORM_1 + "weight", m, d),
-                    src.fp32(b + CanonicalNames.VISION_NORM_1 + "bias", m, d),
-                    src.fp32(b + CanonicalNames.VISION_Q + "weight", m, d, d).transpose(),
-                    src.fp32(b + CanonicalNames.VISION_Q + "bias", m, d),
-                    src.fp32(b + CanonicalNames.VISION_K + "weight", m, d, d).transpose(),
-                    src.fp32(b + CanonicalNames.VISION_K + "bias", m, d),
-                    src.fp32(b + CanonicalNames.VISION_V + "weight", m, d, d).transpose(),
-                    src.fp32(b + CanonicalNames.VISION_V + "bias", m, d),
-                    src.fp32(b + CanonicalNames.VISION_OUT + "weight", m, d, d).transpose(),
-                    src.fp32(b + CanonicalNames.VISION_OUT + "bias", m, d),
-                    src.fp32(b + CanonicalNames.VISION_NORM_2 + "weight", m, d),
-                    src.fp32(b + CanonicalNames.VISION_NORM_2 + "bias", m, d),
-                    src.fp32(b + CanonicalNames.VISION_FC_1 + "weight", m, ff, d)
-                            .transpose(),
-                    src.fp32(b + CanonicalNames.VISION_FC_1 + "bias", m, ff),
-                    src.fp32(b + CanonicalNames.VISION_FC_2 + "weight", m, d, ff)
-                            .transpose(),
-                    src.fp32(b + CanonicalNames.VISION_FC_2 + "bias", m, d));
+                    src.load(b + CanonicalNames.VISION_NORM_1 + "weight", d),
+                    src.load(b + CanonicalNames.VISION_NORM_1 + "bias", d),
+                    src.load(b + CanonicalNames.VISION_Q + "weight", d, d).transpose(),
+                    src.load(b + CanonicalNames.VISION_Q + "bias", d),
+                    src.load(b + CanonicalNames.VISION_K + "weight", d, d).transpose(),
+                    src.load(b + CanonicalNames.VISION_K + "bias", d),
+                    src.load(b + CanonicalNames.VISION_V + "weight", d, d).transpose(),
+                    src.load(b + CanonicalNames.VISION_V + "bias", d),
+                    src.load(b + CanonicalNames.VISION_OUT + "weight", d, d).transpose(),
+                    src.load(b + CanonicalNames.VISION_OUT + "bias", d),
+                    src.load(b + CanonicalNames.VISION_NORM_2 + "weight", d),
+                    src.load(b + CanonicalNames.VISION_NORM_2 + "bias", d),
+                    src.load(b + CanonicalNames.VISION_FC_1 + "weight", ff, d).transpose(),
+                    src.load(b + CanonicalNames.VISION_FC_1 + "bias", ff),
+                    src.load(b + CanonicalNames.VISION_FC_2 + "weight", d, ff).transpose(),
+                    src.load(b + CanonicalNames.VISION_FC_2 + "bias", d));
         }
     }
 
@@ -95,8 +92,10 @@ final class VisionTower {
                 step,
                 patchRows(pixels, size, vc.patchSize()),
                 new Shape(vc.numPatches(), 3L * vc.patchSize() * vc.patchSize()));
+        patches = Precision.to(patches, patchWeightT.getDataType());
         NDArray x = patches.matMul(patchWeightT); // the stride-p convolution, as one matmul
-        NDArray cls = step.zeros(new Shape(1, vc.hiddenSize())).addi(classEmbedding);
+        NDArray cls = Upload.zeros(step, new Shape(1, vc.hiddenSize()), classEmbedding.getDataType())
+                .addi(classEmbedding);
         x = Functional.concat(0, cls, x).addi(positionEmbedding);
         float eps = (float) vc.layerNormEps();
         x = Functional.layerNorm(x, preNormW, preNormB, eps);

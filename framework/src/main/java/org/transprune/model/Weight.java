@@ -15,7 +15,7 @@ import org.transprune.checkpoint.Widening;
 
 /**
  * One weight tensor of the decoder as the forward pass uses it, in one of two forms: {@link Resident}
- * (fp32 in memory) or {@link Stored} (the checkpoint's own bytes, memory-mapped, widened to fp32 when
+ * (in memory in the compute dtype: fp32, or fp16 under fp16 compute) or {@link Stored} (the checkpoint's own bytes, memory-mapped, widened to fp32 when
  * used). The forward pass multiplies, looks up rows and scales through this type and never asks which
  * form it has, as llama3.java's {@code FloatTensor} does for its quantised types. Widening is exact,
  * so both forms give bit-identical results.
@@ -41,7 +41,10 @@ abstract sealed class Weight permits Weight.Resident, Weight.Stored {
     /** Bytes of fp32 buffer {@link #widen} writes into: 0 when nothing is widened (fp32 in memory or on disk). */
     abstract long wideningBytes();
 
-    /** A weight held in fp32; 2-D ones also keep their transposed view so products need no per-call transpose. */
+    /**
+     * A weight held in the compute dtype (fp32, or fp16 under fp16 compute); 2-D ones also keep their
+     * transposed view so products need no per-call transpose.
+     */
     static final class Resident extends Weight {
         private final NDArray values;
         private final NDArray transposed; // [in, out] view, or null for vectors
@@ -51,7 +54,7 @@ abstract sealed class Weight permits Weight.Resident, Weight.Stored {
             this.transposed = values.getShape().dimension() == 2 ? values.transpose() : null;
         }
 
-        /** The fp32 values. */
+        /** The values, in the compute dtype. */
         NDArray values() {
             return values;
         }

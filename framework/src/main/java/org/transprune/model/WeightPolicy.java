@@ -2,7 +2,10 @@ package org.transprune.model;
 
 import java.util.Locale;
 
-/** How decoder weights are held in memory; computation is fp32 either way. */
+/**
+ * How decoder weights are held in memory under fp32 compute (either way it computes in fp32); under fp16
+ * compute ({@link ComputeDtype}) every weight is held in fp16 instead.
+ */
 public enum WeightPolicy {
     /** Every decoder layer widened to fp32 once, at load time. */
     FP32,

@@ -18,6 +18,7 @@ import org.transprune.checkpoint.Checkpoints;
 import org.transprune.image.ImagePreprocessor;
 import org.transprune.image.PixelValues;
 import org.transprune.image.RgbImage;
+import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import org.transprune.model.ForwardHooks;
 import org.transprune.model.Generation;
@@ -65,9 +66,21 @@ public final class LlavaPipeline implements AutoCloseable {
      * @param visionTower the CLIP tower directory for original-layout checkpoints, or null
      * @param residentLayers under half-resident storage, how many of the last decoder layers to hold
      *     in fp32 for good (faster decoding, more memory); null lets AUTO plan it (HALF: none)
+     * @param dtype compute precision; AUTO is fp16 on a GPU and fp32 on a CPU
      */
     public record Options(
-            DeviceChoice device, WeightPolicy weights, String template, Path visionTower, Integer residentLayers) {
+            DeviceChoice device,
+            WeightPolicy weights,
+            String template,
+            Path visionTower,
+            Integer residentLayers,
+            ComputeDtype dtype) {
+        /** Options with the compute dtype chosen by the device ({@link ComputeDtype#AUTO}). */
+        public Options(
+                DeviceChoice device, WeightPolicy weights, String template, Path visionTower, Integer residentLayers) {
+            this(device, weights, template, visionTower, residentLayers, ComputeDtype.AUTO);
+        }
+
         /** Options with the device by name ({@code cpu}, {@code gpu} or {@code auto}, as experiment files give it). */
         public Options(String device, WeightPolicy weights, String template, Path visionTower) {
             this(DeviceChoice.parse(device), weights, template, visionTower, null);
@@ -75,6 +88,11 @@ public final class LlavaPipeline implements AutoCloseable {
 
         public static Options defaults() {
             return new Options(DeviceChoice.AUTO, WeightPolicy.AUTO, "vicuna_v1", null, null);
+        }
+
+        /** These options computing in {@code dtype}. */
+        public Options withDtype(ComputeDtype dtype) {
+            return new Options(device, weights, template, visionTower, residentLayers, dtype);
         }
     }
 
@@ -130,6 +148,11 @@ public final class LlavaPipeline implements AutoCloseable {
                 options.visionTower() == null ? Checkpoints.open(dir) : Checkpoints.open(dir, options.visionTower());
         try {
             Checkpoints.validate(ckpt);
+            if (ckpt.config().isAnyRes()) {
+                // config and tensors load (inspect works); the AnyRes forward is not in the engine yet
+                throw new CheckpointException(dir + ": a LLaVA-NeXT (AnyRes) checkpoint; answering with it is not"
+                        + " supported yet (see docs/llava-next.md)");
+            }
             Path tok = Checkpoints.validateTokenizer(ckpt);
             Tokenizer tokenizer = Tokenizer.load(tok);
             ImagePreprocessor pre = ckpt.preprocessorConfig()
@@ -142,9 +165,23 @@ public final class LlavaPipeline implements AutoCloseable {
                                 + ": crop size " + pre.cropHeight() + " does not match the vision tower's image size "
                                 + ckpt.config().vision().imageSize());
             }
-            WeightPlanning.WeightPlan plan = WeightPlanning.plan(
-                    options.weights(), options.residentLayers(), ckpt.config(), WeightPlanning.availableBytes());
-            LlavaModel model = LlavaModel.load(ckpt.config(), ckpt.tensors(), device, plan);
+            ComputeDtype dtype = options.dtype().resolve(device);
+            WeightPlanning.WeightPlan plan = dtype == ComputeDtype.FP16
+                    ? new WeightPlanning.WeightPlan(
+                            WeightPolicy.FP32,
+                            ckpt.config().text().numLayers(),
+                            "fp16 compute: every weight held in fp16")
+                    : WeightPlanning.plan(
+                            options.weights(),
+                            options.residentLayers(),
+                            ckpt.config(),
+                            WeightPlanning.availableBytes());
+            LlavaModel model =
+                    LlavaModel.load(ckpt.config(), ckpt.tensors(), device, plan.policy(), plan.residentLayers(), dtype);
+            if (model.fp16Overflows() > 0) {
+                System.err.println("warning: " + model.fp16Overflows() + " weight values of " + dir
+                        + " lie beyond fp16's range (65504) and became infinite in fp16; use --dtype fp32");
+            }
             return new LlavaPipeline(ckpt, model, tokenizer, pre, template, plan, System.nanoTime() - t0);
         } catch (RuntimeException e) {
             closeQuietly(ckpt);
@@ -235,7 +272,7 @@ public final class LlavaPipeline implements AutoCloseable {
                 long bytes = 4L * imageEmbeddings.size();
                 if (imageKey != null && imageCacheBytes + bytes <= imageCacheLimit) {
                     imageCache.put(
-                            imageKey, new CachedImage(imageEmbeddings.toFloatArray(), imageEmbeddings.getShape()));
+                            imageKey, new CachedImage(LlavaModel.floats(imageEmbeddings), imageEmbeddings.getShape()));
                     imageCacheBytes += bytes;
                 }
             }
@@ -280,8 +317,9 @@ public final class LlavaPipeline implements AutoCloseable {
     public List<String> describe() {
         return List.of(
                 "checkpoint " + checkpoint.directory() + " (" + checkpoint.layout() + ")",
-                "device " + model.device() + ", decoder weights " + model.weightPolicy() + " (" + weightPlan.reason()
-                        + ")",
+                "device " + model.device() + ", compute " + model.dtype() + ", decoder weights "
+                        + (model.dtype() == ComputeDtype.FP16 ? "FP16" : model.weightPolicy()) + " ("
+                        + weightPlan.reason() + ")",
                 "template " + template.id());
     }
 

@@ -7,16 +7,17 @@ import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.Checkpoints;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.ModelPresets;
+import org.transprune.model.ComputeDtype;
 import org.transprune.model.WeightPolicy;
 import org.transprune.text.ChatTemplate;
 
 /**
- * The {@code model:} section: device, weights, template, threads, and the architecture, from the
+ * The {@code model:} section: device, weights, dtype, template, threads, and the architecture, from the
  * checkpoint (opened, validated, its tokenizer loaded) or from a preset.
  */
 final class ModelSection {
     static final Set<String> KEYS =
-            Set.of("path", "preset", "device", "weights", "template", "vision_tower", "threads");
+            Set.of("path", "preset", "device", "weights", "dtype", "template", "vision_tower", "threads");
     private static final String DEFAULT_TEMPLATE = "vicuna_v1";
 
     private final YamlChecks checks;
@@ -46,6 +47,13 @@ final class ModelSection {
             weights = WeightPolicy.parse(w == null ? "auto" : w);
         } catch (IllegalArgumentException e) {
             checks.problem(m.get("weights"), "model.weights", e.getMessage());
+        }
+        ComputeDtype dtype = ComputeDtype.AUTO;
+        String dt = checks.string(m, "dtype", "model.dtype", "auto");
+        try {
+            dtype = ComputeDtype.parse(dt == null ? "auto" : dt);
+        } catch (IllegalArgumentException e) {
+            checks.problem(m.get("dtype"), "model.dtype", e.getMessage());
         }
         String template = checks.string(m, "template", "model.template", DEFAULT_TEMPLATE);
         try {
@@ -97,6 +105,7 @@ final class ModelSection {
                 preset,
                 device == null ? "auto" : device,
                 weights,
+                dtype,
                 template == null ? DEFAULT_TEMPLATE : template,
                 visionTower,
                 threads,
@@ -105,7 +114,8 @@ final class ModelSection {
     }
 
     private static ModelSpec unknown() {
-        return new ModelSpec(null, null, "auto", WeightPolicy.AUTO, DEFAULT_TEMPLATE, null, null, null, 0);
+        return new ModelSpec(
+                null, null, "auto", WeightPolicy.AUTO, ComputeDtype.AUTO, DEFAULT_TEMPLATE, null, null, null, 0);
     }
 
     /**

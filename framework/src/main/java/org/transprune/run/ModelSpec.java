@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.transprune.checkpoint.CheckpointFingerprint;
 import org.transprune.config.LlavaConfig;
+import org.transprune.model.ComputeDtype;
+import org.transprune.model.DeviceChoice;
 import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.LlavaPipeline;
 
@@ -16,6 +18,7 @@ import org.transprune.pipeline.LlavaPipeline;
  * @param preset a {@link org.transprune.config.ModelPresets} name, or null
  * @param device cpu, gpu or auto
  * @param weights decoder weight storage
+ * @param dtype compute precision (fp32, fp16, or auto: fp16 on a GPU, fp32 on a CPU)
  * @param template chat template name
  * @param visionTower CLIP directory for original-layout checkpoints, or null
  * @param threads libtorch intra-op threads, or null for the engine's default
@@ -28,6 +31,7 @@ public record ModelSpec(
         String preset,
         String device,
         WeightPolicy weights,
+        ComputeDtype dtype,
         String template,
         Path visionTower,
         Integer threads,
@@ -36,7 +40,7 @@ public record ModelSpec(
 
     /** Options for {@link LlavaPipeline#open}. */
     public LlavaPipeline.Options pipelineOptions() {
-        return new LlavaPipeline.Options(device, weights, template, visionTower);
+        return new LlavaPipeline.Options(device, weights, template, visionTower).withDtype(dtype);
     }
 
     /**
@@ -47,7 +51,10 @@ public record ModelSpec(
      * (fp32 and half storage compute in fp32 from the same values, bit for bit), so shards on
      * different nodes, a resumed run on another machine and a fresh clone of a repository with
      * committed results share hashes. A path that cannot be read (a dry run before download) is
-     * identified by its name.
+     * identified by its name. fp16 compute changes answers, so it enters the identity whenever it is
+     * known from the file ({@code dtype: fp16}, or {@code auto} on {@code device: gpu}); fp32 adds
+     * nothing, so fp32 hashes are those of files without the key. {@code auto} on {@code device: auto}
+     * is decided per node (docs/gpu.md: pin the dtype when shards may land on CPUs and GPUs).
      */
     public Map<String, Object> identity() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -56,6 +63,10 @@ public record ModelSpec(
                 path == null
                         ? "preset:" + preset
                         : Files.isDirectory(path) ? CheckpointFingerprint.of(path) : path.toString());
+        if (dtype == ComputeDtype.FP16
+                || (dtype == ComputeDtype.AUTO && DeviceChoice.parse(device) == DeviceChoice.GPU)) {
+            m.put("dtype", "fp16");
+        }
         m.put("template", template);
         if (visionTower != null) {
             m.put(

@@ -264,9 +264,12 @@ class CheckpointsTest {
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
         assertTrue(e.getMessage().contains("no config.json"), e.getMessage());
 
-        Files.writeString(dir.resolve("config.json"), "{\"architectures\": [\"LlavaNextForConditionalGeneration\"]}");
+        Files.writeString(
+                dir.resolve("config.json"), "{\"architectures\": [\"LlavaOnevisionForConditionalGeneration\"]}");
         e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
-        assertTrue(e.getMessage().contains("unknown architecture 'LlavaNextForConditionalGeneration'"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("unknown architecture 'LlavaOnevisionForConditionalGeneration'"),
+                e.getMessage());
 
         Files.write(dir.resolve("config.json"), SafetensorsWriter.prettyJson(ConfigJson.llavaHfJson(TINY)));
         Files.write(dir.resolve("pytorch_model.bin"), new byte[] {1});

@@ -2,6 +2,7 @@ package org.transprune.strategies;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Locale;
+import org.transprune.model.Precision;
 
 /**
  * Token Transition Variation of one sub-layer (docs/method.md#ttv): per token,
@@ -33,9 +34,23 @@ final class TransitionVariation {
     /**
      * TTV of every token for states {@code before, after} of shape {@code [length, hidden]}. Only
      * three per-token reductions leave native memory; the rest is arithmetic on {@code length}
-     * numbers.
+     * numbers. Under fp16 compute the states are widened first: norms and cosines are computed in fp32.
      */
     static float[] perToken(NDArray before, NDArray after, Cosine cosine) {
+        if (Precision.reduced(before) || Precision.reduced(after)) {
+            NDArray b = Precision.fp32(before);
+            NDArray a = Precision.fp32(after);
+            try {
+                return perToken(b, a, cosine);
+            } finally {
+                if (b != before) {
+                    b.close();
+                }
+                if (a != after) {
+                    a.close();
+                }
+            }
+        }
         float[] dot;
         float[] beforeNorm;
         float[] afterNorm;
