@@ -51,7 +51,7 @@ public final class AnyResEncoder {
         }
         float[] newline = null;
         if (c.anyRes().newline()) {
-            try (NDManager m = NDManager.newBaseManager(model.device())) {
+            try (NDManager m = model.manager().newSubManager()) {
                 newline = tensors.fp32(CanonicalNames.IMAGE_NEWLINE, m, c.text().hiddenSize())
                         .toFloatArray();
             }
