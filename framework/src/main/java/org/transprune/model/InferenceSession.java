@@ -108,7 +108,7 @@ public final class InferenceSession implements AutoCloseable {
         observer.onStart(new RequestStart(
                 wanted.contains(StartSignal.PROMPT_IDS) ? ids.clone() : null,
                 wanted.contains(StartSignal.IMAGE_EMBEDDINGS) ? image : null,
-                wanted.contains(StartSignal.IMAGE_LAYOUT) && image != null
+                wanted.contains(StartSignal.IMAGE_LAYOUT) && image != null && initial.imageLength() <= grid * grid
                         ? ImageLayout.singleView(grid, grid, initial.imageLength())
                         : null,
                 wanted.contains(StartSignal.MODEL_DIMENSIONS)

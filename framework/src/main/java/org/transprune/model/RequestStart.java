@@ -11,7 +11,8 @@ import ai.djl.ndarray.NDArray;
  *     output that enters layer 1 in the image block; valid only during the call
  *     ({@link StartSignal#IMAGE_EMBEDDINGS}); null without an image
  * @param imageLayout each image token's view, row and column ({@link StartSignal#IMAGE_LAYOUT});
- *     null without an image
+ *     null without an image, and for now null when the image block is more than one grid view
+ *     (LLaVA-NeXT's AnyRes tiles): better none than wrong origins
  * @param dimensions the model's sizes ({@link StartSignal#MODEL_DIMENSIONS})
  * @param layout the unpruned token layout (always present)
  */
