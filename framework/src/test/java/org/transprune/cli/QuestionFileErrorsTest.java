@@ -5,11 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,24 +30,12 @@ class QuestionFileErrorsTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run cli(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            var cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            return new Run(cl.execute(args), out.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(old);
-        }
+    private static CliRun cli(String... args) {
+        return CliRun.execute(args);
     }
 
     /** The error output is exactly one line, starting "error: ", holding every expected part. */
-    private static void assertOneLine(Run r, String... parts) {
+    private static void assertOneLine(CliRun r, String... parts) {
         assertEquals(2, r.exit(), r.err() + r.out());
         List<String> lines = r.err().lines().filter(l -> !l.isBlank()).toList();
         assertEquals(1, lines.size(), r.err());
@@ -91,10 +74,10 @@ class QuestionFileErrorsTest {
         return f;
     }
 
-    private Run runOn(String questionLines) throws Exception {
+    private CliRun runOn(String questionLines) throws Exception {
         Path q = tmp.resolve("llava_pope_test.jsonl");
         Files.writeString(q, questionLines);
-        Run r = cli("run", experiment(q, "fail").toString(), "--no-progress", "--no-report");
+        CliRun r = cli("run", experiment(q, "fail").toString(), "--no-progress", "--no-report");
         assertFalse(Files.exists(tmp.resolve("runs")), "no run directory may be created: " + r.out());
         return r;
     }
@@ -104,31 +87,31 @@ class QuestionFileErrorsTest {
 
     @Test
     void runRefusesAMalformedLine() throws Exception {
-        Run r = runOn(GOOD + "{\"question_id\": 2, \"image\": \"a.png\", \"text\": \"Is there\n");
+        CliRun r = runOn(GOOD + "{\"question_id\": 2, \"image\": \"a.png\", \"text\": \"Is there\n");
         assertOneLine(r, "llava_pope_test.jsonl:2: malformed JSON line");
     }
 
     @Test
     void runRefusesAQuestionWithoutImageKey() throws Exception {
-        Run r = runOn(GOOD + "{\"question_id\": 2, \"text\": \"Is there a cat?\", \"category\": \"random\"}\n");
+        CliRun r = runOn(GOOD + "{\"question_id\": 2, \"text\": \"Is there a cat?\", \"category\": \"random\"}\n");
         assertOneLine(r, "llava_pope_test.jsonl:2: question 2 has no image");
     }
 
     @Test
     void runRefusesADuplicateId() throws Exception {
-        Run r = runOn(GOOD + GOOD.replace("dog", "cat"));
+        CliRun r = runOn(GOOD + GOOD.replace("dog", "cat"));
         assertOneLine(r, "llava_pope_test.jsonl:2: duplicate question 1 (first at line 1)");
     }
 
     @Test
     void runRefusesAnImageThatDoesNotExist() throws Exception {
-        Run r = runOn(GOOD + GOOD.replace("1,", "2,").replace("a.png", "gone.png"));
+        CliRun r = runOn(GOOD + GOOD.replace("1,", "2,").replace("a.png", "gone.png"));
         assertOneLine(r, "llava_pope_test.jsonl:2: missing image ", "gone.png");
     }
 
     @Test
     void runRefusesAnEmptyQuestionFile() throws Exception {
-        Run r = runOn("\n");
+        CliRun r = runOn("\n");
         assertOneLine(r, "llava_pope_test.jsonl: no questions in the file");
     }
 
@@ -160,7 +143,7 @@ class QuestionFileErrorsTest {
         Files.writeString(q, GOOD + GOOD.replace("1,", "2,").replace("a.png", "broken.png"));
         Path folder = images();
         Files.writeString(folder.resolve("broken.png"), "not an image");
-        Run skip = cli("run", experiment(q, "skip").toString(), "--no-progress", "--no-report");
+        CliRun skip = cli("run", experiment(q, "skip").toString(), "--no-progress", "--no-report");
         assertEquals(0, skip.exit(), skip.err() + skip.out());
         Path results = tmp.resolve("runs/x/results.jsonl");
         List<String> samples = Files.readAllLines(results).stream()
@@ -174,7 +157,7 @@ class QuestionFileErrorsTest {
 
         Path f = experiment(q, "fail");
         Files.writeString(f, Files.readString(f).replace("runs/x", "runs/y"));
-        Run fail = cli("run", f.toString(), "--no-progress", "--no-report");
+        CliRun fail = cli("run", f.toString(), "--no-progress", "--no-report");
         assertOneLine(fail, "llava_pope_test.jsonl:2: unreadable image ", "broken.png");
     }
 
@@ -194,7 +177,7 @@ class QuestionFileErrorsTest {
     @Test
     void evalRefusesAnEmptyQuestionFile() throws Exception {
         Path q = Files.writeString(tmp.resolve("llava_pope_test.jsonl"), "");
-        Run r = cli(
+        CliRun r = cli(
                 "eval",
                 "--benchmark",
                 "pope",
@@ -212,7 +195,7 @@ class QuestionFileErrorsTest {
                 q,
                 "{\"question_id\": 1, \"image\": \"SEED-Bench-image/1.jpg\", \"text\": \"How many?\\nA. 1\\nB. 2\",\"answer\": \"B\"}\n");
         Path out = tmp.resolve("upload/seed.jsonl");
-        Run bad = cli(
+        CliRun bad = cli(
                 "eval",
                 "--benchmark",
                 "seed",
@@ -225,7 +208,7 @@ class QuestionFileErrorsTest {
         assertOneLine(bad, "answers.jsonl:2: answer to unknown question id 7", "--on-error skip");
         assertFalse(Files.exists(out.getParent()), "no submission file, not even its folder");
 
-        Run good = cli(
+        CliRun good = cli(
                 "eval",
                 "--benchmark",
                 "seed",
@@ -251,7 +234,7 @@ class QuestionFileErrorsTest {
                 q, "[\n  {\"id\": \"4\", \"conversations\": [\n  {\"from\": \"human\" \"value\": \"x\"}]}\n]\n");
         Path a = Files.writeString(
                 tmp.resolve("a.jsonl"), "{\"question_id\": \"4\", \"prompt\": \"x\", \"text\": \"A\"}\n");
-        Run r = cli("eval", "--benchmark", "scienceqa", "--questions", q.toString(), "--answers", a.toString());
+        CliRun r = cli("eval", "--benchmark", "scienceqa", "--questions", q.toString(), "--answers", a.toString());
         assertOneLine(r, "llava_test_CQM-A.json:3: not valid JSON: Unexpected character");
     }
 }

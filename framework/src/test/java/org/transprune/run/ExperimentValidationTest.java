@@ -12,8 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.bench.JsonLines;
-import org.transprune.cli.Main;
+import org.transprune.cli.CliRun;
 import org.transprune.pipeline.TinyCheckpointDirs;
 import org.transprune.records.ResultsLog;
 import org.transprune.synth.Split;
@@ -43,8 +41,6 @@ class ExperimentValidationTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {}
-
     @BeforeAll
     static void fixtures() throws IOException {
         ckpt = TinyCheckpointDirs.write(shared.resolve("ckpt"));
@@ -52,18 +48,8 @@ class ExperimentValidationTest {
         SynthDataset.write(data, 7, 2, 2, Split.TEST);
     }
 
-    private static Run cli(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            var cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            return new Run(cl.execute(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(old);
-        }
+    private static CliRun cli(String... args) {
+        return CliRun.execute(args);
     }
 
     private Path write(String name, String... lines) throws IOException {
@@ -85,7 +71,7 @@ class ExperimentValidationTest {
 
     /** Runs {@code file}, expecting exit 2 and one error line without parser internals; returns it. */
     private String refused(Path file) {
-        Run r = cli("run", file.toString(), "--no-progress");
+        CliRun r = cli("run", file.toString(), "--no-progress");
         assertEquals(2, r.exit(), r.err() + r.out());
         String err = r.err().strip();
         assertEquals(1, err.lines().count(), "one line: " + err);
@@ -200,7 +186,7 @@ class ExperimentValidationTest {
                     plan.benchmarks().get(0).questions());
             assertEquals(1, plan.preparation().pending().size());
         }
-        Run dry = cli("run", f.toString(), "--dry-run");
+        CliRun dry = cli("run", f.toString(), "--dry-run");
         assertEquals(0, dry.exit(), dry.err());
         assertTrue(
                 dry.out().contains("before the run: generates the synthetic test split (seed 3, 2 images)"), dry.out());
@@ -327,7 +313,7 @@ class ExperimentValidationTest {
                 e.getMessage());
         assertEquals(1, e.getMessage().lines().count());
 
-        Run r = cli("run", f.toString(), "--no-progress");
+        CliRun r = cli("run", f.toString(), "--no-progress");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("another version"), r.err());
         assertFalse(Files.exists(dir.resolve(ResultsLog.FILE_NAME)), "nothing written into the old directory");

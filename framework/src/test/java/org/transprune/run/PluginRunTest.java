@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.transprune.bench.JsonLines;
-import org.transprune.cli.Main;
+import org.transprune.cli.CliRun;
 import org.transprune.pipeline.TinyCheckpointDirs;
 import org.transprune.prune.PluginJars;
 import org.transprune.prune.Plugins;
@@ -36,26 +32,14 @@ class PluginRunTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {}
-
     @AfterEach
     void forget() {
         Plugins.clear();
     }
 
-    private static Run cli(String... args) {
+    private static CliRun cli(String... args) {
         Plugins.clear(); // each command is a fresh process for the plug-in path
-        StringWriter err = new StringWriter();
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            var cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            return new Run(cl.execute(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(old);
-        }
+        return CliRun.execute(args);
     }
 
     /** Builds the plug-in and puts it at {@code tmp/exp/plugins/edge.jar}, replacing what was there. */
@@ -97,18 +81,18 @@ class PluginRunTest {
                         + "\n");
         Path dir = tmp.resolve("exp/runs/edge");
 
-        Run first = cli("run", exp.toString(), "--no-progress", "--no-report");
+        CliRun first = cli("run", exp.toString(), "--no-progress", "--no-report");
         assertEquals(0, first.exit(), first.err() + first.out());
         assertTrue(first.out().contains("8 samples answered, 0 already recorded"), first.out());
         String digest1 = codeOf(samples(dir), "edge");
 
         install(false); // rebuilt from the same source
-        Run rebuilt = cli("run", exp.toString(), "--no-progress", "--no-report");
+        CliRun rebuilt = cli("run", exp.toString(), "--no-progress", "--no-report");
         assertEquals(0, rebuilt.exit(), rebuilt.err());
         assertTrue(rebuilt.out().contains("0 samples answered, 8 already recorded"), rebuilt.out());
 
         install(true); // one scoring line changed: keep the last half instead of the first
-        Run changed = cli("run", exp.toString(), "--no-progress", "--no-report");
+        CliRun changed = cli("run", exp.toString(), "--no-progress", "--no-report");
         assertEquals(0, changed.exit(), changed.err());
         assertTrue(changed.out().contains("4 samples answered, 4 already recorded"), changed.out());
         List<JsonNode> all = samples(dir);
@@ -127,14 +111,14 @@ class PluginRunTest {
                 .forEach(c -> planned.add(c.path("code").path("digest").asText()));
         assertTrue(planned.contains(digest2) && !planned.contains(digest1), planned.toString());
 
-        Run table = cli("table", dir.toString(), "--no-plots");
+        CliRun table = cli("table", dir.toString(), "--no-plots");
         assertEquals(0, table.exit(), table.err());
         String md = Files.readString(dir.resolve("report/table.md"));
         assertTrue(md.contains("Code of each configuration"), md);
         assertTrue(!md.contains(digest1), "the old code's configuration is left out of the report: " + md);
         assertTrue(md.contains("| edge ") && md.contains("| 1.0 ") && md.contains(digest2), md);
 
-        Run listed = cli("--plugins", tmp.resolve("exp/plugins/edge.jar").toString(), "strategies", "edge");
+        CliRun listed = cli("--plugins", tmp.resolve("exp/plugins/edge.jar").toString(), "strategies", "edge");
         assertEquals(0, listed.exit(), listed.err());
         assertTrue(listed.out().contains("edge - keeps the first or last half"), listed.out());
         assertTrue(listed.out().contains("code 1.0 digest " + digest2), listed.out());

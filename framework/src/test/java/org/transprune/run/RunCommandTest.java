@@ -7,11 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.transprune.cli.Main;
+import org.transprune.cli.CliRun;
 import org.transprune.pipeline.TinyCheckpointDirs;
 import org.transprune.records.ResultsLog;
 import org.transprune.synth.Split;
@@ -32,20 +28,8 @@ class RunCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run cli(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream old = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            var cl = Main.commandLine();
-            cl.setErr(new PrintWriter(err, true));
-            return new Run(cl.execute(args), out.toString(), err.toString());
-        } finally {
-            System.setOut(old);
-        }
+    private static CliRun cli(String... args) {
+        return CliRun.execute(args);
     }
 
     @Test
@@ -64,7 +48,7 @@ class RunCommandTest {
                                 "  - test-unpruned",
                                 "  - {name: test-keep, grid: {ratios: [[0.5], [0.25]]}}")
                         + "\n");
-        Run r = cli("run", f.toString(), "--dry-run");
+        CliRun r = cli("run", f.toString(), "--dry-run");
         assertEquals(0, r.exit(), r.err());
         SweepPlan plan = ExperimentParser.parse(f, ExperimentParser.Mode.DRY_RUN);
         assertEquals(3, plan.configurations().size());
@@ -79,13 +63,13 @@ class RunCommandTest {
     void anInvalidFileExitsWithEveryProblemAndNoStackTrace() throws Exception {
         Path f = tmp.resolve("bad.yaml");
         Files.writeString(f, "model: {preset: nope}\nbenchmarks: [nosuchbench]\nstrategies: [test-keep]\nextra: 1\n");
-        Run r = cli("run", f.toString());
+        CliRun r = cli("run", f.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("bad.yaml:1: model.preset"), r.err());
         assertTrue(r.err().contains("bad.yaml:2: benchmarks[0].name: unknown benchmark 'nosuchbench'"), r.err());
         assertTrue(r.err().contains("bad.yaml:4: extra: unknown key"), r.err());
         assertFalse(r.err().contains("\tat "), r.err());
-        Run shard = cli("run", f.toString(), "--shard", "4/4");
+        CliRun shard = cli("run", f.toString(), "--shard", "4/4");
         assertEquals(2, shard.exit());
         assertTrue(shard.err().contains("0 <= k < N"), shard.err());
     }
@@ -135,14 +119,14 @@ class RunCommandTest {
                                 "output: runs/sweep")
                         + "\n");
         Path out = tmp.resolve("runs/sweep");
-        Run first = cli("run", f.toString(), "--no-progress", "--no-report");
+        CliRun first = cli("run", f.toString(), "--no-progress", "--no-report");
         assertEquals(0, first.exit(), first.err() + first.out());
         assertTrue(Files.exists(out.resolve(ResultsLog.FILE_NAME)));
         assertFalse(Files.exists(out.resolve("report")), "--no-report");
         assertFalse(first.out().contains("### "), first.out());
 
         // Re-running the finished sweep answers nothing and writes the report.
-        Run second = cli("run", f.toString(), "--no-progress");
+        CliRun second = cli("run", f.toString(), "--no-progress");
         assertEquals(0, second.exit(), second.err() + second.out());
         assertTrue(second.out().contains("0 samples answered"), second.out());
         Path report = out.resolve("report");
@@ -245,7 +229,7 @@ class RunCommandTest {
 
     /** {@code transprune table DIR --out OUT}'s table.md. */
     private static String cliTable(Path dir, Path out) throws IOException {
-        Run r = cli("table", dir.toString(), "--out", out.toString(), "--no-plots");
+        CliRun r = cli("table", dir.toString(), "--out", out.toString(), "--no-plots");
         assertEquals(0, r.exit(), r.err());
         return Files.readString(out.resolve("table.md"));
     }
