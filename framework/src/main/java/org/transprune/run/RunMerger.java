@@ -53,6 +53,11 @@ public final class RunMerger {
         // Dry-run mode: merging needs the questions and answer keys, not the checkpoint.
         SweepPlan plan =
                 ExperimentParser.parse(file, ExperimentParser.Mode.DRY_RUN).withOutput(target);
+        // Records keyed by another version's hashes would be dropped as unknown: refuse them first.
+        StaleHashes.check(plan, target);
+        for (Path in : inputs) {
+            StaleHashes.check(plan, in);
+        }
         Set<String> known = new HashSet<>();
         plan.configurations().forEach(c -> known.add(c.hash()));
         List<LoadedBenchmark> loaded = new ArrayList<>();

@@ -317,5 +317,12 @@ class ExperimentValidationTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("another version"), r.err());
         assertFalse(Files.exists(dir.resolve(ResultsLog.FILE_NAME)), "nothing written into the old directory");
+
+        // merge refuses it too, before its target exists
+        Path merged = tmp.resolve("merged");
+        CliRun m = cli("merge", "--out", merged.toString(), "--experiment", f.toString(), dir.toString());
+        assertEquals(2, m.exit(), m.err() + m.out());
+        assertTrue(m.err().contains("another version"), m.err());
+        assertFalse(Files.exists(merged), "merge created nothing");
     }
 }
