@@ -172,7 +172,8 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
                 preset.projectorType(),
                 preset.visionFeatureLayer(),
                 preset.visionFeatureSelect(),
-                WordLevelTokenizerWriter.SPECIAL_TOKENS.indexOf("<image>"));
+                WordLevelTokenizerWriter.SPECIAL_TOKENS.indexOf("<image>"),
+                preset.anyRes());
     }
 
     /**

@@ -21,6 +21,24 @@ class MakeCheckpointCommandTest {
     Path tmp;
 
     @Test
+    void theLlavaNextPresetKeepsItsAnyResSettingsAndPlansTheImageNewline() {
+        LlavaConfig preset = ModelPresets.config("llava-next-7b");
+        LlavaConfig config = MakeCheckpointCommand.checkpointConfig(preset, 1);
+        assertTrue(config.isAnyRes());
+        assertEquals(preset.anyRes(), config.anyRes());
+        assertEquals(1, config.text().numLayers());
+        RandomCheckpointWriter w =
+                MakeCheckpointCommand.writer(config, TensorType.BF16, 0, RandomCheckpointWriter.HF_SHARD_BYTES);
+        long newline = -1;
+        for (var t : w.tensors()) {
+            if (t.name().endsWith("image_newline")) {
+                newline = t.elements();
+            }
+        }
+        assertEquals(4096, newline, "one image_newline vector of the hidden size");
+    }
+
+    @Test
     void theSevenBillionPlanHasTheRealSizeAndHuggingFaceShards() {
         LlavaConfig config = MakeCheckpointCommand.checkpointConfig(ModelPresets.config("llava-1.5-7b"), null);
         RandomCheckpointWriter w =
