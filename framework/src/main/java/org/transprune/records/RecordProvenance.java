@@ -32,20 +32,4 @@ public record RecordProvenance(
         String host,
         @Volatile String startedAt,
         @Volatile String endedAt,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Code code) {
-
-    /** Provenance without a strategy's code (records written before code identity). */
-    public RecordProvenance(
-            String configHash,
-            long seed,
-            String projectVersion,
-            String gitCommit,
-            String djl,
-            String pytorch,
-            String device,
-            String host,
-            String startedAt,
-            String endedAt) {
-        this(configHash, seed, projectVersion, gitCommit, djl, pytorch, device, host, startedAt, endedAt, null);
-    }
-}
+        @JsonInclude(JsonInclude.Include.NON_NULL) Code code) {}

@@ -35,11 +35,6 @@ public record Provenance(
                 Versions.project(), currentCommit(), Versions.djl(), Versions.pytorch(), device, RunLock.hostName());
     }
 
-    /** A record's provenance: this process's fields with the record's configuration, seed and times. */
-    public RecordProvenance forRecord(String configHash, long seed, Instant start, Instant end) {
-        return forRecord(configHash, seed, null, start, end);
-    }
-
     /** A record's provenance with the code of its configuration's strategy. */
     public RecordProvenance forRecord(String configHash, long seed, Code code, Instant start, Instant end) {
         return new RecordProvenance(
