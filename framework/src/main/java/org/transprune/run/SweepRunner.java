@@ -160,7 +160,7 @@ public final class SweepRunner {
             }
             int answered = 0;
             if (total > 0) {
-                applyThreads(plan.model().threads());
+                EngineSettings.configure(plan.model().threads());
                 try (LlavaPipeline pipeline = LlavaPipeline.open(
                                 plan.model().path(), plan.model().pipelineOptions());
                         SweepProgress progress =
@@ -337,7 +337,4 @@ public final class SweepRunner {
     }
 
     /** Sets libtorch's thread count; it only takes effect before the engine starts. */
-    private static void applyThreads(Integer threads) {
-        EngineSettings.configure(threads);
-    }
 }
