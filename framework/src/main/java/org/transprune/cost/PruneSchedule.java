@@ -2,14 +2,17 @@ package org.transprune.cost;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * How many image tokens survive where: N image tokens enter the decoder and, after each stage's
- * layer, only {@code keep} of them go on.
+ * How many image tokens survive where: N image tokens come out of the projector and, after each
+ * stage's layer, only {@code keep} of them go on. A stage after layer 0 is a projector stage: it
+ * decides which tokens (kept or merged) enter the decoder at all, so layer 1 already sees
+ * {@code keep} of them (docs/method.md#projector-stage).
  *
- * <p>Invariants: N &gt; 0; stage layers are 1-based and strictly increasing; each stage keeps at
- * most what the previous one kept (and at least 0). Whether a stage lies inside a given model is
+ * <p>Invariants: N &gt; 0; stage layers are 1-based (0 for the projector stage, first if present)
+ * and strictly increasing; each stage keeps at most what the previous one kept (and at least 0). Whether a stage lies inside a given model is
  * checked by {@link #requireWithinDepth(int)}, since a schedule alone does not know the depth.
  *
  * @param imageTokens N, the image tokens of the unpruned prompt (576 for LLaVA-1.5)
@@ -20,18 +23,26 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
     /**
      * One pruning point.
      *
-     * @param afterLayer the 1-based decoder layer after which tokens are dropped
+     * @param afterLayer the 1-based decoder layer after which tokens are dropped; 0 for the
+     *     projector stage (tokens entering the decoder)
      * @param keep image tokens that go on to layer {@code afterLayer + 1}
      */
-    public record Stage(int afterLayer, int keep) {}
+    public record Stage(int afterLayer, int keep) {
+        /** Whether this is the projector stage (before layer 1). */
+        public boolean isProjectorStage() {
+            return afterLayer == 0;
+        }
+    }
 
     public PruneSchedule {
         require(imageTokens > 0, "the image-token count must be positive, got " + imageTokens);
         stages = List.copyOf(stages);
-        int previousLayer = 0;
+        int previousLayer = -1;
         int previousKeep = imageTokens;
         for (Stage stage : stages) {
-            require(stage.afterLayer() >= 1, "pruning layers are numbered from 1, got " + stage.afterLayer());
+            require(
+                    stage.afterLayer() >= 0,
+                    "pruning layers are numbered from 1 (0 is the projector stage), got " + stage.afterLayer());
             require(
                     stage.afterLayer() > previousLayer,
                     "pruning layers must be strictly increasing, got " + stage.afterLayer() + " after "
@@ -43,6 +54,50 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
             previousLayer = stage.afterLayer();
             previousKeep = stage.keep();
         }
+    }
+
+    /**
+     * A projector stage of {@code entering} tokens (after layer 0) followed by {@code inside}'s stages,
+     * which were computed for the {@code entering} tokens that reach the decoder: the schedule of a
+     * projector-stage strategy chained with an in-LLM one (docs/method.md#chaining).
+     *
+     * @throws IllegalArgumentException when {@code inside} is not a schedule of {@code entering}
+     *     tokens or already has a projector stage
+     */
+    public static PruneSchedule chained(int imageTokens, int entering, PruneSchedule inside) {
+        require(
+                inside.imageTokens() == entering,
+                "the in-LLM schedule is for " + inside.imageTokens() + " tokens, but " + entering
+                        + " enter the decoder");
+        require(
+                inside.projectorStage().isEmpty(),
+                "the in-LLM schedule already has a projector stage: " + inside.describe());
+        List<Stage> all = new ArrayList<>();
+        all.add(new Stage(0, entering));
+        all.addAll(inside.stages());
+        return new PruneSchedule(imageTokens, all);
+    }
+
+    /** The projector stage (after layer 0), if the schedule has one. */
+    public Optional<Stage> projectorStage() {
+        return stages.isEmpty() || !stages.get(0).isProjectorStage() ? Optional.empty() : Optional.of(stages.get(0));
+    }
+
+    /** Image tokens entering decoder layer 1: N, or the projector stage's count. */
+    public int enteringTokens() {
+        return projectorStage().map(Stage::keep).orElse(imageTokens);
+    }
+
+    /**
+     * The stages inside the decoder as a schedule of the tokens that enter it (the schedule an
+     * in-LLM strategy chained after a projector stage sees); this schedule itself when it has no
+     * projector stage.
+     */
+    public PruneSchedule insideDecoder() {
+        if (projectorStage().isEmpty()) {
+            return this;
+        }
+        return new PruneSchedule(Math.max(1, enteringTokens()), stages.subList(1, stages.size()));
     }
 
     /** No pruning: every layer sees all {@code imageTokens}. */
@@ -64,6 +119,7 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
      */
     public static PruneSchedule ofOriginalRatios(int imageTokens, List<Integer> layers, List<Double> ratios) {
         requireSameLength(layers, ratios, "keep ratios");
+        requireDecoderLayers(layers);
         List<Stage> stages = new ArrayList<>();
         double previousRatio = Double.NaN;
         for (int i = 0; i < layers.size(); i++) {
@@ -89,6 +145,7 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
      */
     public static PruneSchedule ofRemainingFractions(int imageTokens, List<Integer> layers, List<Double> fractions) {
         requireSameLength(layers, fractions, "keep fractions");
+        requireDecoderLayers(layers);
         List<Stage> stages = new ArrayList<>();
         int remaining = imageTokens;
         for (int i = 0; i < layers.size(); i++) {
@@ -150,7 +207,10 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
         return stages.stream().allMatch(stage -> stage.keep() == imageTokens);
     }
 
-    /** One line, e.g. {@code after [7, 9, 12]: 576 -> 504 -> 360 -> 72}, or {@code unpruned: 576}. */
+    /**
+     * One line, e.g. {@code after [7, 9, 12]: 576 -> 504 -> 360 -> 72}, or {@code unpruned: 576}; a
+     * projector stage shows as layer 0 ({@code after [0, 2]: 576 -> 192 -> 96}).
+     */
     public String describe() {
         String counts = stageTokenCounts().stream().map(String::valueOf).collect(Collectors.joining(" -> "));
         if (stages.isEmpty()) {
@@ -163,6 +223,12 @@ public record PruneSchedule(int imageTokens, List<Stage> stages) {
         require(
                 layers.size() == values.size(),
                 layers.size() + " pruning layers but " + values.size() + " " + what + "; give one per layer");
+    }
+
+    private static void requireDecoderLayers(List<Integer> layers) {
+        for (int layer : layers) {
+            require(layer >= 1, "pruning layers are numbered from 1, got " + layer);
+        }
     }
 
     private static void requireFraction(double value, String what) {

@@ -161,6 +161,42 @@ public final class LlavaModel implements AutoCloseable {
     }
 
     /**
+     * One image through the tower for a projector stage: the patch features, the CLS feature and,
+     * when asked, the last block's CLS attention and keys (docs/method.md#projector-stage).
+     *
+     * @param into the manager the results belong to
+     */
+    public TowerPass towerPass(float[] pixels, boolean clsAttention, boolean keys, NDManager into) {
+        NDManager step = manager.newSubManager();
+        try {
+            TowerPass p = vision.pass(pixels, step, clsAttention, keys);
+            for (NDArray a : new NDArray[] {p.features(), p.clsFeature(), p.clsAttention(), p.keys()}) {
+                if (a != null) {
+                    a.attach(into);
+                }
+            }
+            return p;
+        } finally {
+            step.close();
+        }
+    }
+
+    /** The projector applied to tower features {@code [n, visionHidden]}: {@code [n, hidden]} in their manager. */
+    public NDArray project(NDArray features) {
+        return projector.forward(features);
+    }
+
+    /** The decoder's input embeddings of {@code ids}, {@code [ids, hidden]} in {@code into}. */
+    public NDArray tokenEmbeddings(int[] ids, NDManager into) {
+        return decoder.embed(ids, into);
+    }
+
+    /** Uploads Java floats into {@code into} in the compute dtype (e.g. tower outputs cached across requests). */
+    public NDArray upload(float[] values, Shape shape, NDManager into) {
+        return Precision.to(Upload.floats(into, values, shape), dtype().dataType());
+    }
+
+    /**
      * Image embeddings from values {@link #encodeImage} produced earlier (e.g. cached across
      * requests, read back with {@link #floats}), uploaded into {@code into} in the compute dtype.
      */

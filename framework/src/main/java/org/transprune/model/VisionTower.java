@@ -83,6 +83,27 @@ final class VisionTower {
      * @return {@code [imageTokens, visionHidden]} in {@code step}
      */
     NDArray forward(float[] pixels, NDManager step) {
+        NDArray x = hidden(pixels, step, null);
+        return "full".equals(config.visionFeatureSelect()) ? x : x.get("1:");
+    }
+
+    /**
+     * The feature layer's hidden states with CLS (row 0), and from the last block run its
+     * head-averaged CLS attention and keys when asked (docs/method.md#projector-stage).
+     */
+    TowerPass pass(float[] pixels, NDManager step, boolean attention, boolean keys) {
+        if ((attention || keys) && blocks.length == 0) {
+            throw new IllegalArgumentException("the tower's feature layer is its embeddings: no block has attention"
+                    + " or keys to read (vision_feature_layer " + config.visionFeatureLayer() + ")");
+        }
+        NDArray[] captured = new NDArray[2];
+        NDArray x = hidden(pixels, step, attention || keys ? captured : null);
+        NDArray attn = attention ? captured[0] : null;
+        NDArray k = keys ? captured[1] : null;
+        return new TowerPass(x.get("1:"), x.get("0:1"), attn, k);
+    }
+
+    private NDArray hidden(float[] pixels, NDManager step, NDArray[] capture) {
         int size = vc.imageSize();
         if (pixels.length != 3 * size * size) {
             throw new IllegalArgumentException("expected " + 3 * size * size + " pixel values (3x" + size + "x" + size
@@ -99,13 +120,35 @@ final class VisionTower {
         x = Functional.concat(0, cls, x).addi(positionEmbedding);
         float eps = (float) vc.layerNormEps();
         x = Functional.layerNorm(x, preNormW, preNormB, eps);
-        for (Block b : blocks) {
-            x = x.add(selfAttention(b, Functional.layerNorm(x, b.ln1W, b.ln1B, eps)));
+        for (int i = 0; i < blocks.length; i++) {
+            Block b = blocks[i];
+            NDArray normed = Functional.layerNorm(x, b.ln1W, b.ln1B, eps);
+            if (capture != null && i == blocks.length - 1) {
+                capture(b, normed, capture);
+            }
+            x = x.add(selfAttention(b, normed));
             NDArray h = Functional.linear(Functional.layerNorm(x, b.ln2W, b.ln2B, eps), b.fc1T, b.fc1B);
             h = "quick_gelu".equals(vc.hiddenAct()) ? Functional.quickGelu(h) : Functional.gelu(h);
             x = x.add(Functional.linear(h, b.fc2T, b.fc2B));
         }
-        return "full".equals(config.visionFeatureSelect()) ? x : x.get("1:");
+        return x;
+    }
+
+    /**
+     * The block's CLS attention row over the patches (softmax over all tokens, CLS column then dropped,
+     * mean over heads) and its keys averaged over heads, both for the patches only.
+     */
+    private void capture(Block b, NDArray normed, NDArray[] out) {
+        long n = normed.getShape().get(0);
+        int heads = vc.numHeads();
+        int hd = vc.hiddenSize() / heads;
+        NDArray k = Functional.linear(normed, b.kT, b.kB).reshape(n, heads, hd).transpose(1, 0, 2);
+        NDArray q = Functional.linear(normed.get("0:1"), b.qT, b.qB)
+                .reshape(1, heads, hd)
+                .transpose(1, 0, 2);
+        NDArray probs = Functional.attentionProbabilities(q, k, null); // [H, 1, 1, n], fp32
+        out[0] = probs.reshape(heads, n).mean(new int[] {0}).get("1:");
+        out[1] = k.mean(new int[] {0}).get("1:");
     }
 
     private NDArray selfAttention(Block b, NDArray x) {

@@ -48,6 +48,8 @@ public final class LlavaPipeline implements AutoCloseable {
     private final WeightPlanning.WeightPlan weightPlan;
     /** Image embeddings by image key, kept across requests: the tower does not depend on the strategy. */
     private final Map<String, CachedImage> imageCache = new HashMap<>();
+    /** Strategies that decide before the decoder run through here (docs/method.md#projector-stage). */
+    private final ProjectorStep projectorStep = new ProjectorStep();
 
     private long imageCacheBytes;
     private long imageCacheLimit = DEFAULT_IMAGE_CACHE_BYTES;
@@ -257,6 +259,9 @@ public final class LlavaPipeline implements AutoCloseable {
             PruningStrategy strategy,
             long seed,
             int maxNewTokens) {
+        if (strategy != null && strategy.projectorStage() != null) {
+            return projectorStep.answer(this, question, imageKey, image, strategy, seed, maxNewTokens);
+        }
         CachedImage cached = imageKey == null ? null : imageCache.get(imageKey);
         RgbImage rgb = cached == null ? image.get() : null;
         boolean withImage = cached != null || rgb != null;
@@ -295,6 +300,17 @@ public final class LlavaPipeline implements AutoCloseable {
     /** Whether the embeddings of {@code imageKey} are cached (its image need not be read again). */
     public boolean hasCachedImage(String imageKey) {
         return imageKey != null && imageCache.containsKey(imageKey);
+    }
+
+    /**
+     * Whether {@code strategy} can answer about {@code imageKey} without the image being read again:
+     * its embeddings are cached or, for a strategy with a projector stage, the tower outputs it needs.
+     */
+    public boolean hasCachedImage(String imageKey, PruningStrategy strategy) {
+        if (strategy != null && strategy.projectorStage() != null) {
+            return projectorStep.hasCached(imageKey, strategy.projectorStage());
+        }
+        return hasCachedImage(imageKey);
     }
 
     /** Bounds the image-embedding cache (0 turns it off); images already cached stay. */

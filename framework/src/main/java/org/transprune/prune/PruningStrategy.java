@@ -23,6 +23,15 @@ public interface PruningStrategy {
      */
     PruneSchedule schedule(int imageTokens, int numLayers);
 
+    /**
+     * The decision this strategy takes before the decoder, or null (the default) when it prunes only
+     * between decoder layers. A strategy with one puts it in its schedule as the stage after layer 0
+     * (docs/method.md#projector-stage).
+     */
+    default ProjectorStage projectorStage() {
+        return null;
+    }
+
     /** Position ids after a prune. */
     default PositionPolicy positionPolicy() {
         return PositionPolicy.RENUMBER;

@@ -2,6 +2,7 @@ package org.transprune.prune;
 
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -30,6 +31,9 @@ public final class StrategyRun
     private final RequestScorer scorer;
     private final Map<Integer, Integer> keepAfter = new HashMap<>();
     private final List<StageRecord> stages = new ArrayList<>();
+    /** After a projector stage: the original patches each token entering the decoder covers; else null. */
+    private int[][] entered;
+
     private long scoringNanos;
 
     /**
@@ -40,8 +44,28 @@ public final class StrategyRun
      * @param scores the strategy's per-token diagnostics at that stage (may be empty)
      * @param candidatePatches original patch numbers of the tokens it chose from, aligned with
      *     the score arrays
+     * @param tokenPatches for each token it kept, the original patches that token covers, when a
+     *     projector stage merged patches or let the CLS token in (docs/method.md#chaining); null when
+     *     every token is one patch. {@code keptPatches} and {@code candidatePatches} are then the
+     *     patches the tokens cover, and each score a token had is given to every patch it covers.
      */
-    public record StageRecord(int afterLayer, int[] keptPatches, Map<String, float[]> scores, int[] candidatePatches) {}
+    public record StageRecord(
+            int afterLayer,
+            int[] keptPatches,
+            Map<String, float[]> scores,
+            int[] candidatePatches,
+            int[][] tokenPatches) {
+
+        /** A stage whose tokens are one patch each. */
+        public StageRecord(int afterLayer, int[] keptPatches, Map<String, float[]> scores, int[] candidatePatches) {
+            this(afterLayer, keptPatches, scores, candidatePatches, null);
+        }
+
+        /** Image tokens after the stage (differs from {@code keptPatches.length} when tokens cover several). */
+        public int tokens() {
+            return tokenPatches == null ? keptPatches.length : tokenPatches.length;
+        }
+    }
 
     private StrategyRun(PruningStrategy strategy, PruneSchedule schedule, long seed) {
         this.strategy = strategy;
@@ -52,11 +76,49 @@ public final class StrategyRun
         }
     }
 
-    /** Starts a request with {@code imageTokens} image tokens on a {@code numLayers}-layer model. */
+    /**
+     * Starts a request with {@code imageTokens} image tokens on a {@code numLayers}-layer model.
+     *
+     * @throws IllegalArgumentException when the strategy has a projector stage: that runs through
+     *     {@link #afterProjector}, once the pipeline has built the tokens that enter the decoder
+     */
     public static StrategyRun start(PruningStrategy strategy, int imageTokens, int numLayers, long seed) {
+        if (strategy.projectorStage() != null) {
+            throw new IllegalArgumentException("strategy '" + strategy.name() + "' decides before the decoder (a"
+                    + " projector stage); it runs through the pipeline, which builds the tokens that enter it");
+        }
         PruneSchedule schedule = strategy.schedule(imageTokens, numLayers);
         schedule.requireWithinDepth(numLayers);
         return new StrategyRun(strategy, schedule, seed);
+    }
+
+    /**
+     * Starts the decoder part of a request whose projector stage already decided: records that stage
+     * (after layer 0) and from then on reports every stage in original patches.
+     *
+     * @param imageTokens N, the image tokens the projector produced
+     * @param decision the projector stage's decision, already validated
+     * @param decisionNanos time the stage took to decide (added to the scoring time)
+     */
+    public static StrategyRun afterProjector(
+            PruningStrategy strategy,
+            int imageTokens,
+            int numLayers,
+            long seed,
+            ProjectorDecision decision,
+            long decisionNanos) {
+        PruneSchedule schedule = strategy.schedule(imageTokens, numLayers);
+        schedule.requireWithinDepth(numLayers);
+        int entering = schedule.enteringTokens();
+        decision.validate(strategy.name(), imageTokens, entering);
+        StrategyRun run = new StrategyRun(strategy, schedule, seed);
+        run.keepAfter.remove(0);
+        run.entered = decision.coverage();
+        int[] all = new int[imageTokens];
+        Arrays.setAll(all, i -> i);
+        run.stages.add(new StageRecord(0, union(run.entered), decision.scores(), all, onePatchEach(run.entered)));
+        run.scoringNanos += decisionNanos;
+        return run;
     }
 
     /** The engine hooks for this request. */
@@ -156,7 +218,62 @@ public final class StrategyRun
             }
             keptPatches[i] = patches[kept[i]];
         }
-        stages.add(new StageRecord(afterLayer, keptPatches, scorer.lastScores(), patches));
+        if (entered == null) {
+            stages.add(new StageRecord(afterLayer, keptPatches, scorer.lastScores(), patches));
+        } else {
+            stages.add(inOriginalPatches(afterLayer, keptPatches, scorer.lastScores(), patches));
+        }
         return kept;
+    }
+
+    /**
+     * A decoder stage after a projector stage: {@code kept} and {@code candidates} number the tokens
+     * that entered the decoder; the record numbers original patches, each token's scores spread over
+     * the patches it covers.
+     */
+    private StageRecord inOriginalPatches(int afterLayer, int[] kept, Map<String, float[]> scores, int[] candidates) {
+        int[][] keptCoverage = new int[kept.length][];
+        for (int i = 0; i < kept.length; i++) {
+            keptCoverage[i] = entered[kept[i]];
+        }
+        int[][] candidateCoverage = new int[candidates.length][];
+        for (int i = 0; i < candidates.length; i++) {
+            candidateCoverage[i] = entered[candidates[i]];
+        }
+        int[] candidatePatches = union(candidateCoverage);
+        Map<String, float[]> spread = new HashMap<>();
+        for (Map.Entry<String, float[]> e : scores.entrySet()) {
+            if (e.getValue().length != candidates.length) {
+                spread.put(e.getKey(), e.getValue()); // not per token: left as the strategy gave it
+                continue;
+            }
+            float[] perPatch = new float[candidatePatches.length];
+            for (int t = 0; t < candidates.length; t++) {
+                for (int p : candidateCoverage[t]) {
+                    perPatch[Arrays.binarySearch(candidatePatches, p)] = e.getValue()[t];
+                }
+            }
+            spread.put(e.getKey(), perPatch);
+        }
+        return new StageRecord(afterLayer, union(keptCoverage), spread, candidatePatches, onePatchEach(keptCoverage));
+    }
+
+    /** The sorted union of the patches the tokens cover (disjoint by construction). */
+    private static int[] union(int[][] coverage) {
+        return Arrays.stream(coverage)
+                .flatMapToInt(java.util.Arrays::stream)
+                .sorted()
+                .distinct()
+                .toArray();
+    }
+
+    /** {@code coverage}, or null when every token is exactly one patch. */
+    private static int[][] onePatchEach(int[][] coverage) {
+        for (int[] c : coverage) {
+            if (c.length != 1) {
+                return coverage;
+            }
+        }
+        return null;
     }
 }

@@ -216,7 +216,7 @@ public final class SweepRunner {
         Instant start = Instant.now();
         int issuesBefore = bench.log().issues().size();
         String imageKey = sample.image() == null ? null : sample.image().describe();
-        boolean cached = pipeline.hasCachedImage(imageKey);
+        boolean cached = pipeline.hasCachedImage(imageKey, strategy);
         Optional<BufferedImage> image = cached ? Optional.empty() : ImageLoader.load(sample, bench.log());
         if (sample.image() != null && !cached && image.isEmpty()) {
             return skipped(

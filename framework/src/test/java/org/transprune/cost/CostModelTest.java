@@ -124,4 +124,22 @@ class CostModelTest {
                 .getMessage();
         assertTrue(msg.contains("beyond the model's depth") && msg.contains("32 layers"), msg);
     }
+
+    @Test
+    void aProjectorStageIsLayerZeroAndEveryLayerSeesWhatEnteredTheDecoder() {
+        // VisionZip to 192 tokens: every one of the 32 layers holds 192 image tokens.
+        PruneSchedule s = new PruneSchedule(576, List.of(new PruneSchedule.Stage(0, 192)));
+        CostReport r = llava7b.report(s, 2);
+        assertEquals(32 * byHand(192), r.flops());
+        assertEquals(192.0, r.averageRetainedTokens());
+        assertEquals(32L * 192 * 2 * 32 * 128 * 2, r.kvCacheBytes());
+        // Chained with TransPrune's ratios of the 192 that entered: 168 after 7, 120 after 9, 24 after 12.
+        PruneSchedule inside = PruneSchedule.ofOriginalRatios(192, List.of(7, 9, 12), List.of(0.875, 0.625, 0.125));
+        PruneSchedule chain = PruneSchedule.chained(576, 192, inside);
+        assertEquals(List.of(576, 192, 168, 120, 24), chain.stageTokenCounts());
+        long expected = 7 * byHand(192) + 2 * byHand(168) + 3 * byHand(120) + 20 * byHand(24);
+        assertEquals(expected, llava7b.totalFlops(chain));
+        assertEquals((7 * 192 + 2 * 168 + 3 * 120 + 20 * 24) / 32.0, llava7b.averageRetainedTokens(chain));
+        assertEquals(byHand(576) * 32, llava7b.report(chain, 2).unprunedFlops());
+    }
 }

@@ -122,4 +122,31 @@ class PruneScheduleTest {
         assertTrue(errorOf(() -> new PruneSchedule(576, List.of(new PruneSchedule.Stage(3, 600))))
                 .contains("only 576 reach it"));
     }
+
+    @Test
+    void aProjectorStageComesFirstAfterLayerZero() {
+        PruneSchedule s =
+                new PruneSchedule(576, List.of(new PruneSchedule.Stage(0, 192), new PruneSchedule.Stage(2, 96)));
+        assertEquals(192, s.tokensAtLayer(1));
+        assertEquals(192, s.tokensAtLayer(2));
+        assertEquals(96, s.tokensAtLayer(3));
+        assertEquals(192, s.enteringTokens());
+        assertEquals(new PruneSchedule.Stage(0, 192), s.projectorStage().orElseThrow());
+        assertEquals("after [0, 2]: 576 -> 192 -> 96", s.describe());
+        assertEquals(new PruneSchedule(192, List.of(new PruneSchedule.Stage(2, 96))), s.insideDecoder());
+        s.requireWithinDepth(3);
+        assertEquals(576, PruneSchedule.unpruned(576).enteringTokens());
+        assertTrue(PruneSchedule.unpruned(576).projectorStage().isEmpty());
+        // Layer 0 only once and first; never negative; the ratio forms still start at layer 1.
+        assertTrue(errorOf(() -> new PruneSchedule(
+                        576, List.of(new PruneSchedule.Stage(0, 192), new PruneSchedule.Stage(0, 96))))
+                .contains("strictly increasing"));
+        assertTrue(errorOf(() -> new PruneSchedule(576, List.of(new PruneSchedule.Stage(-1, 192))))
+                .contains("numbered from 1"));
+        assertTrue(errorOf(() -> PruneSchedule.ofRemainingFractions(576, List.of(0), List.of(0.5)))
+                .contains("numbered from 1"));
+        assertTrue(errorOf(() -> PruneSchedule.chained(576, 192, PruneSchedule.unpruned(144)))
+                .contains("144 tokens, but 192 enter"));
+        assertTrue(errorOf(() -> PruneSchedule.chained(576, 192, s)).contains("is for 576"));
+    }
 }
