@@ -244,8 +244,7 @@ public final class StrategyRun
         Map<String, float[]> spread = new HashMap<>();
         for (Map.Entry<String, float[]> e : scores.entrySet()) {
             if (e.getValue().length != candidates.length) {
-                spread.put(e.getKey(), e.getValue()); // not per token: left as the strategy gave it
-                continue;
+                continue; // not one value per token: no patch to give it to
             }
             float[] perPatch = new float[candidatePatches.length];
             for (int t = 0; t < candidates.length; t++) {

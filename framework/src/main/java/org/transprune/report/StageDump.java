@@ -35,9 +35,17 @@ public final class StageDump {
             ObjectNode s = stageArray.addObject();
             s.put("afterLayer", stage.afterLayer());
             s.put("candidates", stage.candidatePatches().length);
-            s.put("keep", stage.keptPatches().length);
+            s.put("keep", stage.tokens());
             ArrayNode kept = s.putArray("keptPatches");
             Arrays.stream(stage.keptPatches()).forEach(kept::add);
+            if (stage.tokenPatches() != null) {
+                // A projector stage merged patches (or let CLS in): the patches each kept token covers.
+                ArrayNode covered = s.putArray("tokenPatches");
+                for (int[] token : stage.tokenPatches()) {
+                    ArrayNode one = covered.addArray();
+                    Arrays.stream(token).forEach(one::add);
+                }
+            }
             ArrayNode tokens = s.putArray("tokens");
             int[] candidates = stage.candidatePatches();
             for (int i = 0; i < candidates.length; i++) {

@@ -29,6 +29,7 @@ import org.transprune.model.ForwardHooks;
 import org.transprune.model.HiddenStateObserver;
 import org.transprune.model.InferenceSession;
 import org.transprune.model.LlavaModel;
+import org.transprune.model.ProjectorSignal;
 import org.transprune.model.RequestStart;
 import org.transprune.model.StartObserver;
 import org.transprune.model.StartSignal;
@@ -37,13 +38,22 @@ import org.transprune.model.TinyModels;
 import org.transprune.model.TokenLayout;
 import org.transprune.model.TransitionObserver;
 import org.transprune.model.WeightPolicy;
+import org.transprune.pipeline.ProjectorStep;
+import org.transprune.prune.ChainedStrategy;
+import org.transprune.prune.LayerSignals;
+import org.transprune.prune.MergeRule;
 import org.transprune.prune.ParameterSpec;
+import org.transprune.prune.ProjectorDecision;
+import org.transprune.prune.ProjectorInputs;
+import org.transprune.prune.ProjectorStage;
 import org.transprune.prune.PruningStrategy;
+import org.transprune.prune.RequestScorer;
 import org.transprune.prune.Strategies;
 import org.transprune.prune.StrategyCode;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 import org.transprune.prune.StrategyRun;
+import org.transprune.text.PromptTokens;
 
 /**
  * The conformance suite every strategy must pass, published in the framework's test-jar: extend it
@@ -58,6 +68,12 @@ import org.transprune.prune.StrategyRun;
  * {@code layers=[1, 2, 3]} with its other defaults (and {@code window=[1, 3]} if it has one); a
  * fixed seed gives the same tokens; the engine delivers exactly the declared signals; unknown
  * parameters and values of the wrong type are rejected naming the parameter.
+ *
+ * <p>A strategy with a projector stage (docs/method.md#projector-stage) runs through the pipeline's
+ * {@link ProjectorStep} (a block of fewer image tokens is the tower's first patches); with a
+ * {@code tokens} parameter it runs with half the image ({@code tokens=8}); it must let exactly the
+ * scheduled number of tokens into the decoder, receive exactly the signals it declared, and chain
+ * with an in-LLM strategy.
  */
 public abstract class StrategyConformanceSuite {
     /** Deep enough for every built-in default schedule; 16 image tokens. */
@@ -195,6 +211,61 @@ public abstract class StrategyConformanceSuite {
             assertEquals(declaredStart.contains(StartSignal.IMAGE_LAYOUT), s.imageLayout() != null);
             assertEquals(declaredStart.contains(StartSignal.MODEL_DIMENSIONS), s.dimensions() != null);
         }
+        Set<ProjectorSignal> declaredProjector = strategy.projectorStage() == null
+                ? Set.of()
+                : new TreeSet<>(strategy.projectorStage().projectorSignals());
+        assertEquals(declaredProjector, o.projectorInputs(), "projector-stage inputs: exactly the declared ones");
+    }
+
+    /**
+     * A projector stage lets its scheduled count into the decoder, and an in-LLM strategy chained after
+     * it prunes what entered: here one that keeps the first half of the entering tokens after layer 1.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providers")
+    void aProjectorStageChainsWithAnInLlmStrategy(StrategyProvider provider) {
+        PruningStrategy before = strategy(provider);
+        org.junit.jupiter.api.Assumptions.assumeTrue(before.projectorStage() != null, "no projector stage");
+        PruningStrategy chain = ChainedStrategy.of(before, firstHalfAfterLayerOne());
+        Outcome o = run(chain, 3, IMAGE_TOKENS, 5, 42);
+        checkStagesAndLayout(o);
+        PruneSchedule schedule = o.run.schedule();
+        int entering = before.projectorStage().enteringTokens(IMAGE_TOKENS);
+        assertEquals(List.of(IMAGE_TOKENS, entering, entering / 2), schedule.stageTokenCounts());
+        assertEquals(
+                List.of(0, 1),
+                o.run.stages().stream().map(StrategyRun.StageRecord::afterLayer).toList());
+        Set<Integer> entered = new TreeSet<>();
+        Arrays.stream(o.run.stages().get(0).keptPatches()).forEach(entered::add);
+        for (int p : o.run.stages().get(1).keptPatches()) {
+            assertTrue(entered.contains(p), "patch " + p + " kept after layer 1 never entered the decoder");
+        }
+        assertEquals(8 + entering / 2, o.prefill.tokensPerLayer()[LAYERS - 1]);
+    }
+
+    /** An in-LLM strategy for chaining tests: after layer 1, keep the first half of the image tokens. */
+    private static PruningStrategy firstHalfAfterLayerOne() {
+        return new PruningStrategy() {
+            @Override
+            public String name() {
+                return "first-half";
+            }
+
+            @Override
+            public PruneSchedule schedule(int imageTokens, int numLayers) {
+                return new PruneSchedule(imageTokens, List.of(new PruneSchedule.Stage(1, imageTokens / 2)));
+            }
+
+            @Override
+            public LayerSignals signals(int layer, PruneSchedule schedule) {
+                return LayerSignals.NONE;
+            }
+
+            @Override
+            public RequestScorer newRequest(long seed) {
+                return (afterLayer, keep, layout) -> IntStream.range(0, keep).toArray();
+            }
+        };
     }
 
     @ParameterizedTest(name = "{0}")
@@ -235,6 +306,10 @@ public abstract class StrategyConformanceSuite {
     protected static PruningStrategy strategy(StrategyProvider provider) {
         PruningStrategy defaults =
                 provider.create(StrategyParameters.bind(provider.name(), provider.parameters(), Map.of()));
+        if (defaults.projectorStage() != null
+                && provider.parameters().stream().anyMatch(p -> p.name().equals("tokens"))) {
+            return Strategies.create(provider.name(), Map.of("tokens", IMAGE_TOKENS / 2));
+        }
         try {
             defaults.schedule(IMAGE_TOKENS, LAYERS).requireWithinDepth(LAYERS);
             return defaults;
@@ -276,10 +351,124 @@ public abstract class StrategyConformanceSuite {
             List<Integer> attentionLayers,
             int attentionDeliveries,
             List<Integer> hiddenStateLayers,
-            List<RequestStart> starts) {}
+            List<RequestStart> starts,
+            Set<ProjectorSignal> projectorInputs) {}
+
+    /** The strategy with its projector stage recording which inputs it was given. */
+    private static PruningStrategy recording(PruningStrategy strategy, Set<ProjectorSignal> given) {
+        ProjectorStage stage = strategy.projectorStage();
+        ProjectorStage spy = new ProjectorStage() {
+            @Override
+            public Set<ProjectorSignal> projectorSignals() {
+                return stage.projectorSignals();
+            }
+
+            @Override
+            public int enteringTokens(int imageTokens) {
+                return stage.enteringTokens(imageTokens);
+            }
+
+            @Override
+            public MergeRule mergeRule() {
+                return stage.mergeRule();
+            }
+
+            @Override
+            public ProjectorDecision decide(ProjectorInputs in, int entering, long seed) {
+                if (in.clsAttention() != null) {
+                    given.add(ProjectorSignal.CLS_ATTENTION);
+                    assertEquals(in.imageTokens(), in.clsAttention().getShape().get(0));
+                }
+                if (in.towerKeys() != null) {
+                    given.add(ProjectorSignal.TOWER_KEYS);
+                    assertEquals(in.imageTokens(), in.towerKeys().getShape().get(0));
+                }
+                if (in.towerFeatures() != null) {
+                    given.add(ProjectorSignal.TOWER_FEATURES);
+                    assertEquals(in.imageTokens(), in.towerFeatures().getShape().get(0));
+                }
+                if (in.projected() != null) {
+                    given.add(ProjectorSignal.PROJECTED_TOKENS);
+                    assertEquals(in.imageTokens(), in.projected().getShape().get(0));
+                }
+                if (in.instruction() != null) {
+                    given.add(ProjectorSignal.INSTRUCTION_EMBEDDINGS);
+                }
+                return stage.decide(in, entering, seed);
+            }
+        };
+        return new PruningStrategy() {
+            @Override
+            public String name() {
+                return strategy.name();
+            }
+
+            @Override
+            public ProjectorStage projectorStage() {
+                return spy;
+            }
+
+            @Override
+            public PruneSchedule schedule(int imageTokens, int numLayers) {
+                return strategy.schedule(imageTokens, numLayers);
+            }
+
+            @Override
+            public org.transprune.model.PositionPolicy positionPolicy() {
+                return strategy.positionPolicy();
+            }
+
+            @Override
+            public Set<StartSignal> startSignals() {
+                return strategy.startSignals();
+            }
+
+            @Override
+            public LayerSignals signals(int layer, PruneSchedule schedule) {
+                return strategy.signals(layer, schedule);
+            }
+
+            @Override
+            public RequestScorer newRequest(long seed) {
+                return strategy.newRequest(seed);
+            }
+        };
+    }
 
     protected static Outcome run(PruningStrategy strategy, int prefix, int imageTokens, int suffix, long seed) {
-        StrategyRun run = StrategyRun.start(strategy, imageTokens, LAYERS, seed);
+        int[] ids = TinyModels.prompt(prefix, imageTokens, suffix, 11);
+        try (InferenceSession session = model.newSession()) {
+            if (strategy.projectorStage() == null) {
+                StrategyRun run = StrategyRun.start(strategy, imageTokens, LAYERS, seed);
+                NDArray image = model.encodeImage(pixels, session.manager());
+                if (imageTokens < IMAGE_TOKENS) {
+                    image = image.get("0:" + imageTokens);
+                }
+                return prefill(session, run, ids, prefix, image, prefix, imageTokens, suffix, Set.of());
+            }
+            Set<ProjectorSignal> given = new TreeSet<>();
+            PruningStrategy spied = recording(strategy, given);
+            ProjectorStep.Tower tower = ProjectorStep.encode(
+                    model, pixels, strategy.projectorStage().projectorSignals(), session.manager());
+            if (imageTokens < IMAGE_TOKENS) {
+                tower = tower.first(imageTokens);
+            }
+            ProjectorStep.Entered e = ProjectorStep.enter(
+                    model, spied, tower, new PromptTokens(ids, prefix, imageTokens), session.manager(), seed);
+            return prefill(session, e.run(), e.prompt().ids(), prefix, e.block(), prefix, imageTokens, suffix, given);
+        }
+    }
+
+    private static Outcome prefill(
+            InferenceSession session,
+            StrategyRun run,
+            int[] ids,
+            int imageStart,
+            NDArray image,
+            int prefix,
+            int imageTokens,
+            int suffix,
+            Set<ProjectorSignal> given) {
         ForwardHooks hooks = run.hooks();
         List<Integer> transitionLayers = new ArrayList<>();
         List<Integer> attentionLayers = new ArrayList<>();
@@ -344,36 +533,31 @@ public abstract class StrategyConformanceSuite {
                 hooks.attention().onAttention(layer, queries, probabilities, layout);
             }
         };
-        int[] ids = TinyModels.prompt(prefix, imageTokens, suffix, 11);
-        try (InferenceSession session = model.newSession()) {
-            NDArray image = model.encodeImage(pixels, session.manager());
-            if (imageTokens < IMAGE_TOKENS) {
-                image = image.get("0:" + imageTokens);
-            }
-            InferenceSession.PrefillResult prefill = session.prefill(
-                    ids,
-                    prefix,
-                    image,
-                    null,
-                    new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions(), hidden, start));
-            return new Outcome(
-                    run,
-                    prefill,
-                    prefix,
-                    imageTokens,
-                    suffix,
-                    transitionLayers,
-                    attentionLayers,
-                    attentionDeliveries[0],
-                    hiddenStateLayers,
-                    starts);
-        }
+        InferenceSession.PrefillResult prefill = session.prefill(
+                ids,
+                imageStart,
+                image,
+                null,
+                new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions(), hidden, start));
+        return new Outcome(
+                run,
+                prefill,
+                prefix,
+                imageTokens,
+                suffix,
+                transitionLayers,
+                attentionLayers,
+                attentionDeliveries[0],
+                hiddenStateLayers,
+                starts,
+                given);
     }
 
     private static void checkStagesAndLayout(Outcome o) {
         PruneSchedule schedule = o.run.schedule();
         int n = o.imageTokens;
         int[] survivors = IntStream.range(0, n).toArray();
+        int tokens = n;
         int record = 0;
         for (PruneSchedule.Stage stage : schedule.stages()) {
             if (survivors.length == 0) {
@@ -382,7 +566,10 @@ public abstract class StrategyConformanceSuite {
             assertTrue(record < o.run.stages().size(), "no record of the stage after layer " + stage.afterLayer());
             StrategyRun.StageRecord r = o.run.stages().get(record++);
             assertEquals(stage.afterLayer(), r.afterLayer());
-            assertEquals(stage.keep(), r.keptPatches().length, "kept after layer " + stage.afterLayer());
+            assertEquals(stage.keep(), r.tokens(), "tokens kept after layer " + stage.afterLayer());
+            if (r.tokenPatches() == null) {
+                assertEquals(stage.keep(), r.keptPatches().length, "kept after layer " + stage.afterLayer());
+            }
             assertArrayEquals(survivors, r.candidatePatches(), "candidates after layer " + stage.afterLayer());
             Set<Integer> candidates = new TreeSet<>();
             Arrays.stream(survivors).forEach(candidates::add);
@@ -395,6 +582,7 @@ public abstract class StrategyConformanceSuite {
                 assertEquals(survivors.length, scores.getValue().length, "diagnostic '" + scores.getKey() + "' length");
             }
             survivors = r.keptPatches();
+            tokens = r.tokens();
         }
         assertEquals(record, o.run.stages().size(), "unexpected extra stages");
 
@@ -406,14 +594,19 @@ public abstract class StrategyConformanceSuite {
 
         TokenLayout last = o.prefill.layout();
         assertEquals(o.prefix, last.imageStart());
-        assertEquals(survivors.length, last.imageLength());
-        assertEquals(text + survivors.length, last.length());
-        assertArrayEquals(survivors, last.imagePatches());
+        assertEquals(tokens, last.imageLength());
+        assertEquals(text + tokens, last.length());
+        if (schedule.projectorStage().isEmpty()) {
+            assertArrayEquals(survivors, last.imagePatches());
+        }
         for (int i = 0; i < o.prefix; i++) {
             assertEquals(i, last.originalIndex()[i], "prefix token " + i);
         }
         for (int j = 0; j < o.suffix; j++) {
-            assertEquals(o.prefix + n + j, last.originalIndex()[last.instructionStart() + j], "instruction token " + j);
+            assertEquals(
+                    o.prefix + schedule.enteringTokens() + j,
+                    last.originalIndex()[last.instructionStart() + j],
+                    "instruction token " + j);
         }
         for (float v : o.prefill.logits()) {
             assertTrue(Float.isFinite(v), "logits must be finite");
