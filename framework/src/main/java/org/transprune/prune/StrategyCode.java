@@ -61,6 +61,20 @@ public record StrategyCode(String name, String version, String digest, String so
         return of(provider, null);
     }
 
+    /**
+     * The identity of a chain's code (docs/method.md#chaining): named {@code first+second}, its digest
+     * the first 16 hex digits of the SHA-256 of {@code chain\n<first digest>\n<second digest>\n}, so a
+     * change to either member's code is a new configuration.
+     */
+    public static StrategyCode chained(StrategyCode first, StrategyCode second) {
+        String text = "chain\n" + first.digest() + "\n" + second.digest() + "\n";
+        return new StrategyCode(
+                first.name() + "+" + second.name(),
+                first.version().equals(second.version()) ? first.version() : first.version() + "+" + second.version(),
+                sha256(text.getBytes(StandardCharsets.UTF_8)).substring(0, 16),
+                first.source().equals(second.source()) ? first.source() : first.source() + " + " + second.source());
+    }
+
     /** e.g. {@code fastv 0.1.0-SNAPSHOT 3f2a...}. */
     public String describe() {
         return name + " " + version + " " + digest;

@@ -79,8 +79,12 @@ final class StrategyGrid {
             checks.problem(
                     item,
                     key,
-                    "must be a strategy name or a mapping (name:, params:, grid:, zip:), got " + item.kind());
+                    "must be a strategy name or a mapping (name:, params:, grid:, zip:; or chain:), got "
+                            + item.kind());
             return List.of();
+        }
+        if (m.get("chain") != null) {
+            return ChainEntry.read(this, checks, model, modelIdentity, seeds, maxNewTokens, m, key);
         }
         int before = checks.problemCount();
         checks.unknownKeys(m, key, KEYS);
@@ -138,7 +142,8 @@ final class StrategyGrid {
         return out;
     }
 
-    private StrategyProvider provider(YamlValue.Mapping m, String key, String name) {
+    /** The provider registered as {@code name}, or null after a problem naming the registered ones. */
+    StrategyProvider provider(YamlValue.Mapping m, String key, String name) {
         try {
             return Strategies.provider(name);
         } catch (PluginException e) {

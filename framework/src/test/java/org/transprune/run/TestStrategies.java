@@ -85,6 +85,70 @@ public final class TestStrategies {
         }
     }
 
+    /**
+     * Decides before the decoder: the first {@code tokens} patches enter it, or, with {@code merge}, the
+     * first {@code tokens - 1} plus one token merging all the others.
+     */
+    public static final class FirstPatches implements StrategyProvider {
+        @Override
+        public String name() {
+            return "test-first";
+        }
+
+        @Override
+        public String description() {
+            return "lets the first image tokens into the decoder (test)";
+        }
+
+        @Override
+        public List<ParameterSpec> parameters() {
+            return List.of(
+                    ParameterSpec.of("tokens", ParameterSpec.Type.INT, 8, "tokens entering the decoder"),
+                    ParameterSpec.of("merge", ParameterSpec.Type.BOOLEAN, false, "merge the rest into one"));
+        }
+
+        @Override
+        public PruningStrategy create(StrategyParameters p) {
+            int tokens = p.getInt("tokens");
+            boolean merge = p.getBoolean("merge");
+            if (tokens < 1) {
+                throw p.invalid("tokens", "must be at least 1");
+            }
+            return new org.transprune.prune.ProjectorOnlyStrategy() {
+                @Override
+                public String name() {
+                    return "test-first";
+                }
+
+                @Override
+                public java.util.Set<org.transprune.model.ProjectorSignal> projectorSignals() {
+                    return java.util.Set.of();
+                }
+
+                @Override
+                public int enteringTokens(int imageTokens) {
+                    return Math.min(tokens, imageTokens);
+                }
+
+                @Override
+                public org.transprune.prune.ProjectorDecision decide(
+                        org.transprune.prune.ProjectorInputs in, int entering, long seed) {
+                    int n = in.imageTokens();
+                    if (!merge || entering == n) {
+                        return org.transprune.prune.ProjectorDecision.keep(
+                                IntStream.range(0, entering).toArray(), java.util.Map.of());
+                    }
+                    int[] rest = IntStream.range(entering, n).toArray();
+                    return new org.transprune.prune.ProjectorDecision(
+                            IntStream.range(0, entering - 1).toArray(),
+                            List.of(new org.transprune.prune.ProjectorDecision.MergedToken(entering - 1, rest)),
+                            false,
+                            java.util.Map.of());
+                }
+            };
+        }
+    }
+
     private interface ScheduleOf {
         PruneSchedule of(int imageTokens, int numLayers);
     }
