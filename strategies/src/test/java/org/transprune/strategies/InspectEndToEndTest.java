@@ -72,4 +72,53 @@ class InspectEndToEndTest {
             assertTrue(pngs.filter(p -> p.toString().endsWith(".png")).count() >= 2, "one heatmap per stage");
         }
     }
+
+    @Test
+    void inspectFollowsAChainFromTheProjectorStage() throws Exception {
+        Path model = TinyCheckpointDirs.write(tmp.resolve("ckpt"), 6, TensorType.F32, 4);
+        Path image = tmp.resolve("scene.png");
+        ImageIO.write(new BufferedImage(336, 336, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+        Path out = tmp.resolve("inspect-chain");
+        StringWriter stdout = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(stdout, true));
+        int exit = cl.execute(
+                "inspect",
+                "--model",
+                model.toString(),
+                "--device",
+                "cpu",
+                "--image",
+                image.toString(),
+                "--prompt",
+                "how many shapes ?",
+                "--out",
+                out.toString(),
+                "--strategy",
+                "visionzip+transprune",
+                "--param",
+                "visionzip.tokens=8",
+                "--param",
+                "transprune.layers=[2,4]",
+                "--param",
+                "transprune.ratios=[0.5,0.25]",
+                "--param",
+                "transprune.window=[1,4]");
+        assertEquals(0, exit, stdout.toString());
+        JsonNode json = new ObjectMapper().readTree(Files.readString(out.resolve("stages.json")));
+        assertEquals("after [0, 2, 4]: 16 -> 8 -> 4 -> 2", json.get("schedule").asText());
+        JsonNode stages = json.get("stages");
+        assertEquals(3, stages.size(), json.toPrettyString());
+        // VisionZip lets 8 tokens in: CLS, 6 dominant patches and 1 contextual token covering the other 10.
+        assertEquals(0, stages.get(0).get("afterLayer").asInt());
+        assertEquals(16, stages.get(0).get("candidates").asInt());
+        assertEquals(8, stages.get(0).get("keep").asInt());
+        assertEquals(8, stages.get(0).get("tokenPatches").size());
+        assertEquals(16, stages.get(0).get("keptPatches").size(), "together the 8 tokens cover the image");
+        assertEquals(4, stages.get(1).get("keep").asInt());
+        assertEquals(2, stages.get(2).get("keep").asInt());
+        try (var pngs = Files.list(out)) {
+            assertTrue(pngs.filter(p -> p.toString().endsWith(".png")).count() >= 3, "one heatmap per stage");
+        }
+    }
 }

@@ -26,8 +26,19 @@ class StrategyConformanceTest extends StrategyConformanceSuite {
     void everyBuiltInStrategyIsRegistered() {
         assertTrue(
                 Strategies.names()
-                        .containsAll(
-                                List.of("none", "random", "transprune", "ttv", "iga", "fastv", "pdrop", "sparsevlm")),
+                        .containsAll(List.of(
+                                "none",
+                                "random",
+                                "transprune",
+                                "ttv",
+                                "iga",
+                                "fastv",
+                                "pdrop",
+                                "sparsevlm",
+                                "visionzip",
+                                "divprune",
+                                "cdpruner",
+                                "fastervlm")),
                 Strategies.names().toString());
     }
 
