@@ -3,6 +3,7 @@ package org.transprune.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -10,6 +11,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.transprune.image.RgbImage;
+import org.transprune.image.TokenOrigin;
+import org.transprune.image.TokenOrigins;
 import org.transprune.model.Generation;
 import org.transprune.model.InferenceSession;
 import org.transprune.model.LlavaModel;
@@ -72,8 +75,11 @@ public final class ProjectorStep {
      * @param prompt the prompt with that many image positions
      * @param run the strategy's record of the request, with the projector stage as its first stage
      * @param signalNanos time to compute the declared signals beyond the tower (projection, embeddings)
+     * @param origins where each entering token stands in the image (a merged token: its anchor; the CLS
+     *     token: the whole image, row and column -1), or null when the image block is not one square view
      */
-    public record Entered(NDArray block, PromptTokens prompt, StrategyRun run, long signalNanos) {}
+    public record Entered(
+            NDArray block, PromptTokens prompt, StrategyRun run, long signalNanos, TokenOrigins origins) {}
 
     /** Whether the tower outputs {@code stage} needs for {@code imageKey} are cached. */
     boolean hasCached(String imageKey, ProjectorStage stage) {
@@ -98,6 +104,11 @@ public final class ProjectorStep {
             PruningStrategy strategy,
             long seed,
             int maxNewTokens) {
+        if (pipeline.isAnyRes()) {
+            throw new IllegalArgumentException("strategy '" + strategy.name() + "' decides before the decoder; its"
+                    + " tower signals are computed for LLaVA-1.5's single view only, not yet for LLaVA-NeXT's tiles"
+                    + " (docs/method.md#projector-stage)");
+        }
         Set<ProjectorSignal> wanted = strategy.projectorStage().projectorSignals();
         LlavaModel model = pipeline.model();
         long t0 = System.nanoTime();
@@ -125,6 +136,7 @@ public final class ProjectorStep {
                     e.prompt().ids(),
                     e.prompt().imageStart(),
                     e.block(),
+                    e.origins(),
                     null,
                     e.run().hooks());
             Generation gen = Generation.greedy(session, prefill, maxNewTokens, pipeline.stopTokens());
@@ -133,7 +145,8 @@ public final class ProjectorStep {
                     gen,
                     prompt,
                     e.run(),
-                    towerNanos + e.signalNanos());
+                    towerNanos + e.signalNanos(),
+                    singleView(model, tower.rows()));
         }
     }
 
@@ -203,7 +216,33 @@ public final class ProjectorStep {
         long decisionNanos = System.nanoTime() - t2;
         StrategyRun run = StrategyRun.afterProjector(
                 strategy, n, model.config().text().numLayers(), seed, decision, decisionNanos);
-        return new Entered(block, shorten(prompt, decision.tokens()), run, signalNanos);
+        return new Entered(
+                block, shorten(prompt, decision.tokens()), run, signalNanos, enteringOrigins(model, decision, n));
+    }
+
+    /** LLaVA-1.5's one square view of {@code n} patches, or null when {@code n} is not the tower's grid. */
+    private static TokenOrigins singleView(LlavaModel model, int n) {
+        int grid = model.config().vision().gridSize();
+        return grid * grid == n ? TokenOrigins.singleView(grid) : null;
+    }
+
+    /** The origins of the entering tokens, in their order (see {@link Entered#origins()}). */
+    private static TokenOrigins enteringOrigins(LlavaModel model, ProjectorDecision d, int n) {
+        TokenOrigins all = singleView(model, n);
+        if (all == null) {
+            return null;
+        }
+        List<TokenOrigin> out = new ArrayList<>();
+        if (d.leadingCls()) {
+            out.add(new TokenOrigin(TokenOrigin.Kind.BASE, -1, -1, -1, 0, 0, 1, 1));
+        }
+        for (int p : d.kept()) {
+            out.add(all.get(p));
+        }
+        for (ProjectorDecision.MergedToken t : d.merged()) {
+            out.add(all.get(t.anchor()));
+        }
+        return new TokenOrigins(out);
     }
 
     private static void requireComputed(Set<ProjectorSignal> wanted, ProjectorSignal signal, float[] values) {

@@ -444,7 +444,7 @@ public abstract class StrategyConformanceSuite {
                 if (imageTokens < IMAGE_TOKENS) {
                     image = image.get("0:" + imageTokens);
                 }
-                return prefill(session, run, ids, prefix, image, prefix, imageTokens, suffix, Set.of());
+                return prefill(session, run, ids, null, image, prefix, imageTokens, suffix, Set.of());
             }
             Set<ProjectorSignal> given = new TreeSet<>();
             PruningStrategy spied = recording(strategy, given);
@@ -455,7 +455,8 @@ public abstract class StrategyConformanceSuite {
             }
             ProjectorStep.Entered e = ProjectorStep.enter(
                     model, spied, tower, new PromptTokens(ids, prefix, imageTokens), session.manager(), seed);
-            return prefill(session, e.run(), e.prompt().ids(), prefix, e.block(), prefix, imageTokens, suffix, given);
+            return prefill(
+                    session, e.run(), e.prompt().ids(), e.origins(), e.block(), prefix, imageTokens, suffix, given);
         }
     }
 
@@ -463,7 +464,7 @@ public abstract class StrategyConformanceSuite {
             InferenceSession session,
             StrategyRun run,
             int[] ids,
-            int imageStart,
+            org.transprune.image.TokenOrigins origins,
             NDArray image,
             int prefix,
             int imageTokens,
@@ -535,8 +536,9 @@ public abstract class StrategyConformanceSuite {
         };
         InferenceSession.PrefillResult prefill = session.prefill(
                 ids,
-                imageStart,
+                prefix,
                 image,
+                origins,
                 null,
                 new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions(), hidden, start));
         return new Outcome(
