@@ -69,6 +69,22 @@ public record ProjectorDecision(int[] kept, List<MergedToken> merged, boolean le
         return out.toArray(new int[0][]);
     }
 
+    /** For each entering token, in order, the patch it stands at: its own, a merged token's anchor, -1 for CLS. */
+    public int[] standsAt() {
+        int[] out = new int[tokens()];
+        int r = 0;
+        if (leadingCls) {
+            out[r++] = -1;
+        }
+        for (int p : kept) {
+            out[r++] = p;
+        }
+        for (MergedToken m : merged) {
+            out[r++] = m.anchor();
+        }
+        return out;
+    }
+
     /**
      * Checks the decision against {@code imageTokens} and the {@code entering} count the schedule promised.
      *

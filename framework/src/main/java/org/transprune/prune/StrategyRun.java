@@ -33,6 +33,8 @@ public final class StrategyRun
     private final List<StageRecord> stages = new ArrayList<>();
     /** After a projector stage: the original patches each token entering the decoder covers; else null. */
     private int[][] entered;
+    /** After a projector stage: the patch each entering token stands at (-1 for the CLS token). */
+    private int[] standsAt;
 
     private long scoringNanos;
 
@@ -46,8 +48,8 @@ public final class StrategyRun
      *     the score arrays
      * @param tokenPatches for each token it kept, the original patches that token covers, when a
      *     projector stage merged patches or let the CLS token in (docs/method.md#chaining); null when
-     *     every token is one patch. {@code keptPatches} and {@code candidatePatches} are then the
-     *     patches the tokens cover, and each score a token had is given to every patch it covers.
+     *     every token is one patch. {@code keptPatches} and {@code candidatePatches} then list the
+     *     patch each token stands at (a merged token: its anchor; the CLS token: none).
      */
     public record StageRecord(
             int afterLayer,
@@ -114,9 +116,13 @@ public final class StrategyRun
         StrategyRun run = new StrategyRun(strategy, schedule, seed);
         run.keepAfter.remove(0);
         run.entered = decision.coverage();
+        run.standsAt = decision.standsAt();
         int[] all = new int[imageTokens];
         Arrays.setAll(all, i -> i);
-        run.stages.add(new StageRecord(0, union(run.entered), decision.scores(), all, onePatchEach(run.entered)));
+        int[] everyToken = new int[run.entered.length];
+        Arrays.setAll(everyToken, i -> i);
+        run.stages.add(
+                new StageRecord(0, run.standingAt(everyToken), decision.scores(), all, onePatchEach(run.entered)));
         run.scoringNanos += decisionNanos;
         return run;
     }
@@ -228,41 +234,44 @@ public final class StrategyRun
 
     /**
      * A decoder stage after a projector stage: {@code kept} and {@code candidates} number the tokens
-     * that entered the decoder; the record numbers original patches, each token's scores spread over
-     * the patches it covers.
+     * that entered the decoder; the record numbers each token by the patch it stands at (a merged
+     * token: its anchor; the CLS token: none, so it is left out of the patch lists and scores).
      */
     private StageRecord inOriginalPatches(int afterLayer, int[] kept, Map<String, float[]> scores, int[] candidates) {
         int[][] keptCoverage = new int[kept.length][];
         for (int i = 0; i < kept.length; i++) {
             keptCoverage[i] = entered[kept[i]];
         }
-        int[][] candidateCoverage = new int[candidates.length][];
-        for (int i = 0; i < candidates.length; i++) {
-            candidateCoverage[i] = entered[candidates[i]];
+        // candidates sorted by the patch they stand at, CLS dropped; scores follow the same order
+        Integer[] order = java.util.stream.IntStream.range(0, candidates.length)
+                .filter(i -> standsAt[candidates[i]] >= 0)
+                .boxed()
+                .sorted(java.util.Comparator.comparingInt(i -> standsAt[candidates[i]]))
+                .toArray(Integer[]::new);
+        int[] candidatePatches = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            candidatePatches[i] = standsAt[candidates[order[i]]];
         }
-        int[] candidatePatches = union(candidateCoverage);
-        Map<String, float[]> spread = new HashMap<>();
+        Map<String, float[]> sorted = new HashMap<>();
         for (Map.Entry<String, float[]> e : scores.entrySet()) {
             if (e.getValue().length != candidates.length) {
                 continue; // not one value per token: no patch to give it to
             }
-            float[] perPatch = new float[candidatePatches.length];
-            for (int t = 0; t < candidates.length; t++) {
-                for (int p : candidateCoverage[t]) {
-                    perPatch[Arrays.binarySearch(candidatePatches, p)] = e.getValue()[t];
-                }
+            float[] v = new float[order.length];
+            for (int i = 0; i < order.length; i++) {
+                v[i] = e.getValue()[order[i]];
             }
-            spread.put(e.getKey(), perPatch);
+            sorted.put(e.getKey(), v);
         }
-        return new StageRecord(afterLayer, union(keptCoverage), spread, candidatePatches, onePatchEach(keptCoverage));
+        return new StageRecord(afterLayer, standingAt(kept), sorted, candidatePatches, onePatchEach(keptCoverage));
     }
 
-    /** The sorted union of the patches the tokens cover (disjoint by construction). */
-    private static int[] union(int[][] coverage) {
-        return Arrays.stream(coverage)
-                .flatMapToInt(java.util.Arrays::stream)
+    /** The sorted patches the given entering tokens stand at (the CLS token stands at none). */
+    private int[] standingAt(int[] tokens) {
+        return Arrays.stream(tokens)
+                .map(t -> standsAt[t])
+                .filter(p -> p >= 0)
                 .sorted()
-                .distinct()
                 .toArray();
     }
 

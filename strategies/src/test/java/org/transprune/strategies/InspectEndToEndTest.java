@@ -114,7 +114,13 @@ class InspectEndToEndTest {
         assertEquals(16, stages.get(0).get("candidates").asInt());
         assertEquals(8, stages.get(0).get("keep").asInt());
         assertEquals(8, stages.get(0).get("tokenPatches").size());
-        assertEquals(16, stages.get(0).get("keptPatches").size(), "together the 8 tokens cover the image");
+        // kept patches: where the tokens stand (6 dominant patches, the contextual token's anchor; CLS none)
+        assertEquals(7, stages.get(0).get("keptPatches").size(), stages.get(0).toString());
+        int covered = 0;
+        for (JsonNode token : stages.get(0).get("tokenPatches")) {
+            covered += token.size();
+        }
+        assertEquals(16, covered, "together the 8 tokens cover the image");
         assertEquals(4, stages.get(1).get("keep").asInt());
         assertEquals(2, stages.get(2).get("keep").asInt());
         try (var pngs = Files.list(out)) {

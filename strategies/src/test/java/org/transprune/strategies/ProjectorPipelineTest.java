@@ -92,7 +92,21 @@ class ProjectorPipelineTest {
         assertNotNull(stage.tokenPatches());
         assertEquals(0, stage.tokenPatches()[0].length, "CLS covers no patch");
         assertEquals(12, stage.tokenPatches()[5].length);
-        assertArrayEquals(IntStream.range(0, 16).toArray(), stage.keptPatches(), "together they cover the image");
+        assertArrayEquals(
+                IntStream.range(0, 16).toArray(),
+                java.util.Arrays.stream(stage.tokenPatches())
+                        .flatMapToInt(java.util.Arrays::stream)
+                        .sorted()
+                        .toArray(),
+                "together they cover the image");
+        // Kept patches are where the tokens stand: the 4 dominant patches and the contextual token's anchor.
+        assertEquals(5, stage.keptPatches().length);
+        assertEquals(
+                1,
+                java.util.Arrays.stream(stage.tokenPatches()[5])
+                        .filter(p -> java.util.Arrays.binarySearch(stage.keptPatches(), p) >= 0)
+                        .count(),
+                "the contextual token stands at one of its patches");
     }
 
     @Test
