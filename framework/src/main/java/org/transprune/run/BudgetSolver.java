@@ -54,7 +54,8 @@ final class BudgetSolver {
      */
     record Target(Measure measure, double value) {
         String describe() {
-            return measure.key + " " + format(value);
+            return measure.key + " "
+                    + BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
         }
     }
 
