@@ -17,7 +17,6 @@ import org.knowm.xchart.XYChartBuilder;
 import org.transprune.records.RunRecord;
 import org.transprune.records.SampleRecord;
 import tech.tablesaw.api.DoubleColumn;
-import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
@@ -262,7 +261,7 @@ public final class PositionalBias {
         Table t = Table.create(
                 benchmark + ": positional bias and kept tokens by position in the image block (last stage)",
                 StringColumn.create("method"),
-                IntColumn.create("after layer"),
+                StringColumn.create("after layer"),
                 DoubleColumn.create("kept"),
                 DoubleColumn.create(relevant ? "bias vs relevant" : "bias vs uniform"));
         if (relevant) {
@@ -273,11 +272,7 @@ public final class PositionalBias {
         }
         for (Profile p : profiles) {
             t.stringColumn("method").append(p.method());
-            if (p.stageLayer() < 0) {
-                t.intColumn("after layer").appendMissing();
-            } else {
-                t.intColumn("after layer").append(p.stageLayer());
-            }
+            t.stringColumn("after layer").append(p.stageLayer() < 0 ? "" : String.valueOf(p.stageLayer()));
             t.doubleColumn("kept").append(p.kept());
             t.doubleColumn(3).append(p.bias());
             if (relevant) {

@@ -73,7 +73,7 @@ public final class ResultTables {
         Table joined = out.joinOn("method").inner(costs);
         joined.column("Mean [tflops]").setName("TFLOPs");
         DoubleColumn ratio = joined.doubleColumn("Mean [flops_ratio]");
-        joined.replaceColumn(ratio.multiply(100).setName(FLOPS_RATIO));
+        joined.replaceColumn("Mean [flops_ratio]", ratio.multiply(100).setName(FLOPS_RATIO));
         joined.column("Mean [tokens]").setName(TOKENS);
         joined.column("Mean [prefill_ms]").setName("prefill ms");
         joined.column("Mean [kv_mib]").setName("KV MiB");
