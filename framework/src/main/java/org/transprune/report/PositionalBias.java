@@ -180,9 +180,10 @@ public final class PositionalBias {
             }
             int grid = (int) Math.round(Math.sqrt(n));
             if (relevantReference) {
+                // Relevant patches are indices into the image block, as the kept ones (LLaVA-NeXT: through token
+                // origins).
                 int[] relevant = s.relevantPatches();
-                // Relevant patches are numbered on the image's square grid: comparable with block positions only there.
-                if (relevant != null && relevant.length > 0 && grid * grid == n) {
+                if (relevant != null && relevant.length > 0) {
                     double b = bias(kept, n, relevant);
                     if (!Double.isNaN(b)) {
                         biasSum += b;

@@ -125,7 +125,7 @@ public final class RunResults {
             t.doubleColumn("ci_high").append(interval[2]);
             t.doubleColumn("tflops").append(number(s.tflops()));
             t.doubleColumn("flops_ratio").append(number(s.flopsRatio()));
-            t.doubleColumn("tokens").append(number(c.tokens()));
+            t.doubleColumn("tokens").append(number(tokens(s)));
             t.doubleColumn("prefill_ms").append(number(s.prefillMsMean()));
             t.doubleColumn("kv_mib").append(number(s.kvCacheMib()));
             t.doubleColumn("agreement").append(number(s.agreement()));
@@ -201,6 +201,22 @@ public final class RunResults {
             }
         }
         return t;
+    }
+
+    /**
+     * The token budget of a summary (docs/method.md#budgets): a projector stage's keep as its configuration records
+     * it (it differs from the mean tokens per layer then), else the summary's mean tokens per layer (averaged over
+     * the samples' own N where N varies, LLaVA-NeXT), else the configuration's.
+     */
+    static Double tokens(SummaryRecord s) {
+        Configuration c = s.configuration();
+        boolean projector = c.budgetTokens() != null
+                && c.avgRetainedTokens() != null
+                && !c.budgetTokens().equals(c.avgRetainedTokens());
+        if (projector) {
+            return c.budgetTokens();
+        }
+        return s.avgRetainedTokens() != null ? s.avgRetainedTokens() : c.tokens();
     }
 
     /** The summary records among {@code records}. */
