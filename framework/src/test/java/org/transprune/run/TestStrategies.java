@@ -86,6 +86,117 @@ public final class TestStrategies {
     }
 
     /**
+     * FastV's schedule: after layer {@code k}, keep {@code rint(N * (1 - r))}; {@code r} is the budget parameter, a
+     * number in [0, 1).
+     */
+    public static final class Drop implements StrategyProvider {
+        @Override
+        public String name() {
+            return "test-drop";
+        }
+
+        @Override
+        public String description() {
+            return "drops a fraction r of the image tokens after layer k (test)";
+        }
+
+        @Override
+        public List<ParameterSpec> parameters() {
+            return List.of(
+                    ParameterSpec.of("k", ParameterSpec.Type.INT, 2, "layer"),
+                    ParameterSpec.of("r", ParameterSpec.Type.DOUBLE, 0.5, "fraction dropped")
+                            .asBudget(ParameterSpec.Budget.interval(0, false, 1, true)));
+        }
+
+        @Override
+        public PruningStrategy create(StrategyParameters p) {
+            int k = p.getInt("k");
+            double r = p.getDouble("r");
+            if (!(r >= 0 && r < 1)) {
+                throw p.invalid("r", "must be in [0, 1)");
+            }
+            return strategy(
+                    name(),
+                    p,
+                    (n, l) -> new PruneSchedule(n, List.of(new PruneSchedule.Stage(k, (int) Math.rint(n * (1 - r))))),
+                    0);
+        }
+    }
+
+    /** Keeps {@code tokens} image tokens after layer {@code k}; {@code tokens} is the budget parameter, in [1, N]. */
+    public static final class Count implements StrategyProvider {
+        @Override
+        public String name() {
+            return "test-count";
+        }
+
+        @Override
+        public String description() {
+            return "keeps a count of image tokens after layer k (test)";
+        }
+
+        @Override
+        public List<ParameterSpec> parameters() {
+            return List.of(
+                    ParameterSpec.of("k", ParameterSpec.Type.INT, 2, "layer"),
+                    ParameterSpec.of("tokens", ParameterSpec.Type.INT, 64, "tokens kept")
+                            .asBudget(ParameterSpec.Budget.tokenCount(1)));
+        }
+
+        @Override
+        public PruningStrategy create(StrategyParameters p) {
+            int k = p.getInt("k");
+            int tokens = p.getInt("tokens");
+            return strategy(name(), p, (n, l) -> new PruneSchedule(n, List.of(new PruneSchedule.Stage(k, tokens))), 0);
+        }
+    }
+
+    private interface ScheduleOf {
+        PruneSchedule of(int imageTokens, int numLayers);
+    }
+
+    private static PruningStrategy strategy(String name, StrategyParameters p, ScheduleOf schedule, int random) {
+        return new PruningStrategy() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public PruneSchedule schedule(int imageTokens, int numLayers) {
+                return schedule.of(imageTokens, numLayers);
+            }
+
+            @Override
+            public LayerSignals signals(int layer, PruneSchedule s) {
+                return LayerSignals.NONE;
+            }
+
+            @Override
+            public RequestScorer newRequest(long seed) {
+                SplittableRandom rng = new SplittableRandom(seed);
+                return (afterLayer, keep, layout) -> {
+                    int n = layout.imageLength();
+                    return random <= 0 ? IntStream.range(0, keep).toArray() : pick(rng, n, keep);
+                };
+            }
+        };
+    }
+
+    private static int[] pick(SplittableRandom rng, int n, int keep) {
+        int[] idx = IntStream.range(0, n).toArray();
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int[] chosen = Arrays.copyOf(idx, keep);
+        Arrays.sort(chosen);
+        return chosen;
+    }
+
+    /**
      * Decides before the decoder: the first {@code tokens} patches enter it, or, with {@code merge}, the
      * first {@code tokens - 1} plus one token merging all the others.
      */
@@ -147,50 +258,5 @@ public final class TestStrategies {
                 }
             };
         }
-    }
-
-    private interface ScheduleOf {
-        PruneSchedule of(int imageTokens, int numLayers);
-    }
-
-    private static PruningStrategy strategy(String name, StrategyParameters p, ScheduleOf schedule, int random) {
-        return new PruningStrategy() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public PruneSchedule schedule(int imageTokens, int numLayers) {
-                return schedule.of(imageTokens, numLayers);
-            }
-
-            @Override
-            public LayerSignals signals(int layer, PruneSchedule s) {
-                return LayerSignals.NONE;
-            }
-
-            @Override
-            public RequestScorer newRequest(long seed) {
-                SplittableRandom rng = new SplittableRandom(seed);
-                return (afterLayer, keep, layout) -> {
-                    int n = layout.imageLength();
-                    return random <= 0 ? IntStream.range(0, keep).toArray() : pick(rng, n, keep);
-                };
-            }
-        };
-    }
-
-    private static int[] pick(SplittableRandom rng, int n, int keep) {
-        int[] idx = IntStream.range(0, n).toArray();
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = idx[i];
-            idx[i] = idx[j];
-            idx[j] = t;
-        }
-        int[] chosen = Arrays.copyOf(idx, keep);
-        Arrays.sort(chosen);
-        return chosen;
     }
 }

@@ -17,10 +17,11 @@ final class ProjectorBudget {
     /** The {@code tokens} parameter: 64 by default, the field's smallest LLaVA-1.5 budget. */
     static ParameterSpec spec() {
         return ParameterSpec.of(
-                TOKENS,
-                ParameterSpec.Type.INT,
-                64,
-                "image tokens entering the decoder (all of them when the image has no more)");
+                        TOKENS,
+                        ParameterSpec.Type.INT,
+                        64,
+                        "image tokens entering the decoder (all of them when the image has no more)")
+                .asBudget(ParameterSpec.Budget.tokenCount(1));
     }
 
     /** The bound {@code tokens}, checked to be at least 1. */
