@@ -48,7 +48,7 @@ class Fp16MicroModelTest {
         Map<String, JsonNode> fp32 = run("fp32", images);
         Map<String, JsonNode> fp16 = run("fp16", images);
         assertEquals(fp32.keySet(), fp16.keySet());
-        assertEquals(2 * images * 8, fp32.size());
+        assertEquals(2 * images * 10, fp32.size());
         compare(fp32, fp16, String.format(Locale.ROOT, "first %d questions of the default split", 2 * images));
     }
 
@@ -128,7 +128,7 @@ class Fp16MicroModelTest {
                 .lines()
                 .filter(l -> l.startsWith("  - {name:"))
                 .reduce("", (a, b) -> a + b + "\n");
-        assertEquals(8, strategies.lines().count(), strategies);
+        assertEquals(10, strategies.lines().count(), strategies);
         Files.writeString(
                 f,
                 String.join(
