@@ -146,7 +146,8 @@ public final class ProjectorStep {
                     prompt,
                     e.run(),
                     towerNanos + e.signalNanos(),
-                    singleView(model, tower.rows()));
+                    singleView(model, tower.rows()),
+                    null);
         }
     }
 
