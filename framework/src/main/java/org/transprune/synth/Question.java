@@ -12,10 +12,18 @@ import java.util.Objects;
  * answer is 0); for relation, the two named objects (subject first).
  *
  * @param text lower-case words and punctuation separated by single spaces, without any prompt suffix
+ * @param width width of the image frame the objects are in (px)
+ * @param height height of the image frame (px)
  */
-public record Question(QuestionType type, String text, String answer, List<SceneObject> objects) {
+public record Question(
+        QuestionType type, String text, String answer, List<SceneObject> objects, int width, int height) {
     /** Default share of a patch an object must cover for the patch to count as relevant. */
     public static final double DEFAULT_MIN_COVERAGE = 0.05;
+
+    /** A question about a scene in the default square {@value Scene#SIZE} px frame. */
+    public Question(QuestionType type, String text, String answer, List<SceneObject> objects) {
+        this(type, text, answer, objects, Scene.SIZE, Scene.SIZE);
+    }
 
     public Question {
         Objects.requireNonNull(type, "type");
@@ -24,7 +32,7 @@ public record Question(QuestionType type, String text, String answer, List<Scene
         objects = List.copyOf(objects);
     }
 
-    /** The boxes {x0, y0, x1, y1} of {@link #objects()} in the 336 px frame (x1, y1 exclusive). */
+    /** The boxes {x0, y0, x1, y1} of {@link #objects()} in the image frame (x1, y1 exclusive). */
     public List<int[]> boxes() {
         return objects.stream().map(SceneObject::box).toList();
     }
@@ -35,12 +43,17 @@ public record Question(QuestionType type, String text, String answer, List<Scene
     }
 
     /**
-     * Row-major indices, ascending, of the patches of a grid x grid partition of the frame that
+     * Row-major indices, ascending, of the patches of a grid x grid partition of the frame (its
+     * columns over the width, its rows over the height) that
      * some object of this question covers for at least {@code minCoverage} of the patch's pixels,
      * measured on the object's pixel mask (not its box).
      */
     public int[] relevantPatches(int grid, double minCoverage) {
-        PatchGrid g = new PatchGrid(grid);
+        if (grid > Math.min(width, height)) {
+            throw new IllegalArgumentException(
+                    "grid " + grid + " is finer than the " + width + "x" + height + " frame");
+        }
+        PatchGrid g = new PatchGrid(grid, width, height);
         boolean[] relevant = new boolean[g.patches()];
         for (SceneObject o : objects) {
             double[] cov = o.patchCoverage(g);
