@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.Set;
 import org.transprune.config.TextConfig;
+import org.transprune.image.TokenOrigin;
+import org.transprune.image.TokenOrigins;
 
 /**
  * One request: a prefill, then decoding steps over its KV cache. All native memory of the
@@ -48,6 +50,23 @@ public final class InferenceSession implements AutoCloseable {
      */
     public PrefillResult prefill(
             int[] ids, int imageStart, NDArray imageEmbeddings, int[] positions, ForwardHooks hooks) {
+        return prefill(ids, imageStart, imageEmbeddings, null, positions, hooks);
+    }
+
+    /**
+     * Runs the prompt through the decoder, telling observers of {@link StartSignal#IMAGE_LAYOUT} where
+     * each image token came from.
+     *
+     * @param origins one origin per image-embedding row (e.g. an AnyRes plan's), or null for the
+     *     single view of LLaVA-1.5 (or none known)
+     */
+    public PrefillResult prefill(
+            int[] ids,
+            int imageStart,
+            NDArray imageEmbeddings,
+            TokenOrigins origins,
+            int[] positions,
+            ForwardHooks hooks) {
         if (prefilled) {
             throw new IllegalStateException("a session runs one prefill; start a new session for a new prompt");
         }
@@ -56,6 +75,10 @@ public final class InferenceSession implements AutoCloseable {
         if (imageLength > 0 && (imageStart < 0 || imageStart + imageLength > ids.length)) {
             throw new IllegalArgumentException("image block " + imageStart + "+" + imageLength
                     + " does not fit a prompt of " + ids.length + " tokens");
+        }
+        if (origins != null && origins.size() != imageLength) {
+            throw new IllegalArgumentException(
+                    origins.size() + " image-token origins for an image block of " + imageLength + " tokens");
         }
         int max = model.config().text().maxPositionEmbeddings();
         if (ids.length > max) {
@@ -86,6 +109,7 @@ public final class InferenceSession implements AutoCloseable {
                         hooks.start(),
                         ids,
                         imageLength == 0 ? null : inputs.get(imageStart + ":" + (imageStart + imageLength)),
+                        origins,
                         initial);
             }
             LlamaDecoder.Prefill p = decoder.prefill(inputs, pos, initial, hooks, cache, step);
@@ -98,7 +122,7 @@ public final class InferenceSession implements AutoCloseable {
     }
 
     /** Computes only the parts of the request's start the observer asked for, and delivers them. */
-    private void start(StartObserver observer, int[] ids, NDArray image, TokenLayout initial) {
+    private void start(StartObserver observer, int[] ids, NDArray image, TokenOrigins origins, TokenLayout initial) {
         Set<StartSignal> wanted = observer.startSignals();
         if (wanted.isEmpty()) {
             return;
@@ -108,9 +132,7 @@ public final class InferenceSession implements AutoCloseable {
         observer.onStart(new RequestStart(
                 wanted.contains(StartSignal.PROMPT_IDS) ? ids.clone() : null,
                 wanted.contains(StartSignal.IMAGE_EMBEDDINGS) ? image : null,
-                wanted.contains(StartSignal.IMAGE_LAYOUT) && image != null && initial.imageLength() <= grid * grid
-                        ? ImageLayout.singleView(grid, grid, initial.imageLength())
-                        : null,
+                wanted.contains(StartSignal.IMAGE_LAYOUT) ? imageLayout(image, origins, initial, grid) : null,
                 wanted.contains(StartSignal.MODEL_DIMENSIONS)
                         ? new ModelDimensions(
                                 t.hiddenSize(),
@@ -122,6 +144,21 @@ public final class InferenceSession implements AutoCloseable {
                                 t.vocabSize())
                         : null,
                 initial));
+    }
+
+    /** The layout an observer gets: from the origins given, else LLaVA-1.5's single view; null if unknown. */
+    private static ImageLayout imageLayout(NDArray image, TokenOrigins origins, TokenLayout initial, int grid) {
+        if (image == null) {
+            return null;
+        }
+        if (origins != null) {
+            int views = 1;
+            for (TokenOrigin o : origins.all()) {
+                views = Math.max(views, o.view() + 1);
+            }
+            return ImageLayout.of(origins, views, grid);
+        }
+        return initial.imageLength() <= grid * grid ? ImageLayout.singleView(grid, grid, initial.imageLength()) : null;
     }
 
     /** Feeds one token after the prefill; returns the next-token logits. */
