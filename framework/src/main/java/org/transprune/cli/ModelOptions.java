@@ -1,6 +1,7 @@
 package org.transprune.cli;
 
 import java.nio.file.Path;
+import org.transprune.image.AnyResRules;
 import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import org.transprune.model.EngineSettings;
@@ -29,6 +30,21 @@ public final class ModelOptions {
             defaultValue = "vicuna_v1",
             description = "conversation template (default: ${DEFAULT-VALUE})")
     String template;
+
+    @Option(
+            names = "--anyres",
+            paramLabel = "RULES",
+            description = "LLaVA-NeXT only: read images under Hugging Face's rules (hf) or the original LLaVA"
+                    + " code's (llava); default: the checkpoint layout's own (docs/llava-next.md)")
+    String anyRes;
+
+    @Option(
+            names = "--max-length-cut",
+            paramLabel = "N",
+            description = "cut every sequence (text and image tokens) to its first N tokens, as the original LLaVA"
+                    + " code does at tokenizer_model_max_length; default: no cut, a prompt past the model's"
+                    + " context is an error")
+    Integer maxLengthCut;
 
     @Mixin
     Engine engine;
@@ -86,11 +102,28 @@ public final class ModelOptions {
     }
 
     public LlavaPipeline.Options pipelineOptions() {
-        return engine.pipelineOptions(template, visionTower);
+        AnyResRules rules = null;
+        if (anyRes != null) {
+            try {
+                rules = AnyResRules.parse(anyRes);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--anyres: " + e.getMessage());
+            }
+        }
+        if (maxLengthCut != null && maxLengthCut < 1) {
+            throw new UserError("--max-length-cut must be at least 1, got " + maxLengthCut);
+        }
+        return engine.pipelineOptions(template, visionTower).withAnyRes(rules).withMaxLengthCut(maxLengthCut);
     }
 
+    /** Opens the model; {@code --anyres} on a model that is not LLaVA-NeXT is refused rather than ignored. */
     public LlavaPipeline open() {
         applyThreads();
-        return LlavaPipeline.open(model, pipelineOptions());
+        LlavaPipeline p = LlavaPipeline.open(model, pipelineOptions());
+        if (anyRes != null && !p.isAnyRes()) {
+            p.close();
+            throw new UserError("--anyres: " + model + " is not a LLaVA-NeXT (AnyRes) checkpoint");
+        }
+        return p;
     }
 }

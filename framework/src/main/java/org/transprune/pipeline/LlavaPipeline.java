@@ -35,6 +35,7 @@ import org.transprune.prune.StrategyRun;
 import org.transprune.text.ChatTemplate;
 import org.transprune.text.PromptEncoder;
 import org.transprune.text.PromptTokens;
+import org.transprune.text.PromptTooLongException;
 import org.transprune.text.Tokenizer;
 
 /**
@@ -52,6 +53,8 @@ public final class LlavaPipeline implements AutoCloseable {
     private final WeightPlanning.WeightPlan weightPlan;
     /** LLaVA-NeXT's multi-view encoder, or null for a single-view (LLaVA-1.5) checkpoint. */
     private final AnyResEncoder anyRes;
+    /** The original code's cut of the sequence, or null for none. */
+    private final Integer maxLengthCut;
     /** Image embeddings by image key, kept across requests: the tower does not depend on the strategy. */
     private final Map<String, CachedImage> imageCache = new HashMap<>();
 
@@ -76,6 +79,10 @@ public final class LlavaPipeline implements AutoCloseable {
      * @param dtype compute precision; AUTO is fp16 on a GPU and fp32 on a CPU
      * @param anyRes LLaVA-NeXT's rule set, or null for the checkpoint layout's own (ignored by
      *     single-view checkpoints)
+     * @param maxLengthCut null: a prompt must fit the model's context (else {@link PromptTooLongException});
+     *     a number reproduces the original LLaVA code's cut of the whole sequence (text and image
+     *     tokens) to its first {@code maxLengthCut} tokens ({@code tokenizer_model_max_length}), which
+     *     may shorten the image block and drop the question after it
      */
     public record Options(
             DeviceChoice device,
@@ -84,8 +91,15 @@ public final class LlavaPipeline implements AutoCloseable {
             Path visionTower,
             Integer residentLayers,
             ComputeDtype dtype,
-            AnyResRules anyRes) {
-        /** Options with the checkpoint's own AnyRes rule set. */
+            AnyResRules anyRes,
+            Integer maxLengthCut) {
+        public Options {
+            if (maxLengthCut != null && maxLengthCut < 1) {
+                throw new IllegalArgumentException("max length cut must be at least 1, got " + maxLengthCut);
+            }
+        }
+
+        /** Options with the checkpoint's own AnyRes rule set and no cut. */
         public Options(
                 DeviceChoice device,
                 WeightPolicy weights,
@@ -93,7 +107,7 @@ public final class LlavaPipeline implements AutoCloseable {
                 Path visionTower,
                 Integer residentLayers,
                 ComputeDtype dtype) {
-            this(device, weights, template, visionTower, residentLayers, dtype, null);
+            this(device, weights, template, visionTower, residentLayers, dtype, null, null);
         }
 
         /** Options with the compute dtype chosen by the device ({@link ComputeDtype#AUTO}). */
@@ -113,12 +127,17 @@ public final class LlavaPipeline implements AutoCloseable {
 
         /** These options computing in {@code dtype}. */
         public Options withDtype(ComputeDtype dtype) {
-            return new Options(device, weights, template, visionTower, residentLayers, dtype, anyRes);
+            return new Options(device, weights, template, visionTower, residentLayers, dtype, anyRes, maxLengthCut);
         }
 
         /** These options reading LLaVA-NeXT images under {@code rules} (null: the checkpoint layout's own). */
         public Options withAnyRes(AnyResRules rules) {
-            return new Options(device, weights, template, visionTower, residentLayers, dtype, rules);
+            return new Options(device, weights, template, visionTower, residentLayers, dtype, rules, maxLengthCut);
+        }
+
+        /** These options cutting every sequence to its first {@code tokens} tokens (null: no cut), as the original code. */
+        public Options withMaxLengthCut(Integer tokens) {
+            return new Options(device, weights, template, visionTower, residentLayers, dtype, anyRes, tokens);
         }
     }
 
@@ -158,9 +177,11 @@ public final class LlavaPipeline implements AutoCloseable {
             ChatTemplate template,
             WeightPlanning.WeightPlan weightPlan,
             AnyResEncoder anyRes,
+            Integer maxLengthCut,
             long loadNanos) {
         this.weightPlan = weightPlan;
         this.anyRes = anyRes;
+        this.maxLengthCut = maxLengthCut;
         this.checkpoint = checkpoint;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -225,7 +246,16 @@ public final class LlavaPipeline implements AutoCloseable {
                     anyRes = anyRes.withRules(options.anyRes());
                 }
             }
-            return new LlavaPipeline(ckpt, model, tokenizer, pre, template, plan, anyRes, System.nanoTime() - t0);
+            return new LlavaPipeline(
+                    ckpt,
+                    model,
+                    tokenizer,
+                    pre,
+                    template,
+                    plan,
+                    anyRes,
+                    options.maxLengthCut(),
+                    System.nanoTime() - t0);
         } catch (RuntimeException e) {
             closeQuietly(ckpt);
             throw e;
@@ -317,15 +347,33 @@ public final class LlavaPipeline implements AutoCloseable {
         return encode(question, withImage ? model.config().imageTokens() : 0, maxNewTokens);
     }
 
-    /** Encodes a question with the template, expanding {@code <image>} to {@code imageTokens} image tokens (0: none). */
+    /**
+     * Encodes a question with the template, expanding {@code <image>} to {@code imageTokens} image
+     * tokens (0: none); under {@link Options#maxLengthCut} the sequence is cut to its first tokens,
+     * which may leave fewer image tokens ({@link PromptTokens#imageLength()}).
+     *
+     * @throws PromptTooLongException when the (cut) prompt plus {@code maxNewTokens} exceed the model's context
+     */
     public PromptTokens encode(String question, int imageTokens, int maxNewTokens) {
-        return PromptEncoder.encode(
-                tokenizer,
-                template,
-                question,
-                imageTokens,
-                model.config().text().maxPositionEmbeddings(),
-                maxNewTokens);
+        int context = model.config().text().maxPositionEmbeddings();
+        if (maxLengthCut == null) {
+            return PromptEncoder.encode(tokenizer, template, question, imageTokens, context, maxNewTokens);
+        }
+        PromptTokens full = PromptEncoder.encode(tokenizer, template, question, imageTokens, Integer.MAX_VALUE, 0);
+        if (full.length() <= maxLengthCut) {
+            return PromptEncoder.encode(tokenizer, template, question, imageTokens, context, maxNewTokens);
+        }
+        int[] ids = java.util.Arrays.copyOf(full.ids(), maxLengthCut);
+        int image = Math.max(0, Math.min(full.imageLength(), maxLengthCut - full.imageStart()));
+        if (ids.length + maxNewTokens > context) {
+            throw new PromptTooLongException(ids.length - image, image, maxNewTokens, context);
+        }
+        return new PromptTokens(ids, image == 0 ? ids.length : full.imageStart(), image);
+    }
+
+    /** The original code's sequence cut in use, or null for none. */
+    public Integer maxLengthCut() {
+        return maxLengthCut;
     }
 
     /**
@@ -357,7 +405,6 @@ public final class LlavaPipeline implements AutoCloseable {
             int maxNewTokens) {
         CachedImage cached = imageKey == null ? null : imageCache.get(imageKey);
         RgbImage rgb = cached == null ? image.get() : null;
-        boolean withImage = cached != null || rgb != null;
         // this image's token count and origins: fixed for LLaVA-1.5, per image under AnyRes
         int imageTokens =
                 cached != null ? (int) cached.shape().get(0) : rgb == null ? 0 : imageTokens(rgb.width(), rgb.height());
@@ -379,8 +426,15 @@ public final class LlavaPipeline implements AutoCloseable {
                     imageCacheBytes += bytes;
                 }
             }
+            if (imageEmbeddings != null && prompt.imageLength() < imageTokens) {
+                // the sequence cut (maxLengthCut) shortened the image block: keep its first rows
+                imageEmbeddings = prompt.imageLength() == 0 ? null : imageEmbeddings.get("0:" + prompt.imageLength());
+                origins = origins == null || prompt.imageLength() == 0
+                        ? null
+                        : new TokenOrigins(origins.all().subList(0, prompt.imageLength()));
+            }
             long imageNanos = System.nanoTime() - t0;
-            StrategyRun run = strategy == null || !withImage
+            StrategyRun run = strategy == null || imageEmbeddings == null
                     ? null
                     : StrategyRun.start(
                             strategy,

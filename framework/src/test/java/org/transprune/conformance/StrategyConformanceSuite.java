@@ -23,7 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
 import org.transprune.cost.PruneSchedule;
+import org.transprune.image.AnyRes;
+import org.transprune.image.AnyResRules;
+import org.transprune.image.TokenOrigins;
 import org.transprune.model.AttentionObserver;
 import org.transprune.model.ForwardHooks;
 import org.transprune.model.HiddenStateObserver;
@@ -57,7 +61,11 @@ import org.transprune.prune.StrategyRun;
  * image token and no text after the image work; a strategy with a {@code layers} parameter accepts
  * {@code layers=[1, 2, 3]} with its other defaults (and {@code window=[1, 3]} if it has one); a
  * fixed seed gives the same tokens; the engine delivers exactly the declared signals; unknown
- * parameters and values of the wrong type are rejected naming the parameter.
+ * parameters and values of the wrong type are rejected naming the parameter. With LLaVA-NeXT's
+ * AnyRes the image-token count varies per image, so every strategy also runs on image blocks of the
+ * counts real images give (976, 1,176 and 1,464 on LLaVA-v1.6's geometry; 28 and 46 on the tiny
+ * NeXT's), with their token origins: the schedule is the strategy's for that N, the counts are
+ * kept, the image-layout signal describes base view, tiles and newlines.
  */
 public abstract class StrategyConformanceSuite {
     /** Deep enough for every built-in default schedule; 16 image tokens. */
@@ -72,7 +80,29 @@ public abstract class StrategyConformanceSuite {
     private static final Map<String, Map<String, Object>> SMALL_MODEL_PARAMETERS = Map.of();
 
     private static LlavaModel model;
+    /** The same shapes with a context long enough for LLaVA-NeXT-sized image blocks. */
+    private static LlavaModel longModel;
+
     private static float[] pixels;
+
+    /**
+     * Image blocks of LLaVA-NeXT images (origins in prompt order): 300x200 under the llava rules
+     * (976) and the hf rules (1,464), 336x336 (1,176), all on LLaVA-v1.6's geometry (336 px views,
+     * 24 x 24 patches, standard pinpoints); a 5x7 image on the tiny NeXT's (56 px views, 4 x 4
+     * patches) under both rule sets (28, 46).
+     */
+    protected static List<TokenOrigins> variableImageBlocks() {
+        List<int[]> tiny = List.of(new int[] {56, 112}, new int[] {112, 56}, new int[] {112, 112});
+        return List.of(
+                AnyRes.plan(300, 200, AnyRes.STANDARD_PINPOINTS, AnyResRules.LLAVA, 336, 24, true)
+                        .origins(),
+                AnyRes.plan(336, 336, AnyRes.STANDARD_PINPOINTS, AnyResRules.LLAVA, 336, 24, true)
+                        .origins(),
+                AnyRes.plan(300, 200, AnyRes.STANDARD_PINPOINTS, AnyResRules.HF, 336, 24, true)
+                        .origins(),
+                AnyRes.plan(5, 7, tiny, AnyResRules.HF, 56, 4, true).origins(),
+                AnyRes.plan(5, 7, tiny, AnyResRules.LLAVA, 56, 4, true).origins());
+    }
 
     @BeforeAll
     static void loadModel() {
@@ -80,11 +110,34 @@ public abstract class StrategyConformanceSuite {
         model = TinyModels.load(config, 21, WeightPolicy.FP32);
         pixels = TinyModels.pixels(config, 5);
         assertEquals(IMAGE_TOKENS, config.imageTokens());
+        TextConfig t = config.text();
+        TextConfig longText = new TextConfig(
+                t.hiddenSize(),
+                t.intermediateSize(),
+                t.numLayers(),
+                t.numHeads(),
+                t.numKeyValueHeads(),
+                t.vocabSize(),
+                t.rmsNormEps(),
+                t.ropeTheta(),
+                2048,
+                false);
+        longModel = TinyModels.load(
+                new LlavaConfig(
+                        config.vision(),
+                        longText,
+                        config.projectorType(),
+                        config.visionFeatureLayer(),
+                        config.visionFeatureSelect(),
+                        config.imageTokenId()),
+                21,
+                WeightPolicy.FP32);
     }
 
     @AfterAll
     static void closeModel() {
         model.close();
+        longModel.close();
     }
 
     /**
@@ -108,6 +161,25 @@ public abstract class StrategyConformanceSuite {
     void keepsTheDeclaredCountsInsideTheImageBlockAndNeverTouchesText(StrategyProvider provider) {
         Outcome o = run(strategy(provider), 3, IMAGE_TOKENS, 5, 42);
         checkStagesAndLayout(o);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providers")
+    void schedulesEachImageByItsOwnTokenCount(StrategyProvider provider) {
+        for (TokenOrigins origins : variableImageBlocks()) {
+            PruningStrategy strategy = strategy(provider);
+            int n = origins.size();
+            Outcome o = run(strategy, 3, n, 5, 42, origins);
+            assertEquals(strategy.schedule(n, LAYERS), o.run.schedule(), "N = " + n);
+            assertEquals(n, o.run.schedule().imageTokens(), "N = " + n);
+            checkStagesAndLayout(o);
+            for (RequestStart s : o.starts) {
+                if (s.imageLayout() != null) {
+                    assertEquals(n, s.imageLayout().tokens(), "N = " + n);
+                    assertEquals(origins, s.imageLayout().origins(), "N = " + n);
+                }
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -230,6 +302,30 @@ public abstract class StrategyConformanceSuite {
                 provider.name(), Strategies.create(provider.name(), Map.of()).name());
     }
 
+    /** At most one budget parameter (docs/method.md#budgets), its default inside the range a solver may use. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providers")
+    void declaresAtMostOneBudgetParameterWithItsDefaultInItsRange(StrategyProvider provider) {
+        ParameterSpec budget = ParameterSpec.budgetParameter(provider.parameters());
+        if (budget == null) {
+            return;
+        }
+        ParameterSpec.Budget range = budget.budget();
+        String what = provider.name() + "." + budget.name() + " = " + budget.defaultValue() + " in " + range.describe();
+        if (range.choices() != null) {
+            assertTrue(range.choices().contains(budget.defaultValue()), what);
+            return;
+        }
+        List<?> values = budget.defaultValue() instanceof List<?> l ? l : List.of(budget.defaultValue());
+        for (Object v : values) {
+            double x = ((Number) v).doubleValue();
+            assertTrue(range.lowerOpen() ? x > range.lower() : x >= range.lower(), what);
+            if (!range.upToImageTokens()) {
+                assertTrue(range.upperOpen() ? x < range.upper() : x <= range.upper(), what);
+            }
+        }
+    }
+
     // ----------------------------------------------------------------------------------------
 
     protected static PruningStrategy strategy(StrategyProvider provider) {
@@ -279,6 +375,16 @@ public abstract class StrategyConformanceSuite {
             List<RequestStart> starts) {}
 
     protected static Outcome run(PruningStrategy strategy, int prefix, int imageTokens, int suffix, long seed) {
+        return run(strategy, prefix, imageTokens, suffix, seed, null);
+    }
+
+    /**
+     * As {@link #run(PruningStrategy, int, int, int, long)}; with {@code origins} the image block has
+     * {@code origins.size()} tokens (the tiny image's features, repeated and varied, standing for a
+     * LLaVA-NeXT block) and the engine tells the strategy where each came from.
+     */
+    protected static Outcome run(
+            PruningStrategy strategy, int prefix, int imageTokens, int suffix, long seed, TokenOrigins origins) {
         StrategyRun run = StrategyRun.start(strategy, imageTokens, LAYERS, seed);
         ForwardHooks hooks = run.hooks();
         List<Integer> transitionLayers = new ArrayList<>();
@@ -345,15 +451,19 @@ public abstract class StrategyConformanceSuite {
             }
         };
         int[] ids = TinyModels.prompt(prefix, imageTokens, suffix, 11);
-        try (InferenceSession session = model.newSession()) {
-            NDArray image = model.encodeImage(pixels, session.manager());
-            if (imageTokens < IMAGE_TOKENS) {
+        LlavaModel m = origins == null ? model : longModel;
+        try (InferenceSession session = m.newSession()) {
+            NDArray image = m.encodeImage(pixels, session.manager());
+            if (origins != null) {
+                image = longBlock(m, image, imageTokens, session);
+            } else if (imageTokens < IMAGE_TOKENS) {
                 image = image.get("0:" + imageTokens);
             }
             InferenceSession.PrefillResult prefill = session.prefill(
                     ids,
                     prefix,
                     image,
+                    origins,
                     null,
                     new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions(), hidden, start));
             return new Outcome(
@@ -368,6 +478,21 @@ public abstract class StrategyConformanceSuite {
                     hiddenStateLayers,
                     starts);
         }
+    }
+
+    /** {@code n} image rows: the tiny image's 16 features in turn, each copy scaled differently so no two rows tie. */
+    private static NDArray longBlock(LlavaModel m, NDArray image, int n, InferenceSession session) {
+        float[] base = LlavaModel.floats(image);
+        int h = base.length / IMAGE_TOKENS;
+        float[] out = new float[n * h];
+        for (int i = 0; i < n; i++) {
+            float scale = 1f + 0.37f * (float) Math.sin(1.3 * i);
+            int src = i % IMAGE_TOKENS;
+            for (int j = 0; j < h; j++) {
+                out[i * h + j] = base[src * h + j] * scale;
+            }
+        }
+        return m.imageEmbeddings(out, new ai.djl.ndarray.types.Shape(n, h), session.manager());
     }
 
     private static void checkStagesAndLayout(Outcome o) {

@@ -35,6 +35,7 @@ import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.RequestScorer;
 import org.transprune.prune.StrategyRun;
 import org.transprune.text.PromptTokens;
+import org.transprune.text.PromptTooLongException;
 
 /**
  * LLaVA-NeXT (AnyRes) checkpoints answer through the pipeline: per-image token counts worked out by
@@ -223,6 +224,39 @@ class LlavaNextPipelineTest {
             assertFalse(Arrays.equals(
                     plain.generation().prefill().logits(),
                     pruned.generation().prefill().logits()));
+        }
+    }
+
+    @Test
+    void noCutByDefaultAndTheOriginalCodesCutOnRequest() {
+        Path dir = TinyCheckpointDirs.writeNext(tmp.resolve("next"), 4, TensorType.F32, 3);
+        RgbImage image = noise(57, 57, 5); // 88 image tokens, the most
+        int imageStart;
+        int fullLength;
+        try (LlavaPipeline p = LlavaPipeline.open(dir, CPU)) {
+            assertEquals(null, p.maxLengthCut());
+            LlavaPipeline.Answer a = p.answer(QUESTION, image, null, 0, 2);
+            imageStart = a.prompt().imageStart();
+            fullLength = a.prompt().length();
+            assertEquals(88, a.prompt().imageLength());
+            // past the model's context (512): a clear error, nothing cut
+            PromptTooLongException e =
+                    assertThrows(PromptTooLongException.class, () -> p.answer(QUESTION, image, null, 0, 500));
+            assertTrue(e.getMessage().contains("context of 512"), e.getMessage());
+        }
+        int cut = imageStart + 10;
+        try (LlavaPipeline p = LlavaPipeline.open(dir, CPU.withMaxLengthCut(cut))) {
+            LlavaPipeline.Answer a = p.answer(QUESTION, image, keepFirstPercent(50), 0, 2);
+            assertEquals(cut, a.prompt().length(), "the sequence is cut inside the image block");
+            assertEquals(10, a.prompt().imageLength());
+            assertEquals(10, a.origins().size());
+            assertEquals(10, a.run().schedule().imageTokens(), "the schedule sees the image tokens left");
+            assertEquals(5, a.run().stages().get(0).keptPatches().length);
+            // a cut longer than the prompt changes nothing
+        }
+        try (LlavaPipeline p = LlavaPipeline.open(dir, CPU.withMaxLengthCut(fullLength))) {
+            assertEquals(
+                    fullLength, p.answer(QUESTION, image, null, 0, 2).prompt().length());
         }
     }
 
