@@ -46,12 +46,13 @@ public record Question(
      * Row-major indices, ascending, of the patches of a grid x grid partition of the frame (its
      * columns over the width, its rows over the height) that
      * some object of this question covers for at least {@code minCoverage} of the patch's pixels,
-     * measured on the object's pixel mask (not its box).
+     * measured on the object's pixel mask (not its box). For a grid finer than the frame (more cells
+     * than pixels along a side, as the run's location of LLaVA-NeXT tile tokens uses) see
+     * {@link #finePatches}.
      */
     public int[] relevantPatches(int grid, double minCoverage) {
         if (grid > Math.min(width, height)) {
-            throw new IllegalArgumentException(
-                    "grid " + grid + " is finer than the " + width + "x" + height + " frame");
+            return finePatches(grid);
         }
         PatchGrid g = new PatchGrid(grid, width, height);
         boolean[] relevant = new boolean[g.patches()];
@@ -75,6 +76,28 @@ public record Question(
             }
         }
         return out;
+    }
+
+    /**
+     * Relevant cells of a grid finer than the frame: a cell is relevant when the pixel under its
+     * centre belongs to an object of this question (a cell smaller than a pixel is covered by that
+     * pixel or not at all).
+     */
+    private int[] finePatches(int grid) {
+        List<Integer> out = new java.util.ArrayList<>();
+        for (int r = 0; r < grid; r++) {
+            int py = (int) ((r + 0.5) * height / grid);
+            for (int c = 0; c < grid; c++) {
+                int px = (int) ((c + 0.5) * width / grid);
+                for (SceneObject o : objects) {
+                    if (px >= o.x0() && px < o.x1() && py >= o.y0() && py < o.y1() && o.covers(px, py)) {
+                        out.add(r * grid + c);
+                        break;
+                    }
+                }
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**

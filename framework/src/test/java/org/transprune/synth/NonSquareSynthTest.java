@@ -83,6 +83,12 @@ class NonSquareSynthTest {
         // The same object in the square frame is one patch (row 5 of 28 px rows).
         Question square = new Question(QuestionType.COLOR, "what color is the square ?", "red", List.of(o));
         assertEquals(List.of(70), box(square.relevantPatches(12)));
+        // A grid finer than the 168 px side (the run's 240-cell location of tile tokens): cells whose
+        // centre pixel the square covers, columns 200-219 (x 280-307) and rows 200-239 (y 140-167).
+        int[] fine = q.relevantPatches(240);
+        assertEquals(20 * 40, fine.length);
+        assertEquals(200 * 240 + 200, fine[0]);
+        assertEquals(239 * 240 + 219, fine[fine.length - 1]);
         Scene scene = new Scene(1, List.of(o), 336, 168);
         PatchLabels labels = scene.patchLabels(12, 0.05);
         assertEquals(ShapeKind.SQUARE.ordinal() + 1, labels.kind()[142]);
