@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.Checkpoints;
+import org.transprune.image.AnyResPlan;
 import org.transprune.image.AnyResRules;
 import org.transprune.image.ImagePreprocessor;
 import org.transprune.image.PixelValues;
@@ -64,8 +65,11 @@ public final class LlavaPipeline implements AutoCloseable {
     /** Default bound of the image-embedding cache: 256 MiB (every micro-model image of a sweep; ~27 LLaVA-1.5 images). */
     public static final long DEFAULT_IMAGE_CACHE_BYTES = 256L << 20;
 
-    /** An image's embeddings ({@code [N, hidden]}; N varies per image under AnyRes) and its tokens' origins. */
-    private record CachedImage(float[] values, Shape shape, TokenOrigins origins) {}
+    /**
+     * An image's embeddings ({@code [N, hidden]}; N varies per image under AnyRes), its tokens' origins
+     * and its AnyRes plan (null for a single view).
+     */
+    private record CachedImage(float[] values, Shape shape, TokenOrigins origins, AnyResPlan plan) {}
 
     /**
      * How to open a checkpoint.
@@ -151,6 +155,7 @@ public final class LlavaPipeline implements AutoCloseable {
      * @param imageNanos time to preprocess and encode the image (tower + projector)
      * @param origins where each of the prompt's image tokens came from (in the original image
      *     block's order), or null without an image (or for a single view with a CLS feature)
+     * @param plan the image's LLaVA-NeXT AnyRes plan (views, grid, unpadding), or null for a single view
      */
     public record Answer(
             String text,
@@ -158,7 +163,8 @@ public final class LlavaPipeline implements AutoCloseable {
             PromptTokens prompt,
             StrategyRun run,
             long imageNanos,
-            TokenOrigins origins) {
+            TokenOrigins origins,
+            AnyResPlan plan) {
 
         public double prefillMillis() {
             return generation.prefill().prefillNanos() / 1e6;
@@ -408,8 +414,12 @@ public final class LlavaPipeline implements AutoCloseable {
         // this image's token count and origins: fixed for LLaVA-1.5, per image under AnyRes
         int imageTokens =
                 cached != null ? (int) cached.shape().get(0) : rgb == null ? 0 : imageTokens(rgb.width(), rgb.height());
-        TokenOrigins origins =
-                cached != null ? cached.origins() : rgb == null ? null : origins(rgb.width(), rgb.height());
+        AnyResPlan plan = cached != null
+                ? cached.plan()
+                : rgb == null || anyRes == null ? null : anyRes.plan(rgb.width(), rgb.height());
+        TokenOrigins origins = cached != null
+                ? cached.origins()
+                : rgb == null ? null : plan != null ? plan.origins() : origins(rgb.width(), rgb.height());
         PromptTokens prompt = encode(question, imageTokens, maxNewTokens);
         try (InferenceSession session = model.newSession()) {
             long t0 = System.nanoTime();
@@ -422,7 +432,8 @@ public final class LlavaPipeline implements AutoCloseable {
                 if (imageKey != null && imageCacheBytes + bytes <= imageCacheLimit) {
                     imageCache.put(
                             imageKey,
-                            new CachedImage(LlavaModel.floats(imageEmbeddings), imageEmbeddings.getShape(), origins));
+                            new CachedImage(
+                                    LlavaModel.floats(imageEmbeddings), imageEmbeddings.getShape(), origins, plan));
                     imageCacheBytes += bytes;
                 }
             }
@@ -445,7 +456,7 @@ public final class LlavaPipeline implements AutoCloseable {
             InferenceSession.PrefillResult prefill =
                     session.prefill(prompt.ids(), prompt.imageStart(), imageEmbeddings, origins, null, hooks);
             Generation gen = Generation.greedy(session, prefill, maxNewTokens, stopTokens);
-            return new Answer(tokenizer.decode(gen.tokens()).strip(), gen, prompt, run, imageNanos, origins);
+            return new Answer(tokenizer.decode(gen.tokens()).strip(), gen, prompt, run, imageNanos, origins, plan);
         }
     }
 

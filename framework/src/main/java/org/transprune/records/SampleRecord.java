@@ -46,6 +46,8 @@ import java.util.List;
  * @param flopsRatio {@code tflops} over the same sample unpruned
  * @param avgRetainedTokens this sample's image tokens per decoder layer, averaged over layers
  * @param kvCacheMib KV cache of this sample's image tokens in MiB at fp16
+ * @param anyresLayout LLaVA-NeXT only, on benchmarks with ground-truth regions: how the image became
+ *     tokens, so reports can place {@code keptPatches} on the image; null otherwise
  */
 @JsonPropertyOrder({
     "type",
@@ -67,6 +69,7 @@ import java.util.List;
     "flops_ratio",
     "avg_retained_tokens",
     "kv_cache_mib",
+    "anyres_layout",
     "stage_layers",
     "kept_patches",
     "relevant_patches",
@@ -111,7 +114,8 @@ public record SampleRecord(
         Double tflops,
         Double flopsRatio,
         Double avgRetainedTokens,
-        Double kvCacheMib)
+        Double kvCacheMib,
+        AnyResLayout anyresLayout)
         implements RunRecord {
     public static final String TYPE = "sample";
 
@@ -171,6 +175,7 @@ public record SampleRecord(
                 null,
                 null,
                 null,
+                null,
                 null);
     }
 
@@ -205,7 +210,43 @@ public record SampleRecord(
                 tflops,
                 flopsRatio,
                 avgRetainedTokens,
-                kvCacheMib);
+                kvCacheMib,
+                anyresLayout);
+    }
+
+    /** This record with the AnyRes layout of its image (null: none). */
+    public SampleRecord withAnyResLayout(AnyResLayout layout) {
+        return new SampleRecord(
+                type,
+                config,
+                benchmark,
+                sample,
+                questionId,
+                strategy,
+                category,
+                skipped,
+                answer,
+                correct,
+                promptTokens,
+                imageTokens,
+                generatedTokens,
+                tokensPerLayer,
+                kvCacheTokens,
+                stageLayers,
+                keptPatches,
+                relevantPatches,
+                recall,
+                imageMs,
+                imageCached,
+                prefillMs,
+                scoringMs,
+                decodeMs,
+                provenance,
+                tflops,
+                flopsRatio,
+                avgRetainedTokens,
+                kvCacheMib,
+                layout);
     }
 
     /** A record of a sample that could not be run, and why. */

@@ -19,6 +19,10 @@ import java.util.Map;
 import java.util.Set;
 import org.transprune.bench.GroundTruthRegions;
 import org.transprune.bench.Sample;
+import org.transprune.image.AnyResPlan;
+import org.transprune.image.AnyResRules;
+import org.transprune.image.TokenOrigins;
+import org.transprune.records.AnyResLayout;
 import org.transprune.records.Records;
 import org.transprune.records.RunRecord;
 import org.transprune.records.SampleRecord;
@@ -30,7 +34,9 @@ import tech.tablesaw.api.Table;
  * the tables), each the image with the patches kept after the last pruning stage left bright and
  * the others dimmed ({@link KeptTokenHeatmap#renderKept}), under the method's name and its answer
  * (marked right or wrong); a configuration that prunes nothing shows the plain image. A caption
- * line under the panels gives the question, the expected answer and the sample.
+ * line under the panels gives the question, the expected answer and the sample. A LLaVA-NeXT
+ * record's panel places its kept tokens through the image's AnyRes layout: the tile tokens on the
+ * image, the base view's in an inset ({@link KeptTokenHeatmap#renderKeptRegions}).
  *
  * <p>{@link #write} draws such a figure for a few samples of a benchmark whose records carry
  * {@code kept_patches} (every benchmark since the positional-bias report; before, only benchmarks with
@@ -55,8 +61,11 @@ public final class KeptTokenFigure {
      * @param correct whether that was right, or null when not judged
      * @param grid patches per side of the model's image block
      * @param keptPatches patch numbers kept after the last stage, or null when nothing was pruned
+     * @param origins for a LLaVA-NeXT record, where each of its image tokens came from (kept tokens are
+     *     drawn by region, {@link KeptTokenHeatmap#renderKeptRegions}); null for a single square grid
      */
-    public record Panel(String method, String answer, Boolean correct, int grid, int[] keptPatches) {}
+    public record Panel(
+            String method, String answer, Boolean correct, int grid, int[] keptPatches, TokenOrigins origins) {}
 
     private KeptTokenFigure() {}
 
@@ -79,7 +88,10 @@ public final class KeptTokenFigure {
             for (int i = 0; i < panels.size(); i++) {
                 Panel p = panels.get(i);
                 int x = i * PANEL;
-                g.drawImage(KeptTokenHeatmap.renderKept(image, p.grid(), p.keptPatches(), PANEL), x, HEADER, null);
+                BufferedImage drawn = p.origins() != null
+                        ? KeptTokenHeatmap.renderKeptRegions(image, p.origins(), p.keptPatches(), PANEL)
+                        : KeptTokenHeatmap.renderKept(image, p.grid(), p.keptPatches(), PANEL);
+                g.drawImage(drawn, x, HEADER, null);
                 g.setFont(name);
                 g.setColor(Color.BLACK);
                 g.drawString(fit(p.method(), g.getFontMetrics(), PANEL - 12), x + 6, 18);
@@ -210,6 +222,16 @@ public final class KeptTokenFigure {
         int grid = (int) Math.round(Math.sqrt(tokens));
         List<int[]> stages = record.keptPatches();
         int[] kept = null;
+        TokenOrigins origins = origins(record.anyresLayout());
+        if (origins != null) {
+            if (stages != null && !stages.isEmpty()) {
+                kept = Arrays.stream(stages.get(stages.size() - 1))
+                        .filter(p -> p >= 0 && p < Math.min(tokens, origins.size()))
+                        .toArray();
+            }
+            return new Panel(
+                    method, record.answer() == null ? "" : record.answer(), record.correct(), 1, kept, origins);
+        }
         if (stages != null && !stages.isEmpty() && grid * grid == tokens && grid > 0) {
             int[] last = stages.get(stages.size() - 1);
             kept = new int[last.length];
@@ -222,7 +244,37 @@ public final class KeptTokenFigure {
             kept = Arrays.copyOf(kept, k);
         }
         return new Panel(
-                method, record.answer() == null ? "" : record.answer(), record.correct(), Math.max(grid, 1), kept);
+                method,
+                record.answer() == null ? "" : record.answer(),
+                record.correct(),
+                Math.max(grid, 1),
+                kept,
+                null);
+    }
+
+    /** Every image token's origin from a record's AnyRes layout, or null without one. */
+    static TokenOrigins origins(AnyResLayout l) {
+        if (l == null) {
+            return null;
+        }
+        return new AnyResPlan(
+                        l.imageWidth(),
+                        l.imageHeight(),
+                        AnyResRules.parse(l.rules()),
+                        l.tileSize(),
+                        l.patchGrid(),
+                        l.bestWidth(),
+                        l.bestHeight(),
+                        l.resizedWidth(),
+                        l.resizedHeight(),
+                        l.tileRows(),
+                        l.tileCols(),
+                        l.firstRow(),
+                        l.firstColumn(),
+                        l.rows(),
+                        l.columns(),
+                        l.newline())
+                .origins();
     }
 
     static String safe(String name) {

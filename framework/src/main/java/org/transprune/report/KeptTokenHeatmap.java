@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.transprune.image.TokenOrigin;
+import org.transprune.image.TokenOrigins;
 
 /**
  * One pruning stage drawn over the input image: the image is divided into the vision tower's
@@ -216,6 +217,67 @@ public final class KeptTokenHeatmap {
             for (int i = 1; i < grid; i++) {
                 g.drawLine(i * edge / grid, 0, i * edge / grid, edge - 1);
                 g.drawLine(0, i * edge / grid, edge - 1, i * edge / grid);
+            }
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /**
+     * The tokens of a LLaVA-NeXT image block kept after a stage, without scores: {@code image}
+     * stretched to {@code edge x edge}, dimmed except where a kept tile token looks, and in the
+     * bottom-right corner an inset a third of the side wide with the base view's patch grid
+     * ({@link #renderKept}). Newline tokens cover no pixels and are not drawn. With
+     * {@code kept} null (nothing pruned) the image is drawn plain.
+     *
+     * @param origins the origin of every token of the block
+     * @param kept indices into the block of the tokens kept, or null
+     */
+    public static BufferedImage renderKeptRegions(BufferedImage image, TokenOrigins origins, int[] kept, int edge) {
+        BufferedImage out = new BufferedImage(edge, edge, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(image, 0, 0, edge, edge, null);
+            if (kept == null) {
+                return out;
+            }
+            BufferedImage bright = new BufferedImage(edge, edge, BufferedImage.TYPE_INT_RGB);
+            bright.getGraphics().drawImage(out, 0, 0, null);
+            g.setColor(DIMMED);
+            g.fillRect(0, 0, edge, edge);
+            int baseGrid = 0;
+            List<Integer> keptBase = new java.util.ArrayList<>();
+            for (TokenOrigin o : origins.all()) {
+                if (o.kind() == TokenOrigin.Kind.BASE) {
+                    baseGrid = Math.max(baseGrid, o.row() + 1);
+                }
+            }
+            for (int k : kept) {
+                TokenOrigin o = origins.get(k);
+                if (o.kind() == TokenOrigin.Kind.BASE) {
+                    keptBase.add(o.row() * baseGrid + o.column());
+                } else if (o.kind() == TokenOrigin.Kind.TILE) {
+                    int x0 = (int) Math.floor(o.x0() * edge);
+                    int y0 = (int) Math.floor(o.y0() * edge);
+                    int x1 = (int) Math.ceil(o.x1() * edge);
+                    int y1 = (int) Math.ceil(o.y1() * edge);
+                    if (x1 > x0 && y1 > y0) {
+                        g.drawImage(bright.getSubimage(x0, y0, x1 - x0, y1 - y0), x0, y0, null);
+                    }
+                }
+            }
+            if (baseGrid > 0) {
+                int inset = edge / 3;
+                BufferedImage base = renderKept(
+                        image,
+                        baseGrid,
+                        keptBase.stream().mapToInt(Integer::intValue).toArray(),
+                        inset);
+                g.drawImage(base, edge - inset, edge - inset, null);
+                g.setColor(Color.WHITE);
+                g.drawRect(edge - inset - 1, edge - inset - 1, inset, inset);
             }
         } finally {
             g.dispose();

@@ -47,6 +47,21 @@ public record ModelSpec(
         AnyResRules anyRes,
         Integer maxLengthCut) {
 
+    /** A model section without LLaVA-NeXT options (the checkpoint's own rule set, no sequence cut). */
+    public ModelSpec(
+            Path path,
+            String preset,
+            String device,
+            WeightPolicy weights,
+            ComputeDtype dtype,
+            String template,
+            Path visionTower,
+            Integer threads,
+            LlavaConfig config,
+            int imageTokens) {
+        this(path, preset, device, weights, dtype, template, visionTower, threads, config, imageTokens, null, null);
+    }
+
     /** Options for {@link LlavaPipeline#open}. */
     public LlavaPipeline.Options pipelineOptions() {
         return new LlavaPipeline.Options(device, weights, template, visionTower)

@@ -20,12 +20,14 @@ import org.transprune.bench.OnError;
 import org.transprune.bench.Sample;
 import org.transprune.cost.CostReport;
 import org.transprune.cost.PruneSchedule;
+import org.transprune.image.AnyResPlan;
 import org.transprune.image.AnyResRules;
 import org.transprune.image.Images;
 import org.transprune.model.EngineSettings;
 import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyRun;
+import org.transprune.records.AnyResLayout;
 import org.transprune.records.Records;
 import org.transprune.records.ResultsLog;
 import org.transprune.records.RunLock;
@@ -298,7 +300,29 @@ public final class SweepRunner {
                 run == null ? 0.0 : run.scoringNanos() / 1e6,
                 a.decodeMillis(),
                 provenance.forRecord(config.hash(), config.seed(), RunRecords.code(config), start, Instant.now()));
-        return withOwnCost(record, run, pipeline);
+        record = withOwnCost(record, run, pipeline);
+        AnyResPlan plan = a.plan();
+        if (keptPerStage != null && plan != null) {
+            // reports place the kept tokens of a LLaVA-NeXT image through its plan
+            record = record.withAnyResLayout(new AnyResLayout(
+                    plan.rules().key(),
+                    plan.imageWidth(),
+                    plan.imageHeight(),
+                    plan.tileSize(),
+                    plan.patchGrid(),
+                    plan.bestWidth(),
+                    plan.bestHeight(),
+                    plan.resizedWidth(),
+                    plan.resizedHeight(),
+                    plan.tileRows(),
+                    plan.tileCols(),
+                    plan.firstRow(),
+                    plan.firstColumn(),
+                    plan.rows(),
+                    plan.columns(),
+                    plan.newline()));
+        }
+        return record;
     }
 
     /** The record with the theoretical cost of its own prefill: its N under its schedule (none without an image). */

@@ -76,6 +76,9 @@ class NextSweepTest {
         assertEquals(0, r.exit(), r.err() + r.out());
         Path out = tmp.resolve("runs/next");
         assertTrue(Files.size(out.resolve("report/table.md")) > 0);
+        try (Stream<Path> pngs = Files.list(out.resolve("report/heatmaps"))) {
+            assertTrue(pngs.count() > 0, "kept-token figures of the NeXT samples");
+        }
 
         TextConfig text = TinyCheckpointDirs.nextConfig(4).text();
         CostModel cost = CostModel.of(text);
@@ -113,6 +116,11 @@ class NextSweepTest {
                     assertTrue(p.asInt() >= 0 && p.asInt() < n, rec.toString());
                 }
                 assertEquals(1, rec.path("recall").size(), rec.toString());
+                assertEquals(
+                        n - 16,
+                        rec.path("anyres_layout").path("rows").asInt()
+                                * (rec.path("anyres_layout").path("columns").asInt() + 1),
+                        rec.toString());
             }
         }
         assertEquals(Set.of(52, 56, 36, 46), seen, "each image its own N under the llava rules");
