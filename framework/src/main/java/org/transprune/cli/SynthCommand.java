@@ -1,8 +1,10 @@
 package org.transprune.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.transprune.synth.Frame;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthDataset;
 import org.transprune.synth.SynthSummary;
@@ -51,6 +53,14 @@ public final class SynthCommand implements Callable<Integer> {
                     + " questions and answers: for measuring what a model answers without the image.")
     boolean blank;
 
+    @Option(
+            names = "--frames",
+            paramLabel = "WxH,...",
+            defaultValue = "336x336",
+            description = "Image sizes in pixels, image i in the i-th mod count, e.g. 336x168,168x336,336x336 for"
+                    + " the micro LLaVA-NeXT (positions are relative to each image; default: ${DEFAULT-VALUE}).")
+    String frames;
+
     @Override
     public Integer call() throws Exception {
         if (images < 1) {
@@ -65,8 +75,14 @@ public final class SynthCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--split must be train, val or test, got " + split);
         }
+        List<Frame> f;
+        try {
+            f = Frame.parseList(frames);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--frames: " + e.getMessage());
+        }
         long start = System.nanoTime();
-        SynthSummary summary = SynthDataset.write(out, seed, images, questionsPerImage, s, suffix, blank);
+        SynthSummary summary = SynthDataset.write(out, seed, images, questionsPerImage, s, suffix, blank, f);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.println(summary.format());
         System.out.printf(Locale.ROOT, "wrote %s in %.1f s%n", out, seconds);

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.transprune.synth.Frame;
 import org.transprune.train.MicroRecipes;
 import org.transprune.train.MicroTrainer;
 import org.transprune.train.TrainingRecipe;
@@ -58,6 +59,13 @@ public final class TrainMicroCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", description = "images per stage B step (default: the recipe's)")
     Integer batch;
 
+    @Option(
+            names = "--frames",
+            paramLabel = "WxH,...",
+            description = "train the micro LLaVA-NeXT (AnyRes, 168 px tiles) on images of these frames, one frame per"
+                    + " step in turn, e.g. 336x168,168x336,336x336 (default: the recipe's; none: the micro LLaVA)")
+    String frames;
+
     @Option(names = "--recipe", paramLabel = "FILE", description = "recipe JSON (default: the built-in micro recipe)")
     Path recipeFile;
 
@@ -88,8 +96,8 @@ public final class TrainMicroCommand implements Callable<Integer> {
         if (resume && initFrom != null) {
             throw new UserError("--init-from starts a new run; it cannot be combined with --resume");
         }
-        if (resume && (recipeFile != null || batch != null)) {
-            throw new UserError("--resume keeps the saved recipe; drop --recipe/--batch");
+        if (resume && (recipeFile != null || batch != null || frames != null)) {
+            throw new UserError("--resume keeps the saved recipe; drop --recipe/--batch/--frames");
         }
         Engine.getInstance(); // before any JniUtils call
         JniUtils.setNumThreads(threads);
@@ -103,6 +111,13 @@ public final class TrainMicroCommand implements Callable<Integer> {
             recipe = recipe.withSeed(seed);
             if (batch != null) {
                 recipe = recipe.withBatch(batch);
+            }
+            if (frames != null) {
+                try {
+                    recipe = recipe.withFrames(Frame.parseList(frames));
+                } catch (IllegalArgumentException e) {
+                    throw new UserError("--frames: " + e.getMessage());
+                }
             }
             trainer =
                     initFrom == null ? MicroTrainer.start(recipe, out) : MicroTrainer.startFrom(recipe, out, initFrom);

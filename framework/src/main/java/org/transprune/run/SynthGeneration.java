@@ -10,16 +10,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.transprune.bench.Benchmark;
+import org.transprune.synth.Frame;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthBenchmark;
 import org.transprune.synth.SynthDataset;
 import org.transprune.synth.Vocabulary;
 
 /**
- * A benchmark entry's {@code generate: {seed, images, questions_per_image, split, blank}}: the
+ * A benchmark entry's {@code generate: {seed, images, questions_per_image, split, blank, frames}}: the
  * synthetic split to write into {@code root} before the run when it is not there yet, so a fresh
  * clone can run the default experiment. Read while the experiment is validated; written only by
  * {@link RunPreparation}, never while parsing.
@@ -30,9 +32,12 @@ import org.transprune.synth.Vocabulary;
  * @param questionsPerImage questions per image
  * @param split which stream of the seed
  * @param blank background-only images (see {@link SynthDataset})
+ * @param frames the image frames, image i in {@code frames[i mod size]} ({@code "336x168,168x336,336x336"}
+ *     in the file; default the square 336 px one)
  */
-record SynthGeneration(Path root, int seed, int images, int questionsPerImage, Split split, boolean blank) {
-    static final Set<String> KEYS = Set.of("seed", "images", "questions_per_image", "split", "blank");
+record SynthGeneration(
+        Path root, int seed, int images, int questionsPerImage, Split split, boolean blank, List<Frame> frames) {
+    static final Set<String> KEYS = Set.of("seed", "images", "questions_per_image", "split", "blank", "frames");
 
     /** The recipe of {@code m}'s {@code generate:}, or null (with a problem) when it cannot be used. */
     static SynthGeneration read(YamlValue.Mapping m, String key, Benchmark b, Path root, YamlChecks checks) {
@@ -52,6 +57,15 @@ record SynthGeneration(Path root, int seed, int images, int questionsPerImage, S
         Integer perImage = checks.atLeast(g.get("questions_per_image"), where + ".questions_per_image", 2, 1);
         String splitName = checks.string(g, "split", where + ".split", "test");
         Boolean blank = checks.bool(g.get("blank"), where + ".blank", false);
+        String framesText = checks.string(g, "frames", where + ".frames", Frame.DEFAULT.toString());
+        List<Frame> frames = null;
+        if (framesText != null) {
+            try {
+                frames = Frame.parseList(framesText);
+            } catch (IllegalArgumentException e) {
+                checks.problem(g.get("frames"), where + ".frames", e.getMessage());
+            }
+        }
         Split split = null;
         if (splitName != null) {
             try {
@@ -73,10 +87,10 @@ record SynthGeneration(Path root, int seed, int images, int questionsPerImage, S
             checks.problem(m, key + ".root", "generate: needs a root: directory to write the split into");
             return null;
         }
-        if (seed == null || images == null || perImage == null || split == null || blank == null) {
+        if (seed == null || images == null || perImage == null || split == null || blank == null || frames == null) {
             return null;
         }
-        return new SynthGeneration(root, seed, images, perImage, split, blank);
+        return new SynthGeneration(root, seed, images, perImage, split, blank, frames);
     }
 
     /** Whether the split is on disk already (its question file exists). */
@@ -103,7 +117,14 @@ record SynthGeneration(Path root, int seed, int images, int questionsPerImage, S
             Files.createDirectories(parent);
             deleteTree(staging);
             SynthDataset.write(
-                    staging, seed, images, questionsPerImage, split, Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX, blank);
+                    staging,
+                    seed,
+                    images,
+                    questionsPerImage,
+                    split,
+                    Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX,
+                    blank,
+                    frames);
             if (Files.isDirectory(root) && isEmpty(root)) {
                 Files.delete(root);
             }

@@ -12,10 +12,18 @@ import java.util.Objects;
  * answer is 0); for relation, the two named objects (subject first).
  *
  * @param text lower-case words and punctuation separated by single spaces, without any prompt suffix
+ * @param width width of the image frame the objects are in (px)
+ * @param height height of the image frame (px)
  */
-public record Question(QuestionType type, String text, String answer, List<SceneObject> objects) {
+public record Question(
+        QuestionType type, String text, String answer, List<SceneObject> objects, int width, int height) {
     /** Default share of a patch an object must cover for the patch to count as relevant. */
     public static final double DEFAULT_MIN_COVERAGE = 0.05;
+
+    /** A question about a scene in the default square {@value Scene#SIZE} px frame. */
+    public Question(QuestionType type, String text, String answer, List<SceneObject> objects) {
+        this(type, text, answer, objects, Scene.SIZE, Scene.SIZE);
+    }
 
     public Question {
         Objects.requireNonNull(type, "type");
@@ -24,7 +32,7 @@ public record Question(QuestionType type, String text, String answer, List<Scene
         objects = List.copyOf(objects);
     }
 
-    /** The boxes {x0, y0, x1, y1} of {@link #objects()} in the 336 px frame (x1, y1 exclusive). */
+    /** The boxes {x0, y0, x1, y1} of {@link #objects()} in the image frame (x1, y1 exclusive). */
     public List<int[]> boxes() {
         return objects.stream().map(SceneObject::box).toList();
     }
@@ -35,12 +43,18 @@ public record Question(QuestionType type, String text, String answer, List<Scene
     }
 
     /**
-     * Row-major indices, ascending, of the patches of a grid x grid partition of the frame that
+     * Row-major indices, ascending, of the patches of a grid x grid partition of the frame (its
+     * columns over the width, its rows over the height) that
      * some object of this question covers for at least {@code minCoverage} of the patch's pixels,
-     * measured on the object's pixel mask (not its box).
+     * measured on the object's pixel mask (not its box). For a grid finer than the frame (more cells
+     * than pixels along a side, as the run's location of LLaVA-NeXT tile tokens uses) see
+     * {@link #finePatches}.
      */
     public int[] relevantPatches(int grid, double minCoverage) {
-        PatchGrid g = new PatchGrid(grid);
+        if (grid > Math.min(width, height)) {
+            return finePatches(grid);
+        }
+        PatchGrid g = new PatchGrid(grid, width, height);
         boolean[] relevant = new boolean[g.patches()];
         for (SceneObject o : objects) {
             double[] cov = o.patchCoverage(g);
@@ -62,6 +76,28 @@ public record Question(QuestionType type, String text, String answer, List<Scene
             }
         }
         return out;
+    }
+
+    /**
+     * Relevant cells of a grid finer than the frame: a cell is relevant when the pixel under its
+     * centre belongs to an object of this question (a cell smaller than a pixel is covered by that
+     * pixel or not at all).
+     */
+    private int[] finePatches(int grid) {
+        List<Integer> out = new java.util.ArrayList<>();
+        for (int r = 0; r < grid; r++) {
+            int py = (int) ((r + 0.5) * height / grid);
+            for (int c = 0; c < grid; c++) {
+                int px = (int) ((c + 0.5) * width / grid);
+                for (SceneObject o : objects) {
+                    if (px >= o.x0() && px < o.x1() && py >= o.y0() && py < o.y1() && o.covers(px, py)) {
+                        out.add(r * grid + c);
+                        break;
+                    }
+                }
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**

@@ -15,17 +15,17 @@ public record Sample(long index, Scene scene, List<Question> questions) {
         questions = List.copyOf(questions);
     }
 
-    /** The image as a 336 x 336 {@link BufferedImage#TYPE_INT_RGB}. */
+    /** The image as a {@link BufferedImage#TYPE_INT_RGB} of the scene's frame (336 x 336 by default). */
     public BufferedImage image() {
         return scene.render();
     }
 
     /**
-     * The image as floats in [0, 1], channel-major (C, H, W) = (3, 336, 336): red plane, then green,
+     * The image as floats in [0, 1], channel-major (C, H, W) = (3, height, width): red plane, then green,
      * then blue. No normalisation: the model's preprocessor owns resizing and mean/std.
      */
     public float[] floatRgb() {
-        int n = Scene.SIZE * Scene.SIZE;
+        int n = scene.width() * scene.height();
         int[] rgb = new int[n];
         scene.renderInto(rgb);
         float[] out = new float[3 * n];

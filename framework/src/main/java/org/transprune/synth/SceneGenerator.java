@@ -21,10 +21,15 @@ final class SceneGenerator {
 
     private SceneGenerator() {}
 
-    /** A uniformly random scene with 1-5 objects of random kind and colour. */
+    /** A uniformly random scene with 1-5 objects of random kind and colour in the default frame. */
     static Scene random(SplittableRandom rng) {
+        return random(rng, Frame.DEFAULT);
+    }
+
+    /** A uniformly random scene with 1-5 objects of random kind and colour in {@code frame}. */
+    static Scene random(SplittableRandom rng, Frame frame) {
         while (true) {
-            Scene s = place(rng, randomAttributes(rng, rng.nextInt(MIN_OBJECTS, MAX_OBJECTS + 1), null));
+            Scene s = place(rng, randomAttributes(rng, rng.nextInt(MIN_OBJECTS, MAX_OBJECTS + 1), null), frame);
             if (s != null) {
                 return s;
             }
@@ -37,7 +42,7 @@ final class SceneGenerator {
      * {@code countShapes} chooses between "how many shapes" (n objects) and "how many circles"
      * (n objects of one kind among others).
      */
-    static Scene planned(SplittableRandom rng, QuestionType type, String target, boolean countShapes) {
+    static Scene planned(SplittableRandom rng, QuestionType type, String target, boolean countShapes, Frame frame) {
         List<Attr> attrs;
         switch (type) {
             case COLOR: {
@@ -69,7 +74,7 @@ final class SceneGenerator {
                 attrs = randomAttributes(rng, rng.nextInt(MIN_OBJECTS, MAX_OBJECTS + 1), null);
         }
         shuffle(rng, attrs); // placement order shapes the layout; keep it independent of the plan
-        return place(rng, attrs);
+        return place(rng, attrs, frame);
     }
 
     private record Attr(ShapeKind kind, ShapeColor color) {}
@@ -93,7 +98,7 @@ final class SceneGenerator {
      * Places objects one by one at uniform sizes and positions anywhere in the frame, keeping
      * {@link #MIN_GAP} between boxes; null if some object found no free spot.
      */
-    private static Scene place(SplittableRandom rng, List<Attr> attrs) {
+    private static Scene place(SplittableRandom rng, List<Attr> attrs, Frame frame) {
         List<SceneObject> placed = new ArrayList<>();
         for (Attr a : attrs) {
             SceneObject fit = null;
@@ -102,8 +107,8 @@ final class SceneGenerator {
                 SceneObject cand = new SceneObject(
                         a.kind(),
                         a.color(),
-                        rng.nextInt(Scene.SIZE - size + 1),
-                        rng.nextInt(Scene.SIZE - size + 1),
+                        rng.nextInt(frame.width() - size + 1),
+                        rng.nextInt(frame.height() - size + 1),
                         size);
                 boolean free = true;
                 for (SceneObject p : placed) {
@@ -121,7 +126,7 @@ final class SceneGenerator {
             }
             placed.add(fit);
         }
-        return new Scene(rng.nextLong(), placed);
+        return new Scene(rng.nextLong(), placed, frame.width(), frame.height());
     }
 
     static <T> T pick(SplittableRandom rng, T[] values) {

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * One shape in a scene: its kind and colour, and the size x size box it is inscribed in, with the
- * top-left corner at pixel (x0, y0). These parameters define the pixel mask exactly
+ * top-left corner at pixel (x0, y0) of the image frame (at most {@value Scene#SIZE} px a side; the
+ * scene checks its own frame). These parameters define the pixel mask exactly
  * ({@link #covers}), so coverage can be recomputed for any patch grid from the answer key.
  *
  * <p>Boxes are half-open: the object can only cover pixels with {@code x0 <= x < x1} and
@@ -31,7 +32,7 @@ public record SceneObject(ShapeKind kind, ShapeColor color, int x0, int y0, int 
         return y0 + size;
     }
 
-    /** The box as {x0, y0, x1, y1} in the 336 px frame (x1, y1 exclusive). */
+    /** The box as {x0, y0, x1, y1} in the image frame (x1, y1 exclusive). */
     public int[] box() {
         return new int[] {x0, y0, x1(), y1()};
     }
@@ -55,15 +56,16 @@ public record SceneObject(ShapeKind kind, ShapeColor color, int x0, int y0, int 
     }
 
     /**
-     * The share of each patch (row-major) that this object's pixel mask covers, from 0 to 1.
+     * The share of each patch (row-major) that this object's pixel mask covers, from 0 to 1; the
+     * grid must span the frame the object is in.
      */
     public double[] patchCoverage(PatchGrid grid) {
         int[] counts = new int[grid.patches()];
         for (int y = y0; y < y1(); y++) {
-            int rowBase = grid.cellOf(y) * grid.grid();
+            int rowBase = grid.rowOf(y) * grid.grid();
             for (int x = x0; x < x1(); x++) {
                 if (covers(x, y)) {
-                    counts[rowBase + grid.cellOf(x)]++;
+                    counts[rowBase + grid.columnOf(x)]++;
                 }
             }
         }

@@ -8,8 +8,6 @@ import java.util.List;
  * single place where answers are decided; the generator only chooses among these questions.
  */
 public final class SceneQuestions {
-    /** The centre line of the frame, for left/right and top/bottom halves. */
-    static final int CENTRE = Scene.SIZE / 2;
     /**
      * How far (px) a box must stay clear of the centre line for its object to be clearly in one half.
      */
@@ -23,6 +21,11 @@ public final class SceneQuestions {
     static final String COUNT_KIND_TEMPLATE = "how many <kinds> are there ?";
 
     private SceneQuestions() {}
+
+    /** A question about {@code scene}, in its frame. */
+    private static Question ask(Scene scene, QuestionType type, String text, String answer, List<SceneObject> objects) {
+        return new Question(type, text, answer, objects, scene.width(), scene.height());
+    }
 
     /** A way to name one object unambiguously in this scene: "the circle" or "the red circle". */
     record Reference(String words, SceneObject object) {}
@@ -76,7 +79,7 @@ public final class SceneQuestions {
                         .toList();
                 String article = c.word().startsWith("o") ? "an" : "a";
                 String text = "is there " + article + " " + c.word() + " " + k.word() + " ?";
-                out.add(new Question(QuestionType.EXIST, text, matching.isEmpty() ? "no" : "yes", matching));
+                out.add(ask(scene, QuestionType.EXIST, text, matching.isEmpty() ? "no" : "yes", matching));
             }
         }
         return out;
@@ -89,7 +92,8 @@ public final class SceneQuestions {
                     scene.objects().stream().filter(o -> o.kind() == k).toList();
             if (ofKind.size() == 1) {
                 SceneObject o = ofKind.get(0);
-                out.add(new Question(
+                out.add(ask(
+                        scene,
                         QuestionType.COLOR,
                         "what color is the " + k.word() + " ?",
                         o.color().word(),
@@ -101,7 +105,8 @@ public final class SceneQuestions {
 
     private static List<Question> count(Scene scene) {
         List<Question> out = new ArrayList<>();
-        out.add(new Question(
+        out.add(ask(
+                scene,
                 QuestionType.COUNT,
                 "how many shapes are there ?",
                 Integer.toString(scene.objects().size()),
@@ -109,7 +114,8 @@ public final class SceneQuestions {
         for (ShapeKind k : ShapeKind.values()) {
             List<SceneObject> ofKind =
                     scene.objects().stream().filter(o -> o.kind() == k).toList();
-            out.add(new Question(
+            out.add(ask(
+                    scene,
                     QuestionType.COUNT,
                     "how many " + k.plural() + " are there ?",
                     Integer.toString(ofKind.size()),
@@ -122,15 +128,26 @@ public final class SceneQuestions {
         List<Question> out = new ArrayList<>();
         for (Reference r : references(scene)) {
             SceneObject o = r.object();
-            String side = o.x1() <= CENTRE - HALF_MARGIN ? "left" : o.x0() >= CENTRE + HALF_MARGIN ? "right" : null;
+            // The centre lines of the frame split it into left/right and top/bottom halves.
+            int centreX = scene.width() / 2;
+            int centreY = scene.height() / 2;
+            String side = o.x1() <= centreX - HALF_MARGIN ? "left" : o.x0() >= centreX + HALF_MARGIN ? "right" : null;
             if (side != null) {
-                out.add(new Question(
-                        QuestionType.POSITION, "is " + r.words() + " on the left or the right ?", side, List.of(o)));
+                out.add(ask(
+                        scene,
+                        QuestionType.POSITION,
+                        "is " + r.words() + " on the left or the right ?",
+                        side,
+                        List.of(o)));
             }
-            String half = o.y1() <= CENTRE - HALF_MARGIN ? "top" : o.y0() >= CENTRE + HALF_MARGIN ? "bottom" : null;
+            String half = o.y1() <= centreY - HALF_MARGIN ? "top" : o.y0() >= centreY + HALF_MARGIN ? "bottom" : null;
             if (half != null) {
-                out.add(new Question(
-                        QuestionType.POSITION, "is " + r.words() + " at the top or the bottom ?", half, List.of(o)));
+                out.add(ask(
+                        scene,
+                        QuestionType.POSITION,
+                        "is " + r.words() + " at the top or the bottom ?",
+                        half,
+                        List.of(o)));
             }
         }
         return out;
@@ -149,7 +166,8 @@ public final class SceneQuestions {
                 String horizontal =
                         oa.x1() + RELATION_GAP <= ob.x0() ? "left" : ob.x1() + RELATION_GAP <= oa.x0() ? "right" : null;
                 if (horizontal != null) {
-                    out.add(new Question(
+                    out.add(ask(
+                            scene,
                             QuestionType.RELATION,
                             "is " + a.words() + " left or right of " + b.words() + " ?",
                             horizontal,
@@ -159,7 +177,8 @@ public final class SceneQuestions {
                         ? "above"
                         : ob.y1() + RELATION_GAP <= oa.y0() ? "below" : null;
                 if (vertical != null) {
-                    out.add(new Question(
+                    out.add(ask(
+                            scene,
                             QuestionType.RELATION,
                             "is " + a.words() + " above or below " + b.words() + " ?",
                             vertical,

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  *   <li>{@code questions.jsonl}: {@code question_id}, {@code image} (file name inside
  *       {@code images/}), {@code text} (the question, then a new line and the suffix when one is
  *       given), {@code category};
- *   <li>{@code images/NNNNNN.png}: the 336 x 336 RGB images;
+ *   <li>{@code images/NNNNNN.png}: the RGB images, 336 x 336 unless other frames are asked for;
  *   <li>{@code answers.jsonl}: the key: {@code question_id}, {@code image}, {@code category},
  *       {@code question} (without suffix), {@code answer}, {@code boxes} ([x0, y0, x1, y1], x1 and y1
  *       exclusive), {@code objects} (kind, color, x0, y0, size: enough to recompute the pixel masks)
@@ -71,6 +71,27 @@ public final class SynthDataset {
     public static SynthSummary write(
             Path out, long seed, int numImages, int questionsPerImage, Split split, String suffix, boolean blank)
             throws IOException {
+        return write(out, seed, numImages, questionsPerImage, split, suffix, blank, List.of(Frame.DEFAULT));
+    }
+
+    /**
+     * As {@link #write(Path, long, int, int, Split, String, boolean)}, with image i drawn in frame
+     * {@code frames[i mod frames.size()]} (see {@link SynthSampler#SynthSampler(long, Split, int, List)}).
+     * With frames other than the single default one, every answer-key line also records its image's
+     * {@code width} and {@code height} (relevant patches are over that frame) and the summary its
+     * {@code frames}; the default writes exactly what it always wrote.
+     */
+    public static SynthSummary write(
+            Path out,
+            long seed,
+            int numImages,
+            int questionsPerImage,
+            Split split,
+            String suffix,
+            boolean blank,
+            List<Frame> frames)
+            throws IOException {
+        boolean defaultFrames = frames.equals(List.of(Frame.DEFAULT));
         if (numImages < 1) {
             throw new IllegalArgumentException("need at least one image, got " + numImages);
         }
@@ -84,8 +105,7 @@ public final class SynthDataset {
         }
         Path images = out.resolve(IMAGES);
         Files.createDirectories(images);
-        int[] pixels = new int[Scene.SIZE * Scene.SIZE];
-        SynthSampler sampler = new SynthSampler(seed, split, questionsPerImage);
+        SynthSampler sampler = new SynthSampler(seed, split, questionsPerImage, frames);
         List<Question> all = new ArrayList<>();
         long questionId = 0;
         try (BufferedWriter qw = Files.newBufferedWriter(out.resolve(QUESTIONS), StandardCharsets.UTF_8);
@@ -93,10 +113,11 @@ public final class SynthDataset {
             for (int i = 0; i < numImages; i++) {
                 Sample sample = sampler.next();
                 String file = String.format(Locale.ROOT, "%06d.png", i);
-                Scene shown = blank ? new Scene(sample.scene().noiseSeed(), List.of()) : sample.scene();
+                Scene shown = blank ? sample.scene().blank() : sample.scene();
+                int[] pixels = new int[shown.width() * shown.height()];
                 shown.renderInto(pixels);
                 try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(images.resolve(file)), 1 << 16)) {
-                    PngEncoder.write(pixels, Scene.SIZE, Scene.SIZE, os);
+                    PngEncoder.write(pixels, shown.width(), shown.height(), os);
                 }
                 for (Question q : sample.questions()) {
                     String text = suffixText.isEmpty() ? q.text() : q.text() + "\n" + suffixText;
@@ -107,7 +128,7 @@ public final class SynthDataset {
                     ql.put("category", q.type().category());
                     qw.write(JSON.writeValueAsString(ql));
                     qw.write('\n');
-                    aw.write(JSON.writeValueAsString(keyLine(questionId, file, q)));
+                    aw.write(JSON.writeValueAsString(keyLine(questionId, file, q, !defaultFrames)));
                     aw.write('\n');
                     all.add(q);
                     questionId++;
@@ -122,15 +143,22 @@ public final class SynthDataset {
         if (blank) {
             summaryJson.put("blank_images", true);
         }
+        if (!defaultFrames) {
+            summaryJson.put("frames", frames.stream().map(Frame::toString).toList());
+        }
         String json = JSON.writer(pretty).writeValueAsString(summaryJson);
         Files.writeString(out.resolve(SUMMARY), json + "\n", StandardCharsets.UTF_8);
         return summary;
     }
 
-    private static Map<String, Object> keyLine(long questionId, String file, Question q) {
+    private static Map<String, Object> keyLine(long questionId, String file, Question q, boolean frame) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("question_id", questionId);
         m.put("image", file);
+        if (frame) {
+            m.put("width", q.width());
+            m.put("height", q.height());
+        }
         m.put("category", q.type().category());
         m.put("question", q.text());
         m.put("answer", q.answer());
@@ -195,7 +223,9 @@ public final class SynthDataset {
                     QuestionType.ofCategory(n.get("category").asText()),
                     n.get("question").asText(),
                     n.get("answer").asText(),
-                    objs);
+                    objs,
+                    n.path("width").asInt(Scene.SIZE),
+                    n.path("height").asInt(Scene.SIZE));
             out.add(new AnswerKeyEntry(
                     n.get("question_id").asLong(), n.get("image").asText(), q));
         }

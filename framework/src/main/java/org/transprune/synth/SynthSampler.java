@@ -34,6 +34,8 @@ public final class SynthSampler {
 
     private final SplittableRandom stream;
     private final int questionsPerImage;
+    /** Image i is drawn in frames[i mod frames.size()]. */
+    private final List<Frame> frames;
     /**
      * Questions produced so far per "template|answer" and per "category|answer" (templates contain
      * spaces, categories do not, so the keys never collide); looked up only, never iterated.
@@ -48,6 +50,20 @@ public final class SynthSampler {
     }
 
     public SynthSampler(long seed, Split split, int questionsPerImage) {
+        this(seed, split, questionsPerImage, List.of(Frame.DEFAULT));
+    }
+
+    /**
+     * A stream whose images cycle through {@code frames}: image i is drawn in frame
+     * {@code i mod frames.size()}. The default single square frame gives exactly the samples of
+     * {@link #SynthSampler(long, Split, int)}; positions (left/right, top/bottom) are relative to each
+     * image's own frame.
+     */
+    public SynthSampler(long seed, Split split, int questionsPerImage, List<Frame> frames) {
+        if (frames.isEmpty()) {
+            throw new IllegalArgumentException("need at least one frame");
+        }
+        this.frames = List.copyOf(frames);
         if (questionsPerImage < 1) {
             throw new IllegalArgumentException("questionsPerImage must be at least 1, got " + questionsPerImage);
         }
@@ -93,7 +109,11 @@ public final class SynthSampler {
         Scene fallback = null;
         for (int attempt = 0; attempt < SCENE_ATTEMPTS && scene == null; attempt++) {
             Scene s = SceneGenerator.planned(
-                    rng, driver, target.answer(), SceneQuestions.COUNT_SHAPES_TEMPLATE.equals(target.template()));
+                    rng,
+                    driver,
+                    target.answer(),
+                    SceneQuestions.COUNT_SHAPES_TEMPLATE.equals(target.template()),
+                    frames.get((int) (index % frames.size())));
             if (s == null || SceneQuestions.of(s, driver).stream().noneMatch(target::matches)) {
                 continue;
             }

@@ -37,7 +37,7 @@ final class AttentionTargets {
             int[] columns = new int[q.objects().size() + 1];
             columns[0] = -prefixLength;
             for (int j = 0; j < q.objects().size(); j++) {
-                columns[j + 1] = NounProbe.centreCell(q.objects().get(j), grid);
+                columns[j + 1] = NounProbe.centreCell(q.objects().get(j), grid, q.width(), q.height());
             }
             for (int n : nouns) {
                 out.add(new Target(n, columns));
@@ -52,7 +52,9 @@ final class AttentionTargets {
                                 q.type(),
                                 q.text(),
                                 q.answer(),
-                                List.of(q.objects().get(j)))
+                                List.of(q.objects().get(j)),
+                                q.width(),
+                                q.height())
                         .relevantPatches(grid);
                 if (patches.length > 0) {
                     out.add(new Target(nouns.get(j), patches));

@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.transprune.config.LlavaConfig;
+import org.transprune.image.AnyRes;
+import org.transprune.image.AnyResPlan;
+import org.transprune.image.AnyResRules;
 import org.transprune.image.ImagePreprocessor;
 import org.transprune.image.RgbImage;
 import org.transprune.synth.PatchLabels;
@@ -102,9 +105,34 @@ public final class BatchBuilder {
         return preprocessor.preprocess(rgb(scene)).data();
     }
 
-    /** A scene rendered at the benchmark's 336 px, as the dataset's PNG images hold it. */
+    /** The AnyRes plan of a scene's image for this (LLaVA-NeXT) model. */
+    public AnyResPlan plan(Scene scene) {
+        return AnyRes.plan(
+                scene.width(),
+                scene.height(),
+                config.anyRes().pinpointCopies(),
+                AnyResRules.parse(config.anyRes().rules()),
+                config.vision().imageSize(),
+                config.vision().gridSize(),
+                config.anyRes().newline());
+    }
+
+    /**
+     * The tower's normalised pixels of every AnyRes view of a scene's image (base view, then the tiles
+     * row by row), each {@code [3, S, S]}, as {@code model.AnyResEncoder} preprocesses them.
+     */
+    public List<float[]> viewPixels(Scene scene) {
+        ImagePreprocessor pre = preprocessor.withPadToSquare(false);
+        List<float[]> out = new ArrayList<>();
+        for (RgbImage view : AnyRes.views(rgb(scene), plan(scene), pre.filter())) {
+            out.add(pre.preprocess(view).data());
+        }
+        return out;
+    }
+
+    /** A scene rendered in its frame, as the dataset's PNG images hold it. */
     private static RgbImage rgb(Scene scene) {
-        int[] rgb = new int[Scene.SIZE * Scene.SIZE];
+        int[] rgb = new int[scene.width() * scene.height()];
         scene.renderInto(rgb);
         byte[] bytes = new byte[3 * rgb.length];
         for (int i = 0; i < rgb.length; i++) {
@@ -112,7 +140,35 @@ public final class BatchBuilder {
             bytes[3 * i + 1] = (byte) (rgb[i] >> 8);
             bytes[3 * i + 2] = (byte) rgb[i];
         }
-        return new RgbImage(Scene.SIZE, Scene.SIZE, bytes);
+        return new RgbImage(scene.width(), scene.height(), bytes);
+    }
+
+    /**
+     * The arrangement of one image's block (see {@link PackedBatch.Images#arrangement()}) for image
+     * {@code i} of a batch: base features, then each kept row of the unpadded tile grid and its newline.
+     */
+    static long[] arrangement(AnyResPlan plan, int i) {
+        int g = plan.patchGrid();
+        int gg = g * g;
+        long rowStride = (long) plan.views() * gg + 1;
+        long o = i * rowStride;
+        long[] out = new long[plan.imageTokens()];
+        int at = 0;
+        for (int p = 0; p < gg; p++) {
+            out[at++] = o + p;
+        }
+        for (int r = 0; r < plan.rows(); r++) {
+            int gr = plan.firstRow() + r;
+            for (int c = 0; c < plan.columns(); c++) {
+                int gc = plan.firstColumn() + c;
+                int tile = 1 + (gr / g) * plan.tileCols() + gc / g;
+                out[at++] = o + (long) tile * gg + (gr % g) * g + gc % g;
+            }
+            if (plan.newline()) {
+                out[at++] = o + rowStride - 1;
+            }
+        }
+        return out;
     }
 
     /**
@@ -165,12 +221,13 @@ public final class BatchBuilder {
         if (!withText) {
             return PackedBatch.towerOnly(images);
         }
+        int n = images.tokens(config.imageTokens());
         boolean caption = phase != null && phase.captions();
         List<List<SequencePacker.Segment>> perImage = new ArrayList<>();
         int len = 0; // the longest sequence decides L
         for (Sample sample : samples) {
             List<SequencePacker.Segment> segments = new ArrayList<>();
-            int l = prefix.length + config.imageTokens();
+            int l = prefix.length + n;
             for (Item item : items(sample, caption)) {
                 int[] question = after(item.text());
                 List<Integer> nouns = item.question() == null ? List.of() : nouns(question);
@@ -181,7 +238,7 @@ public final class BatchBuilder {
             perImage.add(segments);
             len = Math.max(len, l);
         }
-        SequencePacker packer = new SequencePacker(config, phase, prefix, pad, samples.size(), len);
+        SequencePacker packer = new SequencePacker(config, phase, prefix, pad, samples.size(), len, n);
         for (int i = 0; i < perImage.size(); i++) {
             packer.image(i, perImage.get(i));
         }
@@ -194,9 +251,32 @@ public final class BatchBuilder {
         int s = config.vision().imageSize();
         int n = config.imageTokens();
         int grid = config.vision().gridSize();
-        float[] pixels = new float[b * 3 * s * s];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(pixels(samples.get(i).scene()), 0, pixels, i * 3 * s * s, 3 * s * s);
+        float[] pixels;
+        int views = 1;
+        long[] arrangement = null;
+        if (config.isAnyRes()) {
+            // One plan per batch: every image of the batch has the same frame, so the same N.
+            AnyResPlan plan = plan(samples.get(0).scene());
+            views = plan.views();
+            pixels = new float[b * views * 3 * s * s];
+            arrangement = new long[b * plan.imageTokens()];
+            for (int i = 0; i < b; i++) {
+                Scene scene = samples.get(i).scene();
+                if (!plan(scene).equals(plan)) {
+                    throw new IllegalArgumentException("a batch mixes image frames: " + scene.width() + "x"
+                            + scene.height() + " and " + plan.imageWidth() + "x" + plan.imageHeight());
+                }
+                List<float[]> v = viewPixels(scene);
+                for (int k = 0; k < views; k++) {
+                    System.arraycopy(v.get(k), 0, pixels, (i * views + k) * 3 * s * s, 3 * s * s);
+                }
+                System.arraycopy(arrangement(plan, i), 0, arrangement, i * plan.imageTokens(), plan.imageTokens());
+            }
+        } else {
+            pixels = new float[b * 3 * s * s];
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(pixels(samples.get(i).scene()), 0, pixels, i * 3 * s * s, 3 * s * s);
+            }
         }
         float[] patchTargets = null;
         if (patchWeight > 0) {
@@ -221,14 +301,15 @@ public final class BatchBuilder {
             float w = patchWeight / (b * n);
             for (int i = 0; i < b; i++) {
                 boolean[] anchor = new boolean[n];
-                for (SceneObject o : samples.get(i).scene().objects()) {
-                    anchor[NounProbe.centreCell(o, grid)] = true;
+                Scene scene = samples.get(i).scene();
+                for (SceneObject o : scene.objects()) {
+                    anchor[NounProbe.centreCell(o, grid, scene.width(), scene.height())] = true;
                 }
                 for (int p = 0; p < n; p++) {
                     anchorTargets[(i * n + p) * 2 + (anchor[p] ? 1 : 0)] = w;
                 }
             }
         }
-        return new PackedBatch.Images(b, pixels, patchTargets, anchorTargets);
+        return new PackedBatch.Images(b, pixels, patchTargets, anchorTargets, views, arrangement);
     }
 }

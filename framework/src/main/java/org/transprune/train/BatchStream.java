@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.transprune.synth.Frame;
 import org.transprune.synth.Sample;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthSampler;
@@ -29,7 +30,9 @@ final class BatchStream implements AutoCloseable {
     });
 
     private int phase = Integer.MIN_VALUE;
-    private SynthSampler sampler;
+    /** The phase's samplers, one per frame of the recipe (one for the micro LLaVA). */
+    private SynthSampler[] samplers;
+
     private Future<Prepared> ahead;
 
     BatchStream(TrainingRecipe recipe, BatchBuilder batches) {
@@ -59,12 +62,31 @@ final class BatchStream implements AutoCloseable {
         boolean stageA = ph < 0;
         int perImage = stageA ? 1 : recipe.phases().get(ph).questionsPerImage();
         int b = stageA ? recipe.stageABatch() : recipe.batch();
+        List<Frame> frames = recipe.imageFrames();
+        int f = frames.size();
         if (ph != phase) {
             // A phase's data stream depends only on the seed and the phase, so resuming skips to the same place.
-            sampler = new SynthSampler(recipe.seed() * 1_000_003L + ph + 1, Split.TRAIN, perImage);
-            sampler.skip((s - recipe.phaseStart(ph)) * b);
+            long done = s - recipe.phaseStart(ph);
+            samplers = new SynthSampler[f];
+            if (!recipe.anyRes()) {
+                samplers[0] = new SynthSampler(recipe.seed() * 1_000_003L + ph + 1, Split.TRAIN, perImage);
+            } else {
+                // AnyRes: step s draws all its images in frame s mod f, each frame from its own stream.
+                for (int k = 0; k < f; k++) {
+                    samplers[k] = new SynthSampler(
+                            recipe.seed() * 1_000_003L + ph + 1 + 7919L * (k + 1),
+                            Split.TRAIN,
+                            perImage,
+                            List.of(frames.get(k)));
+                }
+            }
+            for (int k = 0; k < f; k++) {
+                long stepsOfFrame = Math.max(0, (done - k + f - 1) / f); // steps j < done with j mod f == k
+                samplers[k].skip(stepsOfFrame * b);
+            }
             phase = ph;
         }
+        SynthSampler sampler = samplers[(int) ((s - recipe.phaseStart(ph)) % f)];
         List<Sample> samples = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
             samples.add(sampler.next());

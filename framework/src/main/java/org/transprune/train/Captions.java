@@ -26,7 +26,9 @@ public final class Captions {
         List<SceneObject> objs = new ArrayList<>(scene.objects());
         objs.sort(Comparator.<SceneObject>comparingInt(o -> o.x0() + o.x1()).thenComparingInt(o -> o.y0() + o.y1()));
         StringBuilder out = new StringBuilder();
-        int twiceCentre = Scene.SIZE; // compare x0 + x1 with 2 * (SIZE / 2)
+        // compare x0 + x1 with twice the frame's centre line
+        int twiceCentreX = scene.width();
+        int twiceCentreY = scene.height();
         for (SceneObject o : objs) {
             if (out.length() > 0) {
                 out.append(" . ");
@@ -34,8 +36,8 @@ public final class Captions {
             out.append(o.color().word())
                     .append(' ')
                     .append(o.kind().word())
-                    .append(o.x0() + o.x1() < twiceCentre ? " left" : " right")
-                    .append(o.y0() + o.y1() < twiceCentre ? " top" : " bottom");
+                    .append(o.x0() + o.x1() < twiceCentreX ? " left" : " right")
+                    .append(o.y0() + o.y1() < twiceCentreY ? " top" : " bottom");
         }
         return out.toString();
     }

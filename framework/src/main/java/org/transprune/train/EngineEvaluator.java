@@ -18,11 +18,13 @@ import org.transprune.bench.Sample;
 import org.transprune.image.Images;
 import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.LlavaPipeline;
+import org.transprune.synth.Frame;
 import org.transprune.synth.Question;
 import org.transprune.synth.QuestionType;
 import org.transprune.synth.Split;
 import org.transprune.synth.SynthBenchmark;
 import org.transprune.synth.SynthDataset;
+import org.transprune.synth.Vocabulary;
 
 /**
  * Held-out accuracy of a saved checkpoint, computed as a sweep computes it: the held-out questions
@@ -52,6 +54,12 @@ public final class EngineEvaluator {
      * only if it was written with the same arguments.
      */
     public static EngineEvaluator heldOut(Path dir, long seed, int images, int questionsPerImage) throws IOException {
+        return heldOut(dir, seed, images, questionsPerImage, List.of(Frame.DEFAULT));
+    }
+
+    /** As {@link #heldOut(Path, long, int, int)}, image i drawn in {@code frames[i mod frames.size()]}. */
+    public static EngineEvaluator heldOut(Path dir, long seed, int images, int questionsPerImage, List<Frame> frames)
+            throws IOException {
         Path summary = dir.resolve(SynthDataset.SUMMARY);
         if (Files.isRegularFile(summary)) {
             JsonNode s = new ObjectMapper().readTree(summary.toFile());
@@ -63,7 +71,15 @@ public final class EngineEvaluator {
                         + " images x " + questionsPerImage + " questions");
             }
         } else {
-            SynthDataset.write(dir, seed, images, questionsPerImage, Split.VAL);
+            SynthDataset.write(
+                    dir,
+                    seed,
+                    images,
+                    questionsPerImage,
+                    Split.VAL,
+                    Vocabulary.LLAVA_SHORT_ANSWER_SUFFIX,
+                    false,
+                    frames);
         }
         return new EngineEvaluator(dir);
     }

@@ -63,7 +63,7 @@ final class LlavaForward {
     /** Tower features {@code [B, patches, visionHidden]} of the configured feature layer, CLS dropped. */
     NDArray vision(Map<String, NDArray> w, PackedBatch.Images images, NDManager step) {
         VisionConfig vc = config.vision();
-        int b = images.count();
+        int b = images.count() * images.views(); // every view of every image in one tower batch
         int s = vc.imageSize();
         int p = vc.patchSize();
         int g = vc.gridSize();
@@ -111,6 +111,24 @@ final class LlavaForward {
     NDArray projector(Map<String, NDArray> w, NDArray features) {
         NDArray h = Activation.gelu(linear(features, w, CanonicalNames.PROJECTOR_1));
         return linear(h, w, CanonicalNames.PROJECTOR_2);
+    }
+
+    /**
+     * LLaVA-NeXT's image block from projected view features {@code [B * views, patches, hidden]}: each
+     * image's base features, then the kept rows of its tile grid (unpadded), each followed by
+     * {@code image_newline}, exactly as {@code model.AnyResEncoder} arranges them; {@code [B, N, hidden]}.
+     * A gather, so gradients reach the features and the newline embedding.
+     */
+    NDArray arrange(Map<String, NDArray> w, NDArray projected, PackedBatch.Images images, NDManager step) {
+        int b = images.count();
+        long perImage = (long) images.views() * projected.getShape().get(1);
+        long h = projected.getShape().get(2);
+        NDArray newline = step.zeros(new Shape(b, 1, h)).add(w.get(CanonicalNames.IMAGE_NEWLINE));
+        NDArray rows = NDArrays.concat(new NDList(projected.reshape(b, perImage, h), newline), 1)
+                .reshape(b * (perImage + 1), h);
+        long[] index = images.arrangement();
+        NDArray picked = rows.get(step.create(index, new Shape(index.length)));
+        return picked.reshape(b, index.length / b, h);
     }
 
     /** Logits {@code [targets, vocab]} at the batch's target rows; {@code tap} sees every layer. */

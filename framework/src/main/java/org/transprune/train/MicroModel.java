@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.transprune.config.AnyResConfig;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.TextConfig;
 import org.transprune.config.VisionConfig;
@@ -104,6 +105,52 @@ public final class MicroModel {
                 new VisionConfig(visionWidth, 4 * visionWidth, visionBlocks, 4, IMAGE_SIZE, 14, 1e-5, "quick_gelu");
         TextConfig text = new TextConfig(width, mlp, layers, 4, 4, vocabSize(), 1e-6, 10000.0, MAX_POSITIONS, false);
         return new LlavaConfig(vision, text, "mlp2x_gelu", -1, "default", imageTokenId());
+    }
+
+    /** Longest sequence of the micro LLaVA-NeXT: prefix, up to 744 image tokens (336x336), a question and answer. */
+    public static final int NEXT_MAX_POSITIONS = 1024;
+
+    /**
+     * The micro LLaVA-NeXT's candidate resolutions, llava-hf style (height, width): wide 168x336,
+     * tall 336x168, square 336x336 (pixels, in 168 px tiles of the micro tower).
+     */
+    public static List<int[]> nextPinpoints() {
+        return List.of(new int[] {168, 336}, new int[] {336, 168}, new int[] {336, 336});
+    }
+
+    /** The default micro LLaVA-NeXT. */
+    public static LlavaConfig defaultNextConfig() {
+        return nextConfig(VISION_WIDTH, VISION_BLOCKS, WIDTH, LAYERS, MLP);
+    }
+
+    /**
+     * A micro LLaVA-NeXT: the micro LLaVA's architecture ({@link #config}) read as a llava-hf
+     * {@code llava_next} model: AnyRes over {@link #nextPinpoints()} with the {@code hf} rule set and an
+     * {@code image_newline} after every row of the tile grid, and room for {@value #NEXT_MAX_POSITIONS}
+     * positions (RoPE has no learned positions, so the micro LLaVA's weights carry over unchanged).
+     */
+    public static LlavaConfig nextConfig(int visionWidth, int visionBlocks, int width, int layers, int mlp) {
+        LlavaConfig c = config(visionWidth, visionBlocks, width, layers, mlp);
+        TextConfig t = c.text();
+        TextConfig longer = new TextConfig(
+                t.hiddenSize(),
+                t.intermediateSize(),
+                t.numLayers(),
+                t.numHeads(),
+                t.numKeyValueHeads(),
+                t.vocabSize(),
+                t.rmsNormEps(),
+                t.ropeTheta(),
+                NEXT_MAX_POSITIONS,
+                t.tieWordEmbeddings());
+        return new LlavaConfig(
+                c.vision(),
+                longer,
+                c.projectorType(),
+                c.visionFeatureLayer(),
+                c.visionFeatureSelect(),
+                c.imageTokenId(),
+                new AnyResConfig(nextPinpoints(), AnyResConfig.HF, true));
     }
 
     /** Writes the tokenizer files and preprocessor_config.json of a micro model checkpoint into {@code dir}. */

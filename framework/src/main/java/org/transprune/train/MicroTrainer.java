@@ -52,6 +52,8 @@ public final class MicroTrainer implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final RunningAccuracy accuracy = new RunningAccuracy(ACCURACY_WINDOW);
     private EngineEvaluator evaluator;
+    private ForwardEvaluator forwardEvaluator;
+    private final BatchBuilder builder;
     private Consumer<String> reporter = System.out::println;
     private long step;
     private double elapsedBefore;
@@ -71,7 +73,8 @@ public final class MicroTrainer implements AutoCloseable {
         }
         ImagePreprocessor pre =
                 ImagePreprocessor.fromConfig(out.resolve(MODEL_DIR).resolve("preprocessor_config.json"));
-        this.batches = new BatchStream(recipe, new BatchBuilder(recipe.config(), tokenizer, pre));
+        this.builder = new BatchBuilder(recipe.config(), tokenizer, pre);
+        this.batches = new BatchStream(recipe, builder);
         this.root = NDManager.newBaseManager(Device.cpu());
         this.model = new TrainableLlava(recipe.config(), root, recipe.seed());
         // The projector gets no special rate: the second attempt's higher projector rate did not
@@ -238,10 +241,21 @@ public final class MicroTrainer implements AutoCloseable {
             return null;
         }
         if (evaluator == null) {
-            evaluator = EngineEvaluator.heldOut(out.resolve(HELDOUT_DIR), recipe.seed(), recipe.evalImages(), 2);
+            evaluator = EngineEvaluator.heldOut(
+                    out.resolve(HELDOUT_DIR), recipe.seed(), recipe.evalImages(), 2, recipe.imageFrames());
         }
         long t = System.nanoTime();
-        EngineEvaluator.Result r = evaluator.evaluate(dir);
+        EngineEvaluator.Result r;
+        if (recipe.anyRes()) {
+            // The same held-out samples, answered by the training forward (the pipeline does not read AnyRes yet).
+            if (forwardEvaluator == null) {
+                forwardEvaluator =
+                        ForwardEvaluator.heldOut(recipe.seed(), recipe.evalImages(), 2, recipe.imageFrames());
+            }
+            r = forwardEvaluator.evaluate(model, builder);
+        } else {
+            r = evaluator.evaluate(dir);
+        }
         StringBuilder line = new StringBuilder(String.format(
                 Locale.ROOT, "step %d: held-out accuracy %.3f on %d questions (", step, r.overall(), r.questions()));
         for (Map.Entry<QuestionType, Double> e : r.perType().entrySet()) {

@@ -53,13 +53,13 @@ public final class NounProbe {
         if (q.type() == QuestionType.RELATION) {
             if (nouns.size() == 2 && q.objects().size() == 2) {
                 for (int j = 0; j < 2; j++) {
-                    out.add(new Target(nouns.get(j), classesOf(q.objects().get(j), grid)));
+                    out.add(new Target(nouns.get(j), classesOf(q.objects().get(j), grid, q)));
                 }
             }
             return out;
         }
         if (q.objects().size() == 1) {
-            int[] c = classesOf(q.objects().get(0), grid);
+            int[] c = classesOf(q.objects().get(0), grid, q);
             for (int n : nouns) {
                 out.add(new Target(n, c));
             }
@@ -84,21 +84,21 @@ public final class NounProbe {
      */
     public static int[] answerTargets(Question q, int grid) {
         if (q.type() == QuestionType.RELATION && q.objects().size() == 2) {
-            int a = centreCell(q.objects().get(0), grid);
-            int b = centreCell(q.objects().get(1), grid);
+            int a = centreCell(q.objects().get(0), grid, q.width(), q.height());
+            int b = centreCell(q.objects().get(1), grid, q.width(), q.height());
             return new int[] {a / grid, grid + a % grid, 2 * grid + b / grid, 3 * grid + b % grid};
         }
         if (q.type() != QuestionType.RELATION && q.objects().size() == 1) {
-            int a = centreCell(q.objects().get(0), grid);
+            int a = centreCell(q.objects().get(0), grid, q.width(), q.height());
             return new int[] {a / grid, grid + a % grid};
         }
         return null;
     }
 
     /** Head indices of an object's colour, centre row and centre column. */
-    static int[] classesOf(SceneObject o, int grid) {
+    static int[] classesOf(SceneObject o, int grid, Question frame) {
         int colors = ShapeColor.values().length;
-        int cell = centreCell(o, grid);
+        int cell = centreCell(o, grid, frame.width(), frame.height());
         return new int[] {o.color().ordinal(), colors + cell / grid, colors + grid + cell % grid};
     }
 
@@ -107,8 +107,17 @@ public final class NounProbe {
      * objects never share one: boxes keep a gap, so centres are at least 42 px (1.5 cells of 28 px) apart.
      */
     public static int centreCell(SceneObject o, int grid) {
-        int row = Math.min(grid - 1, (o.y0() + o.y1()) * grid / (2 * Scene.SIZE));
-        int col = Math.min(grid - 1, (o.x0() + o.x1()) * grid / (2 * Scene.SIZE));
+        return centreCell(o, grid, Scene.SIZE, Scene.SIZE);
+    }
+
+    /**
+     * As {@link #centreCell(SceneObject, int)} for a grid over a {@code width x height} frame (columns
+     * over the width, rows over the height). On a 168 px side cells are 14 px, still less than the
+     * 42 px between two centres.
+     */
+    public static int centreCell(SceneObject o, int grid, int width, int height) {
+        int row = Math.min(grid - 1, (o.y0() + o.y1()) * grid / (2 * height));
+        int col = Math.min(grid - 1, (o.x0() + o.x1()) * grid / (2 * width));
         return row * grid + col;
     }
 }

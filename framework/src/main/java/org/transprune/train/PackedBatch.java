@@ -32,8 +32,25 @@ public record PackedBatch(Images images, Sequences text, Rows attention, Rows no
      *     (one-hot per label group, scaled so the sum is the weighted mean cross-entropy), or null for none
      * @param anchorTargets {@code [B, patches, 2]} weights of the anchor head (patch holds an object's
      *     box centre or not), or null for none
+     * @param views views per image: 1 for LLaVA-1.5; for AnyRes the base view then the tiles, so
+     *     {@code pixels} is {@code [B * views, 3, S, S]} and the tower heads read the base views only
+     * @param arrangement for AnyRes, {@code [B * N]} flat indices into the projected features laid out
+     *     as {@code [B, views * patches + 1, hidden]} (the last row of each image is {@code image_newline}):
+     *     the image block of each image in order (base features, then each kept grid row and its
+     *     newline, as {@code model.AnyResEncoder} lays them out); null for a single view
      */
-    public record Images(int count, float[] pixels, float[] patchTargets, float[] anchorTargets) {}
+    public record Images(
+            int count, float[] pixels, float[] patchTargets, float[] anchorTargets, int views, long[] arrangement) {
+        /** B single-view images. */
+        public Images(int count, float[] pixels, float[] patchTargets, float[] anchorTargets) {
+            this(count, pixels, patchTargets, anchorTargets, 1, null);
+        }
+
+        /** Image tokens per image: the tower's patches for a single view, N of the AnyRes plan otherwise. */
+        public int tokens(int patches) {
+            return arrangement == null ? patches : arrangement.length / count;
+        }
+    }
 
     /**
      * The packed token sequences, one per image.

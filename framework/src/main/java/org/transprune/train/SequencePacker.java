@@ -61,13 +61,21 @@ final class SequencePacker {
      * @param prefix the prompt's tokens before the image block
      * @param images B
      * @param len L, tokens per sequence
+     * @param imageTokens N, image tokens per sequence (the batch's AnyRes plan's for LLaVA-NeXT)
      */
-    SequencePacker(LlavaConfig config, TrainingRecipe.Phase phase, int[] prefix, int pad, int images, int len) {
+    SequencePacker(
+            LlavaConfig config,
+            TrainingRecipe.Phase phase,
+            int[] prefix,
+            int pad,
+            int images,
+            int len,
+            int imageTokens) {
         this.phase = phase;
         this.prefix = prefix;
         this.images = images;
         this.len = len;
-        this.imageTokens = config.imageTokens();
+        this.imageTokens = imageTokens;
         this.heads = config.text().numHeads();
         this.grid = config.vision().gridSize();
         this.vocab = config.text().vocabSize();

@@ -16,11 +16,14 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.transprune.checkpoint.CanonicalNames;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.Checkpoints;
 import org.transprune.checkpoint.SafetensorsFile;
 import org.transprune.checkpoint.SafetensorsWriter;
 import org.transprune.checkpoint.TensorType;
+import org.transprune.config.LlavaConfig;
+import org.transprune.config.TextConfig;
 
 /**
  * Everything a training run needs to continue bit-exactly, in one safetensors file written
@@ -116,11 +119,13 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
             // training-only heads, which checkpoints never hold, keep their initial values.
             try (Checkpoint c = Checkpoints.open(file);
                     NDManager m = NDManager.newBaseManager(Device.cpu())) {
-                if (!c.config().equals(model.config())) {
+                if (!c.config().equals(model.config()) && !nextOfMicro(c.config(), model.config())) {
                     throw new IllegalArgumentException(file + " holds another architecture than the recipe's");
                 }
                 for (String name : model.names()) {
-                    if (!name.startsWith(TrainingHeads.PREFIX)) {
+                    boolean newline = name.equals(CanonicalNames.IMAGE_NEWLINE)
+                            && !CanonicalNames.shapes(c.config()).containsKey(name);
+                    if (!name.startsWith(TrainingHeads.PREFIX) && !newline) {
                         model.setValues(
                                 name,
                                 c.tensors().fp32(name, m, model.shape(name)).toFloatArray());
@@ -140,6 +145,38 @@ public record TrainState(long step, double elapsedSeconds, String recipeJson) {
             }
             return Long.parseLong(f.metadata().get("step"));
         }
+    }
+
+    /**
+     * Whether {@code next} is a LLaVA-NeXT reading of the single-view model {@code source}: the same
+     * tensors apart from {@code image_newline} (which keeps its initial value), more positions (RoPE
+     * has no learned positions). A micro LLaVA-NeXT starts from the micro LLaVA this way.
+     */
+    static boolean nextOfMicro(LlavaConfig source, LlavaConfig next) {
+        if (source.isAnyRes() || !next.isAnyRes()) {
+            return false;
+        }
+        TextConfig a = source.text();
+        TextConfig b = next.text();
+        TextConfig aLonger = new TextConfig(
+                a.hiddenSize(),
+                a.intermediateSize(),
+                a.numLayers(),
+                a.numHeads(),
+                a.numKeyValueHeads(),
+                a.vocabSize(),
+                a.rmsNormEps(),
+                a.ropeTheta(),
+                b.maxPositionEmbeddings(),
+                a.tieWordEmbeddings());
+        return next.equals(new LlavaConfig(
+                source.vision(),
+                aLonger,
+                source.projectorType(),
+                source.visionFeatureLayer(),
+                source.visionFeatureSelect(),
+                source.imageTokenId(),
+                next.anyRes()));
     }
 
     /** Hex SHA-256 of a file, to record which state a run started from. */

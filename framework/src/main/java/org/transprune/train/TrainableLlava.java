@@ -176,17 +176,42 @@ public final class TrainableLlava implements AutoCloseable {
     public Output forward(PackedBatch batch, NDManager step) {
         Map<String, NDArray> w = aliases(step);
         NDArray features = llava.vision(w, batch.images(), step);
-        NDArray patchLoss = heads.towerLoss(w, features, batch.images(), step);
+        NDArray patchLoss = heads.towerLoss(w, baseViews(features, batch.images()), batch.images(), step);
         if (!batch.hasText()) {
             return new Output(null, patchLoss, null, null, null);
         }
         TrainingHeads.DecoderLosses supervision = heads.decoderLosses(w, batch, step);
-        NDArray image = llava.projector(w, features);
+        NDArray image = image(w, features, batch.images(), step);
         NDArray targetLogits = llava.decoder(w, image, batch.text(), step, supervision);
         int vocab = config.text().vocabSize();
         NDArray weights = step.create(batch.text().targets().weights(), new Shape(batch.targetCount(), vocab));
         NDArray answerLoss = targetLogits.logSoftmax(-1).mul(weights).sum().neg();
         return new Output(answerLoss, patchLoss, targetLogits, supervision.attention(), supervision.probe());
+    }
+
+    /** The image block {@code [B, N, textHidden]} from the tower's features of every view. */
+    private NDArray image(Map<String, NDArray> w, NDArray features, PackedBatch.Images images, NDManager step) {
+        NDArray projected = llava.projector(w, features);
+        return images.arrangement() == null ? projected : llava.arrange(w, projected, images, step);
+    }
+
+    /** The base view's features {@code [B, patches, d]} of each image (all of them for a single view). */
+    private static NDArray baseViews(NDArray features, PackedBatch.Images images) {
+        if (images.views() == 1) {
+            return features;
+        }
+        Shape s = features.getShape();
+        return features.reshape(images.count(), images.views(), s.get(1), s.get(2))
+                .get(":, 0, :, :");
+    }
+
+    /**
+     * The image embeddings the decoder receives for these images, {@code [B, N, textHidden]}: the
+     * tower, the projector and, for AnyRes, the arrangement of views, grid rows and newlines.
+     */
+    public NDArray imageEmbeddings(PackedBatch.Images images, NDManager step) {
+        Map<String, NDArray> w = aliases(step);
+        return image(w, llava.vision(w, images, step), images, step);
     }
 
     /**

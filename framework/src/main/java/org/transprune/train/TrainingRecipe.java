@@ -1,11 +1,13 @@
 package org.transprune.train;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.ArrayList;
 import java.util.List;
 import org.transprune.config.LlavaConfig;
+import org.transprune.synth.Frame;
 
 /**
  * Everything that decides what a training run computes: model sizes, data, schedule, optimiser.
@@ -36,6 +38,9 @@ import org.transprune.config.LlavaConfig;
  * @param evalEvery steps between held-out evaluations with the engine (0: only at the end)
  * @param evalImages held-out images (2 questions each) per evaluation
  * @param checkpointMinutes minutes between saved training states
+ * @param frames empty for the micro LLaVA (one 168 px view of the 336 px image); otherwise the micro
+ *     LLaVA-NeXT ({@link MicroModel#nextConfig}) trained on images of these frames ({@code WIDTHxHEIGHT}),
+ *     step s drawing all its images in frame {@code s mod frames.size()} (one AnyRes plan per batch)
  */
 public record TrainingRecipe(
         int visionWidth,
@@ -60,7 +65,8 @@ public record TrainingRecipe(
         double patchWeight,
         int evalEvery,
         int evalImages,
-        double checkpointMinutes) {
+        double checkpointMinutes,
+        List<String> frames) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -175,16 +181,89 @@ public record TrainingRecipe(
         }
     }
 
+    /** A micro LLaVA recipe (one view per image, no frames). */
+    public TrainingRecipe(
+            int visionWidth,
+            int visionBlocks,
+            int width,
+            int layers,
+            int mlp,
+            long seed,
+            int stageABatch,
+            int stageASteps,
+            double stageALr,
+            int batch,
+            List<Phase> phases,
+            double lr,
+            int warmupSteps,
+            double decayFraction,
+            double minLrFraction,
+            double weightDecay,
+            double beta1,
+            double beta2,
+            double clip,
+            double patchWeight,
+            int evalEvery,
+            int evalImages,
+            double checkpointMinutes) {
+        this(
+                visionWidth,
+                visionBlocks,
+                width,
+                layers,
+                mlp,
+                seed,
+                stageABatch,
+                stageASteps,
+                stageALr,
+                batch,
+                phases,
+                lr,
+                warmupSteps,
+                decayFraction,
+                minLrFraction,
+                weightDecay,
+                beta1,
+                beta2,
+                clip,
+                patchWeight,
+                evalEvery,
+                evalImages,
+                checkpointMinutes,
+                List.of());
+    }
+
+    @JsonCreator
     public TrainingRecipe {
         phases = List.copyOf(phases);
+        frames = frames == null ? List.of() : List.copyOf(frames);
+        frames.forEach(Frame::parse);
         if (stageASteps < 0 || batch < 1 || stageABatch < 1 || lr <= 0 || stageALr <= 0) {
             throw new IllegalArgumentException("batch sizes and learning rates must be positive, steps not negative");
         }
     }
 
-    /** The model architecture of this recipe. */
+    /** The model architecture of this recipe: the micro LLaVA, or the micro LLaVA-NeXT when it has frames. */
     public LlavaConfig config() {
-        return MicroModel.config(visionWidth, visionBlocks, width, layers, mlp);
+        return anyRes()
+                ? MicroModel.nextConfig(visionWidth, visionBlocks, width, layers, mlp)
+                : MicroModel.config(visionWidth, visionBlocks, width, layers, mlp);
+    }
+
+    /** Whether this recipe trains the micro LLaVA-NeXT (AnyRes views). */
+    public boolean anyRes() {
+        return !frames.isEmpty();
+    }
+
+    /** The frames of the images, parsed; {@link Frame#DEFAULT} alone for the micro LLaVA. */
+    public List<Frame> imageFrames() {
+        return anyRes() ? frames.stream().map(Frame::parse).toList() : List.of(Frame.DEFAULT);
+    }
+
+    /** The frame of step {@code step}'s images. */
+    public Frame frameOf(long step) {
+        List<Frame> f = imageFrames();
+        return f.get((int) (step % f.size()));
     }
 
     /** Steps of stage B. */
@@ -306,6 +385,36 @@ public record TrainingRecipe(
                 patchWeight,
                 evalEvery,
                 evalImages,
-                checkpointMinutes);
+                checkpointMinutes,
+                frames);
+    }
+
+    /** A copy that trains the micro LLaVA-NeXT on these frames (empty: the micro LLaVA). */
+    public TrainingRecipe withFrames(List<Frame> newFrames) {
+        return new TrainingRecipe(
+                visionWidth,
+                visionBlocks,
+                width,
+                layers,
+                mlp,
+                seed,
+                stageABatch,
+                stageASteps,
+                stageALr,
+                batch,
+                phases,
+                lr,
+                warmupSteps,
+                decayFraction,
+                minLrFraction,
+                weightDecay,
+                beta1,
+                beta2,
+                clip,
+                patchWeight,
+                evalEvery,
+                evalImages,
+                checkpointMinutes,
+                newFrames.stream().map(Frame::toString).toList());
     }
 }
