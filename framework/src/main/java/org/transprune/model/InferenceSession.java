@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.function.IntFunction;
 import org.transprune.config.TextConfig;
 
 /**
@@ -12,7 +13,10 @@ import org.transprune.config.TextConfig;
  * when the step ends, so memory stays flat over any number of requests.
  */
 public final class InferenceSession implements AutoCloseable {
-    private final LlavaModel model;
+    private final TextConfig text;
+    /** The image layout of an image block of a given length when the caller gives none, or null. */
+    private final IntFunction<ImageLayout> defaultImageLayout;
+
     private final LlamaDecoder decoder;
     private final NDManager manager;
     private final KvCache cache;
@@ -25,10 +29,24 @@ public final class InferenceSession implements AutoCloseable {
             float[] logits, TokenLayout layout, int[] tokensPerLayer, long prefillNanos, long hookNanos) {}
 
     InferenceSession(LlavaModel model, LlamaDecoder decoder, NDManager modelManager) {
-        this.model = model;
+        this(model.config().text(), singleViewLayout(model.config().vision().gridSize()), decoder, modelManager);
+    }
+
+    InferenceSession(
+            TextConfig text,
+            IntFunction<ImageLayout> defaultImageLayout,
+            LlamaDecoder decoder,
+            NDManager modelManager) {
+        this.text = text;
+        this.defaultImageLayout = defaultImageLayout;
         this.decoder = decoder;
         this.manager = modelManager.newSubManager();
-        this.cache = new KvCache(manager, model.config().text().numLayers());
+        this.cache = new KvCache(manager, text.numLayers());
+    }
+
+    /** LLaVA-1.5's one grid of {@code grid x grid} patches, for image blocks that fit it. */
+    private static IntFunction<ImageLayout> singleViewLayout(int grid) {
+        return tokens -> tokens <= grid * grid ? ImageLayout.singleView(grid, grid, tokens) : null;
     }
 
     /** The session's manager: put per-request arrays (e.g. image embeddings) here. */
@@ -48,6 +66,42 @@ public final class InferenceSession implements AutoCloseable {
      */
     public PrefillResult prefill(
             int[] ids, int imageStart, NDArray imageEmbeddings, int[] positions, ForwardHooks hooks) {
+        return run(ids, imageStart, imageEmbeddings, positions, null, null, hooks);
+    }
+
+    /**
+     * Runs the prompt through a decoder with multimodal rotary positions (Qwen2.5-VL).
+     *
+     * @param positions temporal, height and width position ids, {@code [3][ids.length]}
+     * @param imageLayout where each image token came from (delivered to strategies that ask), or null
+     * @see #prefill(int[], int, NDArray, int[], ForwardHooks)
+     */
+    public PrefillResult prefill(
+            int[] ids,
+            int imageStart,
+            NDArray imageEmbeddings,
+            int[][] positions,
+            ImageLayout imageLayout,
+            ForwardHooks hooks) {
+        if (positions == null || positions.length != 3) {
+            throw new IllegalArgumentException("give 3 position ids (temporal, height, width) per token");
+        }
+        for (int[] p : positions) {
+            if (p.length != ids.length) {
+                throw new IllegalArgumentException(p.length + " position ids for " + ids.length + " tokens");
+            }
+        }
+        return run(ids, imageStart, imageEmbeddings, null, positions, imageLayout, hooks);
+    }
+
+    private PrefillResult run(
+            int[] ids,
+            int imageStart,
+            NDArray imageEmbeddings,
+            int[] positions,
+            int[][] multimodal,
+            ImageLayout imageLayout,
+            ForwardHooks hooks) {
         if (prefilled) {
             throw new IllegalStateException("a session runs one prefill; start a new session for a new prompt");
         }
@@ -57,7 +111,7 @@ public final class InferenceSession implements AutoCloseable {
             throw new IllegalArgumentException("image block " + imageStart + "+" + imageLength
                     + " does not fit a prompt of " + ids.length + " tokens");
         }
-        int max = model.config().text().maxPositionEmbeddings();
+        int max = text.maxPositionEmbeddings();
         if (ids.length > max) {
             throw new IllegalArgumentException(
                     "prompt of " + ids.length + " tokens is longer than the model's context of " + max);
@@ -86,9 +140,14 @@ public final class InferenceSession implements AutoCloseable {
                         hooks.start(),
                         ids,
                         imageLength == 0 ? null : inputs.get(imageStart + ":" + (imageStart + imageLength)),
-                        initial);
+                        initial,
+                        imageLength == 0
+                                ? null
+                                : imageLayout != null ? imageLayout : defaultImageLayout.apply(imageLength));
             }
-            LlamaDecoder.Prefill p = decoder.prefill(inputs, pos, initial, hooks, cache, step);
+            LlamaDecoder.Prefill p = multimodal == null
+                    ? decoder.prefill(inputs, pos, initial, hooks, cache, step)
+                    : decoder.prefill(inputs, multimodal, initial, hooks, cache, step);
             float[] logits = decoder.logits(p.lastHidden());
             prefilled = true;
             layout = p.layout();
@@ -98,19 +157,16 @@ public final class InferenceSession implements AutoCloseable {
     }
 
     /** Computes only the parts of the request's start the observer asked for, and delivers them. */
-    private void start(StartObserver observer, int[] ids, NDArray image, TokenLayout initial) {
+    private void start(StartObserver observer, int[] ids, NDArray image, TokenLayout initial, ImageLayout imageLayout) {
         Set<StartSignal> wanted = observer.startSignals();
         if (wanted.isEmpty()) {
             return;
         }
-        TextConfig t = model.config().text();
-        int grid = model.config().vision().gridSize();
+        TextConfig t = text;
         observer.onStart(new RequestStart(
                 wanted.contains(StartSignal.PROMPT_IDS) ? ids.clone() : null,
                 wanted.contains(StartSignal.IMAGE_EMBEDDINGS) ? image : null,
-                wanted.contains(StartSignal.IMAGE_LAYOUT) && image != null && initial.imageLength() <= grid * grid
-                        ? ImageLayout.singleView(grid, grid, initial.imageLength())
-                        : null,
+                wanted.contains(StartSignal.IMAGE_LAYOUT) && image != null ? imageLayout : null,
                 wanted.contains(StartSignal.MODEL_DIMENSIONS)
                         ? new ModelDimensions(
                                 t.hiddenSize(),
@@ -129,7 +185,7 @@ public final class InferenceSession implements AutoCloseable {
         if (!prefilled) {
             throw new IllegalStateException("decode before prefill");
         }
-        int max = model.config().text().maxPositionEmbeddings();
+        int max = text.maxPositionEmbeddings();
         for (int i = 0; i < tokensPerLayer.length; i++) {
             if (cache.nextPosition(i) >= max) {
                 throw new IllegalStateException("generation reached the model's context of " + max + " positions");
