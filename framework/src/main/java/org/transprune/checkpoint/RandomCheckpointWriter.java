@@ -42,6 +42,8 @@ public final class RandomCheckpointWriter {
     private final Map<String, long[]> shapes;
     /** The config.json to write. */
     private final ObjectNode configJson;
+    /** Stored name to the canonical name that seeds its values, so every layout holds the same values. */
+    private final Map<String, String> canonical;
 
     private TensorType dtype = TensorType.BF16;
     private long seed;
@@ -61,12 +63,13 @@ public final class RandomCheckpointWriter {
     }
 
     public RandomCheckpointWriter(LlavaConfig config) {
-        this(CanonicalNames.shapes(config), ConfigJson.llavaHfJson(config));
+        this(CanonicalNames.shapes(config), ConfigJson.llavaHfJson(config), Map.of());
     }
 
-    private RandomCheckpointWriter(Map<String, long[]> shapes, ObjectNode configJson) {
+    private RandomCheckpointWriter(Map<String, long[]> shapes, ObjectNode configJson, Map<String, String> canonical) {
         this.shapes = shapes;
         this.configJson = configJson;
+        this.canonical = canonical;
     }
 
     /**
@@ -75,12 +78,13 @@ public final class RandomCheckpointWriter {
      */
     public static RandomCheckpointWriter qwen(QwenConfig config, boolean nested) {
         Map<String, long[]> stored = new LinkedHashMap<>();
+        Map<String, String> canonical = new LinkedHashMap<>();
         for (Map.Entry<String, long[]> e : CanonicalNames.qwenShapes(config).entrySet()) {
-            stored.put(
-                    nested ? CanonicalNames.toQwenNew(e.getKey()) : CanonicalNames.toQwenReleased(e.getKey()),
-                    e.getValue());
+            String name = nested ? CanonicalNames.toQwenNew(e.getKey()) : CanonicalNames.toQwenReleased(e.getKey());
+            stored.put(name, e.getValue());
+            canonical.put(name, e.getKey());
         }
-        return new RandomCheckpointWriter(stored, QwenConfigJson.json(config, nested));
+        return new RandomCheckpointWriter(stored, QwenConfigJson.json(config, nested), canonical);
     }
 
     /** Storage type: BF16 (default), F16 or F32. */
@@ -148,8 +152,9 @@ public final class RandomCheckpointWriter {
     void fill(TensorPlan tensor, long firstElement, ByteBuffer out) {
         int elementBytes = tensor.type().bytes();
         int n = out.remaining() / elementBytes;
-        boolean norm = isNorm(tensor.name());
-        long nameHash = fnv1a(tensor.name());
+        String name = canonical.getOrDefault(tensor.name(), tensor.name());
+        boolean norm = isNorm(name);
+        long nameHash = fnv1a(name);
         int blocks = (n + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
         IntStream.range(0, blocks).parallel().forEach(b -> {
             ByteBuffer dst = out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
