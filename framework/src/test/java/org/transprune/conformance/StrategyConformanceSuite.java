@@ -22,13 +22,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.transprune.config.LlavaConfig;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.model.AttentionObserver;
 import org.transprune.model.ForwardHooks;
 import org.transprune.model.HiddenStateObserver;
 import org.transprune.model.InferenceSession;
-import org.transprune.model.LlavaModel;
 import org.transprune.model.RequestStart;
 import org.transprune.model.StartObserver;
 import org.transprune.model.StartSignal;
@@ -36,7 +34,6 @@ import org.transprune.model.SubLayer;
 import org.transprune.model.TinyModels;
 import org.transprune.model.TokenLayout;
 import org.transprune.model.TransitionObserver;
-import org.transprune.model.WeightPolicy;
 import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.Strategies;
@@ -71,20 +68,17 @@ public abstract class StrategyConformanceSuite {
      */
     private static final Map<String, Map<String, Object>> SMALL_MODEL_PARAMETERS = Map.of();
 
-    private static LlavaModel model;
-    private static float[] pixels;
+    /** The model the strategies run on: the tiny LLaVA here, the tiny Qwen2.5-VL in {@link QwenStrategyConformanceSuite}. */
+    static ConformanceEngine engine;
 
     @BeforeAll
     static void loadModel() {
-        LlavaConfig config = TinyModels.config(LAYERS);
-        model = TinyModels.load(config, 21, WeightPolicy.FP32);
-        pixels = TinyModels.pixels(config, 5);
-        assertEquals(IMAGE_TOKENS, config.imageTokens());
+        engine = ConformanceEngine.llava(LAYERS, IMAGE_TOKENS);
     }
 
     @AfterAll
     static void closeModel() {
-        model.close();
+        engine.close();
     }
 
     /**
@@ -345,29 +339,22 @@ public abstract class StrategyConformanceSuite {
             }
         };
         int[] ids = TinyModels.prompt(prefix, imageTokens, suffix, 11);
-        try (InferenceSession session = model.newSession()) {
-            NDArray image = model.encodeImage(pixels, session.manager());
-            if (imageTokens < IMAGE_TOKENS) {
-                image = image.get("0:" + imageTokens);
-            }
-            InferenceSession.PrefillResult prefill = session.prefill(
-                    ids,
-                    prefix,
-                    image,
-                    null,
-                    new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions(), hidden, start));
-            return new Outcome(
-                    run,
-                    prefill,
-                    prefix,
-                    imageTokens,
-                    suffix,
-                    transitionLayers,
-                    attentionLayers,
-                    attentionDeliveries[0],
-                    hiddenStateLayers,
-                    starts);
-        }
+        InferenceSession.PrefillResult prefill = engine.prefill(
+                ids,
+                prefix,
+                imageTokens,
+                new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions(), hidden, start));
+        return new Outcome(
+                run,
+                prefill,
+                prefix,
+                imageTokens,
+                suffix,
+                transitionLayers,
+                attentionLayers,
+                attentionDeliveries[0],
+                hiddenStateLayers,
+                starts);
     }
 
     private static void checkStagesAndLayout(Outcome o) {

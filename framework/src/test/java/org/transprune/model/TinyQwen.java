@@ -29,8 +29,13 @@ public final class TinyQwen {
 
     /** The tiny configuration with these whole-image blocks (0-based, of 2). */
     public static QwenConfig config(List<Integer> fullAttentionBlocks) {
+        return config(fullAttentionBlocks, 4);
+    }
+
+    /** The tiny configuration with these whole-image blocks and {@code layers} decoder layers. */
+    public static QwenConfig config(List<Integer> fullAttentionBlocks, int layers) {
         QwenVisionConfig v = new QwenVisionConfig(2, 32, 48, 2, 14, 2, 2, 56, fullAttentionBlocks, 64);
-        TextConfig t = new TextConfig(64, 128, 4, 4, 2, 100, 1e-6, 10000.0, 256, false);
+        TextConfig t = new TextConfig(64, 128, layers, 4, 2, 100, 1e-6, 10000.0, 256, false);
         return new QwenConfig(v, t, List.of(2, 3, 3), 99, 97, 98);
     }
 
