@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -140,6 +141,34 @@ public final class QwenImageProcessor {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes a {@code preprocessor_config.json} with the reference's settings and {@code maxPixels} into {@code dir}.
+     *
+     * @return the written file
+     */
+    public static Path writeConfig(Path dir, int maxPixels) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("preprocessor_config.json");
+        var root = new ObjectMapper().createObjectNode();
+        root.put("image_processor_type", "Qwen2VLImageProcessor");
+        root.put("min_pixels", MIN_PIXELS);
+        root.put("max_pixels", maxPixels);
+        root.put("patch_size", 14);
+        root.put("temporal_patch_size", 2);
+        root.put("merge_size", 2);
+        root.put("resample", 3);
+        root.put("rescale_factor", ImagePreprocessor.DEFAULT_RESCALE);
+        var mean = root.putArray("image_mean");
+        var std = root.putArray("image_std");
+        for (int c = 0; c < 3; c++) {
+            mean.add(ImagePreprocessor.CLIP_MEAN[c]);
+            std.add(ImagePreprocessor.CLIP_STD[c]);
+        }
+        Files.writeString(
+                file, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        return file;
     }
 
     private static double[] triple(JsonNode root, String key, double[] dflt) {

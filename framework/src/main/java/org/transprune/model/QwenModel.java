@@ -3,6 +3,7 @@ package org.transprune.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import org.transprune.checkpoint.TensorSource;
 import org.transprune.config.QwenConfig;
 import org.transprune.image.QwenPixels;
@@ -83,6 +84,11 @@ public final class QwenModel implements AutoCloseable {
             out.attach(manager);
             return out;
         }
+    }
+
+    /** Image tokens computed earlier ({@link #encodeImage}, read back with {@link LlavaModel#floats}), uploaded again. */
+    public NDArray imageEmbeddings(float[] values, Shape shape, NDManager into) {
+        return Precision.to(Upload.floats(into, values, shape), dtype().dataType());
     }
 
     /** Starts a request with its own KV cache; prefill it with three position ids per token. */
