@@ -6,7 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import org.transprune.config.TextConfig;
 
 /**
- * The LLaMA decoder: RMSNorm, RoPE attention with grouped KV heads, SwiGLU MLP. Prefill runs the
+ * The LLaMA decoder (and Qwen2: q/k/v biases, multimodal RoPE with three position ids per token):
+ * RMSNorm, RoPE attention with grouped KV heads, SwiGLU MLP. Prefill runs the
  * layers in one loop where the pruning points are visible: at each boundary the hooks may
  * observe and shrink the image block before the next layer runs.
  */
