@@ -155,11 +155,18 @@ public final class BenchCommand implements Callable<Integer> {
             TextConfig t = p.model().config().text();
             p.describe().forEach(line -> System.out.println("# " + line));
             System.out.printf("load: %.1f s%n", p.loadNanos() / 1e9);
-            PromptTokens prompt = p.encode(ModelBenchmark.QUESTION, true, newTokens);
+            int side = p.model().config().vision().imageSize();
+            // LLaVA-NeXT: one wide image (672x336 on LLaVA-v1.6), a 1x2 tile grid under either rule set
+            RgbImage image = p.isAnyRes() ? RgbImage.filled(2 * side, side, 128, 128, 128) : ModelBenchmark.image(side);
+            PromptTokens prompt =
+                    p.encode(ModelBenchmark.QUESTION, p.imageTokens(image.width(), image.height()), newTokens);
             System.out.printf(
-                    "prompt: %d tokens (%d image, %d text), %d new tokens%n",
-                    prompt.length(), prompt.imageLength(), prompt.length() - prompt.imageLength(), newTokens);
-            RgbImage image = ModelBenchmark.image(p.model().config().vision().imageSize());
+                    "prompt: %d tokens (%d image, %d text), %d new tokens%s%n",
+                    prompt.length(),
+                    prompt.imageLength(),
+                    prompt.length() - prompt.imageLength(),
+                    newTokens,
+                    p.isAnyRes() ? ", image " + image.width() + "x" + image.height() : "");
             ModelBenchmark.Run full = timed("unpruned", p, prompt, image, null, t);
             PruningStrategy s = given != null ? given : ScheduleOnlyStrategy.transPruneSchedule();
             if (!noPruned && (given != null || t.numLayers() > 12)) { // the default schedule needs > 12 layers

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.transprune.image.AnyResPlan;
 import org.transprune.image.Images;
 import org.transprune.image.RgbImage;
 import org.transprune.pipeline.LlavaPipeline;
@@ -66,15 +67,25 @@ public final class InspectCommand implements Callable<Integer> {
         RgbImage rgb = Images.read(image);
         try (LlavaPipeline pipeline = model.open()) {
             LlavaPipeline.Answer answer = pipeline.answer(prompt, rgb, pruning, seed, maxNewTokens);
-            int imageTokens = pipeline.model().config().imageTokens();
-            int grid = (int) Math.round(Math.sqrt(imageTokens));
-            if (grid * grid != imageTokens) {
-                throw new UserError(
-                        "inspect draws a square patch grid, but the model has " + imageTokens + " image tokens");
-            }
-            List<Path> files =
-                    InspectionReport.write(out, pruning.name(), answer.run(), rgb, pipeline.preprocessor(), grid);
             PrintWriter w = spec.commandLine().getOut();
+            List<Path> files;
+            if (pipeline.isAnyRes()) {
+                AnyResPlan plan = pipeline.anyRes().plan(rgb.width(), rgb.height());
+                w.println("anyres: " + pipeline.anyRes().rules() + " rules; " + rgb.width() + "x" + rgb.height()
+                        + " image -> " + plan.bestWidth() + "x" + plan.bestHeight() + " (" + plan.tileRows() + "x"
+                        + plan.tileCols() + " tiles), " + plan.imageTokens() + " image tokens = "
+                        + plan.baseTokens() + " base + " + plan.rows() + " rows x (" + plan.columns() + " + "
+                        + (plan.newline() ? "1 newline" : "0") + ")");
+                files = InspectionReport.writeAnyRes(out, pruning.name(), answer.run(), rgb, answer.origins());
+            } else {
+                int imageTokens = pipeline.model().config().imageTokens();
+                int grid = (int) Math.round(Math.sqrt(imageTokens));
+                if (grid * grid != imageTokens) {
+                    throw new UserError(
+                            "inspect draws a square patch grid, but the model has " + imageTokens + " image tokens");
+                }
+                files = InspectionReport.write(out, pruning.name(), answer.run(), rgb, pipeline.preprocessor(), grid);
+            }
             w.println("answer: " + answer.text());
             w.println("schedule: " + answer.run().schedule().describe());
             files.forEach(f -> w.println("wrote " + f));

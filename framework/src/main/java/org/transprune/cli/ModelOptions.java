@@ -2,6 +2,7 @@ package org.transprune.cli;
 
 import java.nio.file.Path;
 import org.transprune.checkpoint.QwenCheckpoints;
+import org.transprune.image.AnyResRules;
 import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import org.transprune.model.EngineSettings;
@@ -38,6 +39,21 @@ public final class ModelOptions {
             description = "Qwen2.5-VL checkpoints: the image processor's max_pixels (default: 451584, at most 576"
                     + " image tokens; the checkpoints' own 12845056 is meant for GPUs)")
     Integer maxPixels;
+
+    @Option(
+            names = "--anyres",
+            paramLabel = "RULES",
+            description = "LLaVA-NeXT only: read images under Hugging Face's rules (hf) or the original LLaVA"
+                    + " code's (llava); default: the checkpoint layout's own (docs/llava-next.md)")
+    String anyRes;
+
+    @Option(
+            names = "--max-length-cut",
+            paramLabel = "N",
+            description = "cut every sequence (text and image tokens) to its first N tokens, as the original LLaVA"
+                    + " code does at tokenizer_model_max_length; default: no cut, a prompt past the model's"
+                    + " context is an error")
+    Integer maxLengthCut;
 
     @Mixin
     Engine engine;
@@ -95,7 +111,18 @@ public final class ModelOptions {
     }
 
     public LlavaPipeline.Options pipelineOptions() {
-        return engine.pipelineOptions(template, visionTower);
+        AnyResRules rules = null;
+        if (anyRes != null) {
+            try {
+                rules = AnyResRules.parse(anyRes);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--anyres: " + e.getMessage());
+            }
+        }
+        if (maxLengthCut != null && maxLengthCut < 1) {
+            throw new UserError("--max-length-cut must be at least 1, got " + maxLengthCut);
+        }
+        return engine.pipelineOptions(template, visionTower).withAnyRes(rules).withMaxLengthCut(maxLengthCut);
     }
 
     /** Whether {@code --model} is a Qwen2.5-VL checkpoint (its config.json says so). */
@@ -110,8 +137,14 @@ public final class ModelOptions {
                 model, QwenPipeline.Options.of(pipelineOptions()).withMaxPixels(maxPixels));
     }
 
+    /** Opens the model; {@code --anyres} on a model that is not LLaVA-NeXT is refused rather than ignored. */
     public LlavaPipeline open() {
         applyThreads();
-        return LlavaPipeline.open(model, pipelineOptions());
+        LlavaPipeline p = LlavaPipeline.open(model, pipelineOptions());
+        if (anyRes != null && !p.isAnyRes()) {
+            p.close();
+            throw new UserError("--anyres: " + model + " is not a LLaVA-NeXT (AnyRes) checkpoint");
+        }
+        return p;
     }
 }

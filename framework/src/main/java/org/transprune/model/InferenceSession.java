@@ -4,8 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.function.IntFunction;
 import org.transprune.config.TextConfig;
+import org.transprune.image.TokenOrigin;
+import org.transprune.image.TokenOrigins;
 
 /**
  * One request: a prefill, then decoding steps over its KV cache. All native memory of the
@@ -14,8 +15,8 @@ import org.transprune.config.TextConfig;
  */
 public final class InferenceSession implements AutoCloseable {
     private final TextConfig text;
-    /** The image layout of an image block of a given length when the caller gives none, or null. */
-    private final IntFunction<ImageLayout> defaultImageLayout;
+    /** Patches per side of LLaVA's view (0 for models without a fixed grid, such as Qwen2.5-VL). */
+    private final int grid;
 
     private final LlamaDecoder decoder;
     private final NDManager manager;
@@ -29,24 +30,15 @@ public final class InferenceSession implements AutoCloseable {
             float[] logits, TokenLayout layout, int[] tokensPerLayer, long prefillNanos, long hookNanos) {}
 
     InferenceSession(LlavaModel model, LlamaDecoder decoder, NDManager modelManager) {
-        this(model.config().text(), singleViewLayout(model.config().vision().gridSize()), decoder, modelManager);
+        this(model.config().text(), model.config().vision().gridSize(), decoder, modelManager);
     }
 
-    InferenceSession(
-            TextConfig text,
-            IntFunction<ImageLayout> defaultImageLayout,
-            LlamaDecoder decoder,
-            NDManager modelManager) {
+    InferenceSession(TextConfig text, int grid, LlamaDecoder decoder, NDManager modelManager) {
         this.text = text;
-        this.defaultImageLayout = defaultImageLayout;
+        this.grid = grid;
         this.decoder = decoder;
         this.manager = modelManager.newSubManager();
         this.cache = new KvCache(manager, text.numLayers());
-    }
-
-    /** LLaVA-1.5's one grid of {@code grid x grid} patches, for image blocks that fit it. */
-    private static IntFunction<ImageLayout> singleViewLayout(int grid) {
-        return tokens -> tokens <= grid * grid ? ImageLayout.singleView(grid, grid, tokens) : null;
     }
 
     /** The session's manager: put per-request arrays (e.g. image embeddings) here. */
@@ -66,7 +58,24 @@ public final class InferenceSession implements AutoCloseable {
      */
     public PrefillResult prefill(
             int[] ids, int imageStart, NDArray imageEmbeddings, int[] positions, ForwardHooks hooks) {
-        return run(ids, imageStart, imageEmbeddings, positions, null, null, hooks);
+        return prefill(ids, imageStart, imageEmbeddings, null, positions, hooks);
+    }
+
+    /**
+     * Runs the prompt through the decoder, telling observers of {@link StartSignal#IMAGE_LAYOUT} where
+     * each image token came from.
+     *
+     * @param origins one origin per image-embedding row (e.g. an AnyRes plan's), or null for the
+     *     single view of LLaVA-1.5 (or none known)
+     */
+    public PrefillResult prefill(
+            int[] ids,
+            int imageStart,
+            NDArray imageEmbeddings,
+            TokenOrigins origins,
+            int[] positions,
+            ForwardHooks hooks) {
+        return run(ids, imageStart, imageEmbeddings, origins, null, positions, null, hooks);
     }
 
     /**
@@ -91,16 +100,17 @@ public final class InferenceSession implements AutoCloseable {
                 throw new IllegalArgumentException(p.length + " position ids for " + ids.length + " tokens");
             }
         }
-        return run(ids, imageStart, imageEmbeddings, null, positions, imageLayout, hooks);
+        return run(ids, imageStart, imageEmbeddings, null, imageLayout, null, positions, hooks);
     }
 
     private PrefillResult run(
             int[] ids,
             int imageStart,
             NDArray imageEmbeddings,
+            TokenOrigins origins,
+            ImageLayout givenLayout,
             int[] positions,
             int[][] multimodal,
-            ImageLayout imageLayout,
             ForwardHooks hooks) {
         if (prefilled) {
             throw new IllegalStateException("a session runs one prefill; start a new session for a new prompt");
@@ -110,6 +120,10 @@ public final class InferenceSession implements AutoCloseable {
         if (imageLength > 0 && (imageStart < 0 || imageStart + imageLength > ids.length)) {
             throw new IllegalArgumentException("image block " + imageStart + "+" + imageLength
                     + " does not fit a prompt of " + ids.length + " tokens");
+        }
+        if (origins != null && origins.size() != imageLength) {
+            throw new IllegalArgumentException(
+                    origins.size() + " image-token origins for an image block of " + imageLength + " tokens");
         }
         int max = text.maxPositionEmbeddings();
         if (ids.length > max) {
@@ -140,10 +154,9 @@ public final class InferenceSession implements AutoCloseable {
                         hooks.start(),
                         ids,
                         imageLength == 0 ? null : inputs.get(imageStart + ":" + (imageStart + imageLength)),
-                        initial,
-                        imageLength == 0
-                                ? null
-                                : imageLayout != null ? imageLayout : defaultImageLayout.apply(imageLength));
+                        origins,
+                        givenLayout,
+                        initial);
             }
             LlamaDecoder.Prefill p = multimodal == null
                     ? decoder.prefill(inputs, pos, initial, hooks, cache, step)
@@ -157,7 +170,13 @@ public final class InferenceSession implements AutoCloseable {
     }
 
     /** Computes only the parts of the request's start the observer asked for, and delivers them. */
-    private void start(StartObserver observer, int[] ids, NDArray image, TokenLayout initial, ImageLayout imageLayout) {
+    private void start(
+            StartObserver observer,
+            int[] ids,
+            NDArray image,
+            TokenOrigins origins,
+            ImageLayout givenLayout,
+            TokenLayout initial) {
         Set<StartSignal> wanted = observer.startSignals();
         if (wanted.isEmpty()) {
             return;
@@ -166,7 +185,11 @@ public final class InferenceSession implements AutoCloseable {
         observer.onStart(new RequestStart(
                 wanted.contains(StartSignal.PROMPT_IDS) ? ids.clone() : null,
                 wanted.contains(StartSignal.IMAGE_EMBEDDINGS) ? image : null,
-                wanted.contains(StartSignal.IMAGE_LAYOUT) && image != null ? imageLayout : null,
+                wanted.contains(StartSignal.IMAGE_LAYOUT)
+                        ? image != null && givenLayout != null
+                                ? givenLayout
+                                : imageLayout(image, origins, initial, grid)
+                        : null,
                 wanted.contains(StartSignal.MODEL_DIMENSIONS)
                         ? new ModelDimensions(
                                 t.hiddenSize(),
@@ -178,6 +201,21 @@ public final class InferenceSession implements AutoCloseable {
                                 t.vocabSize())
                         : null,
                 initial));
+    }
+
+    /** The layout an observer gets: from the origins given, else LLaVA-1.5's single view; null if unknown. */
+    private static ImageLayout imageLayout(NDArray image, TokenOrigins origins, TokenLayout initial, int grid) {
+        if (image == null) {
+            return null;
+        }
+        if (origins != null) {
+            int views = 1;
+            for (TokenOrigin o : origins.all()) {
+                views = Math.max(views, o.view() + 1);
+            }
+            return ImageLayout.of(origins, views, grid);
+        }
+        return initial.imageLength() <= grid * grid ? ImageLayout.singleView(grid, grid, initial.imageLength()) : null;
     }
 
     /** Feeds one token after the prefill; returns the next-token logits. */

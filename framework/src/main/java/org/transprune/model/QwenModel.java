@@ -93,7 +93,7 @@ public final class QwenModel implements AutoCloseable {
 
     /** Starts a request with its own KV cache; prefill it with three position ids per token. */
     public InferenceSession newSession() {
-        return new InferenceSession(config.text(), tokens -> null, decoder, manager);
+        return new InferenceSession(config.text(), 0, decoder, manager);
     }
 
     /** The manager that owns the weights (for tests that account native arrays). */

@@ -10,9 +10,9 @@ import ai.djl.ndarray.NDArray;
  * @param imageEmbeddings the image tokens' input embeddings {@code [N, hidden]}, the projector's
  *     output that enters layer 1 in the image block; valid only during the call
  *     ({@link StartSignal#IMAGE_EMBEDDINGS}); null without an image
- * @param imageLayout each image token's view, row and column ({@link StartSignal#IMAGE_LAYOUT});
- *     null without an image, and for now null when the image block is more than one grid view
- *     (LLaVA-NeXT's AnyRes tiles): better none than wrong origins
+ * @param imageLayout each image token's view, row, column and origin ({@link StartSignal#IMAGE_LAYOUT}),
+ *     LLaVA-NeXT's AnyRes tiles and newlines included; null without an image, or when the prompt's
+ *     image block has no known origins (a caller that gave none for a multi-view block)
  * @param dimensions the model's sizes ({@link StartSignal#MODEL_DIMENSIONS})
  * @param layout the unpruned token layout (always present)
  */

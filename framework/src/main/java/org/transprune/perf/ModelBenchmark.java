@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.transprune.config.TextConfig;
-import org.transprune.image.PixelValues;
 import org.transprune.image.RgbImage;
 import org.transprune.model.ForwardHooks;
 import org.transprune.model.Generation;
@@ -61,8 +60,7 @@ public final class ModelBenchmark {
         long widenings0 = model.widenings();
         try (InferenceSession session = model.newSession()) {
             long t0 = System.nanoTime();
-            PixelValues pixels = p.preprocessor().preprocess(image);
-            var embeddings = model.encodeImage(pixels.data(), session.manager());
+            var embeddings = p.encodeImage(image, session.manager()); // every AnyRes view for LLaVA-NeXT
             double imageSeconds = (System.nanoTime() - t0) / 1e9;
             ForwardHooks hooks = strategy == null
                     ? ForwardHooks.NONE

@@ -2,6 +2,7 @@ package org.transprune.pipeline;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,9 +16,12 @@ import java.util.function.Supplier;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.Checkpoints;
+import org.transprune.image.AnyResRules;
 import org.transprune.image.ImagePreprocessor;
 import org.transprune.image.PixelValues;
 import org.transprune.image.RgbImage;
+import org.transprune.image.TokenOrigins;
+import org.transprune.model.AnyResEncoder;
 import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import org.transprune.model.ForwardHooks;
@@ -31,6 +35,7 @@ import org.transprune.prune.StrategyRun;
 import org.transprune.text.ChatTemplate;
 import org.transprune.text.PromptEncoder;
 import org.transprune.text.PromptTokens;
+import org.transprune.text.PromptTooLongException;
 import org.transprune.text.Tokenizer;
 
 /**
@@ -46,6 +51,10 @@ public final class LlavaPipeline implements AutoCloseable {
     private final Set<Integer> stopTokens;
     private final long loadNanos;
     private final WeightPlanning.WeightPlan weightPlan;
+    /** LLaVA-NeXT's multi-view encoder, or null for a single-view (LLaVA-1.5) checkpoint. */
+    private final AnyResEncoder anyRes;
+    /** The original code's cut of the sequence, or null for none. */
+    private final Integer maxLengthCut;
     /** Image embeddings by image key, kept across requests: the tower does not depend on the strategy. */
     private final Map<String, CachedImage> imageCache = new HashMap<>();
 
@@ -55,7 +64,8 @@ public final class LlavaPipeline implements AutoCloseable {
     /** Default bound of the image-embedding cache: 256 MiB (every micro-model image of a sweep; ~27 LLaVA-1.5 images). */
     public static final long DEFAULT_IMAGE_CACHE_BYTES = 256L << 20;
 
-    private record CachedImage(float[] values, Shape shape) {}
+    /** An image's embeddings ({@code [N, hidden]}; N varies per image under AnyRes) and its tokens' origins. */
+    private record CachedImage(float[] values, Shape shape, TokenOrigins origins) {}
 
     /**
      * How to open a checkpoint.
@@ -67,6 +77,12 @@ public final class LlavaPipeline implements AutoCloseable {
      * @param residentLayers under half-resident storage, how many of the last decoder layers to hold
      *     in fp32 for good (faster decoding, more memory); null lets AUTO plan it (HALF: none)
      * @param dtype compute precision; AUTO is fp16 on a GPU and fp32 on a CPU
+     * @param anyRes LLaVA-NeXT's rule set, or null for the checkpoint layout's own (ignored by
+     *     single-view checkpoints)
+     * @param maxLengthCut null: a prompt must fit the model's context (else {@link PromptTooLongException});
+     *     a number reproduces the original LLaVA code's cut of the whole sequence (text and image
+     *     tokens) to its first {@code maxLengthCut} tokens ({@code tokenizer_model_max_length}), which
+     *     may shorten the image block and drop the question after it
      */
     public record Options(
             DeviceChoice device,
@@ -74,7 +90,26 @@ public final class LlavaPipeline implements AutoCloseable {
             String template,
             Path visionTower,
             Integer residentLayers,
-            ComputeDtype dtype) {
+            ComputeDtype dtype,
+            AnyResRules anyRes,
+            Integer maxLengthCut) {
+        public Options {
+            if (maxLengthCut != null && maxLengthCut < 1) {
+                throw new IllegalArgumentException("max length cut must be at least 1, got " + maxLengthCut);
+            }
+        }
+
+        /** Options with the checkpoint's own AnyRes rule set and no cut. */
+        public Options(
+                DeviceChoice device,
+                WeightPolicy weights,
+                String template,
+                Path visionTower,
+                Integer residentLayers,
+                ComputeDtype dtype) {
+            this(device, weights, template, visionTower, residentLayers, dtype, null, null);
+        }
+
         /** Options with the compute dtype chosen by the device ({@link ComputeDtype#AUTO}). */
         public Options(
                 DeviceChoice device, WeightPolicy weights, String template, Path visionTower, Integer residentLayers) {
@@ -92,7 +127,17 @@ public final class LlavaPipeline implements AutoCloseable {
 
         /** These options computing in {@code dtype}. */
         public Options withDtype(ComputeDtype dtype) {
-            return new Options(device, weights, template, visionTower, residentLayers, dtype);
+            return new Options(device, weights, template, visionTower, residentLayers, dtype, anyRes, maxLengthCut);
+        }
+
+        /** These options reading LLaVA-NeXT images under {@code rules} (null: the checkpoint layout's own). */
+        public Options withAnyRes(AnyResRules rules) {
+            return new Options(device, weights, template, visionTower, residentLayers, dtype, rules, maxLengthCut);
+        }
+
+        /** These options cutting every sequence to its first {@code tokens} tokens (null: no cut), as the original code. */
+        public Options withMaxLengthCut(Integer tokens) {
+            return new Options(device, weights, template, visionTower, residentLayers, dtype, anyRes, tokens);
         }
     }
 
@@ -104,8 +149,16 @@ public final class LlavaPipeline implements AutoCloseable {
      * @param prompt the encoded prompt
      * @param run the strategy's record of the request (stages, scoring time), or null unpruned
      * @param imageNanos time to preprocess and encode the image (tower + projector)
+     * @param origins where each of the prompt's image tokens came from (in the original image
+     *     block's order), or null without an image (or for a single view with a CLS feature)
      */
-    public record Answer(String text, Generation generation, PromptTokens prompt, StrategyRun run, long imageNanos) {
+    public record Answer(
+            String text,
+            Generation generation,
+            PromptTokens prompt,
+            StrategyRun run,
+            long imageNanos,
+            TokenOrigins origins) {
 
         public double prefillMillis() {
             return generation.prefill().prefillNanos() / 1e6;
@@ -123,8 +176,12 @@ public final class LlavaPipeline implements AutoCloseable {
             ImagePreprocessor preprocessor,
             ChatTemplate template,
             WeightPlanning.WeightPlan weightPlan,
+            AnyResEncoder anyRes,
+            Integer maxLengthCut,
             long loadNanos) {
         this.weightPlan = weightPlan;
+        this.anyRes = anyRes;
+        this.maxLengthCut = maxLengthCut;
         this.checkpoint = checkpoint;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -148,11 +205,6 @@ public final class LlavaPipeline implements AutoCloseable {
                 options.visionTower() == null ? Checkpoints.open(dir) : Checkpoints.open(dir, options.visionTower());
         try {
             Checkpoints.validate(ckpt);
-            if (ckpt.config().isAnyRes()) {
-                // config and tensors load (inspect works); the AnyRes forward is not in the engine yet
-                throw new CheckpointException(dir + ": a LLaVA-NeXT (AnyRes) checkpoint; answering with it is not"
-                        + " supported yet (see docs/llava-next.md)");
-            }
             Path tok = Checkpoints.validateTokenizer(ckpt);
             Tokenizer tokenizer = Tokenizer.load(tok);
             ImagePreprocessor pre = ckpt.preprocessorConfig()
@@ -182,7 +234,28 @@ public final class LlavaPipeline implements AutoCloseable {
                 System.err.println("warning: " + model.fp16Overflows() + " weight values of " + dir
                         + " lie beyond fp16's range (65504) and became infinite in fp16; use --dtype fp32");
             }
-            return new LlavaPipeline(ckpt, model, tokenizer, pre, template, plan, System.nanoTime() - t0);
+            AnyResEncoder anyRes = null;
+            if (ckpt.config().isAnyRes()) {
+                try {
+                    anyRes = AnyResEncoder.load(model, ckpt.tensors());
+                } catch (RuntimeException e) {
+                    model.close();
+                    throw e;
+                }
+                if (options.anyRes() != null) {
+                    anyRes = anyRes.withRules(options.anyRes());
+                }
+            }
+            return new LlavaPipeline(
+                    ckpt,
+                    model,
+                    tokenizer,
+                    pre,
+                    template,
+                    plan,
+                    anyRes,
+                    options.maxLengthCut(),
+                    System.nanoTime() - t0);
         } catch (RuntimeException e) {
             closeQuietly(ckpt);
             throw e;
@@ -219,15 +292,88 @@ public final class LlavaPipeline implements AutoCloseable {
         return loadNanos;
     }
 
-    /** Encodes a question with the template, expanding {@code <image>} to the model's image tokens. */
+    /** LLaVA-NeXT's multi-view encoder with the rule set in use, or null for a single-view checkpoint. */
+    public AnyResEncoder anyRes() {
+        return anyRes;
+    }
+
+    /** Whether images are encoded with LLaVA-NeXT's AnyRes (the image-token count varies per image). */
+    public boolean isAnyRes() {
+        return anyRes != null;
+    }
+
+    /** Image tokens an image of {@code width x height} pixels gives this model (576 for LLaVA-1.5's every image). */
+    public int imageTokens(int width, int height) {
+        return anyRes == null
+                ? model.config().imageTokens()
+                : anyRes.plan(width, height).imageTokens();
+    }
+
+    /**
+     * Where each image token of an image of {@code width x height} pixels comes from, in prompt order;
+     * null for a single view that keeps the CLS feature ({@code vision_feature_select_strategy: full}).
+     */
+    public TokenOrigins origins(int width, int height) {
+        if (anyRes != null) {
+            return anyRes.plan(width, height).origins();
+        }
+        int grid = model.config().vision().gridSize();
+        return grid * grid == model.config().imageTokens() ? TokenOrigins.singleView(grid) : null;
+    }
+
+    /**
+     * The image's embeddings for the decoder, {@code [imageTokens(width, height), hidden]} in {@code into}:
+     * the preprocessed image through tower and projector, or under AnyRes every view of its plan.
+     */
+    public NDArray encodeImage(RgbImage rgb, NDManager into) {
+        if (anyRes != null) {
+            return anyRes.encode(rgb, preprocessor, into);
+        }
+        PixelValues pixels = preprocessor.preprocess(rgb);
+        return model.encodeImage(pixels.data(), into);
+    }
+
+    /**
+     * Encodes a question with the template, expanding {@code <image>} to the model's image tokens.
+     *
+     * @throws IllegalStateException with an image under AnyRes, whose image-token count depends on the
+     *     image: use {@link #encode(String, int, int)} with {@link #imageTokens(int, int)}
+     */
     public PromptTokens encode(String question, boolean withImage, int maxNewTokens) {
-        return PromptEncoder.encode(
-                tokenizer,
-                template,
-                question,
-                withImage ? model.config().imageTokens() : 0,
-                model.config().text().maxPositionEmbeddings(),
-                maxNewTokens);
+        if (withImage && anyRes != null) {
+            throw new IllegalStateException("a LLaVA-NeXT (AnyRes) prompt's image-token count depends on the image;"
+                    + " give it (imageTokens(width, height))");
+        }
+        return encode(question, withImage ? model.config().imageTokens() : 0, maxNewTokens);
+    }
+
+    /**
+     * Encodes a question with the template, expanding {@code <image>} to {@code imageTokens} image
+     * tokens (0: none); under {@link Options#maxLengthCut} the sequence is cut to its first tokens,
+     * which may leave fewer image tokens ({@link PromptTokens#imageLength()}).
+     *
+     * @throws PromptTooLongException when the (cut) prompt plus {@code maxNewTokens} exceed the model's context
+     */
+    public PromptTokens encode(String question, int imageTokens, int maxNewTokens) {
+        int context = model.config().text().maxPositionEmbeddings();
+        if (maxLengthCut == null) {
+            return PromptEncoder.encode(tokenizer, template, question, imageTokens, context, maxNewTokens);
+        }
+        PromptTokens full = PromptEncoder.encode(tokenizer, template, question, imageTokens, Integer.MAX_VALUE, 0);
+        if (full.length() <= maxLengthCut) {
+            return PromptEncoder.encode(tokenizer, template, question, imageTokens, context, maxNewTokens);
+        }
+        int[] ids = java.util.Arrays.copyOf(full.ids(), maxLengthCut);
+        int image = Math.max(0, Math.min(full.imageLength(), maxLengthCut - full.imageStart()));
+        if (ids.length + maxNewTokens > context) {
+            throw new PromptTooLongException(ids.length - image, image, maxNewTokens, context);
+        }
+        return new PromptTokens(ids, image == 0 ? ids.length : full.imageStart(), image);
+    }
+
+    /** The original code's sequence cut in use, or null for none. */
+    public Integer maxLengthCut() {
+        return maxLengthCut;
     }
 
     /**
@@ -259,25 +405,36 @@ public final class LlavaPipeline implements AutoCloseable {
             int maxNewTokens) {
         CachedImage cached = imageKey == null ? null : imageCache.get(imageKey);
         RgbImage rgb = cached == null ? image.get() : null;
-        boolean withImage = cached != null || rgb != null;
-        PromptTokens prompt = encode(question, withImage, maxNewTokens);
+        // this image's token count and origins: fixed for LLaVA-1.5, per image under AnyRes
+        int imageTokens =
+                cached != null ? (int) cached.shape().get(0) : rgb == null ? 0 : imageTokens(rgb.width(), rgb.height());
+        TokenOrigins origins =
+                cached != null ? cached.origins() : rgb == null ? null : origins(rgb.width(), rgb.height());
+        PromptTokens prompt = encode(question, imageTokens, maxNewTokens);
         try (InferenceSession session = model.newSession()) {
             long t0 = System.nanoTime();
             NDArray imageEmbeddings = null;
             if (cached != null) {
                 imageEmbeddings = model.imageEmbeddings(cached.values(), cached.shape(), session.manager());
             } else if (rgb != null) {
-                PixelValues pixels = preprocessor.preprocess(rgb);
-                imageEmbeddings = model.encodeImage(pixels.data(), session.manager());
+                imageEmbeddings = encodeImage(rgb, session.manager());
                 long bytes = 4L * imageEmbeddings.size();
                 if (imageKey != null && imageCacheBytes + bytes <= imageCacheLimit) {
                     imageCache.put(
-                            imageKey, new CachedImage(LlavaModel.floats(imageEmbeddings), imageEmbeddings.getShape()));
+                            imageKey,
+                            new CachedImage(LlavaModel.floats(imageEmbeddings), imageEmbeddings.getShape(), origins));
                     imageCacheBytes += bytes;
                 }
             }
+            if (imageEmbeddings != null && prompt.imageLength() < imageTokens) {
+                // the sequence cut (maxLengthCut) shortened the image block: keep its first rows
+                imageEmbeddings = prompt.imageLength() == 0 ? null : imageEmbeddings.get("0:" + prompt.imageLength());
+                origins = origins == null || prompt.imageLength() == 0
+                        ? null
+                        : new TokenOrigins(origins.all().subList(0, prompt.imageLength()));
+            }
             long imageNanos = System.nanoTime() - t0;
-            StrategyRun run = strategy == null || !withImage
+            StrategyRun run = strategy == null || imageEmbeddings == null
                     ? null
                     : StrategyRun.start(
                             strategy,
@@ -286,9 +443,9 @@ public final class LlavaPipeline implements AutoCloseable {
                             seed);
             ForwardHooks hooks = run == null ? ForwardHooks.NONE : run.hooks();
             InferenceSession.PrefillResult prefill =
-                    session.prefill(prompt.ids(), prompt.imageStart(), imageEmbeddings, null, hooks);
+                    session.prefill(prompt.ids(), prompt.imageStart(), imageEmbeddings, origins, null, hooks);
             Generation gen = Generation.greedy(session, prefill, maxNewTokens, stopTokens);
-            return new Answer(tokenizer.decode(gen.tokens()).strip(), gen, prompt, run, imageNanos);
+            return new Answer(tokenizer.decode(gen.tokens()).strip(), gen, prompt, run, imageNanos, origins);
         }
     }
 
@@ -316,7 +473,8 @@ public final class LlavaPipeline implements AutoCloseable {
     /** A short description for logs and provenance. */
     public List<String> describe() {
         return List.of(
-                "checkpoint " + checkpoint.directory() + " (" + checkpoint.layout() + ")",
+                "checkpoint " + checkpoint.directory() + " (" + checkpoint.layout()
+                        + (anyRes == null ? "" : ", LLaVA-NeXT anyres " + anyRes.rules()) + ")",
                 "device " + model.device() + ", compute " + model.dtype() + ", decoder weights "
                         + (model.dtype() == ComputeDtype.FP16 ? "FP16" : model.weightPolicy()) + " ("
                         + weightPlan.reason() + ")",

@@ -259,7 +259,13 @@ public final class QwenPipeline implements AutoCloseable {
                     n == 0 ? null : ImageLayout.singleView(rows, columns, n),
                     hooks);
             Generation gen = Generation.greedy(session, prefill, maxNewTokens, stopTokens);
-            return new LlavaPipeline.Answer(tokenizer.decode(gen.tokens()).strip(), gen, prompt, run, imageNanos);
+            return new LlavaPipeline.Answer(
+                    tokenizer.decode(gen.tokens()).strip(),
+                    gen,
+                    prompt,
+                    run,
+                    imageNanos,
+                    n == 0 ? null : TokenOrigins.grid(rows, columns));
         }
     }
 

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
  * Where a record came from: its configuration hash and seed, the code (project version, git commit), the libraries
- * (DJL, PyTorch), the machine (device, host) and when the work started and ended.
+ * (DJL, PyTorch), the machine (device, host) and when the work started and ended; for LLaVA-NeXT
+ * models also the AnyRes rule set the images were read under ({@code anyres}: hf or llava, absent
+ * otherwise).
  */
 @JsonPropertyOrder({
     "config_hash",
@@ -18,7 +20,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
     "host",
     "started_at",
     "ended_at",
-    "code"
+    "code",
+    "anyres"
 })
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record RecordProvenance(
@@ -32,4 +35,22 @@ public record RecordProvenance(
         String host,
         @Volatile String startedAt,
         @Volatile String endedAt,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Code code) {}
+        @JsonInclude(JsonInclude.Include.NON_NULL) Code code,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String anyres) {
+
+    /** A provenance without an AnyRes rule set (single-view models). */
+    public RecordProvenance(
+            String configHash,
+            long seed,
+            String projectVersion,
+            String gitCommit,
+            String djl,
+            String pytorch,
+            String device,
+            String host,
+            String startedAt,
+            String endedAt,
+            Code code) {
+        this(configHash, seed, projectVersion, gitCommit, djl, pytorch, device, host, startedAt, endedAt, code, null);
+    }
+}

@@ -22,19 +22,28 @@ import java.util.List;
  * @param answer the generated answer
  * @param correct whether the answer is right, or null when the benchmark is scored only in aggregate
  * @param promptTokens prompt length in tokens, image tokens included
- * @param imageTokens image tokens in the prompt
+ * @param imageTokens image tokens in the prompt: this sample's own N (it varies per image under
+ *     LLaVA-NeXT's AnyRes)
  * @param generatedTokens tokens generated
  * @param tokensPerLayer sequence length each decoder layer saw in prefill
  * @param kvCacheTokens tokens held in the KV cache, summed over layers
  * @param stageLayers the layers after which each pruning stage ran ({@code stage_layers})
- * @param keptPatches per stage, the image patches kept (benchmarks with ground-truth regions only)
- * @param relevantPatches the patches that hold the question's answer (ground-truth regions only)
+ * @param keptPatches per stage, the image patches kept (benchmarks with ground-truth regions only), as
+ *     indices into this sample's image block (LLaVA-NeXT: base view, tiles and newlines, in prompt order)
+ * @param relevantPatches the patches that hold the question's answer (ground-truth regions only),
+ *     indices of the same kind
  * @param recall per stage, the share of relevant patches kept; NaN where the question has none
  * @param imageMs time to load and encode the image (or only to upload cached embeddings)
  * @param imageCached the image's embeddings came from the run's cache
  * @param prefillMs prefill time
  * @param scoringMs time the strategy spent scoring tokens
  * @param decodeMs decode time
+ * @param provenance where the record came from
+ * @param tflops theoretical prefill TFLOPs of this sample's image tokens under its schedule (paper
+ *     convention, docs/method.md#cost), at its own N; null without an image
+ * @param flopsRatio {@code tflops} over the same sample unpruned
+ * @param avgRetainedTokens this sample's image tokens per decoder layer, averaged over layers
+ * @param kvCacheMib KV cache of this sample's image tokens in MiB at fp16
  */
 @JsonPropertyOrder({
     "type",
@@ -52,6 +61,10 @@ import java.util.List;
     "generated_tokens",
     "tokens_per_layer",
     "kv_cache_tokens",
+    "tflops",
+    "flops_ratio",
+    "avg_retained_tokens",
+    "kv_cache_mib",
     "stage_layers",
     "kept_patches",
     "relevant_patches",
@@ -92,9 +105,106 @@ public record SampleRecord(
         @Volatile Double prefillMs,
         @Volatile Double scoringMs,
         @Volatile Double decodeMs,
-        RecordProvenance provenance)
+        RecordProvenance provenance,
+        Double tflops,
+        Double flopsRatio,
+        Double avgRetainedTokens,
+        Double kvCacheMib)
         implements RunRecord {
     public static final String TYPE = "sample";
+
+    /** A record without its own cost figures. */
+    public SampleRecord(
+            String type,
+            String config,
+            String benchmark,
+            String sample,
+            JsonNode questionId,
+            String strategy,
+            String category,
+            String skipped,
+            String answer,
+            Boolean correct,
+            Integer promptTokens,
+            Integer imageTokens,
+            Integer generatedTokens,
+            int[] tokensPerLayer,
+            Long kvCacheTokens,
+            int[] stageLayers,
+            List<int[]> keptPatches,
+            int[] relevantPatches,
+            List<Double> recall,
+            Double imageMs,
+            Boolean imageCached,
+            Double prefillMs,
+            Double scoringMs,
+            Double decodeMs,
+            RecordProvenance provenance) {
+        this(
+                type,
+                config,
+                benchmark,
+                sample,
+                questionId,
+                strategy,
+                category,
+                skipped,
+                answer,
+                correct,
+                promptTokens,
+                imageTokens,
+                generatedTokens,
+                tokensPerLayer,
+                kvCacheTokens,
+                stageLayers,
+                keptPatches,
+                relevantPatches,
+                recall,
+                imageMs,
+                imageCached,
+                prefillMs,
+                scoringMs,
+                decodeMs,
+                provenance,
+                null,
+                null,
+                null,
+                null);
+    }
+
+    /** This record with the theoretical cost of its own prefill (its image-token count under its schedule). */
+    public SampleRecord withCost(Double tflops, Double flopsRatio, Double avgRetainedTokens, Double kvCacheMib) {
+        return new SampleRecord(
+                type,
+                config,
+                benchmark,
+                sample,
+                questionId,
+                strategy,
+                category,
+                skipped,
+                answer,
+                correct,
+                promptTokens,
+                imageTokens,
+                generatedTokens,
+                tokensPerLayer,
+                kvCacheTokens,
+                stageLayers,
+                keptPatches,
+                relevantPatches,
+                recall,
+                imageMs,
+                imageCached,
+                prefillMs,
+                scoringMs,
+                decodeMs,
+                provenance,
+                tflops,
+                flopsRatio,
+                avgRetainedTokens,
+                kvCacheMib);
+    }
 
     /** A record of a sample that could not be run, and why. */
     public static SampleRecord skipped(

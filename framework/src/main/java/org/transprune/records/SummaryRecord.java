@@ -23,8 +23,10 @@ import java.util.Map;
  * @param scoringIssues data problems met while scoring, or null when none
  * @param judged samples with a per-sample verdict, or null when none
  * @param correct of those, the right ones
- * @param tflops theoretical prefill TFLOPs (also in the configuration)
- * @param flopsRatio TFLOPs relative to the unpruned model
+ * @param tflops theoretical prefill TFLOPs (also in the configuration); for a LLaVA-NeXT (AnyRes) model,
+ *     whose image-token count varies per sample, the mean of the samples' own figures (samples with an
+ *     image); likewise the three figures below
+ * @param flopsRatio TFLOPs relative to the unpruned model (AnyRes: mean of the samples' ratios)
  * @param avgRetainedTokens image tokens per layer, averaged over layers
  * @param kvCacheMib image tokens' KV cache in MiB (fp16)
  * @param prefillMsMean measured prefill time, mean (NaN without samples)
@@ -33,6 +35,9 @@ import java.util.Map;
  * @param agreement share of samples answered identically by it (NaN when none to compare)
  * @param recall per question category (and {@code all}), the mean selection recall of each pruning stage; only for
  *     benchmarks with ground-truth regions
+ * @param provenance where the summary came from
+ * @param imageTokensMean mean image-token count of the answered samples with an image (constant for
+ *     LLaVA-1.5, per image under LLaVA-NeXT's AnyRes), or null when none had an image
  */
 @JsonPropertyOrder({
     "type",
@@ -57,6 +62,7 @@ import java.util.Map;
     "agreement_with",
     "agreement",
     "recall",
+    "image_tokens_mean",
     "provenance"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -97,9 +103,64 @@ public record SummaryRecord(
         @JsonDeserialize(contentUsing = NanAsNull.ListReader.class)
         Map<String, List<Double>> recall,
 
-        RecordProvenance provenance)
+        RecordProvenance provenance,
+
+        @JsonSerialize(using = NanAsNull.Writer.class) @JsonDeserialize(using = NanAsNull.Reader.class)
+        Double imageTokensMean)
         implements RunRecord {
     public static final String TYPE = "summary";
+
+    /** A summary without the mean image-token count. */
+    public SummaryRecord(
+            String type,
+            String config,
+            String benchmark,
+            Configuration configuration,
+            int samples,
+            int skipped,
+            String headline,
+            Map<String, Double> metrics,
+            List<String> notes,
+            String scoreError,
+            Integer scoringIssues,
+            Integer judged,
+            Integer correct,
+            Double tflops,
+            Double flopsRatio,
+            Double avgRetainedTokens,
+            Double kvCacheMib,
+            Double prefillMsMean,
+            Double prefillMsMedian,
+            String agreementWith,
+            Double agreement,
+            Map<String, List<Double>> recall,
+            RecordProvenance provenance) {
+        this(
+                type,
+                config,
+                benchmark,
+                configuration,
+                samples,
+                skipped,
+                headline,
+                metrics,
+                notes,
+                scoreError,
+                scoringIssues,
+                judged,
+                correct,
+                tflops,
+                flopsRatio,
+                avgRetainedTokens,
+                kvCacheMib,
+                prefillMsMean,
+                prefillMsMedian,
+                agreementWith,
+                agreement,
+                recall,
+                provenance,
+                null);
+    }
 
     /** The headline metric's value, NaN when missing. */
     public double headlineValue() {

@@ -9,6 +9,8 @@ import java.util.Map;
 import org.transprune.image.ImagePreprocessor;
 import org.transprune.image.Images;
 import org.transprune.image.RgbImage;
+import org.transprune.image.TokenOrigin;
+import org.transprune.image.TokenOrigins;
 import org.transprune.prune.StrategyRun;
 
 /**
@@ -42,6 +44,58 @@ public final class InspectionReport {
             KeptTokenHeatmap.writePng(
                     KeptTokenHeatmap.render(seen, grid, stage.candidatePatches(), scores, stage.keptPatches()), png);
             written.add(png);
+            i++;
+        }
+        return written;
+    }
+
+    /**
+     * Writes the report of a LLaVA-NeXT (AnyRes) request into {@code dir}: {@code stages.json}, then per
+     * stage {@code stage-<i>-after-layer-<L>-base.png} (the base view's tokens) and {@code ...-tiles.png}
+     * (the tile tokens), each drawn over the original image where its tokens look; newline tokens
+     * appear only in the JSON.
+     *
+     * @param origins the origin of every token of the original image block
+     * @return the files written, JSON first
+     */
+    public static List<Path> writeAnyRes(
+            Path dir, String strategy, StrategyRun run, RgbImage image, TokenOrigins origins) throws IOException {
+        List<Path> written = new ArrayList<>();
+        Path json = dir.resolve("stages.json");
+        StageDump.write(json, strategy, run);
+        written.add(json);
+        BufferedImage original = Images.toBufferedImage(image);
+        int i = 1;
+        for (StrategyRun.StageRecord stage : run.stages()) {
+            float[] scores = displayScores(stage);
+            java.util.Set<Integer> kept = new java.util.HashSet<>();
+            for (int p : stage.keptPatches()) {
+                kept.add(p);
+            }
+            for (TokenOrigin.Kind kind : new TokenOrigin.Kind[] {TokenOrigin.Kind.BASE, TokenOrigin.Kind.TILE}) {
+                List<TokenOrigin> os = new ArrayList<>();
+                List<Float> ss = new ArrayList<>();
+                List<Boolean> ks = new ArrayList<>();
+                int[] candidates = stage.candidatePatches();
+                for (int c = 0; c < candidates.length; c++) {
+                    TokenOrigin o = origins.get(candidates[c]);
+                    if (o.kind() == kind) {
+                        os.add(o);
+                        ss.add(scores[c]);
+                        ks.add(kept.contains(candidates[c]));
+                    }
+                }
+                float[] sa = new float[ss.size()];
+                boolean[] ka = new boolean[ks.size()];
+                for (int k = 0; k < sa.length; k++) {
+                    sa[k] = ss.get(k);
+                    ka[k] = ks.get(k);
+                }
+                Path png = dir.resolve("stage-" + i + "-after-layer-" + stage.afterLayer() + "-"
+                        + (kind == TokenOrigin.Kind.BASE ? "base" : "tiles") + ".png");
+                KeptTokenHeatmap.writePng(KeptTokenHeatmap.renderRegions(original, os, sa, ka), png);
+                written.add(png);
+            }
             i++;
         }
         return written;

@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import javax.imageio.ImageIO;
+import org.transprune.image.TokenOrigin;
 
 /**
  * One pruning stage drawn over the input image: the image is divided into the vision tower's
@@ -100,6 +102,76 @@ public final class KeptTokenHeatmap {
                     int y0 = (p / grid) * height / grid;
                     int y1 = (p / grid + 1) * height / grid;
                     g.drawRect(x0 + 1, y0 + 1, x1 - x0 - 3, y1 - y0 - 3);
+                }
+            }
+        } finally {
+            g.dispose();
+        }
+        return out;
+    }
+
+    /**
+     * One pruning stage drawn over the original image by where each token looks: every candidate
+     * token's region ({@link TokenOrigin}'s fractions of the image, e.g. LLaVA-NeXT's base-view or tile
+     * patches) tinted by its score from blue to red, kept ones outlined in white, dropped ones dimmed.
+     * Tokens without a region (newlines) are not drawn; draw the base view and the tiles separately,
+     * as their regions overlap.
+     *
+     * @param image the original input image
+     * @param origins the origin of each candidate, aligned with {@code scores} and {@code kept}
+     */
+    public static BufferedImage renderRegions(
+            BufferedImage image, List<TokenOrigin> origins, float[] scores, boolean[] kept) {
+        if (origins.size() != scores.length || scores.length != kept.length) {
+            throw new IllegalArgumentException(
+                    origins.size() + " origins, " + scores.length + " scores, " + kept.length + " kept flags");
+        }
+        int scale = Math.max(
+                1,
+                (MIN_EDGE + Math.max(image.getWidth(), image.getHeight()) - 1)
+                        / Math.max(image.getWidth(), image.getHeight()));
+        int width = image.getWidth() * scale;
+        int height = image.getHeight() * scale;
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(image, 0, 0, width, height, null);
+            g.setColor(new Color(40, 40, 40, 200));
+            g.fillRect(0, 0, width, height); // regions no candidate covers stay grey
+            g.drawImage(image, 0, 0, width, height, null);
+            float min = Float.POSITIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
+            for (float s : scores) {
+                if (Float.isFinite(s)) {
+                    min = Math.min(min, s);
+                    max = Math.max(max, s);
+                }
+            }
+            for (int pass = 0; pass < 2; pass++) {
+                for (int i = 0; i < origins.size(); i++) {
+                    TokenOrigin o = origins.get(i);
+                    int x0 = (int) Math.round(o.x0() * width);
+                    int x1 = (int) Math.round(o.x1() * width);
+                    int y0 = (int) Math.round(o.y0() * height);
+                    int y1 = (int) Math.round(o.y1() * height);
+                    if (o.isNewline() || x1 <= x0 || y1 <= y0) {
+                        continue;
+                    }
+                    if (pass == 0) {
+                        float s = scores[i];
+                        double t = !Float.isFinite(s) ? 0 : max > min ? (s - min) / (max - min) : 0.5;
+                        g.setColor(ramp(t, 130));
+                        g.fillRect(x0, y0, x1 - x0, y1 - y0);
+                        if (!kept[i]) {
+                            g.setColor(new Color(0, 0, 0, 110));
+                            g.fillRect(x0, y0, x1 - x0, y1 - y0);
+                        }
+                    } else if (kept[i]) {
+                        g.setColor(Color.WHITE);
+                        g.setStroke(new BasicStroke(1.5f));
+                        g.drawRect(x0, y0, Math.max(1, x1 - x0 - 1), Math.max(1, y1 - y0 - 1));
+                    }
                 }
             }
         } finally {

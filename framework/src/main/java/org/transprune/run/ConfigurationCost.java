@@ -1,5 +1,6 @@
 package org.transprune.run;
 
+import org.transprune.config.TextConfig;
 import org.transprune.cost.CostModel;
 import org.transprune.cost.CostReport;
 import org.transprune.cost.PruneSchedule;
@@ -26,5 +27,13 @@ final class ConfigurationCost {
         PruneSchedule schedule = strategy.schedule(model.imageTokens(), layers);
         schedule.requireWithinDepth(layers);
         return CostModel.of(model.config().text()).report(schedule, KV_BYTES_PER_ELEMENT);
+    }
+
+    /**
+     * The cost of one sample: its own schedule (a ratio of its own image-token count under LLaVA-NeXT's
+     * AnyRes) on the decoder {@code text}.
+     */
+    static CostReport ofSample(PruneSchedule schedule, TextConfig text) {
+        return CostModel.of(text).report(schedule, KV_BYTES_PER_ELEMENT);
     }
 }

@@ -51,6 +51,7 @@ public final class ConfigurationSummary {
         Instant end = null;
         Map<String, double[]> recallSum = new TreeMap<>();
         Map<String, int[]> recallCount = new TreeMap<>();
+        List<SampleRecord> own = new ArrayList<>(); // answered samples with an image, for per-sample figures
         for (SampleRecord r : records) {
             if (r.provenance() != null) {
                 start = earliest(start, r.provenance().startedAt());
@@ -70,6 +71,9 @@ public final class ConfigurationSummary {
             }
             if (r.prefillMs() != null) {
                 prefill.add(r.prefillMs());
+            }
+            if (r.imageTokens() != null && r.imageTokens() > 0) {
+                own.add(r);
             }
             List<Double> recall = r.recall();
             if (recall != null) {
@@ -132,9 +136,23 @@ public final class ConfigurationSummary {
                     first.host(),
                     prov.startedAt(),
                     prov.endedAt(),
-                    prov.code());
+                    prov.code(),
+                    first.anyres());
         }
         CostReport cost = config.cost();
+        Double tflops = cost == null ? null : cost.tflops();
+        Double flopsRatio = cost == null ? null : cost.flopsRatio();
+        Double retained = cost == null ? null : cost.averageRetainedTokens();
+        Double kv = cost == null ? null : cost.kvCacheMiB();
+        if (prov.anyres() != null && !own.isEmpty() && own.stream().allMatch(r -> r.tflops() != null)) {
+            // LLaVA-NeXT: every sample has its own N, so its own cost; the summary averages them
+            tflops = mean(own, SampleRecord::tflops);
+            flopsRatio = mean(own, SampleRecord::flopsRatio);
+            retained = mean(own, SampleRecord::avgRetainedTokens);
+            kv = mean(own, SampleRecord::kvCacheMib);
+        }
+        Double imageTokensMean =
+                own.isEmpty() ? null : mean(own, r -> r.imageTokens().doubleValue());
         return new SummaryRecord(
                 SummaryRecord.TYPE,
                 config.hash(),
@@ -149,16 +167,25 @@ public final class ConfigurationSummary {
                 log.issues().isEmpty() ? null : log.issues().size(),
                 judged > 0 ? judged : null,
                 judged > 0 ? correct : null,
-                cost == null ? null : cost.tflops(),
-                cost == null ? null : cost.flopsRatio(),
-                cost == null ? null : cost.averageRetainedTokens(),
-                cost == null ? null : cost.kvCacheMiB(),
+                tflops,
+                flopsRatio,
+                retained,
+                kv,
                 p.length == 0 ? Double.NaN : Arrays.stream(p).average().orElseThrow(),
                 p.length == 0 ? Double.NaN : (p[(p.length - 1) / 2] + p[p.length / 2]) / 2,
                 reference == null ? null : referenceHash,
                 reference == null ? null : agreement(records, reference),
                 recall,
-                prov);
+                prov,
+                imageTokensMean);
+    }
+
+    private static double mean(List<SampleRecord> records, java.util.function.Function<SampleRecord, Double> field) {
+        double sum = 0;
+        for (SampleRecord r : records) {
+            sum += field.apply(r);
+        }
+        return sum / records.size();
     }
 
     /** Share of samples answered by both whose (trimmed) answers are identical. */

@@ -7,17 +7,28 @@ import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.Checkpoints;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.ModelPresets;
+import org.transprune.image.AnyResRules;
 import org.transprune.model.ComputeDtype;
 import org.transprune.model.WeightPolicy;
 import org.transprune.text.ChatTemplate;
 
 /**
- * The {@code model:} section: device, weights, dtype, template, threads, and the architecture, from the
+ * The {@code model:} section: device, weights, dtype, template, threads, LLaVA-NeXT's rule set
+ * ({@code anyres:}) and sequence cut ({@code max_length_cut:}), and the architecture, from the
  * checkpoint (opened, validated, its tokenizer loaded) or from a preset.
  */
 final class ModelSection {
-    static final Set<String> KEYS =
-            Set.of("path", "preset", "device", "weights", "dtype", "template", "vision_tower", "threads");
+    static final Set<String> KEYS = Set.of(
+            "path",
+            "preset",
+            "device",
+            "weights",
+            "dtype",
+            "template",
+            "vision_tower",
+            "threads",
+            "anyres",
+            "max_length_cut");
     private static final String DEFAULT_TEMPLATE = "vicuna_v1";
 
     private final YamlChecks checks;
@@ -62,6 +73,16 @@ final class ModelSection {
             checks.problem(m.get("template"), "model.template", e.getMessage());
         }
         Integer threads = checks.atLeast(m.get("threads"), "model.threads", null, 1);
+        AnyResRules anyRes = null;
+        String ar = checks.string(m, "anyres", "model.anyres", null);
+        if (ar != null) {
+            try {
+                anyRes = AnyResRules.parse(ar);
+            } catch (IllegalArgumentException e) {
+                checks.problem(m.get("anyres"), "model.anyres", e.getMessage());
+            }
+        }
+        Integer maxLengthCut = checks.atLeast(m.get("max_length_cut"), "model.max_length_cut", null, 1);
         String preset = checks.string(m, "preset", "model.preset", null);
         LlavaConfig config = null;
         int imageTokens = 0;
@@ -86,7 +107,7 @@ final class ModelSection {
                 LlavaConfig fromCheckpoint = checkpointConfig(m.get("path"), path, visionTower, pathOptional);
                 if (fromCheckpoint != null) {
                     config = fromCheckpoint;
-                    imageTokens = fromCheckpoint.imageTokens();
+                    imageTokens = nominalImageTokens(fromCheckpoint);
                 } else {
                     path = null;
                 }
@@ -100,6 +121,12 @@ final class ModelSection {
                     "missing: a preset gives only the model's shape (enough for"
                             + " --dry-run); running needs the checkpoint directory");
         }
+        if (anyRes != null && config != null && !config.isAnyRes()) {
+            checks.problem(
+                    m.get("anyres"),
+                    "model.anyres",
+                    "the model is not LLaVA-NeXT (no AnyRes image_grid_pinpoints); remove the key");
+        }
         return new ModelSpec(
                 path,
                 preset,
@@ -110,12 +137,43 @@ final class ModelSection {
                 visionTower,
                 threads,
                 config,
-                imageTokens);
+                imageTokens,
+                anyRes,
+                maxLengthCut);
+    }
+
+    /**
+     * Image tokens one image contributes under the cost convention: the single view's count, or under
+     * AnyRes the base view plus the most tiles a pinpoint holds, 576 each (2,880 for the standard
+     * pinpoints, the figure the NeXT presets and the pruning papers use; newlines and unpadding left
+     * out). Each sample's own count is recorded with it.
+     */
+    static int nominalImageTokens(LlavaConfig config) {
+        if (!config.isAnyRes()) {
+            return config.imageTokens();
+        }
+        int tile = config.vision().imageSize();
+        int tiles = 0;
+        for (int[] p : config.anyRes().pinpoints()) {
+            tiles = Math.max(tiles, (p[0] / tile) * (p[1] / tile));
+        }
+        return (1 + tiles) * config.imageTokens();
     }
 
     private static ModelSpec unknown() {
         return new ModelSpec(
-                null, null, "auto", WeightPolicy.AUTO, ComputeDtype.AUTO, DEFAULT_TEMPLATE, null, null, null, 0);
+                null,
+                null,
+                "auto",
+                WeightPolicy.AUTO,
+                ComputeDtype.AUTO,
+                DEFAULT_TEMPLATE,
+                null,
+                null,
+                null,
+                0,
+                null,
+                null);
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.transprune.checkpoint.CheckpointFingerprint;
 import org.transprune.config.LlavaConfig;
+import org.transprune.image.AnyResRules;
 import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import org.transprune.model.WeightPolicy;
@@ -24,7 +25,13 @@ import org.transprune.pipeline.LlavaPipeline;
  * @param threads libtorch intra-op threads, or null for the engine's default
  * @param config the architecture (from the checkpoint's config.json, else the preset), or null
  *     when neither could be read
- * @param imageTokens image tokens one image contributes (0 when {@code config} is null)
+ * @param imageTokens image tokens one image contributes (0 when {@code config} is null); under
+ *     LLaVA-NeXT's AnyRes the count of a typical image (the preset's figure or the base view's share),
+ *     each sample's own count being recorded with it
+ * @param anyRes LLaVA-NeXT's rule set as the file gives it ({@code anyres:}), or null for the
+ *     checkpoint layout's own
+ * @param maxLengthCut the original code's cut of every sequence to its first tokens
+ *     ({@code max_length_cut:}), or null for none
  */
 public record ModelSpec(
         Path path,
@@ -36,11 +43,27 @@ public record ModelSpec(
         Path visionTower,
         Integer threads,
         LlavaConfig config,
-        int imageTokens) {
+        int imageTokens,
+        AnyResRules anyRes,
+        Integer maxLengthCut) {
 
     /** Options for {@link LlavaPipeline#open}. */
     public LlavaPipeline.Options pipelineOptions() {
-        return new LlavaPipeline.Options(device, weights, template, visionTower).withDtype(dtype);
+        return new LlavaPipeline.Options(device, weights, template, visionTower)
+                .withDtype(dtype)
+                .withAnyRes(anyRes)
+                .withMaxLengthCut(maxLengthCut);
+    }
+
+    /**
+     * The AnyRes rule set the model runs under: the file's {@code anyres:}, else the checkpoint
+     * layout's own; null for a single-view model (LLaVA-1.5) or an unknown architecture.
+     */
+    public AnyResRules effectiveAnyRes() {
+        if (config == null || !config.isAnyRes()) {
+            return null;
+        }
+        return anyRes != null ? anyRes : AnyResRules.parse(config.anyRes().rules());
     }
 
     /**
@@ -68,6 +91,14 @@ public record ModelSpec(
             m.put("dtype", "fp16");
         }
         m.put("template", template);
+        // LLaVA-NeXT only: the rule set and the cut change image-token counts, hence answers
+        AnyResRules rules = effectiveAnyRes();
+        if (rules != null) {
+            m.put("anyres", rules.key());
+        }
+        if (maxLengthCut != null) {
+            m.put("max_length_cut", maxLengthCut);
+        }
         if (visionTower != null) {
             m.put(
                     "vision_tower",

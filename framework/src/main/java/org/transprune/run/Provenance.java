@@ -25,14 +25,32 @@ import org.transprune.records.RunLock;
  * @param pytorch PyTorch (libtorch) version
  * @param device the device the model ran on
  * @param host the machine's name
+ * @param anyRes LLaVA-NeXT's rule set the model reads images under, or null for a single-view model
  */
 public record Provenance(
-        String projectVersion, String gitCommit, String djl, String pytorch, String device, String host) {
+        String projectVersion,
+        String gitCommit,
+        String djl,
+        String pytorch,
+        String device,
+        String host,
+        String anyRes) {
 
     /** The provenance of this process running on {@code device}. */
     public static Provenance current(String device) {
         return new Provenance(
-                Versions.project(), currentCommit(), Versions.djl(), Versions.pytorch(), device, RunLock.hostName());
+                Versions.project(),
+                currentCommit(),
+                Versions.djl(),
+                Versions.pytorch(),
+                device,
+                RunLock.hostName(),
+                null);
+    }
+
+    /** This provenance for a model reading images under the AnyRes rule set {@code rules} (null: none). */
+    public Provenance withAnyRes(String rules) {
+        return new Provenance(projectVersion, gitCommit, djl, pytorch, device, host, rules);
     }
 
     /** A record's provenance with the code of its configuration's strategy. */
@@ -48,7 +66,8 @@ public record Provenance(
                 host,
                 start == null ? null : start.toString(),
                 end == null ? null : end.toString(),
-                code);
+                code,
+                anyRes);
     }
 
     /**

@@ -18,6 +18,9 @@ import org.transprune.bench.GroundTruthRegions;
 import org.transprune.bench.ImageLoader;
 import org.transprune.bench.OnError;
 import org.transprune.bench.Sample;
+import org.transprune.cost.CostReport;
+import org.transprune.cost.PruneSchedule;
+import org.transprune.image.AnyResRules;
 import org.transprune.image.Images;
 import org.transprune.model.EngineSettings;
 import org.transprune.pipeline.LlavaPipeline;
@@ -120,7 +123,9 @@ public final class SweepRunner {
             throw new IllegalArgumentException("the lock held is " + lock.file() + ", not the lock of " + dir);
         }
         Map<String, LoadedBenchmark> benches = RunCompletion.byLabel(loaded);
-        Provenance provenance = Provenance.current(plan.model().device());
+        AnyResRules anyRes = plan.model().effectiveAnyRes();
+        Provenance provenance =
+                Provenance.current(plan.model().device()).withAnyRes(anyRes == null ? null : anyRes.key());
         try (ResultsLog log = ResultsLog.open(dir)) {
             log.repairs().forEach(options.out()::println);
             RunDirectory.writePlan(dir, plan, options.shard());
@@ -255,12 +260,14 @@ public final class SweepRunner {
                     stages.stream().map(StrategyRun.StageRecord::keptPatches).toList();
             GroundTruthRegions.Region region = bench.regions().of(sample);
             if (region != null && a.prompt().imageLength() > 0) {
-                relevant = region.relevantPatches(
-                        pipeline.model().config().vision().gridSize());
+                relevant = pipeline.isAnyRes()
+                        ? RelevantTokens.of(region, a.origins())
+                        : region.relevantPatches(
+                                pipeline.model().config().vision().gridSize());
                 recall = RunRecords.list(GroundTruthRegions.selectionRecall(relevant, keptPerStage));
             }
         }
-        return new SampleRecord(
+        SampleRecord record = new SampleRecord(
                 SampleRecord.TYPE,
                 config.hash(),
                 bench.label(),
@@ -286,6 +293,19 @@ public final class SweepRunner {
                 run == null ? 0.0 : run.scoringNanos() / 1e6,
                 a.decodeMillis(),
                 provenance.forRecord(config.hash(), config.seed(), RunRecords.code(config), start, Instant.now()));
+        return withOwnCost(record, run, pipeline);
+    }
+
+    /** The record with the theoretical cost of its own prefill: its N under its schedule (none without an image). */
+    private static SampleRecord withOwnCost(SampleRecord record, StrategyRun run, LlavaPipeline pipeline) {
+        int n = record.imageTokens();
+        if (n == 0) {
+            return record;
+        }
+        CostReport cost = ConfigurationCost.ofSample(
+                run == null ? PruneSchedule.unpruned(n) : run.schedule(),
+                pipeline.model().config().text());
+        return record.withCost(cost.tflops(), cost.flopsRatio(), cost.averageRetainedTokens(), cost.kvCacheMiB());
     }
 
     private static SampleRecord skipped(

@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.transprune.cost.PruneSchedule;
+import org.transprune.image.AnyRes;
+import org.transprune.image.AnyResRules;
+import org.transprune.image.TokenOrigins;
 import org.transprune.model.AttentionObserver;
 import org.transprune.model.ForwardHooks;
 import org.transprune.model.HiddenStateObserver;
@@ -54,7 +57,11 @@ import org.transprune.prune.StrategyRun;
  * image token and no text after the image work; a strategy with a {@code layers} parameter accepts
  * {@code layers=[1, 2, 3]} with its other defaults (and {@code window=[1, 3]} if it has one); a
  * fixed seed gives the same tokens; the engine delivers exactly the declared signals; unknown
- * parameters and values of the wrong type are rejected naming the parameter.
+ * parameters and values of the wrong type are rejected naming the parameter. With LLaVA-NeXT's
+ * AnyRes the image-token count varies per image, so every strategy also runs on image blocks of the
+ * counts real images give (976, 1,176 and 1,464 on LLaVA-v1.6's geometry; 28 and 46 on the tiny
+ * NeXT's), with their token origins: the schedule is the strategy's for that N, the counts are
+ * kept, the image-layout signal describes base view, tiles and newlines.
  */
 public abstract class StrategyConformanceSuite {
     /** Deep enough for every built-in default schedule; 16 image tokens. */
@@ -70,6 +77,25 @@ public abstract class StrategyConformanceSuite {
 
     /** The model the strategies run on: the tiny LLaVA here, the tiny Qwen2.5-VL in {@link QwenStrategyConformanceSuite}. */
     static ConformanceEngine engine;
+
+    /**
+     * Image blocks of LLaVA-NeXT images (origins in prompt order): 300x200 under the llava rules
+     * (976) and the hf rules (1,464), 336x336 (1,176), all on LLaVA-v1.6's geometry (336 px views,
+     * 24 x 24 patches, standard pinpoints); a 5x7 image on the tiny NeXT's (56 px views, 4 x 4
+     * patches) under both rule sets (28, 46).
+     */
+    protected static List<TokenOrigins> variableImageBlocks() {
+        List<int[]> tiny = List.of(new int[] {56, 112}, new int[] {112, 56}, new int[] {112, 112});
+        return List.of(
+                AnyRes.plan(300, 200, AnyRes.STANDARD_PINPOINTS, AnyResRules.LLAVA, 336, 24, true)
+                        .origins(),
+                AnyRes.plan(336, 336, AnyRes.STANDARD_PINPOINTS, AnyResRules.LLAVA, 336, 24, true)
+                        .origins(),
+                AnyRes.plan(300, 200, AnyRes.STANDARD_PINPOINTS, AnyResRules.HF, 336, 24, true)
+                        .origins(),
+                AnyRes.plan(5, 7, tiny, AnyResRules.HF, 56, 4, true).origins(),
+                AnyRes.plan(5, 7, tiny, AnyResRules.LLAVA, 56, 4, true).origins());
+    }
 
     @BeforeAll
     static void loadModel() {
@@ -102,6 +128,25 @@ public abstract class StrategyConformanceSuite {
     void keepsTheDeclaredCountsInsideTheImageBlockAndNeverTouchesText(StrategyProvider provider) {
         Outcome o = run(strategy(provider), 3, IMAGE_TOKENS, 5, 42);
         checkStagesAndLayout(o);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providers")
+    void schedulesEachImageByItsOwnTokenCount(StrategyProvider provider) {
+        for (TokenOrigins origins : variableImageBlocks()) {
+            PruningStrategy strategy = strategy(provider);
+            int n = origins.size();
+            Outcome o = run(strategy, 3, n, 5, 42, origins);
+            assertEquals(strategy.schedule(n, LAYERS), o.run.schedule(), "N = " + n);
+            assertEquals(n, o.run.schedule().imageTokens(), "N = " + n);
+            checkStagesAndLayout(o);
+            for (RequestStart s : o.starts) {
+                if (s.imageLayout() != null) {
+                    assertEquals(n, s.imageLayout().tokens(), "N = " + n);
+                    assertEquals(origins, s.imageLayout().origins(), "N = " + n);
+                }
+            }
+        }
     }
 
     @ParameterizedTest(name = "{0}")
@@ -273,6 +318,16 @@ public abstract class StrategyConformanceSuite {
             List<RequestStart> starts) {}
 
     protected static Outcome run(PruningStrategy strategy, int prefix, int imageTokens, int suffix, long seed) {
+        return run(strategy, prefix, imageTokens, suffix, seed, null);
+    }
+
+    /**
+     * As {@link #run(PruningStrategy, int, int, int, long)}; with {@code origins} the image block has
+     * {@code origins.size()} tokens (the tiny image's features, repeated and varied, standing for a
+     * LLaVA-NeXT block) and the engine tells the strategy where each came from.
+     */
+    protected static Outcome run(
+            PruningStrategy strategy, int prefix, int imageTokens, int suffix, long seed, TokenOrigins origins) {
         StrategyRun run = StrategyRun.start(strategy, imageTokens, LAYERS, seed);
         ForwardHooks hooks = run.hooks();
         List<Integer> transitionLayers = new ArrayList<>();
@@ -343,6 +398,7 @@ public abstract class StrategyConformanceSuite {
                 ids,
                 prefix,
                 imageTokens,
+                origins,
                 new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions(), hidden, start));
         return new Outcome(
                 run,

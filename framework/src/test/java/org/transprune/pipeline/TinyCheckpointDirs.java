@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.checkpoint.TinyCheckpoints;
+import org.transprune.config.AnyResConfig;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.TextConfig;
 import org.transprune.image.PreprocessorConfigWriter;
@@ -95,6 +96,48 @@ public final class TinyCheckpointDirs {
 
     public static Path write(Path dir) {
         return write(dir, 4, TensorType.F32, 3);
+    }
+
+    /**
+     * The tiny LLaVA-NeXT: {@link #config} with AnyRes over 56 px views (4 x 4 patches each), pinpoints
+     * {@code [56, 112], [112, 56], [112, 112]} and an {@code image_newline}; at most 16 + 8 x 9 = 88 image
+     * tokens.
+     */
+    public static LlavaConfig nextConfig(int layers) {
+        return config(layers)
+                .withAnyRes(new AnyResConfig(
+                        List.of(new int[] {56, 112}, new int[] {112, 56}, new int[] {112, 112}),
+                        AnyResConfig.HF,
+                        true));
+    }
+
+    /** Writes a llava-hf LLaVA-NeXT ({@code llava_next}) directory: read with the {@code hf} rule set. */
+    public static Path writeNext(Path dir, int layers, TensorType dtype, long seed) {
+        LlavaConfig config = nextConfig(layers);
+        return TinyCheckpoints.builder(config)
+                .dtype(dtype)
+                .seed(seed)
+                .extraFiles(d -> {
+                    new WordLevelTokenizerWriter().write(d, words());
+                    PreprocessorConfigWriter.write(d, config.vision().imageSize());
+                })
+                .writeLlavaHf(dir);
+    }
+
+    /**
+     * Writes an original-layout LLaVA-NeXT directory ({@code image_aspect_ratio: anyres}, read with the
+     * {@code llava} rule set) with its CLIP tower in {@code clipDir}; the same weights as
+     * {@link #writeNext} for the same seed.
+     */
+    public static Path writeNextOriginal(Path dir, Path clipDir, int layers, long seed) {
+        LlavaConfig config = nextConfig(layers);
+        return TinyCheckpoints.builder(config)
+                .seed(seed)
+                .extraFiles(d -> {
+                    new WordLevelTokenizerWriter().write(d, words());
+                    PreprocessorConfigWriter.write(d, config.vision().imageSize());
+                })
+                .writeOriginal(dir, clipDir);
     }
 
     static void unchecked(IOException e) {
