@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.Checkpoints;
+import org.transprune.config.TextConfig;
 import org.transprune.image.AnyResRules;
 import org.transprune.image.ImagePreprocessor;
 import org.transprune.image.PixelValues;
@@ -42,7 +43,7 @@ import org.transprune.text.Tokenizer;
  * A LLaVA checkpoint ready to answer: model, tokenizer, image preprocessor and chat template.
  * Thread-confined, like the model. Close it to release native memory and the mapped files.
  */
-public final class LlavaPipeline implements AutoCloseable {
+public final class LlavaPipeline implements AnsweringPipeline {
     private final Checkpoint checkpoint;
     private final LlavaModel model;
     private final Tokenizer tokenizer;
@@ -479,6 +480,21 @@ public final class LlavaPipeline implements AutoCloseable {
                         + (model.dtype() == ComputeDtype.FP16 ? "FP16" : model.weightPolicy()) + " ("
                         + weightPlan.reason() + ")",
                 "template " + template.id());
+    }
+
+    @Override
+    public TextConfig text() {
+        return model.config().text();
+    }
+
+    @Override
+    public boolean variableImageTokens() {
+        return isAnyRes();
+    }
+
+    @Override
+    public int gridSize() {
+        return model.config().vision().gridSize();
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.QwenCheckpoint;
 import org.transprune.checkpoint.QwenCheckpoints;
+import org.transprune.config.TextConfig;
 import org.transprune.image.QwenImageProcessor;
 import org.transprune.image.QwenPixels;
 import org.transprune.image.RgbImage;
@@ -41,7 +42,7 @@ import org.transprune.text.Tokenizer;
  * {@code max_pixels}); each token's origin is its merged 2x2 block's row and column. Thread-confined; close it
  * to release native memory and the mapped files.
  */
-public final class QwenPipeline implements AutoCloseable {
+public final class QwenPipeline implements AnsweringPipeline {
     private final QwenCheckpoint checkpoint;
     private final QwenModel model;
     private final Tokenizer tokenizer;
@@ -168,6 +169,7 @@ public final class QwenPipeline implements AutoCloseable {
     }
 
     /** Wall time of {@link #open}. */
+    @Override
     public long loadNanos() {
         return loadNanos;
     }
@@ -211,6 +213,7 @@ public final class QwenPipeline implements AutoCloseable {
      * (the tower does not depend on the strategy); as {@link LlavaPipeline#answer(String, String, Supplier,
      * PruningStrategy, long, int)}.
      */
+    @Override
     public LlavaPipeline.Answer answer(
             String question,
             String imageKey,
@@ -270,11 +273,13 @@ public final class QwenPipeline implements AutoCloseable {
     }
 
     /** Whether the image tokens of {@code imageKey} are cached. */
+    @Override
     public boolean hasCachedImage(String imageKey) {
         return imageKey != null && imageCache.containsKey(imageKey);
     }
 
     /** A short description for logs and provenance. */
+    @Override
     public List<String> describe() {
         return List.of(
                 "checkpoint " + checkpoint.directory() + " (" + QwenCheckpoint.LAYOUT + ")",
@@ -282,6 +287,23 @@ public final class QwenPipeline implements AutoCloseable {
                         + (model.dtype() == ComputeDtype.FP16 ? "FP16" : model.weightPolicy()) + " ("
                         + weightPlan.reason() + ")",
                 "template qwen2.5-vl chat, max_pixels " + processor.maxPixels());
+    }
+
+    @Override
+    public TextConfig text() {
+        return model.config().text();
+    }
+
+    /** Always: the token count follows the image. */
+    @Override
+    public boolean variableImageTokens() {
+        return true;
+    }
+
+    /** 0: Qwen2.5-VL has no fixed grid. */
+    @Override
+    public int gridSize() {
+        return 0;
     }
 
     @Override
