@@ -9,7 +9,9 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.transprune.cost.TokenBudget;
 import org.transprune.records.RunLock;
+import org.transprune.records.SolvedBudget;
 import org.transprune.report.RunReport;
 import org.transprune.report.TableWriters;
 import org.transprune.run.ExperimentException;
@@ -189,7 +191,7 @@ public final class RunCommand implements Callable<Integer> {
                 "tokens per stage",
                 "TFLOPs",
                 "vs full",
-                "avg tokens",
+                "tokens",
                 "KV MiB");
         for (RunConfiguration c : plan.configurations()) {
             if (c.cost() == null) {
@@ -209,9 +211,28 @@ public final class RunCommand implements Callable<Integer> {
                     stages,
                     tflops(c.cost().tflops()),
                     100 * c.cost().flopsRatio(),
-                    c.cost().averageRetainedTokens(),
+                    TokenBudget.of(c.cost()),
                     c.cost().kvCacheMiB());
+            if (c.budget() != null) {
+                SolvedBudget b = c.budget();
+                o.printf(
+                        Locale.ROOT,
+                        "  %-12s   budget %s %s: solved %s = %s, reaching %s (reachable %s..%s, on N = %d)%n",
+                        "",
+                        b.measure(),
+                        number(b.target()),
+                        b.parameter(),
+                        c.parameters().get(b.parameter()),
+                        number(b.achieved()),
+                        number(b.reachable().get(0)),
+                        number(b.reachable().get(1)),
+                        b.imageTokens());
+            }
         }
+    }
+
+    private static String number(double v) {
+        return String.format(Locale.ROOT, "%.4g", v);
     }
 
     /** Two decimals as in the paper, or three significant digits for micro models (0.000148). */

@@ -80,7 +80,13 @@ public final class StrategiesCommand implements Callable<Integer> {
                     s.name(),
                     s.type().describe(),
                     describeDefault(s),
-                    s.description()));
+                    s.description()
+                            + (s.isBudget()
+                                    ? " [budget parameter: solved over "
+                                            + s.budget().describe()
+                                            + (s.type() == ParameterSpec.Type.DOUBLE_LIST ? " by scaling the list" : "")
+                                            + " when a budget is given]"
+                                    : "")));
         }
     }
 

@@ -19,12 +19,16 @@ public final class ParameterChecks {
                 "layers", defaults, "1-based decoder layers after which to prune, strictly increasing");
     }
 
-    /** {@code ratios}: keep ratio of the original image tokens per pruning layer, defaulting to {@code defaults}. */
+    /**
+     * {@code ratios}: keep ratio of the original image tokens per pruning layer, defaulting to {@code defaults}; the
+     * strategy's budget parameter (a budget solver scales the list by one factor, each ratio staying in (0, 1]).
+     */
     public static ParameterSpec ratiosSpec(List<Double> defaults) {
         return ParameterSpec.doubles(
-                "ratios",
-                defaults,
-                "keep ratio per pruning layer, of the ORIGINAL image-token count N (int(N*r)), strictly decreasing, in (0, 1]");
+                        "ratios",
+                        defaults,
+                        "keep ratio per pruning layer, of the ORIGINAL image-token count N (int(N*r)), strictly decreasing, in (0, 1]")
+                .asBudget(ParameterSpec.Budget.interval(0, true, 1, false));
     }
 
     /**

@@ -12,6 +12,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param model the model's identity (a JSON object)
  * @param tflops theoretical prefill TFLOPs, or null when unknown
  * @param schedule the pruning schedule, e.g. {@code after [2, 3, 4]: 144 -> 126 -> 90 -> 18}, or null
+ * @param budgetTokens the token budget of the schedule ({@link org.transprune.cost.TokenBudget}), or null when
+ *     unknown (records written before it: the average retained tokens then stand for it)
+ * @param budget how the budget parameter was solved from a stated budget, or null when the parameters were written
  */
 @JsonPropertyOrder({
     "strategy",
@@ -25,7 +28,9 @@ import com.fasterxml.jackson.databind.JsonNode;
     "flops_ratio",
     "avg_retained_tokens",
     "kv_cache_mib",
-    "schedule"
+    "schedule",
+    "budget_tokens",
+    "budget"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Configuration(
@@ -40,4 +45,43 @@ public record Configuration(
         Double flopsRatio,
         Double avgRetainedTokens,
         Double kvCacheMib,
-        String schedule) {}
+        String schedule,
+        Double budgetTokens,
+        SolvedBudget budget) {
+
+    /** A configuration recorded without its budget figures. */
+    public Configuration(
+            String strategy,
+            String label,
+            Code code,
+            JsonNode parameters,
+            long seed,
+            int maxNewTokens,
+            JsonNode model,
+            Double tflops,
+            Double flopsRatio,
+            Double avgRetainedTokens,
+            Double kvCacheMib,
+            String schedule) {
+        this(
+                strategy,
+                label,
+                code,
+                parameters,
+                seed,
+                maxNewTokens,
+                model,
+                tflops,
+                flopsRatio,
+                avgRetainedTokens,
+                kvCacheMib,
+                schedule,
+                null,
+                null);
+    }
+
+    /** The token budget: {@link #budgetTokens()}, else the average retained tokens (in-LLM schedules), else null. */
+    public Double tokens() {
+        return budgetTokens != null ? budgetTokens : avgRetainedTokens;
+    }
+}

@@ -28,8 +28,10 @@ import java.util.List;
  * @param tokensPerLayer sequence length each decoder layer saw in prefill
  * @param kvCacheTokens tokens held in the KV cache, summed over layers
  * @param stageLayers the layers after which each pruning stage ran ({@code stage_layers})
- * @param keptPatches per stage, the image patches kept (benchmarks with ground-truth regions only), as
- *     indices into this sample's image block (LLaVA-NeXT: base view, tiles and newlines, in prompt order)
+ * @param keptPatches per stage, the image patches kept, as indices into this sample's image block (0..N-1;
+ *     LLaVA-NeXT: base view, tiles and newlines, in prompt order); every benchmark since the positional-bias report
+ *     (docs/method.md#positional-bias), before that only benchmarks with ground-truth regions; absent when nothing
+ *     was pruned (an empty list on benchmarks with ground-truth regions)
  * @param relevantPatches the patches that hold the question's answer (ground-truth regions only),
  *     indices of the same kind
  * @param recall per stage, the share of relevant patches kept; NaN where the question has none

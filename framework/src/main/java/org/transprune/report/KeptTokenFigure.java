@@ -33,7 +33,8 @@ import tech.tablesaw.api.Table;
  * line under the panels gives the question, the expected answer and the sample.
  *
  * <p>{@link #write} draws such a figure for a few samples of a benchmark whose records carry
- * {@code kept_patches} (benchmarks with {@link GroundTruthRegions}), to {@code heatmaps/BENCHMARK-SAMPLE.png}.
+ * {@code kept_patches} (every benchmark since the positional-bias report; before, only benchmarks with
+ * {@link GroundTruthRegions}), to {@code heatmaps/BENCHMARK-SAMPLE.png}.
  */
 public final class KeptTokenFigure {
     /** Side of a panel in pixels (the synthetic benchmark's image size). */

@@ -23,7 +23,8 @@ import tech.tablesaw.io.csv.CsvReadOptions;
 /**
  * The tables of a run, built with Tablesaw from {@link RunResults}: the paper-style table (a row
  * per method, a column per benchmark with the headline metric averaged over seeds and, when known,
- * its standard error, then the average relative to the unpruned row, TFLOPs, measured prefill ms
+ * its standard error, then the average relative to the unpruned row, TFLOPs, the two budget figures (FLOPs relative
+ * to the unpruned model and the token budget, docs/method.md#budgets), measured prefill ms
  * and KV cache MiB), one ablation table per label whose parameters vary, and, for benchmarks with
  * per-category accuracy (e.g. with ground-truth regions), accuracy and selection recall by question type.
  */
@@ -34,6 +35,10 @@ public final class ResultTables {
     public static final String CATEGORY_ACCURACY_SUFFIX = " (%)";
     /** The paper's published numbers (docs/method.md#reference-numbers), bundled as reference rows. */
     public static final String PAPER_REFERENCE = "/org/transprune/report/paper-llava-1.5-7b.csv";
+    /** Column of the FLOPs relative to the unpruned model, in percent (a budget figure). */
+    public static final String FLOPS_RATIO = "rel. FLOPs (%)";
+    /** Column of the token budget (docs/method.md#budgets). */
+    public static final String TOKENS = "tokens";
 
     private ResultTables() {}
 
@@ -52,8 +57,9 @@ public final class ResultTables {
         Table byMethod = summaries.summarize("value", "se", mean).by("method", "benchmark");
         Table values = byMethod.pivot("method", "benchmark", "Mean [value]", mean);
         Table errors = byMethod.pivot("method", "benchmark", "Mean [se]", mean);
-        Table costs =
-                summaries.summarize("tflops", "prefill_ms", "kv_mib", mean).by("method");
+        Table costs = summaries
+                .summarize(List.of("tflops", "flops_ratio", "tokens", "prefill_ms", "kv_mib"), mean)
+                .by("method");
         Table out = Table.create(title, StringColumn.create("method"));
         out.stringColumn("method").append(values.stringColumn("method"));
         for (String b : benches) {
@@ -66,10 +72,13 @@ public final class ResultTables {
         out.addColumns(relativeAverage(values, summaries, benches));
         Table joined = out.joinOn("method").inner(costs);
         joined.column("Mean [tflops]").setName("TFLOPs");
+        DoubleColumn ratio = joined.doubleColumn("Mean [flops_ratio]");
+        joined.replaceColumn("Mean [flops_ratio]", ratio.multiply(100).setName(FLOPS_RATIO));
+        joined.column("Mean [tokens]").setName(TOKENS);
         joined.column("Mean [prefill_ms]").setName("prefill ms");
         joined.column("Mean [kv_mib]").setName("KV MiB");
         List<String> order = new ArrayList<>(out.columnNames());
-        order.addAll(List.of("TFLOPs", "prefill ms", "KV MiB"));
+        order.addAll(List.of("TFLOPs", FLOPS_RATIO, TOKENS, "prefill ms", "KV MiB"));
         Table ordered = joined.reorderColumns(order.toArray(String[]::new));
         ordered.setName(title);
         return ordered.sortDescendingOn("TFLOPs");
@@ -107,8 +116,8 @@ public final class ResultTables {
      * {@code methodOrder} (the methods without a summary on the benchmark left out), values
      * averaged over seeds: {@value #CATEGORY_ACCURACY_SUFFIX}-suffixed accuracy per category,
      * {@code accuracy (%)}, its standard error {@code ± (%)} (when per-sample correctness is
-     * known), {@code rel. (%)} (accuracy relative to the unpruned row), {@code TFLOPs},
-     * {@code prefill ms}, then, when the benchmark records selection recall, {@code recall CATEGORY
+     * known), {@code rel. (%)} (accuracy relative to the unpruned row), {@code TFLOPs}, the budget figures
+     * {@value #FLOPS_RATIO} and {@value #TOKENS}, {@code prefill ms}, then, when the benchmark records selection recall, {@code recall CATEGORY
      * (%)} per category and {@code recall all (%)} (share of the relevant patches kept after the
      * last pruning stage; empty for a configuration that prunes nothing), and
      * {@code agreement (%)}, the share of answers identical to the unpruned configuration's of
@@ -125,8 +134,9 @@ public final class ResultTables {
                 new LinkedHashSet<>(cats.stringColumn("category").asList()));
         names.remove(RunResults.ALL); // the categories come in question-type order (RunResults#categories)
         Table perCategory = cats.summarize("accuracy", "recall", mean).by("method", "category");
-        Table perMethod =
-                sums.summarize("se", "tflops", "prefill_ms", "agreement", mean).by("method");
+        Table perMethod = sums.summarize(
+                        List.of("se", "tflops", "flops_ratio", "tokens", "prefill_ms", "agreement"), mean)
+                .by("method");
         boolean withRecall = cats.doubleColumn("recall").countMissing() < cats.rowCount();
 
         Table out = Table.create(
@@ -153,6 +163,8 @@ public final class ResultTables {
         out.addColumns(rel);
         out.addColumns(
                 lookup(perMethod, null, "Mean [tflops]", methods, "TFLOPs", 1),
+                lookup(perMethod, null, "Mean [flops_ratio]", methods, FLOPS_RATIO, 100),
+                lookup(perMethod, null, "Mean [tokens]", methods, TOKENS, 1),
                 lookup(perMethod, null, "Mean [prefill_ms]", methods, "prefill ms", 1));
         if (withRecall) {
             for (String c : names) {

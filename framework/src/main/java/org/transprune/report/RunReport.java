@@ -31,10 +31,13 @@ import tech.tablesaw.api.Table;
  *       ({@link ResultTables#ablations});
  *   <li>{@code table-BENCHMARK-by-category.csv}: accuracy and selection recall by question type,
  *       for benchmarks with per-category accuracy ({@link ResultTables#categoryTable});
+ *   <li>{@code positional-bias-BENCHMARK.csv} and {@code kept-by-row-BENCHMARK.csv}: where each method keeps
+ *       tokens ({@link PositionalBias}), for benchmarks whose records say what was kept;
  *   <li>{@code table.md} and {@code table.html}: all of these tables (main, ablations, by
- *       category), the HTML page with the figures;
+ *       category, positional bias), the HTML page with the figures;
  *   <li>{@code summaries.csv}: {@link RunResults#summaries} as is;
- *   <li>with plots: the charts of {@link ResultPlots} ({@code *.png}, {@code *.svg}) and, for
+ *   <li>with plots: the charts of {@link ResultPlots} ({@code *.png}, {@code *.svg}), the kept share by image row
+ *       of {@link PositionalBias#draw} ({@code kept-by-position-BENCHMARK.png}) and, for
  *       benchmarks whose records carry kept patches, {@link KeptTokenFigure kept-token figures}
  *       {@code heatmaps/BENCHMARK-SAMPLE.png} for the first few samples.
  * </ul>
@@ -170,6 +173,21 @@ public final class RunReport {
             files.add(csv(
                     e.getValue(), target.resolve("table-" + KeptTokenFigure.safe(e.getKey()) + "-by-category.csv")));
         }
+        Map<String, List<PositionalBias.Profile>> bias = PositionalBias.profiles(
+                records,
+                RunResults.methodNames(RunResults.summaryRecords(records)),
+                ResultTables.methodOrder(summaries));
+        for (Map.Entry<String, List<PositionalBias.Profile>> e : bias.entrySet()) {
+            Table t = PositionalBias.table(e.getKey(), e.getValue());
+            tables.add(t);
+            mainMd.append(TableWriters.markdown(t));
+            files.add(csv(t, target.resolve("positional-bias-" + KeptTokenFigure.safe(e.getKey()) + ".csv")));
+            Table rows = PositionalBias.rowTable(e.getKey(), e.getValue());
+            if (rows != null) {
+                tables.add(rows);
+                files.add(csv(rows, target.resolve("kept-by-row-" + KeptTokenFigure.safe(e.getKey()) + ".csv")));
+            }
+        }
         Table code = CodeTable.of(records);
         if (code != null) {
             tables.add(code);
@@ -182,6 +200,9 @@ public final class RunReport {
         List<String> images = new ArrayList<>();
         if (options.plots()) {
             images.addAll(ResultPlots.draw(summaries, target));
+            for (Map.Entry<String, List<PositionalBias.Profile>> e : bias.entrySet()) {
+                images.add(PositionalBias.draw(e.getKey(), e.getValue(), target));
+            }
             if (options.heatmapSamples() > 0) {
                 images.addAll(figures(specs, records, summaries, options, target, warnings));
             }

@@ -29,8 +29,9 @@ import tech.tablesaw.api.Table;
 /**
  * The summary records of a run directory as one Tablesaw table, a row per (configuration,
  * benchmark): {@code config, strategy, label, method, seed, benchmark, metric, value, n, se,
- * ci_low, ci_high, tflops, prefill_ms, kv_mib, agreement, unpruned}, plus a column per strategy
- * parameter ({@code param:NAME}, text).
+ * ci_low, ci_high, tflops, flops_ratio, tokens, prefill_ms, kv_mib, agreement, unpruned}, plus a column per strategy
+ * parameter ({@code param:NAME}, text). {@code flops_ratio} and {@code tokens} are the two budget figures
+ * (docs/method.md#budgets): FLOPs relative to the unpruned model and the token budget.
  *
  * <p>{@code method} is the label followed by the parameters that vary among configurations with
  * that label, so two grid points never share a row. Where per-sample correctness is recorded,
@@ -97,6 +98,8 @@ public final class RunResults {
                 DoubleColumn.create("ci_low"),
                 DoubleColumn.create("ci_high"),
                 DoubleColumn.create("tflops"),
+                DoubleColumn.create("flops_ratio"),
+                DoubleColumn.create("tokens"),
                 DoubleColumn.create("prefill_ms"),
                 DoubleColumn.create("kv_mib"),
                 DoubleColumn.create("agreement"),
@@ -121,6 +124,8 @@ public final class RunResults {
             t.doubleColumn("ci_low").append(interval[1]);
             t.doubleColumn("ci_high").append(interval[2]);
             t.doubleColumn("tflops").append(number(s.tflops()));
+            t.doubleColumn("flops_ratio").append(number(s.flopsRatio()));
+            t.doubleColumn("tokens").append(number(tokens(s)));
             t.doubleColumn("prefill_ms").append(number(s.prefillMsMean()));
             t.doubleColumn("kv_mib").append(number(s.kvCacheMib()));
             t.doubleColumn("agreement").append(number(s.agreement()));
@@ -196,6 +201,22 @@ public final class RunResults {
             }
         }
         return t;
+    }
+
+    /**
+     * The token budget of a summary (docs/method.md#budgets): a projector stage's keep as its configuration records
+     * it (it differs from the mean tokens per layer then), else the summary's mean tokens per layer (averaged over
+     * the samples' own N where N varies, LLaVA-NeXT), else the configuration's.
+     */
+    static Double tokens(SummaryRecord s) {
+        Configuration c = s.configuration();
+        boolean projector = c.budgetTokens() != null
+                && c.avgRetainedTokens() != null
+                && !c.budgetTokens().equals(c.avgRetainedTokens());
+        if (projector) {
+            return c.budgetTokens();
+        }
+        return s.avgRetainedTokens() != null ? s.avgRetainedTokens() : c.tokens();
     }
 
     /** The summary records among {@code records}. */

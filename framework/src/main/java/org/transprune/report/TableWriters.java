@@ -14,7 +14,8 @@ import tech.tablesaw.columns.Column;
 /**
  * Writes tables as CSV (Tablesaw's writer), Markdown and a self-contained HTML page (no
  * scripts, no external styles). Numbers print with two decimals (TFLOPs below 0.01 with three
- * significant digits, columns named "... (%)" with one decimal); a missing value is empty.
+ * significant digits, columns named "... (%)" with one decimal, positional bias and shift columns with three);
+ * a missing value is empty.
  */
 public final class TableWriters {
     /** Images under this folder are full-width figures in the HTML page. */
@@ -40,6 +41,9 @@ public final class TableWriters {
             double v = n.getDouble(row);
             if (c.name().equals("TFLOPs")) {
                 return tflops(v);
+            }
+            if (c.name().startsWith("bias ") || c.name().startsWith("shift ")) {
+                return String.format(Locale.ROOT, "%+.3f", v);
             }
             return String.format(Locale.ROOT, c.name().endsWith("(%)") ? "%.1f" : "%.2f", v);
         }

@@ -40,6 +40,8 @@ import org.transprune.prune.Plugins;
  *     zip:                       # paired lists (a mapping, or a list of such groups)
  *       layers: [[5, 7, 10], [6, 8, 11]]
  *       ratios: [[0.875, 0.625, 0.125], [0.875, 0.625, 0.125]]
+ *     budget: {tflops_ratio: 0.4}  # optional: solve the strategy's budget parameter (docs/method.md#budgets)
+ * budget: {tokens: 192}          # optional: every pruning entry's budget, unless it writes budget: none
  * seeds: [0]                     # default [0]
  * max_new_tokens: 128            # default 128, as LLaVA's evaluation scripts
  * on_error: fail                 # default for the benchmarks: fail or skip
@@ -65,6 +67,7 @@ public final class ExperimentParser {
             "strategies",
             "seeds",
             "max_new_tokens",
+            BudgetSection.KEY,
             "on_error",
             "output");
     static final int DEFAULT_MAX_NEW_TOKENS = 128;
@@ -110,8 +113,9 @@ public final class ExperimentParser {
         Integer maxNew = checks.atLeast(doc.get("max_new_tokens"), "max_new_tokens", DEFAULT_MAX_NEW_TOKENS, 1);
         // The model's identity fingerprints the checkpoint: computed once, only when it can be used.
         Map<String, Object> identity = checks.problems().isEmpty() ? model.identity() : Map.of();
+        BudgetSection.Stated budget = BudgetSection.read(doc.get(BudgetSection.KEY), BudgetSection.KEY, false, checks);
         List<RunConfiguration> configs = new StrategyGrid(
-                        checks, model, identity, seeds, maxNew == null ? DEFAULT_MAX_NEW_TOKENS : maxNew)
+                        checks, model, identity, seeds, maxNew == null ? DEFAULT_MAX_NEW_TOKENS : maxNew, budget)
                 .read(doc);
         Path output = doc.get("output") == null
                 ? file.getParent().resolve("runs").resolve(name)

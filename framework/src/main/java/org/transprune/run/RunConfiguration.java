@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 import org.transprune.cost.CostReport;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyCode;
+import org.transprune.records.SolvedBudget;
 
 /**
  * One point of a sweep: a strategy with every parameter bound, a seed and a generation limit,
@@ -32,6 +33,8 @@ import org.transprune.prune.StrategyCode;
  *     sample of the configuration
  * @param code the identity of the strategy's code; its digest is part of the hash, so changed code
  *     is a new configuration (null only for configurations recorded before code identity)
+ * @param budget how the strategy's budget parameter was solved from a stated budget (docs/method.md#budgets), or
+ *     null when every parameter was written; not part of the hash (the solved value is among the parameters)
  */
 public record RunConfiguration(
         String strategy,
@@ -42,7 +45,8 @@ public record RunConfiguration(
         Map<String, Object> model,
         CostReport cost,
         PruningStrategy pruningStrategy,
-        StrategyCode code) {
+        StrategyCode code,
+        SolvedBudget budget) {
 
     private static final ObjectMapper CANONICAL =
             new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
@@ -50,6 +54,20 @@ public record RunConfiguration(
     public RunConfiguration {
         parameters = Collections.unmodifiableMap(new TreeMap<>(parameters));
         model = Collections.unmodifiableMap(new TreeMap<>(model));
+    }
+
+    /** A configuration whose parameters were all written (no budget solved). */
+    public RunConfiguration(
+            String strategy,
+            String label,
+            Map<String, Object> parameters,
+            long seed,
+            int maxNewTokens,
+            Map<String, Object> model,
+            CostReport cost,
+            PruningStrategy pruningStrategy,
+            StrategyCode code) {
+        this(strategy, label, parameters, seed, maxNewTokens, model, cost, pruningStrategy, code, null);
     }
 
     /**

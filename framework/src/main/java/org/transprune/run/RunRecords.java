@@ -2,6 +2,7 @@ package org.transprune.run;
 
 import java.util.Arrays;
 import java.util.List;
+import org.transprune.cost.TokenBudget;
 import org.transprune.records.Code;
 import org.transprune.records.Configuration;
 import org.transprune.records.Records;
@@ -27,7 +28,9 @@ public final class RunRecords {
                 c.cost() == null ? null : c.cost().flopsRatio(),
                 c.cost() == null ? null : c.cost().averageRetainedTokens(),
                 c.cost() == null ? null : c.cost().kvCacheMiB(),
-                c.cost() == null ? null : c.cost().schedule().describe());
+                c.cost() == null ? null : c.cost().schedule().describe(),
+                c.cost() == null ? null : TokenBudget.of(c.cost()),
+                c.budget());
     }
 
     /** The configuration's strategy code as records write it, or null when unknown. */

@@ -6,37 +6,57 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.transprune.cost.CostReport;
+import org.transprune.prune.ParameterSpec;
 import org.transprune.prune.PluginException;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.Strategies;
 import org.transprune.prune.StrategyCode;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
+import org.transprune.records.SolvedBudget;
 
 /**
  * The {@code strategies:} section expanded into configurations: each entry's parameter grid
  * ({@link ParameterAxes}) times the seeds, every combination bound, built once and priced on the
  * model. Duplicates (the same hash from two entries) run once; unpruned configurations come first,
- * so agreement with the unpruned answers can be computed as soon as a configuration finishes.
+ * so agreement with the unpruned answers can be computed as soon as a configuration finishes. A {@code budget:} on
+ * the entry (or the experiment's, which every pruning entry inherits unless it writes {@code budget: none}) has
+ * its strategy's budget parameter solved by {@link BudgetSolver} for each combination.
  */
 final class StrategyGrid {
-    static final Set<String> KEYS = Set.of("name", "label", "schedule", "params", "grid", "zip");
+    static final Set<String> KEYS = Set.of("name", "label", "schedule", "params", "grid", "zip", BudgetSection.KEY);
 
     private final YamlChecks checks;
     private final ModelSpec model;
     private final Map<String, Object> modelIdentity;
     private final List<Long> seeds;
     private final int maxNewTokens;
+    private final BudgetSection.Stated experimentBudget;
 
     /**
      * @param modelIdentity {@link ModelSpec#identity()}, computed once (it fingerprints the checkpoint)
      */
     StrategyGrid(YamlChecks checks, ModelSpec model, Map<String, Object> modelIdentity, List<Long> seeds, int maxNew) {
+        this(checks, model, modelIdentity, seeds, maxNew, null);
+    }
+
+    /**
+     * @param modelIdentity {@link ModelSpec#identity()}, computed once (it fingerprints the checkpoint)
+     * @param experimentBudget the experiment's {@code budget:}, or null
+     */
+    StrategyGrid(
+            YamlChecks checks,
+            ModelSpec model,
+            Map<String, Object> modelIdentity,
+            List<Long> seeds,
+            int maxNew,
+            BudgetSection.Stated experimentBudget) {
         this.checks = checks;
         this.model = model;
         this.modelIdentity = modelIdentity;
         this.seeds = seeds;
         this.maxNewTokens = maxNew;
+        this.experimentBudget = experimentBudget;
     }
 
     List<RunConfiguration> read(YamlValue.Mapping doc) {
@@ -99,6 +119,9 @@ final class StrategyGrid {
         values.grid(m.get("grid"));
         values.zip(m.get("zip"));
         values.schedule(m.get("schedule"));
+        BudgetSection.Stated own =
+                BudgetSection.read(m.get(BudgetSection.KEY), key + "." + BudgetSection.KEY, true, checks);
+        BudgetSection.Stated budget = own != null ? own : experimentBudget;
         if (checks.problemCount() > before) {
             return List.of();
         }
@@ -107,6 +130,20 @@ final class StrategyGrid {
             Map<String, Object> raw = new LinkedHashMap<>();
             written.forEach((k, w) -> raw.put(k, w.value()));
             String where = written.isEmpty() ? "" : " with " + raw;
+            SolvedBudget solved = null;
+            if (budget != null && !budget.none()) {
+                try {
+                    solved = solve(provider, raw, budget, own == null);
+                } catch (IllegalArgumentException e) {
+                    checks.problem(
+                            own != null ? own.node() : m,
+                            own != null ? own.key() : key,
+                            e.getMessage()
+                                    + where
+                                    + (own == null ? " (from the experiment's " + budget.where() + ")" : ""));
+                    continue;
+                }
+            }
             StrategyParameters bound;
             PruningStrategy strategy;
             try {
@@ -132,10 +169,28 @@ final class StrategyGrid {
             StrategyCode code = StrategyCode.of(provider, strategy);
             for (long seed : seeds) {
                 out.add(new RunConfiguration(
-                        name, label, bound.asMap(), seed, maxNewTokens, modelIdentity, cost, strategy, code));
+                        name, label, bound.asMap(), seed, maxNewTokens, modelIdentity, cost, strategy, code, solved));
             }
         }
         return out;
+    }
+
+    /**
+     * Puts the budget parameter's solved value into {@code raw} and says how it was solved; null (and {@code raw}
+     * as is) when an inherited budget meets an entry that prunes nothing (the unpruned reference).
+     */
+    private SolvedBudget solve(
+            StrategyProvider provider, Map<String, Object> raw, BudgetSection.Stated budget, boolean inherited) {
+        if (inherited && ParameterSpec.budgetParameter(provider.parameters()) == null) {
+            CostReport asWritten = ConfigurationCost.of(
+                    provider.create(StrategyParameters.bind(provider.name(), provider.parameters(), raw)), model);
+            if (asWritten != null && asWritten.schedule().isUnpruned()) {
+                return null;
+            }
+        }
+        BudgetSolver.Solution s = BudgetSolver.solve(provider, raw, model, budget.target());
+        raw.put(s.parameter(), s.value());
+        return s.record(budget.target(), model.imageTokens());
     }
 
     private StrategyProvider provider(YamlValue.Mapping m, String key, String name) {

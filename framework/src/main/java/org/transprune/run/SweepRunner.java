@@ -254,13 +254,18 @@ public final class SweepRunner {
         Boolean correct = bench.judge() == null ? null : bench.judge().correct(sample, a.text());
         StrategyRun run = a.run();
         List<StrategyRun.StageRecord> stages = run == null ? List.of() : run.stages();
-        List<int[]> keptPerStage = null;
+        // What every stage kept, on every benchmark: the positional-bias table and figure need it
+        // (docs/method.md#positional-bias); null when nothing was pruned.
+        List<int[]> keptPerStage = stages.isEmpty()
+                ? null
+                : stages.stream().map(StrategyRun.StageRecord::keptPatches).toList();
         int[] relevant = null;
         List<Double> recall = null;
         if (bench.regions() != null) {
-            // The benchmark knows where each answer is: record what every stage kept, and how much of that it was.
-            keptPerStage =
-                    stages.stream().map(StrategyRun.StageRecord::keptPatches).toList();
+            // The benchmark knows where each answer is: record how much of it every stage kept.
+            if (keptPerStage == null) {
+                keptPerStage = List.of();
+            }
             GroundTruthRegions.Region region = bench.regions().of(sample);
             if (region != null && a.prompt().imageLength() > 0) {
                 relevant = pipeline.variableImageTokens()

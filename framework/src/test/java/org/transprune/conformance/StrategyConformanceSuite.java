@@ -269,6 +269,30 @@ public abstract class StrategyConformanceSuite {
                 provider.name(), Strategies.create(provider.name(), Map.of()).name());
     }
 
+    /** At most one budget parameter (docs/method.md#budgets), its default inside the range a solver may use. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("providers")
+    void declaresAtMostOneBudgetParameterWithItsDefaultInItsRange(StrategyProvider provider) {
+        ParameterSpec budget = ParameterSpec.budgetParameter(provider.parameters());
+        if (budget == null) {
+            return;
+        }
+        ParameterSpec.Budget range = budget.budget();
+        String what = provider.name() + "." + budget.name() + " = " + budget.defaultValue() + " in " + range.describe();
+        if (range.choices() != null) {
+            assertTrue(range.choices().contains(budget.defaultValue()), what);
+            return;
+        }
+        List<?> values = budget.defaultValue() instanceof List<?> l ? l : List.of(budget.defaultValue());
+        for (Object v : values) {
+            double x = ((Number) v).doubleValue();
+            assertTrue(range.lowerOpen() ? x > range.lower() : x >= range.lower(), what);
+            if (!range.upToImageTokens()) {
+                assertTrue(range.upperOpen() ? x < range.upper() : x <= range.upper(), what);
+            }
+        }
+    }
+
     // ----------------------------------------------------------------------------------------
 
     protected static PruningStrategy strategy(StrategyProvider provider) {

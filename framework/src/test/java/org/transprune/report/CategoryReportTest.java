@@ -182,6 +182,8 @@ class CategoryReportTest {
                         "± (%)",
                         "rel. (%)",
                         "TFLOPs",
+                        "rel. FLOPs (%)",
+                        "tokens",
                         "prefill ms",
                         "recall exist (%)",
                         "recall color (%)",

@@ -85,6 +85,72 @@ public final class TestStrategies {
         }
     }
 
+    /**
+     * FastV's schedule: after layer {@code k}, keep {@code rint(N * (1 - r))}; {@code r} is the budget parameter, a
+     * number in [0, 1).
+     */
+    public static final class Drop implements StrategyProvider {
+        @Override
+        public String name() {
+            return "test-drop";
+        }
+
+        @Override
+        public String description() {
+            return "drops a fraction r of the image tokens after layer k (test)";
+        }
+
+        @Override
+        public List<ParameterSpec> parameters() {
+            return List.of(
+                    ParameterSpec.of("k", ParameterSpec.Type.INT, 2, "layer"),
+                    ParameterSpec.of("r", ParameterSpec.Type.DOUBLE, 0.5, "fraction dropped")
+                            .asBudget(ParameterSpec.Budget.interval(0, false, 1, true)));
+        }
+
+        @Override
+        public PruningStrategy create(StrategyParameters p) {
+            int k = p.getInt("k");
+            double r = p.getDouble("r");
+            if (!(r >= 0 && r < 1)) {
+                throw p.invalid("r", "must be in [0, 1)");
+            }
+            return strategy(
+                    name(),
+                    p,
+                    (n, l) -> new PruneSchedule(n, List.of(new PruneSchedule.Stage(k, (int) Math.rint(n * (1 - r))))),
+                    0);
+        }
+    }
+
+    /** Keeps {@code tokens} image tokens after layer {@code k}; {@code tokens} is the budget parameter, in [1, N]. */
+    public static final class Count implements StrategyProvider {
+        @Override
+        public String name() {
+            return "test-count";
+        }
+
+        @Override
+        public String description() {
+            return "keeps a count of image tokens after layer k (test)";
+        }
+
+        @Override
+        public List<ParameterSpec> parameters() {
+            return List.of(
+                    ParameterSpec.of("k", ParameterSpec.Type.INT, 2, "layer"),
+                    ParameterSpec.of("tokens", ParameterSpec.Type.INT, 64, "tokens kept")
+                            .asBudget(ParameterSpec.Budget.tokenCount(1)));
+        }
+
+        @Override
+        public PruningStrategy create(StrategyParameters p) {
+            int k = p.getInt("k");
+            int tokens = p.getInt("tokens");
+            return strategy(name(), p, (n, l) -> new PruneSchedule(n, List.of(new PruneSchedule.Stage(k, tokens))), 0);
+        }
+    }
+
     private interface ScheduleOf {
         PruneSchedule of(int imageTokens, int numLayers);
     }

@@ -34,7 +34,8 @@ public final class FastVProvider implements StrategyProvider {
     public List<ParameterSpec> parameters() {
         return List.of(
                 ParameterSpec.of("k", ParameterSpec.Type.INT, 2, "prune after this 1-based layer, using its attention"),
-                ParameterSpec.of("r", ParameterSpec.Type.DOUBLE, 0.5, "fraction of image tokens dropped, in [0, 1)"),
+                ParameterSpec.of("r", ParameterSpec.Type.DOUBLE, 0.5, "fraction of image tokens dropped, in [0, 1)")
+                        .asBudget(ParameterSpec.Budget.interval(0, false, 1, true)),
                 ParameterChecks.positionsSpec(PositionPolicy.KEEP_ORIGINAL));
     }
 

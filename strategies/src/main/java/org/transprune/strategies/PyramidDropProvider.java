@@ -39,10 +39,11 @@ public final class PyramidDropProvider implements StrategyProvider {
         return List.of(
                 ParameterChecks.layersSpec(List.of(8, 16, 24)),
                 ParameterSpec.of(
-                        "lambda",
-                        ParameterSpec.Type.DOUBLE,
-                        0.5,
-                        "fraction of the remaining image tokens each stage keeps, in (0, 1)"),
+                                "lambda",
+                                ParameterSpec.Type.DOUBLE,
+                                0.5,
+                                "fraction of the remaining image tokens each stage keeps, in (0, 1)")
+                        .asBudget(ParameterSpec.Budget.interval(0, true, 1, true)),
                 ParameterChecks.positionsSpec(PositionPolicy.RENUMBER));
     }
 

@@ -74,10 +74,11 @@ public final class SparseVlmProvider implements StrategyProvider {
         return List.of(
                 ParameterChecks.layersSpec(List.of(3, 7, 16)),
                 ParameterSpec.of(
-                        "budget",
-                        ParameterSpec.Type.INT,
-                        192,
-                        "reference token budget selecting the per-stage counts: 64 | 96 | 128 | 192"),
+                                "budget",
+                                ParameterSpec.Type.INT,
+                                192,
+                                "reference token budget selecting the per-stage counts: 64 | 96 | 128 | 192")
+                        .asBudget(ParameterSpec.Budget.choices(List.of(64, 96, 128, 192))),
                 ParameterChecks.positionsSpec(PositionPolicy.RENUMBER));
     }
 
