@@ -3,6 +3,8 @@ package org.transprune.checkpoint;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.transprune.config.LlavaConfig;
+import org.transprune.config.QwenConfig;
+import org.transprune.config.QwenVisionConfig;
 import org.transprune.config.TextConfig;
 import org.transprune.config.VisionConfig;
 
@@ -277,5 +279,148 @@ public final class CanonicalNames {
     /** Where an original LLaVA checkpoint that embeds its tower stores a canonical tower tensor. */
     public static String toEmbeddedTower(String canonical) {
         return EMBEDDED_TOWER + toClip(canonical);
+    }
+
+    // ---- Qwen2.5-VL
+
+    /** Prefix of every tensor of Qwen2.5-VL's vision tower (the released checkpoints' spelling). */
+    public static final String QWEN_VISUAL = "visual.";
+
+    public static final String QWEN_PATCH_EMBED = QWEN_VISUAL + "patch_embed.proj.weight";
+    public static final String QWEN_MERGER_NORM = QWEN_VISUAL + "merger.ln_q.weight";
+    public static final String QWEN_MERGER_FC_1 = QWEN_VISUAL + "merger.mlp.0.";
+    public static final String QWEN_MERGER_FC_2 = QWEN_VISUAL + "merger.mlp.2.";
+
+    /** Tensors of a Qwen vision block, after its {@link #qwenVisionBlock} prefix. */
+    public static final String QWEN_NORM_1 = "norm1.weight";
+
+    public static final String QWEN_NORM_2 = "norm2.weight";
+    public static final String QWEN_QKV = "attn.qkv.";
+    public static final String QWEN_ATTN_OUT = "attn.proj.";
+    public static final String QWEN_GATE = "mlp.gate_proj.";
+    public static final String QWEN_UP = "mlp.up_proj.";
+    public static final String QWEN_DOWN = "mlp.down_proj.";
+
+    /** The q/k/v biases of a Qwen2 decoder layer, after its {@link #decoderLayer} prefix. */
+    public static final String Q_BIAS = "self_attn.q_proj.bias";
+
+    public static final String K_BIAS = "self_attn.k_proj.bias";
+    public static final String V_BIAS = "self_attn.v_proj.bias";
+
+    private static final String QWEN_NEW_VISUAL = "model.visual.";
+    private static final String QWEN_NEW_DECODER = "model.language_model.";
+    private static final String QWEN_RELEASED_DECODER = "model.";
+
+    /** Prefix of Qwen vision block {@code i} (0-based), e.g. {@code visual.blocks.3.}. */
+    public static String qwenVisionBlock(int i) {
+        return QWEN_VISUAL + "blocks." + i + ".";
+    }
+
+    /**
+     * The tensors of one decoder layer with their shapes, as {@link #decoderLayerShapes(TextConfig)}, followed
+     * by the q/k/v biases when {@code attentionBias} (Qwen2).
+     */
+    public static Map<String, long[]> decoderLayerShapes(TextConfig t, boolean attentionBias) {
+        Map<String, long[]> s = decoderLayerShapes(t);
+        if (attentionBias) {
+            long q = (long) t.numHeads() * t.headDim();
+            long kv = (long) t.numKeyValueHeads() * t.headDim();
+            s.put(Q_BIAS, new long[] {q});
+            s.put(K_BIAS, new long[] {kv});
+            s.put(V_BIAS, new long[] {kv});
+        }
+        return s;
+    }
+
+    /** Every tensor of a Qwen2.5-VL checkpoint with its shape: vision tower, merger, decoder, LM head unless tied. */
+    public static Map<String, long[]> qwenShapes(QwenConfig config) {
+        Map<String, long[]> s = new LinkedHashMap<>();
+        QwenVisionConfig v = config.vision();
+        long d = v.hiddenSize();
+        long m = v.intermediateSize();
+        s.put(QWEN_PATCH_EMBED, new long[] {d, 3, v.temporalPatchSize(), v.patchSize(), v.patchSize()});
+        for (int i = 0; i < v.depth(); i++) {
+            String b = qwenVisionBlock(i);
+            s.put(b + QWEN_NORM_1, new long[] {d});
+            s.put(b + QWEN_NORM_2, new long[] {d});
+            s.put(b + QWEN_QKV + "weight", new long[] {3 * d, d});
+            s.put(b + QWEN_QKV + "bias", new long[] {3 * d});
+            s.put(b + QWEN_ATTN_OUT + "weight", new long[] {d, d});
+            s.put(b + QWEN_ATTN_OUT + "bias", new long[] {d});
+            s.put(b + QWEN_GATE + "weight", new long[] {m, d});
+            s.put(b + QWEN_GATE + "bias", new long[] {m});
+            s.put(b + QWEN_UP + "weight", new long[] {m, d});
+            s.put(b + QWEN_UP + "bias", new long[] {m});
+            s.put(b + QWEN_DOWN + "weight", new long[] {d, m});
+            s.put(b + QWEN_DOWN + "bias", new long[] {d});
+        }
+        long merged = d * v.spatialMergeSize() * v.spatialMergeSize();
+        s.put(QWEN_MERGER_NORM, new long[] {d});
+        s.put(QWEN_MERGER_FC_1 + "weight", new long[] {merged, merged});
+        s.put(QWEN_MERGER_FC_1 + "bias", new long[] {merged});
+        s.put(QWEN_MERGER_FC_2 + "weight", new long[] {v.outHiddenSize(), merged});
+        s.put(QWEN_MERGER_FC_2 + "bias", new long[] {v.outHiddenSize()});
+        TextConfig t = config.text();
+        long h = t.hiddenSize();
+        s.put(EMBED_TOKENS, new long[] {t.vocabSize(), h});
+        Map<String, long[]> layer = decoderLayerShapes(t, true);
+        for (int i = 0; i < t.numLayers(); i++) {
+            String l = decoderLayer(i);
+            for (Map.Entry<String, long[]> e : layer.entrySet()) {
+                s.put(l + e.getKey(), e.getValue());
+            }
+        }
+        s.put(FINAL_NORM, new long[] {h});
+        if (!t.tieWordEmbeddings()) {
+            s.put(LM_HEAD, new long[] {t.vocabSize(), h});
+        }
+        return s;
+    }
+
+    /**
+     * A Qwen2.5-VL tensor name of either layout mapped to its canonical name: the released checkpoints'
+     * {@code visual.*}, {@code model.layers.N.*}, {@code model.embed_tokens.*}, {@code model.norm.*},
+     * {@code lm_head.weight}, or newer transformers' {@code model.visual.*} and {@code model.language_model.*};
+     * null for other tensors.
+     */
+    public static String fromQwen(String n) {
+        if (n.startsWith(QWEN_VISUAL)) {
+            return n;
+        }
+        if (n.startsWith(QWEN_NEW_VISUAL)) {
+            return n.substring("model.".length());
+        }
+        if (n.startsWith(QWEN_NEW_DECODER)) {
+            return DECODER + n.substring(QWEN_NEW_DECODER.length());
+        }
+        if (n.equals(STORED_LM_HEAD)) {
+            return LM_HEAD;
+        }
+        if (n.startsWith("model.embed_tokens.") || n.startsWith("model.layers.") || n.startsWith("model.norm.")) {
+            return DECODER + n.substring(QWEN_RELEASED_DECODER.length());
+        }
+        return null;
+    }
+
+    /** The released Qwen2.5-VL checkpoints' spelling of a canonical Qwen name. */
+    public static String toQwenReleased(String canonical) {
+        if (canonical.equals(LM_HEAD)) {
+            return STORED_LM_HEAD;
+        }
+        if (canonical.startsWith(DECODER)) {
+            return QWEN_RELEASED_DECODER + canonical.substring(DECODER.length());
+        }
+        return canonical;
+    }
+
+    /** Newer transformers' spelling ({@code model.visual.*}, {@code model.language_model.*}) of a canonical Qwen name. */
+    public static String toQwenNew(String canonical) {
+        if (canonical.equals(LM_HEAD)) {
+            return STORED_LM_HEAD;
+        }
+        if (canonical.startsWith(DECODER)) {
+            return QWEN_NEW_DECODER + canonical.substring(DECODER.length());
+        }
+        return "model." + canonical;
     }
 }

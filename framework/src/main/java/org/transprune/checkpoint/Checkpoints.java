@@ -155,6 +155,10 @@ public final class Checkpoints {
             "LlavaMistralForCausalLM");
 
     private static String layoutOf(JsonNode root, Path configFile) {
+        if (QwenConfigJson.isQwen(root)) {
+            throw new CheckpointException(configFile + ": a Qwen2.5-VL checkpoint (" + QwenConfigJson.MODEL_TYPE
+                    + "), not LLaVA; it is opened by QwenCheckpoints (the pipelines choose it by themselves)");
+        }
         JsonNode archs = root.get("architectures");
         if (archs != null && archs.isArray() && archs.size() > 0) {
             String arch = archs.get(0).asText();

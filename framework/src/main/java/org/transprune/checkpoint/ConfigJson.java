@@ -422,11 +422,11 @@ final class ConfigJson {
         return s.equals("patch") ? "default" : s;
     }
 
-    private interface Factory<T> {
+    interface Factory<T> {
         T make();
     }
 
-    private static <T> T build(Path file, Factory<T> f) {
+    static <T> T build(Path file, Factory<T> f) {
         try {
             return f.make();
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package org.transprune.checkpoint;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -7,10 +8,12 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 import org.transprune.config.LlavaConfig;
+import org.transprune.config.QwenConfig;
 
 /**
  * Writes a random-weight llava-hf checkpoint of any size (real-size shapes included) with a bounded
@@ -35,7 +38,13 @@ public final class RandomCheckpointWriter {
 
     private static final float HALF_WIDTH = (float) (STD * Math.sqrt(3));
 
-    private final LlavaConfig config;
+    /** Stored tensor names and shapes, in file order. */
+    private final Map<String, long[]> shapes;
+    /** The config.json to write. */
+    private final ObjectNode configJson;
+    /** Stored name to the canonical name that seeds its values, so every layout holds the same values. */
+    private final Map<String, String> canonical;
+
     private TensorType dtype = TensorType.BF16;
     private long seed;
     private long maxShardBytes = HF_SHARD_BYTES;
@@ -54,7 +63,28 @@ public final class RandomCheckpointWriter {
     }
 
     public RandomCheckpointWriter(LlavaConfig config) {
-        this.config = config;
+        this(CanonicalNames.shapes(config), ConfigJson.llavaHfJson(config), Map.of());
+    }
+
+    private RandomCheckpointWriter(Map<String, long[]> shapes, ObjectNode configJson, Map<String, String> canonical) {
+        this.shapes = shapes;
+        this.configJson = configJson;
+        this.canonical = canonical;
+    }
+
+    /**
+     * A Qwen2.5-VL checkpoint: the released layout's tensor names and config.json, or newer transformers'
+     * ({@code model.visual.*}, {@code model.language_model.*}, a nested {@code text_config}) with {@code nested}.
+     */
+    public static RandomCheckpointWriter qwen(QwenConfig config, boolean nested) {
+        Map<String, long[]> stored = new LinkedHashMap<>();
+        Map<String, String> canonical = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : CanonicalNames.qwenShapes(config).entrySet()) {
+            String name = nested ? CanonicalNames.toQwenNew(e.getKey()) : CanonicalNames.toQwenReleased(e.getKey());
+            stored.put(name, e.getValue());
+            canonical.put(name, e.getKey());
+        }
+        return new RandomCheckpointWriter(stored, QwenConfigJson.json(config, nested), canonical);
     }
 
     /** Storage type: BF16 (default), F16 or F32. */
@@ -86,7 +116,7 @@ public final class RandomCheckpointWriter {
     /** Every tensor with its stored name, type and shape, in file order (classic llava-hf names). */
     public List<TensorPlan> tensors() {
         List<TensorPlan> out = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : CanonicalNames.shapes(config).entrySet()) {
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             out.add(new TensorPlan(e.getKey(), dtype, e.getValue()));
         }
         return out;
@@ -105,8 +135,7 @@ public final class RandomCheckpointWriter {
             throw new UncheckedIOException(e);
         }
         plan().write(dir, this::fill, progress);
-        SafetensorsWriter.writeAtomically(
-                dir.resolve("config.json"), SafetensorsWriter.prettyJson(ConfigJson.llavaHfJson(config)));
+        SafetensorsWriter.writeAtomically(dir.resolve("config.json"), SafetensorsWriter.prettyJson(configJson));
         try {
             extraFiles.write(dir);
         } catch (IOException e) {
@@ -123,8 +152,9 @@ public final class RandomCheckpointWriter {
     void fill(TensorPlan tensor, long firstElement, ByteBuffer out) {
         int elementBytes = tensor.type().bytes();
         int n = out.remaining() / elementBytes;
-        boolean norm = isNorm(tensor.name());
-        long nameHash = fnv1a(tensor.name());
+        String name = canonical.getOrDefault(tensor.name(), tensor.name());
+        boolean norm = isNorm(name);
+        long nameHash = fnv1a(name);
         int blocks = (n + BLOCK_ELEMENTS - 1) / BLOCK_ELEMENTS;
         IntStream.range(0, blocks).parallel().forEach(b -> {
             ByteBuffer dst = out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -159,7 +189,8 @@ public final class RandomCheckpointWriter {
     }
 
     static boolean isNorm(String name) {
-        return name.endsWith("norm.weight") || name.matches(".*layer_norm\\d\\.weight");
+        // LLaMA/CLIP norms, and Qwen's vision norms (norm1, norm2) and merger norm (ln_q)
+        return name.endsWith("norm.weight") || name.matches(".*norm\\d\\.weight") || name.endsWith("ln_q.weight");
     }
 
     /** SplitMix64's finaliser. */

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.transprune.config.ModelPresets;
+import org.transprune.config.QwenPresets;
 import org.transprune.config.TextConfig;
 import org.transprune.cost.CostModel;
 import org.transprune.cost.CostReport;
 import org.transprune.cost.PruneSchedule;
+import org.transprune.image.QwenImageProcessor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -40,8 +42,8 @@ public final class FlopsCommand implements Callable<Integer> {
             names = "--preset",
             paramLabel = "NAME",
             defaultValue = ModelPresets.LLAVA_1_5_7B,
-            description = "Model shape: llava-1.5-7b, llava-1.5-13b, llava-next-7b, llava-next-mistral-7b"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Model shape: llava-1.5-7b, llava-1.5-13b, llava-next-7b, llava-next-mistral-7b,"
+                    + " qwen2.5-vl-3b, qwen2.5-vl-7b (default: ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(
@@ -81,6 +83,20 @@ public final class FlopsCommand implements Callable<Integer> {
     Integer imageTokens;
 
     @Option(
+            names = "--image-size",
+            paramLabel = "HxW",
+            description = "Qwen2.5-VL presets: the image's height x width in pixels, from which smart resize"
+                    + " gives the image-token count (default: 672x672).")
+    String imageSize;
+
+    @Option(
+            names = "--max-pixels",
+            paramLabel = "P",
+            description = "Qwen2.5-VL presets: the image processor's max_pixels (default: the project's CPU"
+                    + " default, 451584 = 576 tokens; the checkpoints' own is 12845056).")
+    Integer maxPixels;
+
+    @Option(
             names = "--text-tokens",
             paramLabel = "T",
             defaultValue = "0",
@@ -96,9 +112,25 @@ public final class FlopsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ModelPresets.Preset shape = ModelPresets.get(preset);
-        CostModel model = costModel(shape.config().text());
-        int n = imageTokens != null ? imageTokens : shape.imageTokens();
+        String name;
+        TextConfig text;
+        int presetTokens;
+        if (QwenPresets.has(preset)) {
+            QwenPresets.Preset q = QwenPresets.get(preset);
+            name = q.name();
+            text = q.config().text();
+            presetTokens = qwenImageTokens();
+        } else {
+            if (imageSize != null || maxPixels != null) {
+                throw new UserError("--image-size and --max-pixels apply to the Qwen2.5-VL presets only");
+            }
+            ModelPresets.Preset shape = ModelPresets.get(preset);
+            name = shape.name();
+            text = shape.config().text();
+            presetTokens = shape.imageTokens();
+        }
+        CostModel model = costModel(text);
+        int n = imageTokens != null ? imageTokens : presetTokens;
         if (n <= 0) {
             throw new UserError("--image-tokens must be positive, got " + n);
         }
@@ -114,8 +146,31 @@ public final class FlopsCommand implements Callable<Integer> {
                     : PruneSchedule.ofOriginalRatios(n, layers, ratios);
             rows.add(model.report(schedule, textTokens, bytesPerElement));
         }
-        print(spec.commandLine().getOut(), shape, model, n, rows);
+        print(spec.commandLine().getOut(), name, model, n, rows);
         return 0;
+    }
+
+    /** Image tokens of {@code --image-size} under smart resize with {@code --max-pixels} (Qwen's rules). */
+    private int qwenImageTokens() {
+        String size = imageSize == null ? "672x672" : imageSize;
+        String[] hw = size.toLowerCase(Locale.ROOT).split("x");
+        int h;
+        int w;
+        try {
+            if (hw.length != 2) {
+                throw new NumberFormatException();
+            }
+            h = Integer.parseInt(hw[0].trim());
+            w = Integer.parseInt(hw[1].trim());
+        } catch (NumberFormatException e) {
+            throw new UserError("--image-size must be HEIGHTxWIDTH in pixels, e.g. 672x672; got '" + size + "'");
+        }
+        int max = maxPixels == null ? QwenImageProcessor.CPU_MAX_PIXELS : maxPixels;
+        try {
+            return QwenImageProcessor.withMaxPixels(max).imageTokens(h, w);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--image-size " + size + ": " + e.getMessage());
+        }
     }
 
     private CostModel costModel(TextConfig text) {
@@ -134,11 +189,11 @@ public final class FlopsCommand implements Callable<Integer> {
         return new CostModel(d, m, depth, text.numKeyValueHeads(), d / text.numHeads());
     }
 
-    private void print(PrintWriter out, ModelPresets.Preset shape, CostModel model, int n, List<CostReport> rows) {
+    private void print(PrintWriter out, String name, CostModel model, int n, List<CostReport> rows) {
         out.printf(
                 Locale.ROOT,
                 "model %s: d=%d, m=%d, %d layers, N=%d image tokens%n",
-                shape.name(),
+                name,
                 model.hiddenSize(),
                 model.ffnSize(),
                 model.numLayers(),

@@ -2,10 +2,14 @@ package org.transprune.cli;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.transprune.config.TextConfig;
 import org.transprune.image.Images;
 import org.transprune.image.RgbImage;
+import org.transprune.model.ComputeDtype;
 import org.transprune.pipeline.LlavaPipeline;
+import org.transprune.pipeline.QwenPipeline;
 import org.transprune.prune.PruningStrategy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,38 +46,59 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PruningStrategy s = strategy.create();
         RgbImage img = image == null ? null : Images.read(image);
-        try (LlavaPipeline p = model.open()) {
-            for (String line : p.describe()) {
-                System.err.println("# " + line);
+        if (model.isQwen()) {
+            try (QwenPipeline p = model.openQwen()) {
+                print(
+                        p.describe(),
+                        p.loadNanos(),
+                        p.answer(prompt, img, s, seed, maxNewTokens),
+                        s,
+                        p.model().config().text(),
+                        p.model().dtype());
             }
-            System.err.printf("# loaded in %.1f s%n", p.loadNanos() / 1e9);
-            LlavaPipeline.Answer a = p.answer(prompt, img, s, seed, maxNewTokens);
-            System.out.println(a.text());
-            int[] perLayer = a.generation().prefill().tokensPerLayer();
-            int n = a.generation().tokens().length;
-            System.err.printf(
-                    "# prompt %d tokens (%d image), strategy %s%n",
-                    a.prompt().length(), a.prompt().imageLength(), s == null ? "none" : s.name());
-            System.err.printf(
-                    "# image encode %.1f ms, prefill %.1f ms (scoring %.2f ms), decode %d tokens in %.1f ms"
-                            + " (%.2f tokens/s)%n",
-                    a.imageNanos() / 1e6,
-                    a.prefillMillis(),
-                    a.generation().prefill().hookNanos() / 1e6,
-                    n,
-                    a.decodeMillis(),
-                    n <= 1 ? 0.0 : (n - 1) / (a.decodeMillis() / 1e3));
-            System.err.println("# tokens per layer " + Arrays.toString(perLayer));
-            System.err.printf(
-                    "# KV cache %.2f MiB (%s)%n",
-                    kvBytes(p, a) / (1024.0 * 1024.0), p.model().dtype());
+            return 0;
+        }
+        try (LlavaPipeline p = model.open()) {
+            print(
+                    p.describe(),
+                    p.loadNanos(),
+                    p.answer(prompt, img, s, seed, maxNewTokens),
+                    s,
+                    p.model().config().text(),
+                    p.model().dtype());
         }
         return 0;
     }
 
-    private static long kvBytes(LlavaPipeline p, LlavaPipeline.Answer a) {
-        var t = p.model().config().text();
-        int bytes = p.model().dtype() == org.transprune.model.ComputeDtype.FP16 ? 2 : 4;
-        return 2L * a.generation().kvCacheTokens() * t.numKeyValueHeads() * t.headDim() * bytes;
+    private static void print(
+            List<String> describe,
+            long loadNanos,
+            LlavaPipeline.Answer a,
+            PruningStrategy s,
+            TextConfig t,
+            ComputeDtype dtype) {
+        for (String line : describe) {
+            System.err.println("# " + line);
+        }
+        System.err.printf("# loaded in %.1f s%n", loadNanos / 1e9);
+        System.out.println(a.text());
+        int[] perLayer = a.generation().prefill().tokensPerLayer();
+        int n = a.generation().tokens().length;
+        System.err.printf(
+                "# prompt %d tokens (%d image), strategy %s%n",
+                a.prompt().length(), a.prompt().imageLength(), s == null ? "none" : s.name());
+        System.err.printf(
+                "# image encode %.1f ms, prefill %.1f ms (scoring %.2f ms), decode %d tokens in %.1f ms"
+                        + " (%.2f tokens/s)%n",
+                a.imageNanos() / 1e6,
+                a.prefillMillis(),
+                a.generation().prefill().hookNanos() / 1e6,
+                n,
+                a.decodeMillis(),
+                n <= 1 ? 0.0 : (n - 1) / (a.decodeMillis() / 1e3));
+        System.err.println("# tokens per layer " + Arrays.toString(perLayer));
+        int bytes = dtype == ComputeDtype.FP16 ? 2 : 4;
+        long kv = 2L * a.generation().kvCacheTokens() * t.numKeyValueHeads() * t.headDim() * bytes;
+        System.err.printf("# KV cache %.2f MiB (%s)%n", kv / (1024.0 * 1024.0), dtype);
     }
 }

@@ -14,9 +14,13 @@ import org.transprune.checkpoint.SafetensorsStreamWriter;
 import org.transprune.checkpoint.TensorType;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.ModelPresets;
+import org.transprune.config.QwenConfig;
+import org.transprune.config.QwenPresets;
 import org.transprune.config.TextConfig;
 import org.transprune.image.PreprocessorConfigWriter;
+import org.transprune.image.QwenImageProcessor;
 import org.transprune.synth.Vocabulary;
+import org.transprune.text.QwenTokenizerWriter;
 import org.transprune.text.WordLevelTokenizerWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,7 +32,7 @@ import picocli.CommandLine.Parameters;
         name = "make-checkpoint",
         mixinStandardHelpOptions = true,
         description = {
-            "Write a random-weight llava-hf checkpoint with the shapes of a real model (sharded",
+            "Write a random-weight llava-hf (or Qwen2.5-VL) checkpoint with the shapes of a real model (sharded",
             "safetensors + index, config.json, a word-level tokenizer with the preset's vocabulary size,",
             "preprocessor_config.json), to benchmark real-size inference without downloading weights.",
             "Streams tensor by tensor: the heap never holds the weights."
@@ -72,21 +76,32 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
     static final class PresetNames implements Iterable<String> {
         @Override
         public Iterator<String> iterator() {
-            return ModelPresets.names().iterator();
+            List<String> names = new ArrayList<>(ModelPresets.names());
+            names.addAll(QwenPresets.names());
+            return names.iterator();
         }
     }
 
     @Override
     public Integer call() throws IOException {
-        LlavaConfig config = checkpointConfig(ModelPresets.config(preset), layers);
-        RandomCheckpointWriter writer = writer(config, dtype, seed, parseSize(shardSize));
+        RandomCheckpointWriter writer;
+        int decoderLayers;
+        if (QwenPresets.has(preset)) {
+            QwenConfig config = qwenCheckpointConfig(QwenPresets.get(preset).config(), layers);
+            writer = qwenWriter(config, dtype, seed, parseSize(shardSize));
+            decoderLayers = config.text().numLayers();
+        } else {
+            LlavaConfig config = checkpointConfig(ModelPresets.config(preset), layers);
+            writer = writer(config, dtype, seed, parseSize(shardSize));
+            decoderLayers = config.text().numLayers();
+        }
         SafetensorsStreamWriter plan = writer.plan();
         long total = plan.dataBytes();
         System.out.printf(
                 "%s %s, %d decoder layers: %d tensors, %.2f GB in %d shard(s)%n",
                 preset,
                 dtype.name().toLowerCase(Locale.ROOT),
-                config.text().numLayers(),
+                decoderLayers,
                 writer.tensors().size(),
                 total / 1e9,
                 plan.shards().size());
@@ -141,6 +156,57 @@ public final class MakeCheckpointCommand implements Callable<Integer> {
                             .write(dir, tokenizerWords(config.text().vocabSize()));
                     PreprocessorConfigWriter.write(dir, config.vision().imageSize());
                 });
+    }
+
+    /**
+     * The writer of a complete Qwen2.5-VL checkpoint directory (released layout): weights, config, a word-level
+     * tokenizer with the Qwen special tokens at their real ids, and a preprocessor config with the project's
+     * CPU {@code max_pixels}.
+     */
+    static RandomCheckpointWriter qwenWriter(QwenConfig config, TensorType dtype, long seed, long shardBytes) {
+        return RandomCheckpointWriter.qwen(config, false)
+                .dtype(dtype)
+                .seed(seed)
+                .maxShardBytes(shardBytes)
+                .extraFiles(dir -> {
+                    List<String> words = new ArrayList<>(Vocabulary.words());
+                    words.addAll(List.of("system", "You", "are", "a", "helpful", "assistant", ".", "user", "?"));
+                    QwenTokenizerWriter.write(
+                            dir,
+                            words,
+                            QwenTokenizerWriter.RELEASED_IDS,
+                            config.text().vocabSize());
+                    QwenImageProcessor.writeConfig(dir, QwenImageProcessor.CPU_MAX_PIXELS);
+                });
+    }
+
+    /** A Qwen preset with only its first {@code layers} decoder layers (all when null). */
+    static QwenConfig qwenCheckpointConfig(QwenConfig preset, Integer layers) {
+        TextConfig t = preset.text();
+        if (layers == null) {
+            return preset;
+        }
+        if (layers < 1 || layers > t.numLayers()) {
+            throw new UserError("--layers must be in 1.." + t.numLayers() + ", got " + layers);
+        }
+        TextConfig text = new TextConfig(
+                t.hiddenSize(),
+                t.intermediateSize(),
+                layers,
+                t.numHeads(),
+                t.numKeyValueHeads(),
+                t.vocabSize(),
+                t.rmsNormEps(),
+                t.ropeTheta(),
+                t.maxPositionEmbeddings(),
+                t.tieWordEmbeddings());
+        return new QwenConfig(
+                preset.vision(),
+                text,
+                preset.mropeSection(),
+                preset.imageTokenId(),
+                preset.visionStartTokenId(),
+                preset.visionEndTokenId());
     }
 
     /**

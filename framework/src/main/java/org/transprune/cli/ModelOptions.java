@@ -1,12 +1,14 @@
 package org.transprune.cli;
 
 import java.nio.file.Path;
+import org.transprune.checkpoint.QwenCheckpoints;
 import org.transprune.image.AnyResRules;
 import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import org.transprune.model.EngineSettings;
 import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.LlavaPipeline;
+import org.transprune.pipeline.QwenPipeline;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -16,7 +18,7 @@ public final class ModelOptions {
             names = "--model",
             required = true,
             paramLabel = "DIR",
-            description = "checkpoint directory (llava-hf or original LLaVA layout)")
+            description = "checkpoint directory (llava-hf, original LLaVA or Qwen2.5-VL layout)")
     Path model;
 
     @Option(
@@ -30,6 +32,13 @@ public final class ModelOptions {
             defaultValue = "vicuna_v1",
             description = "conversation template (default: ${DEFAULT-VALUE})")
     String template;
+
+    @Option(
+            names = "--max-pixels",
+            paramLabel = "P",
+            description = "Qwen2.5-VL checkpoints: the image processor's max_pixels (default: 451584, at most 576"
+                    + " image tokens; the checkpoints' own 12845056 is meant for GPUs)")
+    Integer maxPixels;
 
     @Option(
             names = "--anyres",
@@ -114,6 +123,18 @@ public final class ModelOptions {
             throw new UserError("--max-length-cut must be at least 1, got " + maxLengthCut);
         }
         return engine.pipelineOptions(template, visionTower).withAnyRes(rules).withMaxLengthCut(maxLengthCut);
+    }
+
+    /** Whether {@code --model} is a Qwen2.5-VL checkpoint (its config.json says so). */
+    public boolean isQwen() {
+        return QwenCheckpoints.isQwen(model);
+    }
+
+    /** Opens {@code --model} as a Qwen2.5-VL checkpoint. */
+    public QwenPipeline openQwen() {
+        applyThreads();
+        return QwenPipeline.open(
+                model, QwenPipeline.Options.of(pipelineOptions()).withMaxPixels(maxPixels));
     }
 
     /** Opens the model; {@code --anyres} on a model that is not LLaVA-NeXT is refused rather than ignored. */

@@ -21,6 +21,28 @@ public record TokenOrigins(List<TokenOrigin> all) {
         return new TokenOrigins(TokenOrigin.baseView(grid));
     }
 
+    /**
+     * The origins of one view of {@code rows x columns} tokens, row-major, each covering its cell of the image
+     * (Qwen2.5-VL: a merged 2x2 block of 14 px patches).
+     */
+    public static TokenOrigins grid(int rows, int columns) {
+        List<TokenOrigin> out = new ArrayList<>(rows * columns);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c++) {
+                out.add(new TokenOrigin(
+                        TokenOrigin.Kind.BASE,
+                        -1,
+                        r,
+                        c,
+                        (double) c / columns,
+                        (double) r / rows,
+                        (double) (c + 1) / columns,
+                        (double) (r + 1) / rows));
+            }
+        }
+        return new TokenOrigins(out);
+    }
+
     /** Image tokens described. */
     public int size() {
         return all.size();

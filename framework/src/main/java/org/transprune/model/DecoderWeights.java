@@ -78,6 +78,16 @@ final class DecoderWeights implements AutoCloseable {
      *     (21-33% of the layer time at 72 tokens), and decoding runs every layer alike.
      */
     DecoderWeights(TextConfig config, WeightLoader loader, WeightPolicy policy, int residentLayers) {
+        this(config, loader, policy, residentLayers, false);
+    }
+
+    /**
+     * Loads the decoder's weights, with q/k/v biases when {@code attentionBias} (Qwen2).
+     *
+     * @see #DecoderWeights(TextConfig, WeightLoader, WeightPolicy, int)
+     */
+    DecoderWeights(
+            TextConfig config, WeightLoader loader, WeightPolicy policy, int residentLayers, boolean attentionBias) {
         TensorSource src = loader.source();
         if (policy == WeightPolicy.AUTO) {
             throw new IllegalArgumentException("resolve AUTO before loading the weights");
@@ -107,7 +117,7 @@ final class DecoderWeights implements AutoCloseable {
                 : half ? new Weight.Stored(src, head, vocab, d) : resident(loader, head, vocab, d);
         this.layers = new DecoderLayerWeights[n];
         this.widenedPerUse = new boolean[n];
-        Map<String, long[]> shapes = CanonicalNames.decoderLayerShapes(config);
+        Map<String, long[]> shapes = CanonicalNames.decoderLayerShapes(config, attentionBias);
         for (int i = 0; i < n; i++) {
             String prefix = CanonicalNames.decoderLayer(i);
             widenedPerUse[i] = i < n - this.residentLayers;

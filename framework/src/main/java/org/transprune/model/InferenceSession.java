@@ -14,7 +14,10 @@ import org.transprune.image.TokenOrigins;
  * when the step ends, so memory stays flat over any number of requests.
  */
 public final class InferenceSession implements AutoCloseable {
-    private final LlavaModel model;
+    private final TextConfig text;
+    /** Patches per side of LLaVA's view (0 for models without a fixed grid, such as Qwen2.5-VL). */
+    private final int grid;
+
     private final LlamaDecoder decoder;
     private final NDManager manager;
     private final KvCache cache;
@@ -27,10 +30,15 @@ public final class InferenceSession implements AutoCloseable {
             float[] logits, TokenLayout layout, int[] tokensPerLayer, long prefillNanos, long hookNanos) {}
 
     InferenceSession(LlavaModel model, LlamaDecoder decoder, NDManager modelManager) {
-        this.model = model;
+        this(model.config().text(), model.config().vision().gridSize(), decoder, modelManager);
+    }
+
+    InferenceSession(TextConfig text, int grid, LlamaDecoder decoder, NDManager modelManager) {
+        this.text = text;
+        this.grid = grid;
         this.decoder = decoder;
         this.manager = modelManager.newSubManager();
-        this.cache = new KvCache(manager, model.config().text().numLayers());
+        this.cache = new KvCache(manager, text.numLayers());
     }
 
     /** The session's manager: put per-request arrays (e.g. image embeddings) here. */
@@ -67,6 +75,43 @@ public final class InferenceSession implements AutoCloseable {
             TokenOrigins origins,
             int[] positions,
             ForwardHooks hooks) {
+        return run(ids, imageStart, imageEmbeddings, origins, null, positions, null, hooks);
+    }
+
+    /**
+     * Runs the prompt through a decoder with multimodal rotary positions (Qwen2.5-VL).
+     *
+     * @param positions temporal, height and width position ids, {@code [3][ids.length]}
+     * @param imageLayout where each image token came from (delivered to strategies that ask), or null
+     * @see #prefill(int[], int, NDArray, int[], ForwardHooks)
+     */
+    public PrefillResult prefill(
+            int[] ids,
+            int imageStart,
+            NDArray imageEmbeddings,
+            int[][] positions,
+            ImageLayout imageLayout,
+            ForwardHooks hooks) {
+        if (positions == null || positions.length != 3) {
+            throw new IllegalArgumentException("give 3 position ids (temporal, height, width) per token");
+        }
+        for (int[] p : positions) {
+            if (p.length != ids.length) {
+                throw new IllegalArgumentException(p.length + " position ids for " + ids.length + " tokens");
+            }
+        }
+        return run(ids, imageStart, imageEmbeddings, null, imageLayout, null, positions, hooks);
+    }
+
+    private PrefillResult run(
+            int[] ids,
+            int imageStart,
+            NDArray imageEmbeddings,
+            TokenOrigins origins,
+            ImageLayout givenLayout,
+            int[] positions,
+            int[][] multimodal,
+            ForwardHooks hooks) {
         if (prefilled) {
             throw new IllegalStateException("a session runs one prefill; start a new session for a new prompt");
         }
@@ -80,7 +125,7 @@ public final class InferenceSession implements AutoCloseable {
             throw new IllegalArgumentException(
                     origins.size() + " image-token origins for an image block of " + imageLength + " tokens");
         }
-        int max = model.config().text().maxPositionEmbeddings();
+        int max = text.maxPositionEmbeddings();
         if (ids.length > max) {
             throw new IllegalArgumentException(
                     "prompt of " + ids.length + " tokens is longer than the model's context of " + max);
@@ -110,9 +155,12 @@ public final class InferenceSession implements AutoCloseable {
                         ids,
                         imageLength == 0 ? null : inputs.get(imageStart + ":" + (imageStart + imageLength)),
                         origins,
+                        givenLayout,
                         initial);
             }
-            LlamaDecoder.Prefill p = decoder.prefill(inputs, pos, initial, hooks, cache, step);
+            LlamaDecoder.Prefill p = multimodal == null
+                    ? decoder.prefill(inputs, pos, initial, hooks, cache, step)
+                    : decoder.prefill(inputs, multimodal, initial, hooks, cache, step);
             float[] logits = decoder.logits(p.lastHidden());
             prefilled = true;
             layout = p.layout();
@@ -122,17 +170,26 @@ public final class InferenceSession implements AutoCloseable {
     }
 
     /** Computes only the parts of the request's start the observer asked for, and delivers them. */
-    private void start(StartObserver observer, int[] ids, NDArray image, TokenOrigins origins, TokenLayout initial) {
+    private void start(
+            StartObserver observer,
+            int[] ids,
+            NDArray image,
+            TokenOrigins origins,
+            ImageLayout givenLayout,
+            TokenLayout initial) {
         Set<StartSignal> wanted = observer.startSignals();
         if (wanted.isEmpty()) {
             return;
         }
-        TextConfig t = model.config().text();
-        int grid = model.config().vision().gridSize();
+        TextConfig t = text;
         observer.onStart(new RequestStart(
                 wanted.contains(StartSignal.PROMPT_IDS) ? ids.clone() : null,
                 wanted.contains(StartSignal.IMAGE_EMBEDDINGS) ? image : null,
-                wanted.contains(StartSignal.IMAGE_LAYOUT) ? imageLayout(image, origins, initial, grid) : null,
+                wanted.contains(StartSignal.IMAGE_LAYOUT)
+                        ? image != null && givenLayout != null
+                                ? givenLayout
+                                : imageLayout(image, origins, initial, grid)
+                        : null,
                 wanted.contains(StartSignal.MODEL_DIMENSIONS)
                         ? new ModelDimensions(
                                 t.hiddenSize(),
@@ -166,7 +223,7 @@ public final class InferenceSession implements AutoCloseable {
         if (!prefilled) {
             throw new IllegalStateException("decode before prefill");
         }
-        int max = model.config().text().maxPositionEmbeddings();
+        int max = text.maxPositionEmbeddings();
         for (int i = 0; i < tokensPerLayer.length; i++) {
             if (cache.nextPosition(i) >= max) {
                 throw new IllegalStateException("generation reached the model's context of " + max + " positions");

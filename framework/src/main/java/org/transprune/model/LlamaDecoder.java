@@ -6,7 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import org.transprune.config.TextConfig;
 
 /**
- * The LLaMA decoder: RMSNorm, RoPE attention with grouped KV heads, SwiGLU MLP. Prefill runs the
+ * The LLaMA decoder (and Qwen2: q/k/v biases, multimodal RoPE with three position ids per token):
+ * RMSNorm, RoPE attention with grouped KV heads, SwiGLU MLP. Prefill runs the
  * layers in one loop where the pruning points are visible: at each boundary the hooks may
  * observe and shrink the image block before the next layer runs.
  */
@@ -15,11 +16,23 @@ final class LlamaDecoder {
     private final DecoderWeights weights;
     private final Rope rope;
     private final float eps;
+    /** M-RoPE sections (temporal, height, width) for Qwen2-VL-style decoders, or null for plain RoPE. */
+    private final int[] mropeSections;
 
     /** What one prefill produced. */
     record Prefill(NDArray lastHidden, TokenLayout layout, int[] tokensPerLayer, long hookNanos) {}
 
     LlamaDecoder(TextConfig config, DecoderWeights weights, NDManager m) {
+        this(config, weights, m, null);
+    }
+
+    /**
+     * A decoder with multimodal rotary positions (Qwen2.5-VL) when {@code mropeSections} is given: prefill
+     * then takes three position ids per token ({@link #prefill(NDArray, int[][], TokenLayout, ForwardHooks,
+     * KvCache, NDManager)}).
+     */
+    LlamaDecoder(TextConfig config, DecoderWeights weights, NDManager m, int[] mropeSections) {
+        this.mropeSections = mropeSections == null ? null : mropeSections.clone();
         this.config = config;
         this.weights = weights;
         rope = new Rope(
@@ -59,11 +72,45 @@ final class LlamaDecoder {
      */
     Prefill prefill(
             NDArray inputs, int[] positions, TokenLayout layout, ForwardHooks hooks, KvCache cache, NDManager step) {
+        return prefill(inputs, positions, null, layout, hooks, cache, step);
+    }
+
+    /**
+     * Runs every layer over {@code inputs [L, d]} with three position ids per token (temporal, height, width;
+     * M-RoPE). Pruned tokens take their ids with them: survivors keep their original ids whatever the hooks'
+     * position policy, and decoding continues after the last prompt token's id (docs/qwen2.5-vl.md).
+     *
+     * @param positions {@code [3][L]} position ids
+     */
+    Prefill prefill(
+            NDArray inputs, int[][] positions, TokenLayout layout, ForwardHooks hooks, KvCache cache, NDManager step) {
+        if (mropeSections == null) {
+            throw new IllegalStateException("this decoder uses plain RoPE: give one position id per token");
+        }
+        if (positions.length != 3) {
+            throw new IllegalArgumentException("M-RoPE needs 3 position ids per token, got " + positions.length);
+        }
+        int[] last = new int[positions[0].length];
+        for (int i = 0; i < last.length; i++) {
+            last[i] = Math.max(positions[0][i], Math.max(positions[1][i], positions[2][i]));
+        }
+        return prefill(inputs, last, positions, layout, hooks, cache, step);
+    }
+
+    private Prefill prefill(
+            NDArray inputs,
+            int[] positions,
+            int[][] multimodal,
+            TokenLayout layout,
+            ForwardHooks hooks,
+            KvCache cache,
+            NDManager step) {
         int n = config.numLayers();
         NDArray h = inputs;
         int[] pos = positions.clone();
+        int[][] mpos = multimodal == null ? null : new int[][] {multimodal[0], multimodal[1], multimodal[2]};
         NDArray posArr = Upload.longs(step, pos);
-        NDArray[] cs = rope.tables(posArr);
+        NDArray[] cs = mpos == null ? rope.tables(posArr) : multimodalTables(mpos, step);
         NDArray mask = Functional.causalMask(step, layout.length(), layout.length());
         int[] tokensPerLayer = new int[n];
         long hookNanos = 0;
@@ -93,12 +140,17 @@ final class LlamaDecoder {
                     checkKeep(keep, layout, layer - 1);
                     int[] rows = layout.rowsKept(keep);
                     h = h.get(Upload.longs(step, rows));
-                    pos = hooks.positions() == PositionPolicy.RENUMBER
+                    pos = hooks.positions() == PositionPolicy.RENUMBER && mpos == null
                             ? InferenceSession.range(rows.length)
                             : select(pos, rows);
                     layout = layout.keep(keep);
                     posArr = Upload.longs(step, pos);
-                    cs = rope.tables(posArr);
+                    if (mpos == null) {
+                        cs = rope.tables(posArr);
+                    } else {
+                        mpos = new int[][] {select(mpos[0], rows), select(mpos[1], rows), select(mpos[2], rows)};
+                        cs = multimodalTables(mpos, step);
+                    }
                     mask = Functional.causalMask(step, layout.length(), layout.length());
                 }
                 hookNanos += System.nanoTime() - t0;
@@ -126,6 +178,12 @@ final class LlamaDecoder {
             }
         }
         return new Prefill(h.get("-1:"), layout, tokensPerLayer, hookNanos);
+    }
+
+    private NDArray[] multimodalTables(int[][] mpos, NDManager step) {
+        return rope.tables(
+                new NDArray[] {Upload.longs(step, mpos[0]), Upload.longs(step, mpos[1]), Upload.longs(step, mpos[2])},
+                mropeSections);
     }
 
     /** One decoding step for {@code x [1, d]}; returns the final hidden state {@code [1, d]}. */
@@ -160,9 +218,9 @@ final class LlamaDecoder {
         int heads = config.numHeads();
         int kvHeads = config.numKeyValueHeads();
         int hd = config.headDim();
-        NDArray q = rope.apply(w.q().multiply(x).reshape(n, heads, hd).transpose(1, 0, 2), cs);
-        NDArray k = rope.apply(w.k().multiply(x).reshape(n, kvHeads, hd).transpose(1, 0, 2), cs);
-        NDArray v = w.v().multiply(x).reshape(n, kvHeads, hd).transpose(1, 0, 2);
+        NDArray q = rope.apply(w.queries(x).reshape(n, heads, hd).transpose(1, 0, 2), cs);
+        NDArray k = rope.apply(w.keys(x).reshape(n, kvHeads, hd).transpose(1, 0, 2), cs);
+        NDArray v = w.values(x).reshape(n, kvHeads, hd).transpose(1, 0, 2);
         cache.append(layerIndex, k, v, lastPosition);
         NDManager scope = x.getManager();
         NDArray out = Functional.attention(q, cache.keys(layerIndex, scope), cache.values(layerIndex, scope), mask);
@@ -186,10 +244,11 @@ final class LlamaDecoder {
         NDArray x = Functional.rmsNorm(h, w.inputNorm(), eps);
         NDArray rows = Upload.longs(step, queries);
         NDArray[] qcs = {cs[0].get(rows), cs[1].get(rows)};
+        // with the q/k biases when the layer has them (Qwen2), as its own attention does
         NDArray q = rope.apply(
-                w.q().multiply(x.get(rows)).reshape(queries.length, heads, hd).transpose(1, 0, 2), qcs);
+                w.queries(x.get(rows)).reshape(queries.length, heads, hd).transpose(1, 0, 2), qcs);
         NDArray k = rope.apply(
-                w.k().multiply(x).reshape(length, config.numKeyValueHeads(), hd).transpose(1, 0, 2), cs);
+                w.keys(x).reshape(length, config.numKeyValueHeads(), hd).transpose(1, 0, 2), cs);
         float[] m = new float[queries.length * length];
         for (int i = 0; i < queries.length; i++) {
             if (queries[i] < 0 || queries[i] >= length) {

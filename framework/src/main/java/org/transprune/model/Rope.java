@@ -61,6 +61,36 @@ public final class Rope {
         return new NDArray[] {c, s};
     }
 
+    /**
+     * Multimodal rotary tables (Qwen2-VL's M-RoPE) for tokens with three position ids each: of every
+     * head's rotary frequencies, the first {@code sections[0]} turn with the temporal id, the next
+     * {@code sections[1]} with the height id and the last {@code sections[2]} with the width id (in both
+     * halves of the head, as {@code apply_multimodal_rotary_pos_emb} splits {@code mrope_section * 2}).
+     * With three equal ids this is {@link #tables(NDArray)} exactly.
+     *
+     * @param positions temporal, height and width ids, {@code [L]} each, in one manager
+     * @param sections frequencies per section; they sum to half the head width
+     * @return {@code {cos, sin}}, {@code [L, hd]} each
+     */
+    NDArray[] tables(NDArray[] positions, int[] sections) {
+        NDArray[][] parts = new NDArray[3][];
+        for (int s = 0; s < 3; s++) {
+            parts[s] = tables(positions[s]);
+        }
+        NDArray[] out = new NDArray[2];
+        for (int which = 0; which < 2; which++) {
+            NDArray[] chunks = new NDArray[6];
+            int from = 0;
+            for (int i = 0; i < 6; i++) {
+                int width = sections[i % 3];
+                chunks[i] = parts[i % 3][which].get(":, " + from + ":" + (from + width));
+                from += width;
+            }
+            out[which] = Functional.concat(-1, chunks);
+        }
+        return out;
+    }
+
     /** Applies the rotation to {@code x [heads, L, hd]} with tables from {@link #tables}. */
     NDArray apply(NDArray x, NDArray[] cs) {
         NDArray x1 = x.get(":, :, :" + half);

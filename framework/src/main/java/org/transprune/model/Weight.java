@@ -31,6 +31,9 @@ abstract sealed class Weight permits Weight.Resident, Weight.Stored {
     /** {@code x} times this vector, element-wise along the last dimension (a norm's gain). */
     abstract NDArray scale(NDArray x);
 
+    /** {@code x} plus this vector along the last dimension (a projection's bias). */
+    abstract NDArray plus(NDArray x);
+
     /**
      * This weight in fp32 for use in {@code scope}: a resident weight is returned as it is; a stored one
      * is widened into {@code buffer} (a reused direct buffer of {@link #wideningBytes()}) or, when that is
@@ -74,6 +77,11 @@ abstract sealed class Weight permits Weight.Resident, Weight.Stored {
         @Override
         NDArray scale(NDArray x) {
             return x.mul(values);
+        }
+
+        @Override
+        NDArray plus(NDArray x) {
+            return x.add(values);
         }
 
         @Override
@@ -152,6 +160,11 @@ abstract sealed class Weight permits Weight.Resident, Weight.Stored {
         @Override
         NDArray scale(NDArray x) {
             return x.mul(Widening.toFp32(info, source.bytes(info.name()), x.getManager()));
+        }
+
+        @Override
+        NDArray plus(NDArray x) {
+            return x.add(Widening.toFp32(info, source.bytes(info.name()), x.getManager()));
         }
 
         @Override

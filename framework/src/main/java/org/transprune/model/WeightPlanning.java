@@ -49,6 +49,21 @@ public final class WeightPlanning {
     }
 
     /** Bytes of the vision tower and projector in fp32 (always resident). */
+    /** Bytes of Qwen2.5-VL's vision tower and patch merger in fp32 (always resident). */
+    public static long fp32QwenVisionBytes(org.transprune.config.QwenConfig c) {
+        long elements = 0;
+        for (var e : org.transprune.checkpoint.CanonicalNames.qwenShapes(c).entrySet()) {
+            if (e.getKey().startsWith(org.transprune.checkpoint.CanonicalNames.QWEN_VISUAL)) {
+                long n = 1;
+                for (long d : e.getValue()) {
+                    n *= d;
+                }
+                elements += n;
+            }
+        }
+        return 4 * elements;
+    }
+
     public static long fp32VisionBytes(LlavaConfig c) {
         VisionConfig v = c.vision();
         long d = v.hiddenSize();
@@ -77,7 +92,15 @@ public final class WeightPlanning {
      */
     public static WeightPlan plan(
             WeightPolicy requested, Integer residentLayers, LlavaConfig config, long availableBytes) {
-        TextConfig t = config.text();
+        return plan(requested, residentLayers, config.text(), fp32VisionBytes(config), availableBytes);
+    }
+
+    /**
+     * {@link #plan(WeightPolicy, Integer, LlavaConfig, long)} for any decoder beside a resident vision part of
+     * {@code visionBytes} in fp32 (Qwen2.5-VL's tower and merger: {@link #fp32QwenVisionBytes}).
+     */
+    public static WeightPlan plan(
+            WeightPolicy requested, Integer residentLayers, TextConfig t, long visionBytes, long availableBytes) {
         int n = t.numLayers();
         if (residentLayers != null && (residentLayers < 0 || residentLayers > n)) {
             throw new IllegalArgumentException("resident layers must be in 0.." + n + ", got " + residentLayers);
@@ -91,7 +114,7 @@ public final class WeightPlanning {
                     WeightPolicy.HALF, k, "half as requested, " + k + " of " + n + " layers fp32-resident");
         }
         double budget = BUDGET_SHARE * availableBytes;
-        long fp32All = fp32DecoderBytes(t) + fp32VisionBytes(config);
+        long fp32All = fp32DecoderBytes(t) + visionBytes;
         if (fp32All <= budget) {
             return new WeightPlan(
                     WeightPolicy.FP32,
@@ -102,7 +125,7 @@ public final class WeightPlanning {
         }
         long fp32Layer = 4 * layerElements(t);
         long halfLayer = 2 * layerElements(t);
-        long fixed = 4 * embeddingElements(t) + fp32VisionBytes(config) + WIDENED_LAYERS * fp32Layer + n * halfLayer;
+        long fixed = 4 * embeddingElements(t) + visionBytes + WIDENED_LAYERS * fp32Layer + n * halfLayer;
         int k;
         if (residentLayers != null) {
             k = residentLayers;

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.CheckpointException;
 import org.transprune.checkpoint.Checkpoints;
+import org.transprune.config.TextConfig;
 import org.transprune.image.AnyResPlan;
 import org.transprune.image.AnyResRules;
 import org.transprune.image.ImagePreprocessor;
@@ -43,7 +44,7 @@ import org.transprune.text.Tokenizer;
  * A LLaVA checkpoint ready to answer: model, tokenizer, image preprocessor and chat template.
  * Thread-confined, like the model. Close it to release native memory and the mapped files.
  */
-public final class LlavaPipeline implements AutoCloseable {
+public final class LlavaPipeline implements AnsweringPipeline {
     private final Checkpoint checkpoint;
     private final LlavaModel model;
     private final Tokenizer tokenizer;
@@ -474,6 +475,7 @@ public final class LlavaPipeline implements AutoCloseable {
      * Whether {@code strategy} can answer about {@code imageKey} without the image being read again:
      * its embeddings are cached or, for a strategy with a projector stage, the tower outputs it needs.
      */
+    @Override
     public boolean hasCachedImage(String imageKey, PruningStrategy strategy) {
         if (strategy != null && strategy.projectorStage() != null) {
             return projectorStep.hasCached(imageKey, strategy.projectorStage());
@@ -506,6 +508,21 @@ public final class LlavaPipeline implements AutoCloseable {
                         + (model.dtype() == ComputeDtype.FP16 ? "FP16" : model.weightPolicy()) + " ("
                         + weightPlan.reason() + ")",
                 "template " + template.id());
+    }
+
+    @Override
+    public TextConfig text() {
+        return model.config().text();
+    }
+
+    @Override
+    public boolean variableImageTokens() {
+        return isAnyRes();
+    }
+
+    @Override
+    public int gridSize() {
+        return model.config().vision().gridSize();
     }
 
     @Override

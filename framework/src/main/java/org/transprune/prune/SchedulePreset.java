@@ -47,7 +47,33 @@ public record SchedulePreset(
             List.of(2, 4),
             "the paper's schedule scaled to the 10-layer micro LLaVA");
 
-    private static final List<SchedulePreset> ALL = List.of(LLAVA_15, MICRO);
+    /**
+     * The paper's LLaVA-1.5 schedule scaled to Qwen2.5-VL-7B's 28 layers. The TransPrune paper's Qwen settings
+     * are not in its public code (liaolea/TransPrune has LLaVA scripts only), so the layers keep their relative
+     * depth: 7, 9, 12 of 32 are 21.9%, 28.1% and 37.5%, i.e. 6.1, 7.9 and 10.5 of 28, rounded half up to 6, 8
+     * and 11; window 6..11; the paper's keep ratios.
+     */
+    public static final SchedulePreset QWEN_7B = new SchedulePreset(
+            "qwen2.5-vl-7b",
+            28,
+            List.of(6, 8, 11),
+            LLAVA_15.ratios(),
+            List.of(6, 11),
+            "the LLaVA-1.5 schedule scaled to Qwen2.5-VL-7B (28 layers)");
+
+    /**
+     * The paper's LLaVA-1.5 schedule scaled to Qwen2.5-VL-3B's 36 layers by relative depth, as {@link #QWEN_7B}:
+     * 7.9, 10.1 and 13.5 of 36, rounded half up to 8, 10 and 14; window 8..14; the paper's keep ratios.
+     */
+    public static final SchedulePreset QWEN_3B = new SchedulePreset(
+            "qwen2.5-vl-3b",
+            36,
+            List.of(8, 10, 14),
+            LLAVA_15.ratios(),
+            List.of(8, 14),
+            "the LLaVA-1.5 schedule scaled to Qwen2.5-VL-3B (36 layers)");
+
+    private static final List<SchedulePreset> ALL = List.of(LLAVA_15, MICRO, QWEN_7B, QWEN_3B);
 
     public SchedulePreset {
         layers = List.copyOf(layers);

@@ -108,7 +108,7 @@ final class BudgetSolver {
                     + "' declares no budget parameter, so a budget cannot be solved for it; give its parameters"
                     + " instead (or budget: none on the entry)");
         }
-        if (model.config() == null) {
+        if (model.text() == null) {
             throw new IllegalArgumentException("a budget needs the model's shape, and it is unknown");
         }
         if (spec.type() != ParameterSpec.Type.DOUBLE_LIST && written.containsKey(spec.name())) {

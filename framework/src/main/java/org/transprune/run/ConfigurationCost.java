@@ -20,13 +20,13 @@ final class ConfigurationCost {
      * @throws IllegalArgumentException when the schedule does not fit the model
      */
     static CostReport of(PruningStrategy strategy, ModelSpec model) {
-        if (model.config() == null) {
+        if (model.text() == null) {
             return null;
         }
-        int layers = model.config().text().numLayers();
+        int layers = model.text().numLayers();
         PruneSchedule schedule = strategy.schedule(model.imageTokens(), layers);
         schedule.requireWithinDepth(layers);
-        return CostModel.of(model.config().text()).report(schedule, KV_BYTES_PER_ELEMENT);
+        return CostModel.of(model.text()).report(schedule, KV_BYTES_PER_ELEMENT);
     }
 
     /**

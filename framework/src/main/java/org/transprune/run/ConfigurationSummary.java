@@ -144,8 +144,13 @@ public final class ConfigurationSummary {
         Double flopsRatio = cost == null ? null : cost.flopsRatio();
         Double retained = cost == null ? null : cost.averageRetainedTokens();
         Double kv = cost == null ? null : cost.kvCacheMiB();
-        if (prov.anyres() != null && !own.isEmpty() && own.stream().allMatch(r -> r.tflops() != null)) {
-            // LLaVA-NeXT: every sample has its own N, so its own cost; the summary averages them
+        boolean ownCounts = prov.anyres() != null
+                || (cost != null
+                        && own.stream()
+                                .anyMatch(r -> r.imageTokens() != null
+                                        && r.imageTokens() != cost.schedule().imageTokens()));
+        if (ownCounts && !own.isEmpty() && own.stream().allMatch(r -> r.tflops() != null)) {
+            // LLaVA-NeXT, Qwen2.5-VL: every sample has its own N, so its own cost; the summary averages them
             tflops = mean(own, SampleRecord::tflops);
             flopsRatio = mean(own, SampleRecord::flopsRatio);
             retained = mean(own, SampleRecord::avgRetainedTokens);

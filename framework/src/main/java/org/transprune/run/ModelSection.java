@@ -5,9 +5,14 @@ import java.util.Locale;
 import java.util.Set;
 import org.transprune.checkpoint.Checkpoint;
 import org.transprune.checkpoint.Checkpoints;
+import org.transprune.checkpoint.QwenCheckpoint;
+import org.transprune.checkpoint.QwenCheckpoints;
 import org.transprune.config.LlavaConfig;
 import org.transprune.config.ModelPresets;
+import org.transprune.config.QwenConfig;
+import org.transprune.config.QwenPresets;
 import org.transprune.image.AnyResRules;
+import org.transprune.image.QwenImageProcessor;
 import org.transprune.model.ComputeDtype;
 import org.transprune.model.WeightPolicy;
 import org.transprune.text.ChatTemplate;
@@ -28,7 +33,8 @@ final class ModelSection {
             "vision_tower",
             "threads",
             "anyres",
-            "max_length_cut");
+            "max_length_cut",
+            "max_pixels");
     private static final String DEFAULT_TEMPLATE = "vicuna_v1";
 
     private final YamlChecks checks;
@@ -83,10 +89,14 @@ final class ModelSection {
             }
         }
         Integer maxLengthCut = checks.atLeast(m.get("max_length_cut"), "model.max_length_cut", null, 1);
+        Integer maxPixels = checks.atLeast(m.get("max_pixels"), "model.max_pixels", null, 784);
         String preset = checks.string(m, "preset", "model.preset", null);
         LlavaConfig config = null;
+        QwenConfig qwen = null;
         int imageTokens = 0;
-        if (preset != null) {
+        if (preset != null && QwenPresets.has(preset)) {
+            qwen = QwenPresets.get(preset).config();
+        } else if (preset != null) {
             try {
                 ModelPresets.Preset p = ModelPresets.get(preset);
                 config = p.config();
@@ -96,14 +106,22 @@ final class ModelSection {
             }
         }
         // Without weights a dry run can still price every configuration from the preset.
-        boolean pathOptional = checks.dryRun() && config != null;
+        boolean pathOptional = checks.dryRun() && (config != null || qwen != null);
         Path visionTower = m.get("vision_tower") == null
                 ? null
                 : checks.path(m.get("vision_tower"), "model.vision_tower", pathOptional);
         Path path = null;
         if (m.get("path") != null) {
             path = checks.path(m.get("path"), "model.path", pathOptional);
-            if (path != null) {
+            if (path != null && isQwen(m.get("path"), path)) {
+                QwenConfig fromCheckpoint = qwenCheckpointConfig(m.get("path"), path, pathOptional);
+                if (fromCheckpoint != null) {
+                    config = null;
+                    qwen = fromCheckpoint;
+                } else {
+                    path = null;
+                }
+            } else if (path != null) {
                 LlavaConfig fromCheckpoint = checkpointConfig(m.get("path"), path, visionTower, pathOptional);
                 if (fromCheckpoint != null) {
                     config = fromCheckpoint;
@@ -127,6 +145,13 @@ final class ModelSection {
                     "model.anyres",
                     "the model is not LLaVA-NeXT (no AnyRes image_grid_pinpoints); remove the key");
         }
+        if (qwen != null) {
+            // priced at the most image tokens max_pixels allows; each sample's own count is recorded with it
+            imageTokens = (maxPixels == null ? QwenImageProcessor.CPU_MAX_PIXELS : maxPixels) / (28 * 28);
+        } else if (maxPixels != null) {
+            checks.problem(
+                    m.get("max_pixels"), "model.max_pixels", "applies to Qwen2.5-VL models only; remove the key");
+        }
         return new ModelSpec(
                 path,
                 preset,
@@ -139,7 +164,35 @@ final class ModelSection {
                 config,
                 imageTokens,
                 anyRes,
-                maxLengthCut);
+                maxLengthCut,
+                qwen,
+                maxPixels);
+    }
+
+    /** Whether the directory's config.json names Qwen2.5-VL (false, with the LLaVA reader to report, if unreadable). */
+    private static boolean isQwen(YamlValue where, Path dir) {
+        try {
+            return QwenCheckpoints.isQwen(dir);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A Qwen2.5-VL checkpoint's architecture after the same checks as {@link #checkpointConfig}. */
+    private QwenConfig qwenCheckpointConfig(YamlValue where, Path dir, boolean asWarning) {
+        try (QwenCheckpoint c = QwenCheckpoints.open(dir)) {
+            QwenCheckpoints.validate(c);
+            try {
+                QwenCheckpoints.validateTokenizer(c);
+            } catch (RuntimeException e) {
+                checks.report(
+                        asWarning || checks.dryRun(), where.file(), where.line(), "model.path", YamlChecks.oneLine(e));
+            }
+            return c.config();
+        } catch (Exception e) {
+            checks.report(asWarning, where.file(), where.line(), "model.path", YamlChecks.oneLine(e));
+            return null;
+        }
     }
 
     /**
@@ -172,6 +225,8 @@ final class ModelSection {
                 null,
                 null,
                 0,
+                null,
+                null,
                 null,
                 null);
     }

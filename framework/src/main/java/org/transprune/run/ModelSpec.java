@@ -6,7 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.transprune.checkpoint.CheckpointFingerprint;
 import org.transprune.config.LlavaConfig;
+import org.transprune.config.QwenConfig;
+import org.transprune.config.TextConfig;
 import org.transprune.image.AnyResRules;
+import org.transprune.image.QwenImageProcessor;
 import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import org.transprune.model.WeightPolicy;
@@ -32,6 +35,9 @@ import org.transprune.pipeline.LlavaPipeline;
  *     checkpoint layout's own
  * @param maxLengthCut the original code's cut of every sequence to its first tokens
  *     ({@code max_length_cut:}), or null for none
+ * @param qwen the architecture of a Qwen2.5-VL model (then {@code config} is null), or null
+ * @param maxPixels Qwen2.5-VL's image {@code max_pixels} ({@code max_pixels:}), or null for the project's
+ *     default (docs/qwen2.5-vl.md)
  */
 public record ModelSpec(
         Path path,
@@ -45,7 +51,14 @@ public record ModelSpec(
         LlavaConfig config,
         int imageTokens,
         AnyResRules anyRes,
-        Integer maxLengthCut) {
+        Integer maxLengthCut,
+        QwenConfig qwen,
+        Integer maxPixels) {
+
+    /** The decoder's shape, of either family; null when the architecture is unknown. */
+    public TextConfig text() {
+        return config != null ? config.text() : qwen != null ? qwen.text() : null;
+    }
 
     /** A model section without LLaVA-NeXT options (the checkpoint's own rule set, no sequence cut). */
     public ModelSpec(
@@ -59,7 +72,21 @@ public record ModelSpec(
             Integer threads,
             LlavaConfig config,
             int imageTokens) {
-        this(path, preset, device, weights, dtype, template, visionTower, threads, config, imageTokens, null, null);
+        this(
+                path,
+                preset,
+                device,
+                weights,
+                dtype,
+                template,
+                visionTower,
+                threads,
+                config,
+                imageTokens,
+                null,
+                null,
+                null,
+                null);
     }
 
     /** Options for {@link LlavaPipeline#open}. */
@@ -113,6 +140,10 @@ public record ModelSpec(
         }
         if (maxLengthCut != null) {
             m.put("max_length_cut", maxLengthCut);
+        }
+        // Qwen2.5-VL only: max_pixels sets image-token counts, hence answers
+        if (qwen != null) {
+            m.put("max_pixels", maxPixels == null ? QwenImageProcessor.CPU_MAX_PIXELS : maxPixels);
         }
         if (visionTower != null) {
             m.put(

@@ -166,7 +166,7 @@ final class StrategyGrid {
                         ParameterAxes.blame(e.getMessage(), written, m),
                         key,
                         "invalid schedule for the model ("
-                                + model.config().text().numLayers() + " layers, " + model.imageTokens()
+                                + model.text().numLayers() + " layers, " + model.imageTokens()
                                 + " image tokens): " + e.getMessage() + where);
                 continue;
             }

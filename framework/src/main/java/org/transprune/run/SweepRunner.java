@@ -24,6 +24,7 @@ import org.transprune.image.AnyResPlan;
 import org.transprune.image.AnyResRules;
 import org.transprune.image.Images;
 import org.transprune.model.EngineSettings;
+import org.transprune.pipeline.AnsweringPipeline;
 import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyRun;
@@ -168,8 +169,10 @@ public final class SweepRunner {
             int answered = 0;
             if (total > 0) {
                 EngineSettings.configure(plan.model().threads());
-                try (LlavaPipeline pipeline = LlavaPipeline.open(
-                                plan.model().path(), plan.model().pipelineOptions());
+                try (AnsweringPipeline pipeline = AnsweringPipeline.open(
+                                plan.model().path(),
+                                plan.model().pipelineOptions(),
+                                plan.model().maxPixels());
                         SweepProgress progress =
                                 new SweepProgress(options.out(), options.progressBar(), options.progressInterval())) {
                     options.out()
@@ -214,7 +217,7 @@ public final class SweepRunner {
 
     /** Answers one sample and builds its record. */
     static SampleRecord answer(
-            LlavaPipeline pipeline,
+            AnsweringPipeline pipeline,
             PruningStrategy strategy,
             RunConfiguration config,
             LoadedBenchmark bench,
@@ -267,10 +270,9 @@ public final class SweepRunner {
             }
             GroundTruthRegions.Region region = bench.regions().of(sample);
             if (region != null && a.prompt().imageLength() > 0) {
-                relevant = pipeline.isAnyRes()
+                relevant = pipeline.variableImageTokens()
                         ? RelevantTokens.of(region, a.origins())
-                        : region.relevantPatches(
-                                pipeline.model().config().vision().gridSize());
+                        : region.relevantPatches(pipeline.gridSize());
                 recall = RunRecords.list(GroundTruthRegions.selectionRecall(relevant, keptPerStage));
             }
         }
@@ -326,14 +328,13 @@ public final class SweepRunner {
     }
 
     /** The record with the theoretical cost of its own prefill: its N under its schedule (none without an image). */
-    private static SampleRecord withOwnCost(SampleRecord record, StrategyRun run, LlavaPipeline pipeline) {
+    private static SampleRecord withOwnCost(SampleRecord record, StrategyRun run, AnsweringPipeline pipeline) {
         int n = record.imageTokens();
         if (n == 0) {
             return record;
         }
-        CostReport cost = ConfigurationCost.ofSample(
-                run == null ? PruneSchedule.unpruned(n) : run.schedule(),
-                pipeline.model().config().text());
+        CostReport cost =
+                ConfigurationCost.ofSample(run == null ? PruneSchedule.unpruned(n) : run.schedule(), pipeline.text());
         return record.withCost(cost.tflops(), cost.flopsRatio(), cost.averageRetainedTokens(), cost.kvCacheMiB());
     }
 

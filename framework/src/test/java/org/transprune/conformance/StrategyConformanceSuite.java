@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -22,8 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.transprune.config.LlavaConfig;
-import org.transprune.config.TextConfig;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.image.AnyRes;
 import org.transprune.image.AnyResRules;
@@ -41,7 +40,6 @@ import org.transprune.model.SubLayer;
 import org.transprune.model.TinyModels;
 import org.transprune.model.TokenLayout;
 import org.transprune.model.TransitionObserver;
-import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.ProjectorStep;
 import org.transprune.prune.ChainedStrategy;
 import org.transprune.prune.LayerSignals;
@@ -95,11 +93,8 @@ public abstract class StrategyConformanceSuite {
      */
     private static final Map<String, Map<String, Object>> SMALL_MODEL_PARAMETERS = Map.of();
 
-    private static LlavaModel model;
-    /** The same shapes with a context long enough for LLaVA-NeXT-sized image blocks. */
-    private static LlavaModel longModel;
-
-    private static float[] pixels;
+    /** The model the strategies run on: the tiny LLaVA here, the tiny Qwen2.5-VL in {@link QwenStrategyConformanceSuite}. */
+    static ConformanceEngine engine;
 
     /**
      * Image blocks of LLaVA-NeXT images (origins in prompt order): 300x200 under the llava rules
@@ -122,38 +117,12 @@ public abstract class StrategyConformanceSuite {
 
     @BeforeAll
     static void loadModel() {
-        LlavaConfig config = TinyModels.config(LAYERS);
-        model = TinyModels.load(config, 21, WeightPolicy.FP32);
-        pixels = TinyModels.pixels(config, 5);
-        assertEquals(IMAGE_TOKENS, config.imageTokens());
-        TextConfig t = config.text();
-        TextConfig longText = new TextConfig(
-                t.hiddenSize(),
-                t.intermediateSize(),
-                t.numLayers(),
-                t.numHeads(),
-                t.numKeyValueHeads(),
-                t.vocabSize(),
-                t.rmsNormEps(),
-                t.ropeTheta(),
-                2048,
-                false);
-        longModel = TinyModels.load(
-                new LlavaConfig(
-                        config.vision(),
-                        longText,
-                        config.projectorType(),
-                        config.visionFeatureLayer(),
-                        config.visionFeatureSelect(),
-                        config.imageTokenId()),
-                21,
-                WeightPolicy.FP32);
+        engine = ConformanceEngine.llava(LAYERS, IMAGE_TOKENS);
     }
 
     @AfterAll
     static void closeModel() {
-        model.close();
-        longModel.close();
+        engine.close();
     }
 
     /**
@@ -546,44 +515,46 @@ public abstract class StrategyConformanceSuite {
         int[] ids = TinyModels.prompt(prefix, imageTokens, suffix, 11);
         if (strategy.projectorStage() != null) {
             org.junit.jupiter.api.Assumptions.assumeTrue(
-                    origins == null, "projector-stage strategies run on LLaVA-1.5's single view for now");
+                    origins == null && engine.llavaModel() != null,
+                    "projector-stage strategies run on LLaVA-1.5's single view for now");
+            LlavaModel model = engine.llavaModel();
             try (InferenceSession session = model.newSession()) {
                 Set<ProjectorSignal> given = new TreeSet<>();
                 PruningStrategy spied = recording(strategy, given);
                 ProjectorStep.Tower tower = ProjectorStep.encode(
-                        model, pixels, strategy.projectorStage().projectorSignals(), session.manager());
+                        model, engine.llavaPixels(), strategy.projectorStage().projectorSignals(), session.manager());
                 if (imageTokens < IMAGE_TOKENS) {
                     tower = tower.first(imageTokens);
                 }
                 ProjectorStep.Entered e = ProjectorStep.enter(
                         model, spied, tower, new PromptTokens(ids, prefix, imageTokens), session.manager(), seed);
+                int[] entered = e.prompt().ids();
                 return prefill(
-                        session, e.run(), e.prompt().ids(), e.origins(), e.block(), prefix, imageTokens, suffix, given);
+                        e.run(),
+                        prefix,
+                        imageTokens,
+                        suffix,
+                        given,
+                        hooks -> session.prefill(entered, prefix, e.block(), e.origins(), null, hooks));
             }
         }
         StrategyRun run = StrategyRun.start(strategy, imageTokens, LAYERS, seed);
-        LlavaModel m = origins == null ? model : longModel;
-        try (InferenceSession session = m.newSession()) {
-            NDArray image = m.encodeImage(pixels, session.manager());
-            if (origins != null) {
-                image = longBlock(m, image, imageTokens, session);
-            } else if (imageTokens < IMAGE_TOKENS) {
-                image = image.get("0:" + imageTokens);
-            }
-            return prefill(session, run, ids, origins, image, prefix, imageTokens, suffix, Set.of());
-        }
+        return prefill(
+                run,
+                prefix,
+                imageTokens,
+                suffix,
+                Set.of(),
+                hooks -> engine.prefill(ids, prefix, imageTokens, origins, hooks));
     }
 
     private static Outcome prefill(
-            InferenceSession session,
             StrategyRun run,
-            int[] ids,
-            TokenOrigins origins,
-            NDArray image,
             int prefix,
             int imageTokens,
             int suffix,
-            Set<ProjectorSignal> given) {
+            Set<ProjectorSignal> given,
+            Function<ForwardHooks, InferenceSession.PrefillResult> engineCall) {
         ForwardHooks hooks = run.hooks();
         List<Integer> transitionLayers = new ArrayList<>();
         List<Integer> attentionLayers = new ArrayList<>();
@@ -648,12 +619,7 @@ public abstract class StrategyConformanceSuite {
                 hooks.attention().onAttention(layer, queries, probabilities, layout);
             }
         };
-        InferenceSession.PrefillResult prefill = session.prefill(
-                ids,
-                prefix,
-                image,
-                origins,
-                null,
+        InferenceSession.PrefillResult prefill = engineCall.apply(
                 new ForwardHooks(transitions, attention, hooks.pruner(), hooks.positions(), hidden, start));
         return new Outcome(
                 run,
@@ -667,21 +633,6 @@ public abstract class StrategyConformanceSuite {
                 hiddenStateLayers,
                 starts,
                 given);
-    }
-
-    /** {@code n} image rows: the tiny image's 16 features in turn, each copy scaled differently so no two rows tie. */
-    private static NDArray longBlock(LlavaModel m, NDArray image, int n, InferenceSession session) {
-        float[] base = LlavaModel.floats(image);
-        int h = base.length / IMAGE_TOKENS;
-        float[] out = new float[n * h];
-        for (int i = 0; i < n; i++) {
-            float scale = 1f + 0.37f * (float) Math.sin(1.3 * i);
-            int src = i % IMAGE_TOKENS;
-            for (int j = 0; j < h; j++) {
-                out[i * h + j] = base[src * h + j] * scale;
-            }
-        }
-        return m.imageEmbeddings(out, new ai.djl.ndarray.types.Shape(n, h), session.manager());
     }
 
     private static void checkStagesAndLayout(Outcome o) {

@@ -297,7 +297,10 @@ class ExperimentParserTest {
                 ExperimentException.class, () -> ExperimentParser.parse(bad, ExperimentParser.Mode.DRY_RUN, k -> null));
         assertEquals(
                 4,
-                find(e.problems(), "strategies[0].schedule", "unknown schedule 'tiny' (schedules: llava-1.5, micro)")
+                find(
+                                e.problems(),
+                                "strategies[0].schedule",
+                                "unknown schedule 'tiny' (schedules: llava-1.5, micro, qwen2.5-vl-7b, qwen2.5-vl-3b)")
                         .line());
         assertEquals(
                 5,
