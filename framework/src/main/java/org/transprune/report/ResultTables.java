@@ -255,9 +255,12 @@ public final class ResultTables {
                                     varying.stream()
                                             .map(v -> v.substring("param:".length()))
                                             .toList()));
-            // The varying parameters as their own columns, so the table reads as a pivot over them.
+            // The varying parameters as their own columns, so the table reads as a pivot over them
+            // (named "tokens (parameter)" where a parameter shares its name with a column, e.g. the
+            // token budget beside a projector-stage strategy's own `tokens`).
             for (String v : varying) {
-                StringColumn col = StringColumn.create(v.substring("param:".length()));
+                String name = v.substring("param:".length());
+                StringColumn col = StringColumn.create(t.columnNames().contains(name) ? name + " (parameter)" : name);
                 for (String method : t.stringColumn("method")) {
                     int i = rows.stringColumn("method").indexOf(method);
                     col.append(rows.stringColumn(v).get(i));

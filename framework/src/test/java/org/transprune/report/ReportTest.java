@@ -117,6 +117,19 @@ class ReportTest {
         assertTrue(ab.columnNames().contains("alpha"), ab.columnNames().toString());
         assertEquals(3, ab.rowCount(), "two alphas plus the unpruned reference");
 
+        // A parameter named like a table column (a projector-stage strategy's `tokens` beside the
+        // token-budget column) gets its own column without replacing the budget's.
+        Table named = summaries.copy();
+        named.replaceColumn(
+                "param:alpha", named.stringColumn("param:alpha").copy().setName("param:tokens"));
+        Table byTokens = ResultTables.ablations(named).get("TP");
+        assertTrue(
+                byTokens.columnNames().contains("tokens (parameter)"),
+                byTokens.columnNames().toString());
+        assertTrue(
+                byTokens.columnNames().contains(ResultTables.TOKENS),
+                byTokens.columnNames().toString());
+
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream old = System.out;
         int code;
