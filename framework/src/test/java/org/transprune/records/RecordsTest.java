@@ -26,7 +26,8 @@ class RecordsTest {
                     .sorted()
                     .toList();
         }
-        assertEquals(3, files.size(), "results/default, ablation-micro, micro-llava-quality");
+        assertEquals(
+                5, files.size(), "results/default, ablation-micro, micro-llava-quality, projector-micro, default-next");
         int samples = 0;
         int summaries = 0;
         int summaryLines = 0;
@@ -45,7 +46,7 @@ class RecordsTest {
                 }
             }
         }
-        assertEquals(13225, samples + summaries);
+        assertEquals(20884, samples + summaries);
         assertEquals(summaryLines, summaries);
         assertTrue(samples > 12_000 && summaries >= 24, samples + " samples, " + summaries + " summaries");
     }
