@@ -105,9 +105,7 @@ public final class ProjectorStep {
             long seed,
             int maxNewTokens) {
         if (pipeline.isAnyRes()) {
-            throw new IllegalArgumentException("strategy '" + strategy.name() + "' decides before the decoder; its"
-                    + " tower signals are computed for LLaVA-1.5's single view only, not yet for LLaVA-NeXT's tiles"
-                    + " (docs/method.md#projector-stage)");
+            throw unsupported(strategy, "LLaVA-NeXT's tiles");
         }
         Set<ProjectorSignal> wanted = strategy.projectorStage().projectorSignals();
         LlavaModel model = pipeline.model();
@@ -315,5 +313,12 @@ public final class ProjectorStep {
         Arrays.fill(out, start, start + tokens, prompt.imageLength() > 0 ? ids[start] : 0);
         System.arraycopy(ids, after, out, start + tokens, ids.length - after);
         return new PromptTokens(out, start, tokens);
+    }
+
+    /** The refusal of a strategy with a projector stage on a model whose tower signals are not computed ({@code model}). */
+    static IllegalArgumentException unsupported(PruningStrategy strategy, String model) {
+        return new IllegalArgumentException("strategy '" + strategy.name() + "' decides before the decoder; its"
+                + " tower signals are computed for LLaVA-1.5's single view only, not yet for " + model
+                + " (docs/method.md#projector-stage)");
     }
 }

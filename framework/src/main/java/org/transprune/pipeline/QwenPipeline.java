@@ -222,8 +222,7 @@ public final class QwenPipeline implements AnsweringPipeline {
             long seed,
             int maxNewTokens) {
         if (strategy != null && strategy.projectorStage() != null) {
-            throw new IllegalArgumentException("strategy '" + strategy.name() + "' decides before the decoder; its"
-                    + " tower signals are computed for LLaVA-1.5's single view only, not yet for Qwen2.5-VL");
+            throw ProjectorStep.unsupported(strategy, "Qwen2.5-VL");
         }
         CachedImage cached = imageKey == null ? null : imageCache.get(imageKey);
         RgbImage rgb = cached == null ? image.get() : null;
