@@ -9,6 +9,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.transprune.checkpoint.QwenCheckpoints;
 import org.transprune.config.TextConfig;
 import org.transprune.cost.CostModel;
 import org.transprune.cost.PruneSchedule;
@@ -19,7 +21,9 @@ import org.transprune.perf.EngineBenchmark;
 import org.transprune.perf.EngineBenchmark.PrefillTiming;
 import org.transprune.perf.ModelBenchmark;
 import org.transprune.perf.ScheduleOnlyStrategy;
+import org.transprune.pipeline.AnsweringPipeline;
 import org.transprune.pipeline.LlavaPipeline;
+import org.transprune.pipeline.QwenPipeline;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.text.PromptTokens;
 import picocli.CommandLine.Command;
@@ -35,7 +39,9 @@ import picocli.CommandLine.Option;
             "(with --strategy) pruned against unpruned prefill on a random layer stack.",
             "With --model DIR: time a real checkpoint on one synthetic image and question (load, image",
             "encoding, prefill unpruned and pruned, decoding, peak memory); without --strategy the pruned",
-            "run uses TransPrune's schedule (after layers 7/9/12 keep 504/360/72 of 576) with a random pick."
+            "run uses TransPrune's schedule (after layers 7/9/12 keep 504/360/72 of 576) with a random pick;",
+            "on Qwen2.5-VL its Qwen schedule by depth (28 layers: after 6/8/11, 36 layers: after 8/10/14) on one",
+            "784x1008 image (1,008 image tokens; --image-size, --max-pixels)."
         })
 public final class BenchCommand implements Callable<Integer> {
     /** Device, threads, and (with --model) weight storage: the options every model-loading command takes. */
@@ -89,6 +95,20 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--no-pruned", description = "with --model: skip the pruned runs")
     boolean noPruned;
+
+    @Option(
+            names = "--image-size",
+            paramLabel = "HxW",
+            description = "with a Qwen2.5-VL --model: the synthetic image's HEIGHTxWIDTH in pixels (default: 784x1008,"
+                    + " a 28 x 36 grid of 1,008 image tokens)")
+    String imageSize;
+
+    @Option(
+            names = "--max-pixels",
+            paramLabel = "P",
+            description = "with a Qwen2.5-VL --model: the image processor's max_pixels (default: enough to keep the"
+                    + " image at its own size, at least 451584)")
+    Integer maxPixels;
 
     @Override
     public Integer call() {
@@ -145,50 +165,72 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UserError("--repeats must be at least 1 and --warmup at least 0");
         }
         PruningStrategy given = strategy.create();
+        boolean qwen = QwenCheckpoints.isQwen(model);
+        if (!qwen && (imageSize != null || maxPixels != null)) {
+            throw new UserError("--image-size and --max-pixels apply to Qwen2.5-VL checkpoints only");
+        }
+        int[] hw = qwen
+                ? FlopsCommand.parseImageSize(
+                        imageSize == null ? ModelBenchmark.QWEN_HEIGHT + "x" + ModelBenchmark.QWEN_WIDTH : imageSize)
+                : null;
+        Integer pixels =
+                !qwen ? null : maxPixels != null ? maxPixels : ModelBenchmark.qwenMaxPixelsFor(hw[0], hw[1], 28);
         System.out.printf(
                 "machine: %d cores, load average %s, MemAvailable %.1f GB%n",
                 java.lang.Runtime.getRuntime().availableProcessors(),
                 loadAverage(),
                 WeightPlanning.availableBytes() / 1e9);
         try (ModelBenchmark.AnonPeak anon = new ModelBenchmark.AnonPeak();
-                LlavaPipeline p = LlavaPipeline.open(model, engine.pipelineOptions("vicuna_v1", null))) {
-            TextConfig t = p.model().config().text();
-            p.describe().forEach(line -> System.out.println("# " + line));
-            System.out.printf("load: %.1f s%n", p.loadNanos() / 1e9);
-            int side = p.model().config().vision().imageSize();
-            // LLaVA-NeXT: one wide image (672x336 on LLaVA-v1.6), a 1x2 tile grid under either rule set
-            RgbImage image = p.isAnyRes() ? RgbImage.filled(2 * side, side, 128, 128, 128) : ModelBenchmark.image(side);
-            PromptTokens prompt =
-                    p.encode(ModelBenchmark.QUESTION, p.imageTokens(image.width(), image.height()), newTokens);
+                AnsweringPipeline opened =
+                        AnsweringPipeline.open(model, engine.pipelineOptions("vicuna_v1", null), pixels)) {
+            TextConfig t = opened.text();
+            opened.describe().forEach(line -> System.out.println("# " + line));
+            System.out.printf("load: %.1f s%n", opened.loadNanos() / 1e9);
+            RgbImage image;
+            PromptTokens prompt;
+            Function<PruningStrategy, ModelBenchmark.Run> once;
+            PruningStrategy s = given;
+            String noSchedule = null;
+            if (opened instanceof QwenPipeline p) {
+                image = ModelBenchmark.qwenImage(hw[0], hw[1]);
+                System.out.println(
+                        InspectCommand.qwenGeometry(p, image, p.processor().imageTokens(hw[0], hw[1])));
+                prompt = p.encode(ModelBenchmark.QUESTION, p.processor().imageTokens(hw[0], hw[1]), newTokens);
+                once = st -> ModelBenchmark.run(p, prompt, image, st, newTokens);
+                if (s == null) {
+                    s = ScheduleOnlyStrategy.qwenSchedule(t.numLayers());
+                    noSchedule = s != null
+                            ? null
+                            : "no TransPrune Qwen2.5-VL schedule for " + t.numLayers()
+                                    + " decoder layers (presets: 28 layers qwen2.5-vl-7b, 36 layers qwen2.5-vl-3b);"
+                                    + " give --strategy";
+                }
+            } else {
+                LlavaPipeline p = (LlavaPipeline) opened;
+                int side = p.model().config().vision().imageSize();
+                // LLaVA-NeXT: one wide image (672x336 on LLaVA-v1.6), a 1x2 tile grid under either rule set
+                image = p.isAnyRes() ? RgbImage.filled(2 * side, side, 128, 128, 128) : ModelBenchmark.image(side);
+                prompt = p.encode(ModelBenchmark.QUESTION, p.imageTokens(image.width(), image.height()), newTokens);
+                once = st -> ModelBenchmark.run(p, prompt, image, st, newTokens);
+                if (s == null) {
+                    s = ScheduleOnlyStrategy.transPruneSchedule();
+                    noSchedule = t.numLayers() > 12 ? null : "the default schedule needs more than 12 decoder layers";
+                }
+            }
             System.out.printf(
-                    "prompt: %d tokens (%d image, %d text), %d new tokens%s%n",
+                    "prompt: %d tokens (%d image, %d text), %d new tokens, image %dx%d%n",
                     prompt.length(),
                     prompt.imageLength(),
                     prompt.length() - prompt.imageLength(),
                     newTokens,
-                    p.isAnyRes() ? ", image " + image.width() + "x" + image.height() : "");
-            ModelBenchmark.Run full = timed("unpruned", p, prompt, image, null, t);
-            PruningStrategy s = given != null ? given : ScheduleOnlyStrategy.transPruneSchedule();
-            if (!noPruned && (given != null || t.numLayers() > 12)) { // the default schedule needs > 12 layers
-                ModelBenchmark.Run pruned = timed(s.name(), p, prompt, image, s, t);
-                double measured = full.prefillSeconds() / pruned.prefillSeconds();
-                double lengths = ModelBenchmark.prefillFlops(t, full.tokensPerLayer())
-                        / ModelBenchmark.prefillFlops(t, pruned.tokensPerLayer());
-                PruneSchedule sched = s.schedule(prompt.imageLength(), t.numLayers());
-                CostModel cost = CostModel.of(t);
-                double paper =
-                        (double) cost.totalFlops(PruneSchedule.unpruned(prompt.imageLength())) / cost.totalFlops(sched);
-                System.out.printf(
-                        "prefill speedup %.2fx; theoretical %.2fx (image tokens only, the paper's"
-                                + " convention: %.2f / %.2f TFLOPs) -> %.2f of it; %.2fx over the processed lengths"
-                                + " (text included) -> %.2f of it%n",
-                        measured,
-                        paper,
-                        cost.totalFlops(PruneSchedule.unpruned(prompt.imageLength())) / 1e12,
-                        cost.totalFlops(sched) / 1e12,
-                        measured / paper,
-                        lengths,
-                        measured / lengths);
+                    image.width(),
+                    image.height());
+            ModelBenchmark.Run full = timed("unpruned", once, null, t);
+            if (!noPruned && noSchedule != null) {
+                System.out.println("pruned runs skipped: " + noSchedule);
+            } else if (!noPruned) {
+                ModelBenchmark.Run pruned = timed(s.name(), once, s, t);
+                speedup(full, pruned, s, prompt.imageLength(), t);
             }
             Map<String, Long> mem = ModelBenchmark.memory();
             System.out.printf(
@@ -202,21 +244,52 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf(
                     "JVM heap committed %.2f GB (part of the anonymous memory)%n",
                     java.lang.Runtime.getRuntime().totalMemory() / 1e9);
-            System.out.printf(
-                    "widened layers: peak %d alive at once, %d buffer set(s) allocated%n",
-                    p.model().peakWidenedLayers(), p.model().allocatedWideningBufferSets());
+            int peak = opened instanceof QwenPipeline q
+                    ? q.model().peakWidenedLayers()
+                    : ((LlavaPipeline) opened).model().peakWidenedLayers();
+            int sets = opened instanceof QwenPipeline q
+                    ? q.model().allocatedWideningBufferSets()
+                    : ((LlavaPipeline) opened).model().allocatedWideningBufferSets();
+            System.out.printf("widened layers: peak %d alive at once, %d buffer set(s) allocated%n", peak, sets);
         }
         return 0;
     }
 
+    /** Measured prefill speedup against the theoretical FLOPs ratios (the paper's convention and all lengths). */
+    private static void speedup(
+            ModelBenchmark.Run full, ModelBenchmark.Run pruned, PruningStrategy s, int imageTokens, TextConfig t) {
+        double measured = full.prefillSeconds() / pruned.prefillSeconds();
+        double lengths = ModelBenchmark.prefillFlops(t, full.tokensPerLayer())
+                / ModelBenchmark.prefillFlops(t, pruned.tokensPerLayer());
+        PruneSchedule sched = s.schedule(imageTokens, t.numLayers());
+        CostModel cost = CostModel.of(t);
+        long unprunedFlops = cost.totalFlops(PruneSchedule.unpruned(imageTokens));
+        long prunedFlops = cost.totalFlops(sched);
+        double paper = (double) unprunedFlops / prunedFlops;
+        System.out.printf(
+                "FLOPs (image tokens only, the paper's convention): unpruned %.4g, pruned %.4g, ratio %.4f%n",
+                (double) unprunedFlops, (double) prunedFlops, (double) prunedFlops / unprunedFlops);
+        System.out.printf(
+                "prefill speedup %.2fx; theoretical %.2fx (image tokens only, the paper's"
+                        + " convention: %.2f / %.2f TFLOPs) -> %.2f of it; %.2fx over the processed lengths"
+                        + " (text included) -> %.2f of it%n",
+                measured,
+                paper,
+                unprunedFlops / 1e12,
+                prunedFlops / 1e12,
+                measured / paper,
+                lengths,
+                measured / lengths);
+    }
+
     private ModelBenchmark.Run timed(
-            String label, LlavaPipeline p, PromptTokens prompt, RgbImage image, PruningStrategy s, TextConfig t) {
+            String label, Function<PruningStrategy, ModelBenchmark.Run> once, PruningStrategy s, TextConfig t) {
         for (int i = 0; i < warmup; i++) {
-            ModelBenchmark.run(p, prompt, image, s, newTokens);
+            once.apply(s);
         }
         List<ModelBenchmark.Run> runs = new ArrayList<>();
         for (int i = 0; i < repeats; i++) {
-            runs.add(ModelBenchmark.run(p, prompt, image, s, newTokens));
+            runs.add(once.apply(s));
         }
         runs.sort(Comparator.comparingDouble(ModelBenchmark.Run::prefillSeconds));
         ModelBenchmark.Run r = runs.get(runs.size() / 2);

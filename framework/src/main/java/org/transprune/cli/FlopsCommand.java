@@ -153,23 +153,25 @@ public final class FlopsCommand implements Callable<Integer> {
     /** Image tokens of {@code --image-size} under smart resize with {@code --max-pixels} (Qwen's rules). */
     private int qwenImageTokens() {
         String size = imageSize == null ? "672x672" : imageSize;
+        int[] hw = parseImageSize(size);
+        int max = maxPixels == null ? QwenImageProcessor.CPU_MAX_PIXELS : maxPixels;
+        try {
+            return QwenImageProcessor.withMaxPixels(max).imageTokens(hw[0], hw[1]);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--image-size " + size + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code --image-size HEIGHTxWIDTH} as {@code {height, width}} (also read by {@code bench}). */
+    static int[] parseImageSize(String size) {
         String[] hw = size.toLowerCase(Locale.ROOT).split("x");
-        int h;
-        int w;
         try {
             if (hw.length != 2) {
                 throw new NumberFormatException();
             }
-            h = Integer.parseInt(hw[0].trim());
-            w = Integer.parseInt(hw[1].trim());
+            return new int[] {Integer.parseInt(hw[0].trim()), Integer.parseInt(hw[1].trim())};
         } catch (NumberFormatException e) {
             throw new UserError("--image-size must be HEIGHTxWIDTH in pixels, e.g. 672x672; got '" + size + "'");
-        }
-        int max = maxPixels == null ? QwenImageProcessor.CPU_MAX_PIXELS : maxPixels;
-        try {
-            return QwenImageProcessor.withMaxPixels(max).imageTokens(h, w);
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--image-size " + size + ": " + e.getMessage());
         }
     }
 

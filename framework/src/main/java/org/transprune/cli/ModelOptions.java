@@ -7,6 +7,7 @@ import org.transprune.model.ComputeDtype;
 import org.transprune.model.DeviceChoice;
 import org.transprune.model.EngineSettings;
 import org.transprune.model.WeightPolicy;
+import org.transprune.pipeline.AnsweringPipeline;
 import org.transprune.pipeline.LlavaPipeline;
 import org.transprune.pipeline.QwenPipeline;
 import picocli.CommandLine.Mixin;
@@ -135,6 +136,28 @@ public final class ModelOptions {
         applyThreads();
         return QwenPipeline.open(
                 model, QwenPipeline.Options.of(pipelineOptions()).withMaxPixels(maxPixels));
+    }
+
+    /**
+     * Opens {@code --model} as its {@code config.json} says (LLaVA-1.5, LLaVA-NeXT or Qwen2.5-VL), as the experiment
+     * runner does ({@link AnsweringPipeline#open}); {@code --anyres} on a model that is not LLaVA-NeXT and
+     * {@code --max-pixels} on one that is not Qwen2.5-VL are refused rather than ignored.
+     */
+    public AnsweringPipeline openAny() {
+        applyThreads();
+        boolean qwen = isQwen();
+        if (!qwen && maxPixels != null) {
+            throw new UserError("--max-pixels: " + model + " is not a Qwen2.5-VL checkpoint");
+        }
+        if (qwen && anyRes != null) {
+            throw new UserError("--anyres: " + model + " is not a LLaVA-NeXT (AnyRes) checkpoint");
+        }
+        AnsweringPipeline p = AnsweringPipeline.open(model, pipelineOptions(), maxPixels);
+        if (anyRes != null && !(p instanceof LlavaPipeline l && l.isAnyRes())) {
+            p.close();
+            throw new UserError("--anyres: " + model + " is not a LLaVA-NeXT (AnyRes) checkpoint");
+        }
+        return p;
     }
 
     /** Opens the model; {@code --anyres} on a model that is not LLaVA-NeXT is refused rather than ignored. */

@@ -74,6 +74,26 @@ public final class QwenModel implements AutoCloseable {
         return decoder.weights().policy();
     }
 
+    /** Most widened decoder layers ever alive at once (HALF policy accounting), for benchmarks. */
+    public int peakWidenedLayers() {
+        return decoder.weights().peakWidenedLayers();
+    }
+
+    /** Layer-sized sets of widening buffers allocated so far (HALF), for benchmarks. */
+    public int allocatedWideningBufferSets() {
+        return decoder.weights().allocatedBufferSets();
+    }
+
+    /** Seconds spent widening decoder layers on demand so far (HALF), for benchmarks. */
+    public double widenSeconds() {
+        return decoder.weights().widenNanos() / 1e9;
+    }
+
+    /** How many times a decoder layer was widened on demand so far (HALF), for benchmarks. */
+    public long widenings() {
+        return decoder.weights().widenings();
+    }
+
     /**
      * The language-model tokens of one image, {@code [tokens, hidden]} in {@code manager}, merged 2x2 blocks
      * in row-major order.

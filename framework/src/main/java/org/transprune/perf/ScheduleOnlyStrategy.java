@@ -34,6 +34,28 @@ public final class ScheduleOnlyStrategy implements PruningStrategy {
                 SchedulePreset.LLAVA_15.ratios());
     }
 
+    /**
+     * The schedule of {@code preset} with a random pick, e.g. {@link SchedulePreset#QWEN_3B} on a 36-layer
+     * Qwen2.5-VL.
+     */
+    public static ScheduleOnlyStrategy of(SchedulePreset preset) {
+        return new ScheduleOnlyStrategy(
+                "transprune-schedule " + preset.name() + " (random pick)", preset.layers(), preset.ratios());
+    }
+
+    /**
+     * TransPrune's Qwen2.5-VL schedule for a decoder of {@code layers} layers ({@link SchedulePreset#QWEN_7B} for
+     * 28, {@link SchedulePreset#QWEN_3B} for 36), or null for another depth.
+     */
+    public static ScheduleOnlyStrategy qwenSchedule(int layers) {
+        for (SchedulePreset p : List.of(SchedulePreset.QWEN_7B, SchedulePreset.QWEN_3B)) {
+            if (p.depth() == layers) {
+                return of(p);
+            }
+        }
+        return null;
+    }
+
     @Override
     public String name() {
         return name;

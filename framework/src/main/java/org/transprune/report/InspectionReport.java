@@ -1,9 +1,15 @@
 package org.transprune.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.transprune.image.ImagePreprocessor;
@@ -96,6 +102,57 @@ public final class InspectionReport {
                 KeptTokenHeatmap.writePng(KeptTokenHeatmap.renderRegions(original, os, sa, ka), png);
                 written.add(png);
             }
+            i++;
+        }
+        return written;
+    }
+
+    /**
+     * Writes the report of a request whose image tokens form one rectangular grid over the whole image (Qwen2.5-VL:
+     * a merged 2x2 block of patches per token, the grid following the image's aspect) into {@code dir}:
+     * {@code stages.json}, with the grid's {@code rows} and {@code columns} and each token's {@code row} and
+     * {@code column}, then per stage {@code stage-<i>-after-layer-<L>.png} drawn over the original image through
+     * the tokens' origins.
+     *
+     * @param origins the origin of every token of the original image block, row-major over the grid
+     * @return the files written, JSON first
+     */
+    public static List<Path> writeGrid(Path dir, String strategy, StrategyRun run, RgbImage image, TokenOrigins origins)
+            throws IOException {
+        List<Path> written = new ArrayList<>();
+        Path json = dir.resolve("stages.json");
+        ObjectNode root = StageDump.toJson(strategy, run.schedule(), run.stages());
+        int rows = 0;
+        int columns = 0;
+        for (TokenOrigin o : origins.all()) {
+            rows = Math.max(rows, o.row() + 1);
+            columns = Math.max(columns, o.column() + 1);
+        }
+        root.put("rows", rows);
+        root.put("columns", columns);
+        for (JsonNode stage : root.path("stages")) {
+            for (JsonNode token : stage.path("tokens")) {
+                TokenOrigin o = origins.get(token.get("patch").asInt());
+                ((ObjectNode) token).put("row", o.row());
+                ((ObjectNode) token).put("column", o.column());
+            }
+        }
+        Files.createDirectories(dir);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), root);
+        written.add(json);
+        BufferedImage original = Images.toBufferedImage(image);
+        int i = 1;
+        for (StrategyRun.StageRecord stage : run.stages()) {
+            float[] scores = displayScores(stage);
+            int[] candidates = stage.candidatePatches();
+            boolean[] kept = new boolean[candidates.length];
+            for (int c = 0; c < candidates.length; c++) {
+                kept[c] = Arrays.binarySearch(stage.keptPatches(), candidates[c]) >= 0;
+            }
+            Path png = dir.resolve("stage-" + i + "-after-layer-" + stage.afterLayer() + ".png");
+            KeptTokenHeatmap.writePng(
+                    KeptTokenHeatmap.renderRegions(original, origins.select(candidates), scores, kept), png);
+            written.add(png);
             i++;
         }
         return written;

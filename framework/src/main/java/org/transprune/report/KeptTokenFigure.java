@@ -1,5 +1,6 @@
 package org.transprune.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -21,11 +22,13 @@ import org.transprune.bench.GroundTruthRegions;
 import org.transprune.bench.Sample;
 import org.transprune.image.AnyResPlan;
 import org.transprune.image.AnyResRules;
+import org.transprune.image.QwenImageProcessor;
 import org.transprune.image.TokenOrigins;
 import org.transprune.records.AnyResLayout;
 import org.transprune.records.Records;
 import org.transprune.records.RunRecord;
 import org.transprune.records.SampleRecord;
+import org.transprune.records.SummaryRecord;
 import org.transprune.run.LoadedBenchmark;
 import tech.tablesaw.api.Table;
 
@@ -36,7 +39,8 @@ import tech.tablesaw.api.Table;
  * (marked right or wrong); a configuration that prunes nothing shows the plain image. A caption
  * line under the panels gives the question, the expected answer and the sample. A LLaVA-NeXT
  * record's panel places its kept tokens through the image's AnyRes layout: the tile tokens on the
- * image, the base view's in an inset ({@link KeptTokenHeatmap#renderKeptRegions}).
+ * image, the base view's in an inset ({@link KeptTokenHeatmap#renderKeptRegions}). A rectangular grid (Qwen2.5-VL's
+ * follows the image) is drawn over the image at its own aspect, centred in the panel ({@link #tokenGrid}).
  *
  * <p>{@link #write} draws such a figure for a few samples of a benchmark whose records carry
  * {@code kept_patches} (every benchmark since the positional-bias report; before, only benchmarks with
@@ -59,13 +63,27 @@ public final class KeptTokenFigure {
      * @param method the row name of the tables
      * @param answer what it answered
      * @param correct whether that was right, or null when not judged
-     * @param grid patches per side of the model's image block
+     * @param rows token rows of the model's image block
+     * @param columns token columns of the model's image block (as many as rows for LLaVA-1.5's square grid;
+     *     Qwen2.5-VL's grid follows the image)
      * @param keptPatches patch numbers kept after the last stage, or null when nothing was pruned
      * @param origins for a LLaVA-NeXT record, where each of its image tokens came from (kept tokens are
-     *     drawn by region, {@link KeptTokenHeatmap#renderKeptRegions}); null for a single square grid
+     *     drawn by region, {@link KeptTokenHeatmap#renderKeptRegions}); null for a single grid
      */
     public record Panel(
-            String method, String answer, Boolean correct, int grid, int[] keptPatches, TokenOrigins origins) {}
+            String method,
+            String answer,
+            Boolean correct,
+            int rows,
+            int columns,
+            int[] keptPatches,
+            TokenOrigins origins) {
+
+        /** A panel over a square {@code grid x grid} grid. */
+        public Panel(String method, String answer, Boolean correct, int grid, int[] keptPatches, TokenOrigins origins) {
+            this(method, answer, correct, grid, grid, keptPatches, origins);
+        }
+    }
 
     private KeptTokenFigure() {}
 
@@ -88,10 +106,23 @@ public final class KeptTokenFigure {
             for (int i = 0; i < panels.size(); i++) {
                 Panel p = panels.get(i);
                 int x = i * PANEL;
-                BufferedImage drawn = p.origins() != null
-                        ? KeptTokenHeatmap.renderKeptRegions(image, p.origins(), p.keptPatches(), PANEL)
-                        : KeptTokenHeatmap.renderKept(image, p.grid(), p.keptPatches(), PANEL);
-                g.drawImage(drawn, x, HEADER, null);
+                if (p.origins() != null) {
+                    g.drawImage(
+                            KeptTokenHeatmap.renderKeptRegions(image, p.origins(), p.keptPatches(), PANEL),
+                            x,
+                            HEADER,
+                            null);
+                } else if (p.rows() == p.columns()) {
+                    g.drawImage(KeptTokenHeatmap.renderKept(image, p.rows(), p.keptPatches(), PANEL), x, HEADER, null);
+                } else {
+                    // a rectangular grid follows the image: drawn at the image's aspect, centred in the panel
+                    int[] wh = fitted(image.getWidth(), image.getHeight());
+                    g.drawImage(
+                            KeptTokenHeatmap.renderKept(image, p.rows(), p.columns(), p.keptPatches(), wh[0], wh[1]),
+                            x + (PANEL - wh[0]) / 2,
+                            HEADER + (PANEL - wh[1]) / 2,
+                            null);
+                }
                 g.setFont(name);
                 g.setColor(Color.BLACK);
                 g.drawString(fit(p.method(), g.getFontMetrics(), PANEL - 12), x + 6, 18);
@@ -175,6 +206,7 @@ public final class KeptTokenFigure {
                 byUnit.put(s.unitKey(), s);
             }
         }
+        Map<String, Integer> qwenMaxPixels = qwenMaxPixels(records);
         List<String> keys = new ArrayList<>();
         Map<String, String> categoryOf = new HashMap<>();
         Map<String, Sample> samples = new HashMap<>();
@@ -201,7 +233,12 @@ public final class KeptTokenFigure {
             }
             List<Panel> panels = new ArrayList<>();
             for (String m : shown) {
-                panels.add(panel(m, byUnit.get(Records.unitKey(configOf.get(m), label, key))));
+                panels.add(panel(
+                        m,
+                        byUnit.get(Records.unitKey(configOf.get(m), label, key)),
+                        image.getWidth(),
+                        image.getHeight(),
+                        qwenMaxPixels.get(configOf.get(m))));
             }
             GroundTruthRegions.Region q =
                     bench.regions() == null ? null : bench.regions().of(s);
@@ -218,8 +255,20 @@ public final class KeptTokenFigure {
 
     /** The panel of one sample record: kept patches of its last stage on the grid of its image tokens. */
     static Panel panel(String method, SampleRecord record) {
+        return panel(method, record, 0, 0, null);
+    }
+
+    /**
+     * The panel of one sample record: kept patches of its last stage on the grid of its image tokens
+     * ({@link #tokenGrid}).
+     *
+     * @param imageWidth width of the sample's original image, or 0 when unknown (then only a square grid is drawn)
+     * @param imageHeight its height
+     * @param qwenMaxPixels the {@code max_pixels} of the record's Qwen2.5-VL model, or null when the model is not
+     *     known to be a Qwen2.5-VL
+     */
+    static Panel panel(String method, SampleRecord record, int imageWidth, int imageHeight, Integer qwenMaxPixels) {
         int tokens = record.imageTokens() == null ? 0 : record.imageTokens();
-        int grid = (int) Math.round(Math.sqrt(tokens));
         List<int[]> stages = record.keptPatches();
         int[] kept = null;
         TokenOrigins origins = origins(record.anyresLayout());
@@ -232,7 +281,8 @@ public final class KeptTokenFigure {
             return new Panel(
                     method, record.answer() == null ? "" : record.answer(), record.correct(), 1, kept, origins);
         }
-        if (stages != null && !stages.isEmpty() && grid * grid == tokens && grid > 0) {
+        int[] grid = tokenGrid(tokens, imageWidth, imageHeight, qwenMaxPixels);
+        if (stages != null && !stages.isEmpty() && grid != null) {
             int[] last = stages.get(stages.size() - 1);
             kept = new int[last.length];
             int k = 0;
@@ -243,13 +293,89 @@ public final class KeptTokenFigure {
             }
             kept = Arrays.copyOf(kept, k);
         }
+        int square = Math.max((int) Math.round(Math.sqrt(tokens)), 1);
         return new Panel(
                 method,
                 record.answer() == null ? "" : record.answer(),
                 record.correct(),
-                Math.max(grid, 1),
+                grid == null ? square : grid[0],
+                grid == null ? square : grid[1],
                 kept,
                 null);
+    }
+
+    /**
+     * The {@code {rows, columns}} of a single-view image block of {@code tokens} tokens, or null when unknown.
+     * A Qwen2.5-VL model's grid is its smart resize of the image ({@code qwenMaxPixels}, 28 px per token);
+     * otherwise a square count is LLaVA-1.5's square grid, and any other count is read as the rectangular grid
+     * whose aspect is closest to the image's (Qwen2.5-VL records whose configuration is not known: smart
+     * resize keeps the aspect within a token's rounding). Null for a non-square count without the image's size.
+     */
+    static int[] tokenGrid(int tokens, int imageWidth, int imageHeight, Integer qwenMaxPixels) {
+        if (tokens <= 0) {
+            return null;
+        }
+        if (qwenMaxPixels != null && imageWidth > 0 && imageHeight > 0) {
+            try {
+                QwenImageProcessor proc = QwenImageProcessor.withMaxPixels(qwenMaxPixels);
+                int[] hw = proc.resizedSize(imageHeight, imageWidth);
+                int rows = hw[0] / proc.factor();
+                int columns = hw[1] / proc.factor();
+                if (rows * columns == tokens) {
+                    return new int[] {rows, columns};
+                }
+            } catch (IllegalArgumentException e) {
+                // an image smart resize refuses: fall through to the shape of the count
+            }
+        }
+        int square = (int) Math.round(Math.sqrt(tokens));
+        if (square * square == tokens) {
+            return new int[] {square, square};
+        }
+        if (imageWidth <= 0 || imageHeight <= 0) {
+            return null;
+        }
+        double aspect = Math.log((double) imageHeight / imageWidth);
+        int[] best = null;
+        double bestDistance = Double.POSITIVE_INFINITY;
+        for (int rows = 1; rows <= tokens; rows++) {
+            if (tokens % rows == 0) {
+                double distance = Math.abs(Math.log((double) rows / (tokens / rows)) - aspect);
+                if (distance < bestDistance) {
+                    bestDistance = distance;
+                    best = new int[] {rows, tokens / rows};
+                }
+            }
+        }
+        return best;
+    }
+
+    /** {@code {width, height}} of an image of this size scaled to fit a {@link #PANEL}-pixel square. */
+    static int[] fitted(int width, int height) {
+        if (width >= height) {
+            return new int[] {PANEL, Math.max(1, (int) Math.round((double) PANEL * height / width))};
+        }
+        return new int[] {Math.max(1, (int) Math.round((double) PANEL * width / height)), PANEL};
+    }
+
+    /**
+     * The {@code max_pixels} of each configuration (by hash) whose summary names a Qwen2.5-VL model (the project's
+     * default when the file gave none); configurations of other models, or without a summary yet, are absent.
+     */
+    static Map<String, Integer> qwenMaxPixels(List<RunRecord> records) {
+        Map<String, Integer> out = new HashMap<>();
+        for (RunRecord r : records) {
+            if (r instanceof SummaryRecord s
+                    && s.configuration() != null
+                    && s.configuration().model() != null) {
+                JsonNode model = s.configuration().model();
+                if (model.hasNonNull("qwen")) {
+                    JsonNode max = model.path("max_pixels");
+                    out.put(s.config(), max.isNumber() ? max.asInt() : QwenImageProcessor.CPU_MAX_PIXELS);
+                }
+            }
+        }
+        return out;
     }
 
     /** Every image token's origin from a record's AnyRes layout, or null without one. */

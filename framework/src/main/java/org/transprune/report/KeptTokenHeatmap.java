@@ -193,30 +193,43 @@ public final class KeptTokenHeatmap {
      * @param edge side of the result in pixels
      */
     public static BufferedImage renderKept(BufferedImage image, int grid, int[] keptPatches, int edge) {
-        BufferedImage out = new BufferedImage(edge, edge, BufferedImage.TYPE_INT_RGB);
+        return renderKept(image, grid, grid, keptPatches, edge, edge);
+    }
+
+    /**
+     * {@link #renderKept(BufferedImage, int, int[], int)} for a grid of {@code rows x columns} tokens (row-major,
+     * token {@code p} at row {@code p / columns}) over an image drawn at {@code width x height}, e.g. Qwen2.5-VL's
+     * token grid, which follows the image's aspect.
+     */
+    public static BufferedImage renderKept(
+            BufferedImage image, int rows, int columns, int[] keptPatches, int width, int height) {
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         try {
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(image, 0, 0, edge, edge, null);
+            g.drawImage(image, 0, 0, width, height, null);
             if (keptPatches == null) {
                 return out;
             }
-            boolean[] kept = new boolean[grid * grid];
+            boolean[] kept = new boolean[rows * columns];
             for (int p : keptPatches) {
                 kept[p] = true;
             }
             g.setColor(DIMMED);
-            for (int p = 0; p < grid * grid; p++) {
+            for (int p = 0; p < rows * columns; p++) {
                 if (!kept[p]) {
-                    int x0 = (p % grid) * edge / grid;
-                    int y0 = (p / grid) * edge / grid;
-                    g.fillRect(x0, y0, (p % grid + 1) * edge / grid - x0, (p / grid + 1) * edge / grid - y0);
+                    int x0 = (p % columns) * width / columns;
+                    int y0 = (p / columns) * height / rows;
+                    g.fillRect(
+                            x0, y0, (p % columns + 1) * width / columns - x0, (p / columns + 1) * height / rows - y0);
                 }
             }
             g.setColor(GRID_LINE);
-            for (int i = 1; i < grid; i++) {
-                g.drawLine(i * edge / grid, 0, i * edge / grid, edge - 1);
-                g.drawLine(0, i * edge / grid, edge - 1, i * edge / grid);
+            for (int i = 1; i < columns; i++) {
+                g.drawLine(i * width / columns, 0, i * width / columns, height - 1);
+            }
+            for (int i = 1; i < rows; i++) {
+                g.drawLine(0, i * height / rows, width - 1, i * height / rows);
             }
         } finally {
             g.dispose();
