@@ -234,8 +234,8 @@ public final class AnyResProjectorStep {
             for (ProjectorDecision d : decisions) {
                 d.validate(strategy.name(), perView, entering[0]);
             }
-            ViewPieces vp = new ViewPieces(model, m, stage.mergeRule(), views, projectedFloats, plan, newline);
-            pieces = rule == ViewRule.PER_VIEW_UNPADDED ? vp.unpadded(strategy, decisions) : vp.paddedGrid(decisions);
+            ViewPieces vp = new ViewPieces(model, m, stage.mergeRule(), views, projectedFloats, plan);
+            pieces = vp.paddedGrid(decisions);
             scores = vp.scores(decisions);
         }
         int k = pieces.size();
@@ -329,7 +329,6 @@ public final class AnyResProjectorStep {
         private final Views views;
         private final List<float[]> projected;
         private final AnyResPlan plan;
-        private final float[] newline;
         private final TokenOrigins origins;
         private final int g;
         private final int hidden;
@@ -340,15 +339,13 @@ public final class AnyResProjectorStep {
                 MergeRule mergeRule,
                 Views views,
                 List<float[]> projected,
-                AnyResPlan plan,
-                float[] newline) {
+                AnyResPlan plan) {
             this.model = model;
             this.manager = manager;
             this.mergeRule = mergeRule;
             this.views = views;
             this.projected = projected;
             this.plan = plan;
-            this.newline = newline;
             this.origins = plan.origins();
             this.g = plan.patchGrid();
             this.hidden = model.config().text().hiddenSize();
@@ -520,40 +517,6 @@ public final class AnyResProjectorStep {
             }
             for (int v = 1; v < decisions.size(); v++) {
                 out.addAll(merged.get(v));
-            }
-            return out;
-        }
-
-        /**
-         * {@link ViewRule#PER_VIEW_UNPADDED}: the base view's kept patches, then every row of the unpadded
-         * tile grid: its kept patches left to right and its newline token, always.
-         */
-        List<Piece> unpadded(PruningStrategy strategy, List<ProjectorDecision> decisions) {
-            for (ProjectorDecision d : decisions) {
-                if (d.leadingCls() || !d.merged().isEmpty()) {
-                    throw refused(strategy, "LLaVA-NeXT's unpadded tile grid with a CLS token or merged tokens");
-                }
-            }
-            List<Piece> out = new ArrayList<>();
-            for (int p : decisions.get(0).kept()) {
-                out.add(kept(0, p));
-            }
-            boolean[][] keep = keptMasks(decisions);
-            int width = plan.columns() + (plan.newline() ? 1 : 0);
-            for (int r = 0; r < plan.rows(); r++) {
-                int gr = plan.firstRow() + r;
-                for (int c = 0; c < plan.columns(); c++) {
-                    int gc = plan.firstColumn() + c;
-                    int t = (gr / g) * plan.tileCols() + gc / g;
-                    int p = (gr % g) * g + gc % g;
-                    if (keep[t + 1][p]) {
-                        out.add(kept(t + 1, p));
-                    }
-                }
-                if (plan.newline()) {
-                    int i = plan.baseTokens() + r * width + plan.columns();
-                    out.add(new Piece(newline, i, new int[] {i}, origins.get(i)));
-                }
             }
             return out;
         }

@@ -10,15 +10,9 @@ public enum ViewRule {
      * Each view decides alone over its own patches with the budget of one view; the base view's tokens
      * enter first in the decision's order, then the tiles' kept patches in the row-major order of the full
      * (padded) tile grid, then each tile's CLS token, then each tile's merged tokens. No unpadding and no
-     * newline token (VisionZip, FasterVLM).
+     * newline token (VisionZip, FasterVLM, CDPruner).
      */
     PER_VIEW_GRID,
-    /**
-     * Each view decides alone with the budget of one view (selections only); the tiles' picks are laid on
-     * the tile grid, unpadded (picks in the padding are dropped), and every kept row ends with its
-     * newline token, kept always (CDPruner).
-     */
-    PER_VIEW_UNPADDED,
     /**
      * One decision over the whole image block (base view, unpadded tiles and newline tokens, N tokens),
      * from projected tokens and instruction embeddings only; the budget is the same share of N as the

@@ -13,7 +13,6 @@ import org.transprune.prune.ProjectorOnlyStrategy;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
-import org.transprune.prune.ViewRule;
 
 /**
  * {@code cdpruner} (docs/method.md#cdpruner): before the decoder, the greedy MAP subset of a conditional
@@ -83,16 +82,10 @@ public final class CdPrunerProvider implements StrategyProvider {
             return select(in, relevance, entering);
         }
 
-        /** The authors' LLaVA-1.6 path: each view selects alone, its picks unpadded, every newline kept. */
-        @Override
-        public ViewRule viewRule() {
-            return ViewRule.PER_VIEW_UNPADDED;
-        }
-
         /**
-         * The views of one image: each view's DPP picks its own budget, but the relevance is min-max scaled
-         * over all views together, as the authors' {@code relevance.min()} / {@code max()} over the batch of
-         * views does.
+         * The views of one image (LLaVA-NeXT, {@code ViewRule.PER_VIEW_GRID} as the authors' code strips
+         * {@code _unpad}): each view's DPP picks its own budget, but the relevance is min-max scaled over all
+         * views together, as the authors' {@code relevance.min()} / {@code max()} over the batch of views does.
          */
         @Override
         public List<ProjectorDecision> decideViews(List<ProjectorInputs> views, int[] entering, long seed) {

@@ -82,9 +82,8 @@ class NextProjectorPipelineTest {
     @Test
     void eachStrategyLetsItsAuthorsPerViewBudgetsIntoTheDecoder() {
         // {width, height, N, visionzip, fastervlm, cdpruner, divprune}, by hand (see the class comment):
-        // visionzip, fastervlm: 4 per view; cdpruner: 4 base + 4 per tile (none in padding) + one newline per
-        // row; divprune: rint(N * 4 / 16) over the whole block.
-        int[][] cases = {{112, 56, 52, 12, 12, 16, 13}, {112, 112, 88, 20, 20, 28, 22}};
+        // visionzip, fastervlm, cdpruner: 4 per view; divprune: rint(N * 4 / 16) over the whole block.
+        int[][] cases = {{112, 56, 52, 12, 12, 12, 13}, {112, 112, 88, 20, 20, 20, 22}};
         String[] names = {"visionzip", "fastervlm", "cdpruner", "divprune"};
         for (int[] c : cases) {
             RgbImage image = noise(c[0], c[1], 5);
@@ -264,36 +263,41 @@ class NextProjectorPipelineTest {
         for (int[] size : new int[][] {{56, 56}, {112, 112}, {112, 56}}) {
             RgbImage image = noise(size[0], size[1], 9);
             LlavaPipeline.Answer plain = pipeline.answer(QUESTION, image, null, 0, 4);
-            // CDPruner and DivPrune keep the unpadded grid and its newlines: keep-all is the unpruned block
-            for (String name : List.of("cdpruner", "divprune")) {
-                String what = name + " " + size[0] + "x" + size[1];
-                LlavaPipeline.Answer all = pipeline.answer(QUESTION, image, create(name, 16), 0, 4);
-                assertEquals(plain.prompt().imageLength(), all.run().schedule().enteringTokens(), what);
-                assertArrayEquals(
-                        plain.generation().prefill().logits(),
-                        all.generation().prefill().logits(),
-                        0f,
-                        what);
-                assertArrayEquals(plain.generation().tokens(), all.generation().tokens(), what);
-            }
+            // DivPrune selects over the whole block, newlines included: keeping all is the unpruned block
+            String what = "divprune " + size[0] + "x" + size[1];
+            LlavaPipeline.Answer all = pipeline.answer(QUESTION, image, create("divprune", 16), 0, 4);
+            assertEquals(plain.prompt().imageLength(), all.run().schedule().enteringTokens(), what);
+            assertArrayEquals(
+                    plain.generation().prefill().logits(),
+                    all.generation().prefill().logits(),
+                    0f,
+                    what);
+            assertArrayEquals(plain.generation().tokens(), all.generation().tokens(), what);
         }
-        // FasterVLM keeps all on the padded grid without newlines: the block is the unpruned one minus its newlines
-        RgbImage image = noise(112, 56, 9);
-        try (InferenceSession session = pipeline.model().newSession()) {
-            float[] unpruned = LlavaModel.floats(pipeline.encodeImage(image, session.manager()));
-            ProjectorStep.Entered e = enter(create("fastervlm", 16), image, session.manager());
-            int h = pipeline.model().config().text().hiddenSize();
-            TokenOrigins all = pipeline.anyRes().plan(112, 56).origins();
-            float[] expected = new float[48 * h];
-            int at = 0;
-            for (int i = 0; i < 52; i++) {
-                if (!all.get(i).isNewline()) {
-                    System.arraycopy(unpruned, i * h, expected, at * h, h);
-                    at++;
+        // FasterVLM and CDPruner keep all on the padded grid without newlines: with no padding (112x56, 112x112) the
+        // block is the unpruned one without its newline tokens, value for value
+        for (int[] size : new int[][] {{112, 56}, {112, 112}}) {
+            RgbImage image = noise(size[0], size[1], 9);
+            TokenOrigins all = pipeline.anyRes().plan(size[0], size[1]).origins();
+            int n = all.size();
+            int newlines = all.count(TokenOrigin.Kind.NEWLINE);
+            for (String name : List.of("fastervlm", "cdpruner")) {
+                try (InferenceSession session = pipeline.model().newSession()) {
+                    float[] unpruned = LlavaModel.floats(pipeline.encodeImage(image, session.manager()));
+                    ProjectorStep.Entered e = enter(create(name, 16), image, session.manager());
+                    int h = pipeline.model().config().text().hiddenSize();
+                    float[] expected = new float[(n - newlines) * h];
+                    int at = 0;
+                    for (int i = 0; i < n; i++) {
+                        if (!all.get(i).isNewline()) {
+                            System.arraycopy(unpruned, i * h, expected, at * h, h);
+                            at++;
+                        }
+                    }
+                    assertEquals(16 * (size[1] == 56 ? 3 : 5), at, name);
+                    assertArrayEquals(expected, LlavaModel.floats(e.block()), 0f, name + " " + size[0] + "x" + size[1]);
                 }
             }
-            assertEquals(48, at);
-            assertArrayEquals(expected, LlavaModel.floats(e.block()), 0f);
         }
     }
 
