@@ -82,7 +82,9 @@ import org.transprune.text.PromptTokens;
  * {@link ProjectorStep} (a block of fewer image tokens is the tower's first patches); with a
  * {@code tokens} parameter it runs with half the image ({@code tokens=8}); it must let exactly the
  * scheduled number of tokens into the decoder, receive exactly the signals it declared, and chain
- * with an in-LLM strategy.
+ * with an in-LLM strategy. On the LLaVA-NeXT blocks of the tiny tower's geometry (28 and 46 tokens) it
+ * runs per view through {@link AnyResProjectorStep}, alone and chained, and must let in the count its
+ * {@link ViewRule} gives (docs/llava-next.md#projector-stage).
  */
 public abstract class StrategyConformanceSuite {
     /** Deep enough for every built-in default schedule; 16 image tokens. */
