@@ -90,12 +90,20 @@ public final class AnyResEncoder {
      */
     public NDArray encode(RgbImage image, ImagePreprocessor preprocessor, NDManager into) {
         AnyResPlan plan = plan(image.width(), image.height());
+        return encode(viewPixels(image, plan, preprocessor), plan, into);
+    }
+
+    /**
+     * The preprocessed pixels of every view of {@code image} under {@code plan} (base view first, then the
+     * tiles row by row), each through {@code preprocessor} without padding to a square.
+     */
+    public static List<float[]> viewPixels(RgbImage image, AnyResPlan plan, ImagePreprocessor preprocessor) {
         ImagePreprocessor pre = preprocessor.withPadToSquare(false);
         List<float[]> views = new ArrayList<>();
         for (RgbImage view : AnyRes.views(image, plan, pre.filter())) {
             views.add(pre.preprocess(view).data());
         }
-        return encode(views, plan, into);
+        return views;
     }
 
     /**
@@ -120,6 +128,24 @@ public final class AnyResEncoder {
                 features.add(f);
             }
         }
+        return model.imageEmbeddings(arrange(features, plan, newline, h), new Shape(plan.imageTokens(), h), into);
+    }
+
+    /** The {@code image_newline} embedding ({@code hidden} values), or null when the plan has no newline tokens. */
+    public float[] newline() {
+        return newline == null ? null : newline.clone();
+    }
+
+    /**
+     * The image block from each view's projected embeddings ({@code patchGrid^2 x hidden} each, base view
+     * first): the base view's, then each kept row of the unpadded tile grid followed by its newline.
+     *
+     * @param newline the {@code image_newline} embedding, used when the plan has newline tokens
+     * @param h the projected width (the decoder's hidden size)
+     * @return {@code plan.imageTokens() x hidden} values, row-major
+     */
+    public static float[] arrange(List<float[]> features, AnyResPlan plan, float[] newline, int h) {
+        int g = plan.patchGrid();
         float[] out = new float[plan.imageTokens() * h];
         System.arraycopy(features.get(0), 0, out, 0, g * g * h);
         int at = g * g * h;
@@ -136,6 +162,6 @@ public final class AnyResEncoder {
                 at += h;
             }
         }
-        return model.imageEmbeddings(out, new Shape(plan.imageTokens(), h), into);
+        return out;
     }
 }

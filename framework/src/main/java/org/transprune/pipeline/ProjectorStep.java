@@ -38,6 +38,7 @@ public final class ProjectorStep {
 
     private final Map<String, Tower> cache = new HashMap<>();
     private long cacheBytes;
+    private final AnyResProjectorStep anyRes = new AnyResProjectorStep();
 
     /**
      * The tower's outputs of one image as Java floats (reused across the strategies of a sweep).
@@ -83,7 +84,8 @@ public final class ProjectorStep {
 
     /** Whether the tower outputs {@code stage} needs for {@code imageKey} are cached. */
     boolean hasCached(String imageKey, ProjectorStage stage) {
-        return imageKey != null && cache.containsKey(cacheKey(imageKey, stage.projectorSignals()));
+        return imageKey != null && cache.containsKey(cacheKey(imageKey, stage.projectorSignals()))
+                || anyRes.hasCached(imageKey, stage);
     }
 
     private static String cacheKey(String imageKey, Set<ProjectorSignal> wanted) {
@@ -105,7 +107,7 @@ public final class ProjectorStep {
             long seed,
             int maxNewTokens) {
         if (pipeline.isAnyRes()) {
-            throw unsupported(strategy, "LLaVA-NeXT's tiles");
+            return anyRes.answer(pipeline, question, imageKey, image, strategy, seed, maxNewTokens);
         }
         Set<ProjectorSignal> wanted = strategy.projectorStage().projectorSignals();
         LlavaModel model = pipeline.model();

@@ -1,5 +1,7 @@
 package org.transprune.prune;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.transprune.model.ProjectorSignal;
 
@@ -35,4 +37,25 @@ public interface ProjectorStage {
      * @param seed the request's seed, for stages that draw random numbers
      */
     ProjectorDecision decide(ProjectorInputs inputs, int entering, long seed);
+
+    /** How the stage applies to an image of several views (LLaVA-NeXT); each view alone by default. */
+    default ViewRule viewRule() {
+        return ViewRule.PER_VIEW_GRID;
+    }
+
+    /**
+     * The decisions of the views of one image under a per-view {@link #viewRule()}, base view first; by
+     * default each view decided alone by {@link #decide}. A stage whose authors normalise a score over
+     * all views of an image together overrides this.
+     *
+     * @param views each view's signals, valid only during the call
+     * @param entering each view's {@link #enteringTokens} count
+     */
+    default List<ProjectorDecision> decideViews(List<ProjectorInputs> views, int[] entering, long seed) {
+        List<ProjectorDecision> out = new ArrayList<>(views.size());
+        for (int v = 0; v < views.size(); v++) {
+            out.add(decide(views.get(v), entering[v], seed));
+        }
+        return out;
+    }
 }

@@ -127,6 +127,45 @@ public final class StrategyRun
         return run;
     }
 
+    /**
+     * Starts the decoder part of a request whose projector stage let tokens in that a single
+     * {@link ProjectorDecision} cannot describe (LLaVA-NeXT's views, docs/llava-next.md#projector-stage):
+     * each entering token is given by the image token it stands at and the image tokens it covers.
+     *
+     * @param schedule the request's schedule: N image tokens, the projector stage's count first
+     * @param standsAt for each entering token, in order, the image token (0..N-1) it stands at, or -1
+     *     for one that stands at none (a CLS token, a patch of the tiles' padding)
+     * @param coverage for each entering token the image tokens it covers (may be empty)
+     * @param scores per-image-token diagnostics ({@code N} values each)
+     */
+    public static StrategyRun afterProjector(
+            PruningStrategy strategy,
+            PruneSchedule schedule,
+            int numLayers,
+            long seed,
+            int[] standsAt,
+            int[][] coverage,
+            Map<String, float[]> scores,
+            long decisionNanos) {
+        schedule.requireWithinDepth(numLayers);
+        int n = schedule.imageTokens();
+        if (standsAt.length != schedule.enteringTokens() || coverage.length != standsAt.length) {
+            throw new IllegalStateException("strategy '" + strategy.name() + "' let " + standsAt.length
+                    + " tokens into the decoder; its schedule says " + schedule.enteringTokens());
+        }
+        StrategyRun run = new StrategyRun(strategy, schedule, seed);
+        run.keepAfter.remove(0);
+        run.entered = coverage.clone();
+        run.standsAt = standsAt.clone();
+        int[] all = new int[n];
+        Arrays.setAll(all, i -> i);
+        int[] everyToken = new int[standsAt.length];
+        Arrays.setAll(everyToken, i -> i);
+        run.stages.add(new StageRecord(0, run.standingAt(everyToken), scores, all, onePatchEach(run.entered)));
+        run.scoringNanos += decisionNanos;
+        return run;
+    }
+
     /** The engine hooks for this request. */
     public ForwardHooks hooks() {
         return new ForwardHooks(this, this, this, strategy.positionPolicy(), this, this);

@@ -37,7 +37,7 @@ abstract class ConformanceEngine implements AutoCloseable {
     /** The model family: {@code llava} or {@code qwen2.5-vl}. */
     abstract String family();
 
-    /** The tiny LLaVA, for strategies with a projector stage (which run on LLaVA's single view only), or null. */
+    /** The tiny LLaVA, for strategies with a projector stage (its tower gives each view's signals), or null. */
     LlavaModel llavaModel() {
         return null;
     }

@@ -25,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.transprune.cost.PruneSchedule;
 import org.transprune.image.AnyRes;
+import org.transprune.image.AnyResPlan;
 import org.transprune.image.AnyResRules;
 import org.transprune.image.TokenOrigins;
 import org.transprune.model.AttentionObserver;
@@ -40,6 +41,7 @@ import org.transprune.model.SubLayer;
 import org.transprune.model.TinyModels;
 import org.transprune.model.TokenLayout;
 import org.transprune.model.TransitionObserver;
+import org.transprune.pipeline.AnyResProjectorStep;
 import org.transprune.pipeline.ProjectorStep;
 import org.transprune.prune.ChainedStrategy;
 import org.transprune.prune.LayerSignals;
@@ -55,6 +57,7 @@ import org.transprune.prune.StrategyCode;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 import org.transprune.prune.StrategyRun;
+import org.transprune.prune.ViewRule;
 import org.transprune.text.PromptTokens;
 
 /**
@@ -79,7 +82,9 @@ import org.transprune.text.PromptTokens;
  * {@link ProjectorStep} (a block of fewer image tokens is the tower's first patches); with a
  * {@code tokens} parameter it runs with half the image ({@code tokens=8}); it must let exactly the
  * scheduled number of tokens into the decoder, receive exactly the signals it declared, and chain
- * with an in-LLM strategy.
+ * with an in-LLM strategy. On the LLaVA-NeXT blocks of the tiny tower's geometry (28 and 46 tokens) it
+ * runs per view through {@link AnyResProjectorStep}, alone and chained, and must let in the count its
+ * {@link ViewRule} gives (docs/llava-next.md#projector-stage).
  */
 public abstract class StrategyConformanceSuite {
     /** Deep enough for every built-in default schedule; 16 image tokens. */
@@ -103,16 +108,18 @@ public abstract class StrategyConformanceSuite {
      * patches) under both rule sets (28, 46).
      */
     protected static List<TokenOrigins> variableImageBlocks() {
+        return variableImagePlans().stream().map(AnyResPlan::origins).toList();
+    }
+
+    /** The AnyRes plans of {@link #variableImageBlocks()}, in the same order. */
+    protected static List<AnyResPlan> variableImagePlans() {
         List<int[]> tiny = List.of(new int[] {56, 112}, new int[] {112, 56}, new int[] {112, 112});
         return List.of(
-                AnyRes.plan(300, 200, AnyRes.STANDARD_PINPOINTS, AnyResRules.LLAVA, 336, 24, true)
-                        .origins(),
-                AnyRes.plan(336, 336, AnyRes.STANDARD_PINPOINTS, AnyResRules.LLAVA, 336, 24, true)
-                        .origins(),
-                AnyRes.plan(300, 200, AnyRes.STANDARD_PINPOINTS, AnyResRules.HF, 336, 24, true)
-                        .origins(),
-                AnyRes.plan(5, 7, tiny, AnyResRules.HF, 56, 4, true).origins(),
-                AnyRes.plan(5, 7, tiny, AnyResRules.LLAVA, 56, 4, true).origins());
+                AnyRes.plan(300, 200, AnyRes.STANDARD_PINPOINTS, AnyResRules.LLAVA, 336, 24, true),
+                AnyRes.plan(336, 336, AnyRes.STANDARD_PINPOINTS, AnyResRules.LLAVA, 336, 24, true),
+                AnyRes.plan(300, 200, AnyRes.STANDARD_PINPOINTS, AnyResRules.HF, 336, 24, true),
+                AnyRes.plan(5, 7, tiny, AnyResRules.HF, 56, 4, true),
+                AnyRes.plan(5, 7, tiny, AnyResRules.LLAVA, 56, 4, true));
     }
 
     @BeforeAll
@@ -151,9 +158,18 @@ public abstract class StrategyConformanceSuite {
     @ParameterizedTest(name = "{0}")
     @MethodSource("providers")
     void schedulesEachImageByItsOwnTokenCount(StrategyProvider provider) {
-        for (TokenOrigins origins : variableImageBlocks()) {
+        for (AnyResPlan plan : variableImagePlans()) {
             PruningStrategy strategy = strategy(provider);
+            TokenOrigins origins = plan.origins();
             int n = origins.size();
+            if (strategy.projectorStage() != null && engine.llavaModel() != null) {
+                // per-view tower signals: only blocks of the tiny tower's own geometry (4 x 4 patches a view)
+                if (plan.baseTokens() == IMAGE_TOKENS) {
+                    checkProjectorStageOnViews(strategy, plan);
+                    checkProjectorStageOnViews(ChainedStrategy.of(strategy, firstHalfAfterLayerOne()), plan);
+                }
+                continue;
+            }
             Outcome o = run(strategy, 3, n, 5, 42, origins);
             assertEquals(strategy.schedule(n, LAYERS), o.run.schedule(), "N = " + n);
             assertEquals(n, o.run.schedule().imageTokens(), "N = " + n);
@@ -282,6 +298,86 @@ public abstract class StrategyConformanceSuite {
             assertTrue(entered.contains(p), "patch " + p + " kept after layer 1 never entered the decoder");
         }
         assertEquals(8 + entering / 2, o.prefill.tokensPerLayer()[LAYERS - 1]);
+    }
+
+    /**
+     * A projector stage on a LLaVA-NeXT image of {@code plan}'s views (each view the tiny image, scaled
+     * differently): the entering count is the one its {@link ViewRule} gives (docs/llava-next.md#projector-stage),
+     * a chained in-LLM strategy's schedule is computed for what entered, and the stages, layout and signals
+     * follow the usual rules.
+     */
+    private static void checkProjectorStageOnViews(PruningStrategy strategy, AnyResPlan plan) {
+        int n = plan.imageTokens();
+        Outcome o = runOnViews(strategy, 3, plan, 5, 42);
+        PruneSchedule schedule = o.run.schedule();
+        assertEquals(n, schedule.imageTokens(), "N = " + n);
+        ProjectorStage stage = strategy.projectorStage();
+        int perView = stage.enteringTokens(plan.baseTokens());
+        int k = schedule.enteringTokens();
+        int[] kept = o.run.stages().get(0).keptPatches();
+        TokenOrigins origins = plan.origins();
+        switch (stage.viewRule()) {
+            case PER_VIEW_GRID -> {
+                assertEquals(plan.views() * perView, k, "N = " + n + ": every view's budget");
+                assertTrue(
+                        Arrays.stream(kept).noneMatch(p -> origins.get(p).isNewline()),
+                        "N = " + n + ": no newline token enters per view");
+            }
+            case WHOLE_BLOCK -> {
+                assertEquals((int) Math.rint((double) n * perView / plan.baseTokens()), k, "N = " + n);
+                assertTrue(kept.length <= k, "N = " + n);
+            }
+        }
+        if (strategy instanceof ChainedStrategy c) {
+            assertEquals(c.inside().schedule(k, LAYERS), schedule.insideDecoder(), "N = " + n);
+        } else {
+            assertEquals(1, schedule.stages().size(), "N = " + n);
+        }
+        checkStagesAndLayout(o);
+        Set<ProjectorSignal> declared = new TreeSet<>(stage.projectorSignals());
+        assertEquals(declared, o.projectorInputs(), "projector-stage inputs on views: exactly the declared ones");
+    }
+
+    /**
+     * {@link #run} for a strategy with a projector stage on the views of {@code plan} (the tiny image's pixels,
+     * scaled per view so no two views tie), through {@link AnyResProjectorStep}.
+     */
+    private static Outcome runOnViews(PruningStrategy strategy, int prefix, AnyResPlan plan, int suffix, long seed) {
+        int n = plan.imageTokens();
+        int[] ids = TinyModels.prompt(prefix, n, suffix, 11);
+        LlavaModel model = engine.llavaModel();
+        float[] pixels = engine.llavaPixels();
+        List<float[]> views = new ArrayList<>();
+        for (int v = 0; v < plan.views(); v++) {
+            float[] view = pixels.clone();
+            for (int i = 0; i < view.length; i++) {
+                view[i] *= 1f - 0.15f * v;
+            }
+            views.add(view);
+        }
+        int hidden = model.config().text().hiddenSize();
+        float[] newline = new float[hidden];
+        for (int i = 0; i < hidden; i++) {
+            newline[i] = (float) Math.sin(0.7 * i);
+        }
+        Set<ProjectorSignal> given = new TreeSet<>();
+        PruningStrategy spied = strategy instanceof ChainedStrategy c
+                ? ChainedStrategy.of(recording(c.before(), given), c.inside())
+                : recording(strategy, given);
+        try (InferenceSession session = model.newSession()) {
+            AnyResProjectorStep.Views towers = AnyResProjectorStep.encode(
+                    model, plan, views, strategy.projectorStage().projectorSignals(), session.manager());
+            ProjectorStep.Entered e = AnyResProjectorStep.enter(
+                    model, newline, spied, towers, new PromptTokens(ids, prefix, n), session.manager(), seed);
+            int[] entered = e.prompt().ids();
+            return prefill(
+                    e.run(),
+                    prefix,
+                    n,
+                    suffix,
+                    given,
+                    hooks -> session.prefill(entered, prefix, e.block(), e.origins(), null, hooks));
+        }
     }
 
     /** An in-LLM strategy for chaining tests: after layer 1, keep the first half of the image tokens. */
@@ -439,7 +535,25 @@ public abstract class StrategyConformanceSuite {
             }
 
             @Override
+            public ViewRule viewRule() {
+                return stage.viewRule();
+            }
+
+            @Override
+            public List<ProjectorDecision> decideViews(List<ProjectorInputs> views, int[] entering, long seed) {
+                for (ProjectorInputs in : views) {
+                    record(in);
+                }
+                return stage.decideViews(views, entering, seed);
+            }
+
+            @Override
             public ProjectorDecision decide(ProjectorInputs in, int entering, long seed) {
+                record(in);
+                return stage.decide(in, entering, seed);
+            }
+
+            private void record(ProjectorInputs in) {
                 if (in.clsAttention() != null) {
                     given.add(ProjectorSignal.CLS_ATTENTION);
                     assertEquals(in.imageTokens(), in.clsAttention().getShape().get(0));
@@ -459,7 +573,6 @@ public abstract class StrategyConformanceSuite {
                 if (in.instruction() != null) {
                     given.add(ProjectorSignal.INSTRUCTION_EMBEDDINGS);
                 }
-                return stage.decide(in, entering, seed);
             }
         };
         return new PruningStrategy() {

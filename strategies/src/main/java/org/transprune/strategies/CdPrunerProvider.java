@@ -1,5 +1,6 @@
 package org.transprune.strategies;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -75,10 +76,48 @@ public final class CdPrunerProvider implements StrategyProvider {
         @Override
         public ProjectorDecision decide(ProjectorInputs in, int entering, long seed) {
             int n = in.imageTokens();
-            float[] similarity = ProjectorBudget.cosineMatrix(in.projected());
             long t = in.instruction().getShape().get(0);
             float[] cross = t == 0 ? new float[0] : crossCosine(in);
             float[] relevance = relevance(cross, n, (int) t, negate);
+            return select(in, relevance, entering);
+        }
+
+        /**
+         * The views of one image (LLaVA-NeXT, {@code ViewRule.PER_VIEW_GRID} as the authors' code strips
+         * {@code _unpad}): each view's DPP picks its own budget, but the relevance is min-max scaled over all
+         * views together, as the authors' {@code relevance.min()} / {@code max()} over the batch of views does.
+         */
+        @Override
+        public List<ProjectorDecision> decideViews(List<ProjectorInputs> views, int[] entering, long seed) {
+            List<float[]> raw = new ArrayList<>();
+            boolean text = true;
+            for (ProjectorInputs in : views) {
+                long t = in.instruction().getShape().get(0);
+                text &= t > 0;
+                raw.add(t == 0 ? null : meanCosine(crossCosine(in), in.imageTokens(), (int) t, negate));
+            }
+            float min = Float.POSITIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
+            if (text) {
+                for (float[] r : raw) {
+                    for (float v : r) {
+                        min = Math.min(min, v);
+                        max = Math.max(max, v);
+                    }
+                }
+            }
+            List<ProjectorDecision> out = new ArrayList<>();
+            for (int v = 0; v < views.size(); v++) {
+                int n = views.get(v).imageTokens();
+                float[] relevance = text ? scale(raw.get(v), min, max) : ones(n);
+                out.add(select(views.get(v), relevance, entering[v]));
+            }
+            return out;
+        }
+
+        private static ProjectorDecision select(ProjectorInputs in, float[] relevance, int entering) {
+            int n = in.imageTokens();
+            float[] similarity = ProjectorBudget.cosineMatrix(in.projected());
             int[] picked = greedyMap(kernel(similarity, relevance, n), n, entering);
             int[] kept = picked.clone();
             Arrays.sort(kept);
@@ -100,11 +139,22 @@ public final class CdPrunerProvider implements StrategyProvider {
          * scores the same.
          */
         static float[] relevance(float[] cross, int n, int t, boolean negate) {
-            float[] r = new float[n];
             if (t == 0) {
-                Arrays.fill(r, 1f);
-                return r;
+                return ones(n);
             }
+            float[] r = meanCosine(cross, n, t, negate);
+            float min = Float.POSITIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
+            for (float v : r) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+            return scale(r, min, max);
+        }
+
+        /** The mean over instruction tokens of the (negated) cosine, per image token. */
+        private static float[] meanCosine(float[] cross, int n, int t, boolean negate) {
+            float[] r = new float[n];
             for (int i = 0; i < n; i++) {
                 double sum = 0;
                 for (int j = 0; j < t; j++) {
@@ -112,19 +162,25 @@ public final class CdPrunerProvider implements StrategyProvider {
                 }
                 r[i] = (float) ((negate ? -sum : sum) / t);
             }
-            float min = Float.POSITIVE_INFINITY;
-            float max = Float.NEGATIVE_INFINITY;
-            for (float v : r) {
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-            }
+            return r;
+        }
+
+        /** {@code (r - min + 1e-6) / (max - min)}, or all ones when {@code max} is not above {@code min}. */
+        private static float[] scale(float[] r, float min, float max) {
+            int n = r.length;
             if (!(max > min)) {
-                Arrays.fill(r, 1f);
-                return r;
+                return ones(n);
             }
+            float[] out = new float[n];
             for (int i = 0; i < n; i++) {
-                r[i] = (float) ((r[i] - min + 1e-6) / (max - min));
+                out[i] = (float) ((r[i] - min + 1e-6) / (max - min));
             }
+            return out;
+        }
+
+        private static float[] ones(int n) {
+            float[] r = new float[n];
+            Arrays.fill(r, 1f);
             return r;
         }
 

@@ -12,6 +12,7 @@ import org.transprune.prune.ProjectorOnlyStrategy;
 import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
+import org.transprune.prune.ViewRule;
 
 /**
  * {@code divprune} (docs/method.md#divprune): before the decoder, a max-min diversity subset of the
@@ -60,6 +61,12 @@ public final class DivPruneProvider implements StrategyProvider {
         @Override
         public int enteringTokens(int imageTokens) {
             return ProjectorBudget.entering(tokens, imageTokens);
+        }
+
+        /** The authors' LLaVA-1.6 path: one subset of the whole image block (base view, tiles, newlines). */
+        @Override
+        public ViewRule viewRule() {
+            return ViewRule.WHOLE_BLOCK;
         }
 
         @Override
