@@ -107,7 +107,8 @@ public final class QwenProjectorStep {
         }
         if (reason != null) {
             throw new IllegalArgumentException("strategy '" + strategy.name() + "' cannot run on Qwen2.5-VL: " + reason
-                    + "; its authors publish no Qwen2.5-VL variant (docs/qwen2.5-vl.md#projector-stage)");
+                    + "; no Qwen2.5-VL rule of its authors could be followed here, so none is substituted"
+                    + " (docs/qwen2.5-vl.md#projector-stage)");
         }
     }
 
