@@ -1,12 +1,15 @@
 package org.transprune.run;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * A {@code budget:} as an experiment or a strategy entry writes it: {@code {tflops_ratio: 0.4}} (prefill FLOPs
- * relative to the unpruned model, in (0, 1]), {@code {tokens: 192}} (the token budget, docs/method.md#budgets) or,
- * on an entry, {@code none} (the entry keeps its written parameters under an experiment's budget).
+ * relative to the unpruned model, in (0, 1]), {@code {tokens: 192}} (the token budget, docs/method.md#budgets), a
+ * list of either ({@code {tokens: [64, 128, 192]}}: one configuration per budget, the field's protocol) or, on an
+ * entry, {@code none} (the entry keeps its written parameters under an experiment's budget).
  */
 final class BudgetSection {
     static final String KEY = "budget";
@@ -15,19 +18,27 @@ final class BudgetSection {
     /**
      * A stated budget.
      *
-     * @param target what to meet, or null for {@code none}
+     * @param targets what to meet, one configuration each (in the order written), or null for {@code none}
      * @param node where it is written
      * @param key its key path, e.g. {@code strategies[2].budget}
      */
-    record Stated(BudgetSolver.Target target, YamlValue node, String key) {
+    record Stated(List<BudgetSolver.Target> targets, YamlValue node, String key) {
+        Stated {
+            targets = targets == null ? null : List.copyOf(targets);
+        }
+
         boolean none() {
-            return target == null;
+            return targets == null;
         }
 
         /** e.g. {@code budget tflops_ratio 0.41 (default.yaml:24)}. */
         String where() {
-            return "budget " + (target == null ? "none" : target.describe()) + " ("
-                    + node.file().getFileName() + ":" + node.line() + ")";
+            String what = targets == null
+                    ? "none"
+                    : String.join(
+                            ", ",
+                            targets.stream().map(BudgetSolver.Target::describe).toList());
+            return "budget " + what + " (" + node.file().getFileName() + ":" + node.line() + ")";
         }
     }
 
@@ -45,7 +56,7 @@ final class BudgetSection {
             checks.problem(
                     node,
                     key,
-                    "must be a mapping with one of tflops_ratio: (a number in (0, 1]) or tokens: (a positive number)"
+                    "must be a mapping with one of tflops_ratio: (a number in (0, 1]) or tokens: (a positive number), or a list of them"
                             + (noneAllowed ? ", or none" : "") + ", got " + YamlChecks.describe(node));
             return null;
         }
@@ -59,19 +70,33 @@ final class BudgetSection {
                     "unknown budget '" + e.getKey() + "' (budgets: tflops_ratio, tokens)");
             return null;
         }
-        if (!(e.getValue().plain() instanceof Number n)) {
-            checks.problem(e.getValue(), k, "must be a number, got " + YamlChecks.describe(e.getValue()));
-            return null;
-        }
-        double v = n.doubleValue();
         boolean ratio = e.getKey().equals("tflops_ratio");
-        if (ratio ? !(v > 0 && v <= 1) : !(v > 0)) {
-            checks.problem(e.getValue(), k, ratio ? "must be in (0, 1], got " + v : "must be positive, got " + v);
+        BudgetSolver.Measure measure = ratio ? BudgetSolver.Measure.TFLOPS_RATIO : BudgetSolver.Measure.TOKENS;
+        List<YamlValue> values = e.getValue() instanceof YamlValue.Sequence seq ? seq.items() : List.of(e.getValue());
+        if (values.isEmpty()) {
+            checks.problem(e.getValue(), k, "must be a number or a non-empty list of numbers, got an empty list");
             return null;
         }
-        return new Stated(
-                new BudgetSolver.Target(ratio ? BudgetSolver.Measure.TFLOPS_RATIO : BudgetSolver.Measure.TOKENS, v),
-                node,
-                key);
+        List<BudgetSolver.Target> targets = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            YamlValue value = values.get(i);
+            String at = value == e.getValue() ? k : k + "[" + i + "]";
+            if (!(value.plain() instanceof Number n)) {
+                checks.problem(value, at, "must be a number, got " + YamlChecks.describe(value));
+                return null;
+            }
+            double v = n.doubleValue();
+            if (ratio ? !(v > 0 && v <= 1) : !(v > 0)) {
+                checks.problem(value, at, ratio ? "must be in (0, 1], got " + v : "must be positive, got " + v);
+                return null;
+            }
+            BudgetSolver.Target t = new BudgetSolver.Target(measure, v);
+            if (targets.contains(t)) {
+                checks.problem(value, at, "repeats " + t.describe());
+                return null;
+            }
+            targets.add(t);
+        }
+        return new Stated(targets, node, key);
     }
 }

@@ -7,9 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.transprune.cost.CostReport;
 import org.transprune.cost.TokenBudget;
 import org.transprune.prune.ParameterSpec;
+import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
 import org.transprune.records.SolvedBudget;
@@ -80,12 +82,19 @@ final class BudgetSolver {
     private final ModelSpec model;
     private final ParameterSpec spec;
     private final Target target;
+    private final UnaryOperator<PruningStrategy> configuration;
 
-    private BudgetSolver(StrategyProvider provider, Map<String, Object> written, ModelSpec model, Target target) {
+    private BudgetSolver(
+            StrategyProvider provider,
+            Map<String, Object> written,
+            ModelSpec model,
+            Target target,
+            UnaryOperator<PruningStrategy> configuration) {
         this.provider = provider;
         this.written = written;
         this.model = model;
         this.target = target;
+        this.configuration = configuration;
         this.spec = ParameterSpec.budgetParameter(provider.parameters());
     }
 
@@ -99,7 +108,21 @@ final class BudgetSolver {
      *     parameter is also written, or the target lies outside the reachable range (which the message gives)
      */
     static Solution solve(StrategyProvider provider, Map<String, Object> written, ModelSpec model, Target target) {
-        return new BudgetSolver(provider, written, model, target).solve();
+        return solve(provider, written, model, target, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #solve(StrategyProvider, Map, ModelSpec, Target)} for a configuration of which {@code provider}'s
+     * strategy is one part: {@code configuration} builds the whole priced strategy from it (for a chain, the
+     * projector-stage member followed by the in-LLM one, docs/method.md#chaining).
+     */
+    static Solution solve(
+            StrategyProvider provider,
+            Map<String, Object> written,
+            ModelSpec model,
+            Target target,
+            UnaryOperator<PruningStrategy> configuration) {
+        return new BudgetSolver(provider, written, model, target, configuration).solve();
     }
 
     private Solution solve() {
@@ -131,7 +154,7 @@ final class BudgetSolver {
         Map<String, Object> raw = new LinkedHashMap<>(written);
         raw.put(spec.name(), value);
         StrategyParameters bound = StrategyParameters.bind(provider.name(), provider.parameters(), raw);
-        CostReport cost = ConfigurationCost.of(provider.create(bound), model);
+        CostReport cost = ConfigurationCost.of(configuration.apply(provider.create(bound)), model);
         return target.measure().of(cost);
     }
 

@@ -11,20 +11,30 @@ import org.transprune.prune.PruningStrategy;
 import org.transprune.prune.StrategyCode;
 import org.transprune.prune.StrategyParameters;
 import org.transprune.prune.StrategyProvider;
+import org.transprune.records.SolvedBudget;
 
 /**
  * A {@code chain:} entry of the {@code strategies:} section (docs/method.md#chaining): a projector-stage
  * strategy, then an in-LLM one, each written like an entry of its own (name, params, grid, zip,
  * schedule). Its configurations are the product of the members' combinations times the seeds; each
- * carries both members' parameters (prefixed with the member's name) and both codes in its hash.
+ * carries both members' parameters (prefixed with the member's name) and both codes in its hash. A
+ * {@code budget:} on the entry (or the experiment's, unless the entry writes {@code budget: none}) is met by
+ * solving the first member's budget parameter (the tokens entering the decoder) with the second member as written.
  */
 final class ChainEntry {
-    static final Set<String> KEYS = Set.of("chain", "label");
+    static final Set<String> KEYS = Set.of("chain", "label", BudgetSection.KEY);
     private static final Set<String> MEMBER_KEYS = Set.of("name", "params", "grid", "zip", "schedule");
 
+    /**
+     * One combination of a member's parameters.
+     *
+     * @param raw the parameters as written (a budget parameter may be solved into a copy)
+     * @param strategy the strategy built from {@code raw}
+     */
     private record Member(
             String name,
             StrategyProvider provider,
+            Map<String, Object> raw,
             PruningStrategy strategy,
             Map<String, Object> parameters,
             YamlValue node) {}
@@ -61,40 +71,95 @@ final class ChainEntry {
             return List.of();
         }
         String label = checks.string(m, "label", key + ".label", null);
+        BudgetSection.Stated own =
+                BudgetSection.read(m.get(BudgetSection.KEY), key + "." + BudgetSection.KEY, true, checks);
+        BudgetSection.Stated budget = own != null ? own : grid.experimentBudget();
+        if (checks.problemCount() > before) {
+            return List.of();
+        }
         List<RunConfiguration> out = new ArrayList<>();
-        for (Member first : members.get(0)) {
-            for (Member second : members.get(1)) {
-                ChainedStrategy chained = ChainedStrategy.of(first.strategy(), second.strategy());
-                Map<String, Object> parameters = new LinkedHashMap<>();
-                first.parameters().forEach((k, v) -> parameters.put(first.name() + "." + k, v));
-                second.parameters().forEach((k, v) -> parameters.put(second.name() + "." + k, v));
-                CostReport cost;
-                try {
-                    cost = ConfigurationCost.of(chained, model);
-                } catch (IllegalArgumentException e) {
-                    checks.problem(
-                            second.node(),
-                            where,
-                            "invalid schedule for the model ("
-                                    + model.config().text().numLayers() + " layers, "
-                                    + model.imageTokens() + " image tokens): " + e.getMessage() + " with "
-                                    + parameters);
-                    continue;
-                }
-                StrategyCode code = StrategyCode.chained(
-                        StrategyCode.of(first.provider(), first.strategy()),
-                        StrategyCode.of(second.provider(), second.strategy()));
-                for (long seed : seeds) {
-                    out.add(new RunConfiguration(
-                            chained.name(),
-                            label == null ? chained.name() : label,
-                            parameters,
-                            seed,
-                            maxNewTokens,
-                            modelIdentity,
-                            cost,
-                            chained,
-                            code));
+        List<BudgetSolver.Target> targets = new ArrayList<>();
+        if (budget == null || budget.none()) {
+            targets.add(null);
+        } else {
+            targets.addAll(budget.targets());
+        }
+        for (BudgetSolver.Target target : targets) {
+            for (Member written : members.get(0)) {
+                for (Member second : members.get(1)) {
+                    Member first = written;
+                    SolvedBudget solved = null;
+                    if (target != null) {
+                        try {
+                            Map<String, Object> raw = new LinkedHashMap<>(written.raw());
+                            BudgetSolver.Solution s = BudgetSolver.solve(
+                                    written.provider(),
+                                    raw,
+                                    model,
+                                    target,
+                                    s0 -> ChainedStrategy.of(s0, second.strategy()));
+                            raw.put(s.parameter(), s.value());
+                            StrategyParameters bound = StrategyParameters.bind(
+                                    written.name(), written.provider().parameters(), raw);
+                            first = new Member(
+                                    written.name(),
+                                    written.provider(),
+                                    raw,
+                                    written.provider().create(bound),
+                                    bound.asMap(),
+                                    written.node());
+                            SolvedBudget r = s.record(target, model.imageTokens());
+                            solved = new SolvedBudget(
+                                    r.measure(),
+                                    r.target(),
+                                    written.name() + "." + r.parameter(),
+                                    r.achieved(),
+                                    r.reachable(),
+                                    r.imageTokens());
+                        } catch (IllegalArgumentException e) {
+                            checks.problem(
+                                    own != null ? own.node() : m,
+                                    own != null ? own.key() : key,
+                                    e.getMessage()
+                                            + " (the chain's first member, '" + written.name() + "', meets the budget)"
+                                            + (own == null ? " (from the experiment's " + budget.where() + ")" : ""));
+                            continue;
+                        }
+                    }
+                    Member projector = first;
+                    ChainedStrategy chained = ChainedStrategy.of(first.strategy(), second.strategy());
+                    Map<String, Object> parameters = new LinkedHashMap<>();
+                    projector.parameters().forEach((k, v) -> parameters.put(projector.name() + "." + k, v));
+                    second.parameters().forEach((k, v) -> parameters.put(second.name() + "." + k, v));
+                    CostReport cost;
+                    try {
+                        cost = ConfigurationCost.of(chained, model);
+                    } catch (IllegalArgumentException e) {
+                        checks.problem(
+                                second.node(),
+                                where,
+                                "invalid schedule for the model ("
+                                        + model.config().text().numLayers() + " layers, "
+                                        + model.imageTokens() + " image tokens): " + e.getMessage() + " with "
+                                        + parameters);
+                        continue;
+                    }
+                    StrategyCode code = StrategyCode.chained(
+                            StrategyCode.of(first.provider(), first.strategy()),
+                            StrategyCode.of(second.provider(), second.strategy()));
+                    for (long seed : seeds) {
+                        out.add(new RunConfiguration(
+                                chained.name(),
+                                label == null ? chained.name() : label,
+                                parameters,
+                                seed,
+                                maxNewTokens,
+                                modelIdentity,
+                                cost,
+                                chained,
+                                code,
+                                solved));
+                    }
                 }
             }
         }
@@ -149,7 +214,7 @@ final class ChainEntry {
                                             + " prune inside it (e.g. transprune, fastv)");
                     return List.of();
                 }
-                out.add(new Member(name, provider, strategy, bound.asMap(), m));
+                out.add(new Member(name, provider, raw, strategy, bound.asMap(), m));
             } catch (IllegalArgumentException e) {
                 checks.problem(
                         ParameterAxes.blame(e.getMessage(), written, m),

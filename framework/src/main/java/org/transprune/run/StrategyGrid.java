@@ -59,6 +59,11 @@ final class StrategyGrid {
         this.experimentBudget = experimentBudget;
     }
 
+    /** The experiment's {@code budget:}, which chain entries inherit too; null when there is none. */
+    BudgetSection.Stated experimentBudget() {
+        return experimentBudget;
+    }
+
     List<RunConfiguration> read(YamlValue.Mapping doc) {
         YamlValue v = doc.get("strategies");
         if (v == null) {
@@ -130,50 +135,70 @@ final class StrategyGrid {
             return List.of();
         }
         List<RunConfiguration> out = new ArrayList<>();
-        for (Map<String, ParameterAxes.Written> written : values.combinations()) {
-            Map<String, Object> raw = new LinkedHashMap<>();
-            written.forEach((k, w) -> raw.put(k, w.value()));
-            String where = written.isEmpty() ? "" : " with " + raw;
-            SolvedBudget solved = null;
-            if (budget != null && !budget.none()) {
+        List<BudgetSolver.Target> targets = new ArrayList<>();
+        if (budget == null || budget.none()) {
+            targets.add(null);
+        } else {
+            targets.addAll(budget.targets());
+        }
+        for (BudgetSolver.Target target : targets) {
+            for (Map<String, ParameterAxes.Written> written : values.combinations()) {
+                Map<String, Object> raw = new LinkedHashMap<>();
+                written.forEach((k, w) -> raw.put(k, w.value()));
+                String where = written.isEmpty() ? "" : " with " + raw;
+                SolvedBudget solved = null;
+                if (target != null) {
+                    try {
+                        solved = solve(provider, raw, target, own == null);
+                    } catch (IllegalArgumentException e) {
+                        checks.problem(
+                                own != null ? own.node() : m,
+                                own != null ? own.key() : key,
+                                e.getMessage()
+                                        + where
+                                        + (own == null ? " (from the experiment's " + budget.where() + ")" : ""));
+                        continue;
+                    }
+                    if (solved == null && target != targets.get(0)) {
+                        continue; // an inherited budget list meets the unpruned reference: it runs once
+                    }
+                }
+                StrategyParameters bound;
+                PruningStrategy strategy;
                 try {
-                    solved = solve(provider, raw, budget, own == null);
+                    bound = StrategyParameters.bind(name, provider.parameters(), raw);
+                    // Built once here, shared by every seed and sample of the configuration (strategies are immutable).
+                    strategy = provider.create(bound);
                 } catch (IllegalArgumentException e) {
-                    checks.problem(
-                            own != null ? own.node() : m,
-                            own != null ? own.key() : key,
-                            e.getMessage()
-                                    + where
-                                    + (own == null ? " (from the experiment's " + budget.where() + ")" : ""));
+                    checks.problem(ParameterAxes.blame(e.getMessage(), written, m), key, e.getMessage() + where);
                     continue;
                 }
-            }
-            StrategyParameters bound;
-            PruningStrategy strategy;
-            try {
-                bound = StrategyParameters.bind(name, provider.parameters(), raw);
-                // Built once here, shared by every seed and sample of the configuration (strategies are immutable).
-                strategy = provider.create(bound);
-            } catch (IllegalArgumentException e) {
-                checks.problem(ParameterAxes.blame(e.getMessage(), written, m), key, e.getMessage() + where);
-                continue;
-            }
-            CostReport cost;
-            try {
-                cost = ConfigurationCost.of(strategy, model);
-            } catch (IllegalArgumentException e) {
-                checks.problem(
-                        ParameterAxes.blame(e.getMessage(), written, m),
-                        key,
-                        "invalid schedule for the model ("
-                                + model.text().numLayers() + " layers, " + model.imageTokens()
-                                + " image tokens): " + e.getMessage() + where);
-                continue;
-            }
-            StrategyCode code = StrategyCode.of(provider, strategy);
-            for (long seed : seeds) {
-                out.add(new RunConfiguration(
-                        name, label, bound.asMap(), seed, maxNewTokens, modelIdentity, cost, strategy, code, solved));
+                CostReport cost;
+                try {
+                    cost = ConfigurationCost.of(strategy, model);
+                } catch (IllegalArgumentException e) {
+                    checks.problem(
+                            ParameterAxes.blame(e.getMessage(), written, m),
+                            key,
+                            "invalid schedule for the model ("
+                                    + model.text().numLayers() + " layers, " + model.imageTokens()
+                                    + " image tokens): " + e.getMessage() + where);
+                    continue;
+                }
+                StrategyCode code = StrategyCode.of(provider, strategy);
+                for (long seed : seeds) {
+                    out.add(new RunConfiguration(
+                            name,
+                            label,
+                            bound.asMap(),
+                            seed,
+                            maxNewTokens,
+                            modelIdentity,
+                            cost,
+                            strategy,
+                            code,
+                            solved));
+                }
             }
         }
         return out;
@@ -184,7 +209,7 @@ final class StrategyGrid {
      * as is) when an inherited budget meets an entry that prunes nothing (the unpruned reference).
      */
     private SolvedBudget solve(
-            StrategyProvider provider, Map<String, Object> raw, BudgetSection.Stated budget, boolean inherited) {
+            StrategyProvider provider, Map<String, Object> raw, BudgetSolver.Target target, boolean inherited) {
         if (inherited && ParameterSpec.budgetParameter(provider.parameters()) == null) {
             CostReport asWritten = ConfigurationCost.of(
                     provider.create(StrategyParameters.bind(provider.name(), provider.parameters(), raw)), model);
@@ -192,9 +217,9 @@ final class StrategyGrid {
                 return null;
             }
         }
-        BudgetSolver.Solution s = BudgetSolver.solve(provider, raw, model, budget.target());
+        BudgetSolver.Solution s = BudgetSolver.solve(provider, raw, model, target);
         raw.put(s.parameter(), s.value());
-        return s.record(budget.target(), model.imageTokens());
+        return s.record(target, model.imageTokens());
     }
 
     /** The provider registered as {@code name}, or null after a problem naming the registered ones. */

@@ -134,6 +134,99 @@ class BudgetSolverTest {
     }
 
     @Test
+    void aBudgetListGivesOneConfigurationPerBudgetAndTheUnprunedReferenceOnce() throws IOException {
+        SweepPlan plan = plan(
+                "budget: {tokens: [64, 128, 192]}",
+                "strategies:",
+                "  - test-unpruned",
+                "  - {name: test-count}",
+                "  - {name: test-drop, params: {k: 2}, budget: {tflops_ratio: [0.5, 0.25]}}");
+        assertEquals(
+                List.of(),
+                plan.warnings().stream()
+                        .filter(w -> w.message().contains("already listed"))
+                        .toList(),
+                "the unpruned reference is not listed three times");
+        List<RunConfiguration> cs = plan.configurations();
+        assertEquals(1 + 3 + 2, cs.size());
+        assertNull(cs.get(0).budget());
+        for (int i = 0; i < 3; i++) {
+            RunConfiguration c = cs.get(1 + i);
+            assertEquals(64.0 * (i + 1), c.budget().target(), 0.0);
+            assertEquals(TokenBudget.of(c.cost()), c.budget().achieved(), 0.0);
+            assertEquals(c.budget().target(), c.budget().achieved(), 1.0, c.describe());
+        }
+        assertEquals(0.5, cs.get(4).cost().flopsRatio(), 0.01);
+        assertEquals(0.25, cs.get(5).cost().flopsRatio(), 0.01);
+        assertEquals(6, cs.stream().map(RunConfiguration::hash).distinct().count());
+    }
+
+    @Test
+    void aChainMeetsItsBudgetWithItsFirstMembersTokensAndTheSecondAsWritten() throws IOException {
+        SweepPlan plan = plan(
+                "budget: {tflops_ratio: 0.3}",
+                "strategies:",
+                "  - chain: [test-first, {name: test-keep, params: {ratios: [0.5]}}]",
+                "  - chain: [test-first, {name: test-keep, params: {ratios: [0.5]}}]",
+                "    budget: {tokens: [64, 192]}",
+                "  - chain: [{name: test-first, params: {tokens: 100}}, test-keep]",
+                "    budget: none");
+        List<RunConfiguration> cs = plan.configurations();
+        assertEquals(4, cs.size());
+        RunConfiguration flops = cs.get(0);
+        assertEquals("test-first.tokens", flops.budget().parameter());
+        assertEquals(flops.cost().flopsRatio(), flops.budget().achieved(), 0.0);
+        int t = (Integer) flops.parameters().get("test-first.tokens");
+        // No other entering count is nearer the target: price t - 1 and t + 1 as written chains.
+        SweepPlan around = plan(
+                "strategies:",
+                "  - chain: [{name: test-first, params: {tokens: " + (t - 1) + "}}, {name: test-keep, params: {ratios:"
+                        + " [0.5]}}]",
+                "  - chain: [{name: test-first, params: {tokens: " + (t + 1) + "}}, {name: test-keep, params: {ratios:"
+                        + " [0.5]}}]");
+        double here = Math.abs(flops.cost().flopsRatio() - 0.3);
+        for (RunConfiguration c : around.configurations()) {
+            assertTrue(Math.abs(c.cost().flopsRatio() - 0.3) >= here, c.describe());
+        }
+        assertEquals(
+                "after [0, 2]: 576 -> " + t + " -> " + (t / 2),
+                flops.cost().schedule().describe());
+        assertEquals(64, cs.get(1).parameters().get("test-first.tokens"));
+        assertEquals(192, cs.get(2).parameters().get("test-first.tokens"));
+        assertEquals(192.0, cs.get(2).budget().achieved(), 0.0);
+        assertEquals(List.of(0.5), cs.get(2).parameters().get("test-keep.ratios"));
+        assertNull(cs.get(3).budget());
+        assertEquals(100, cs.get(3).parameters().get("test-first.tokens"));
+    }
+
+    @Test
+    void aChainWhoseFirstMemberIsWrittenAndBudgetedIsAnError() throws IOException {
+        Path f = write(
+                "model: {preset: llava-1.5-7b}",
+                "benchmarks: [gqa]",
+                "strategies:",
+                "  - chain: [{name: test-first, params: {tokens: 100}}, test-keep]",
+                "    budget: {tokens: 64}",
+                "  - {name: test-count, budget: {tokens: [64, 64]}}",
+                "  - {name: test-count, budget: {tokens: [64, x]}}",
+                "  - {name: test-count, budget: {tokens: []}}");
+        ExperimentException e = assertThrows(
+                ExperimentException.class, () -> ExperimentParser.parse(f, ExperimentParser.Mode.DRY_RUN, k -> null));
+        ExperimentProblem p = problem(e, "strategies[0].budget", "do not set it as well");
+        assertEquals(5, p.line());
+        assertTrue(p.message().contains("the chain's first member, 'test-first', meets the budget"), p.message());
+        assertEquals(
+                6,
+                problem(e, "strategies[1].budget.tokens[1]", "repeats tokens 64")
+                        .line());
+        assertEquals(
+                7,
+                problem(e, "strategies[2].budget.tokens[1]", "must be a number").line());
+        assertEquals(
+                8, problem(e, "strategies[3].budget.tokens", "non-empty list").line());
+    }
+
+    @Test
     void budgetsThatCannotBeMetAreErrorsAtTheirLineSayingTheReachableRange() throws IOException {
         Path f = write(
                 "model: {preset: llava-1.5-7b}",

@@ -214,7 +214,8 @@ public final class TestStrategies {
         @Override
         public List<ParameterSpec> parameters() {
             return List.of(
-                    ParameterSpec.of("tokens", ParameterSpec.Type.INT, 8, "tokens entering the decoder"),
+                    ParameterSpec.of("tokens", ParameterSpec.Type.INT, 8, "tokens entering the decoder")
+                            .asBudget(ParameterSpec.Budget.tokenCount(1)),
                     ParameterSpec.of("merge", ParameterSpec.Type.BOOLEAN, false, "merge the rest into one"));
         }
 
