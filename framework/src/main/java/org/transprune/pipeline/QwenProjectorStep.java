@@ -114,11 +114,20 @@ public final class QwenProjectorStep {
 
     /** Whether the tower outputs {@code stage} needs for {@code imageKey} are cached. */
     boolean hasCached(String imageKey, ProjectorStage stage) {
-        return imageKey != null && cache.containsKey(cacheKey(imageKey, stage.projectorSignals()));
+        return imageKey != null && cache.containsKey(cacheKey(imageKey, stage));
     }
 
-    private static String cacheKey(String imageKey, Set<ProjectorSignal> wanted) {
-        return imageKey + (wanted.contains(ProjectorSignal.TOWER_FEATURES) ? "|merger-input" : "");
+    private static String cacheKey(String imageKey, ProjectorStage stage) {
+        return imageKey + (needsMergerInput(stage) ? "|merger-input" : "");
+    }
+
+    /**
+     * Whether {@code stage} may need the merger's input: it reads TOWER_FEATURES, or it would form merged tokens
+     * from tower features (every rule but {@link MergeRule#PROJECTED_MEAN}).
+     */
+    static boolean needsMergerInput(ProjectorStage stage) {
+        return stage.projectorSignals().contains(ProjectorSignal.TOWER_FEATURES)
+                || stage.mergeRule() != MergeRule.PROJECTED_MEAN;
     }
 
     /**
@@ -134,10 +143,10 @@ public final class QwenProjectorStep {
             long seed,
             int maxNewTokens) {
         requireDefined(strategy);
-        Set<ProjectorSignal> wanted = strategy.projectorStage().projectorSignals();
+        ProjectorStage stage = strategy.projectorStage();
         QwenModel model = pipeline.model();
         long t0 = System.nanoTime();
-        String key = imageKey == null ? null : cacheKey(imageKey, wanted);
+        String key = imageKey == null ? null : cacheKey(imageKey, stage);
         Tower cached = key == null ? null : cache.get(key);
         RgbImage rgb = cached == null ? image.get() : null;
         if (cached == null && rgb == null) {
@@ -148,7 +157,7 @@ public final class QwenProjectorStep {
             NDManager m = session.manager();
             Tower tower = cached;
             if (tower == null) {
-                tower = encode(model, pipeline.processor().preprocess(rgb), wanted, m);
+                tower = encode(model, pipeline.processor().preprocess(rgb), needsMergerInput(stage), m);
                 if (key != null && cacheBytes + tower.bytes() <= ProjectorStep.CACHE_BYTES) {
                     cache.put(key, tower);
                     cacheBytes += tower.bytes();
@@ -178,7 +187,11 @@ public final class QwenProjectorStep {
 
     /** One preprocessed image through the tower, with the merger's input only when TOWER_FEATURES is wanted. */
     public static Tower encode(QwenModel model, QwenPixels pixels, Set<ProjectorSignal> wanted, NDManager session) {
-        boolean features = wanted.contains(ProjectorSignal.TOWER_FEATURES);
+        return encode(model, pixels, wanted.contains(ProjectorSignal.TOWER_FEATURES), session);
+    }
+
+    /** One preprocessed image through the tower, with the merger's input when {@code features}. */
+    public static Tower encode(QwenModel model, QwenPixels pixels, boolean features, NDManager session) {
         int merge = model.config().vision().spatialMergeSize();
         try (NDManager scratch = session.newSubManager()) {
             QwenModel.ImagePass p = model.encodeImageForProjector(pixels, features, scratch);
@@ -279,7 +292,7 @@ public final class QwenProjectorStep {
             } else {
                 if (tower.mergerInput() == null) {
                     throw new IllegalStateException("strategy '" + strategy + "' merges tokens by " + rule
-                            + "; on Qwen2.5-VL that needs the merger's input: declare TOWER_FEATURES");
+                            + "; on Qwen2.5-VL that needs the merger's input, which this tower pass lacks");
                 }
                 int inputWidth = tower.mergerInput().length / tower.count();
                 float[] inputs = new float[merged.size() * inputWidth];

@@ -290,6 +290,7 @@ class QwenProjectorStepTest {
                 given);
         QwenModel model = pipeline.model();
         QwenPixels pixels = pipeline.processor().preprocess(image());
+        PruningStrategy blind;
         try (InferenceSession session = model.newSession()) {
             QwenProjectorStep.Tower tower = QwenProjectorStep.encode(
                     model, pixels, alone.projectorStage().projectorSignals(), session.manager());
@@ -302,7 +303,7 @@ class QwenProjectorStepTest {
             assertArrayEquals(
                     Arrays.copyOfRange(tower.tokens(), 5 * w, 6 * w), Arrays.copyOfRange(block, w, 2 * w), 1e-5f);
             // without the merger's input a feature merge is refused with the reason
-            PruningStrategy blind = fixed(
+            blind = fixed(
                     "merge-blind",
                     Set.of(ProjectorSignal.PROJECTED_TOKENS),
                     new int[] {2},
@@ -319,9 +320,14 @@ class QwenProjectorStepTest {
                             session.manager(),
                             0));
             assertTrue(
-                    x.getMessage().contains("merge-blind") && x.getMessage().contains("TOWER_FEATURES"),
+                    x.getMessage().contains("merge-blind") && x.getMessage().contains("merger's input"),
                     x.getMessage());
         }
+        // through the pipeline the merger's input is computed for a feature merge rule, declared or not
+        var a = pipeline.answer(QUESTION, image(), blind, 0, 2);
+        assertArrayEquals(new int[] {2, 5}, a.run().stages().get(0).keptPatches());
+        assertArrayEquals(new int[] {5, 6}, a.run().stages().get(0).tokenPatches()[1]);
+        assertEquals(a.prompt().length() - 8 + 2, a.generation().prefill().tokensPerLayer()[0]);
     }
 
     @Test
