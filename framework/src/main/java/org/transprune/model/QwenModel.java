@@ -106,6 +106,44 @@ public final class QwenModel implements AutoCloseable {
         }
     }
 
+    /**
+     * One image for a projector stage (docs/qwen2.5-vl.md#projector-stage): its language-model tokens and, when
+     * {@code mergerInput}, the patch merger's input rows, both {@code [tokens, .]} in row-major token order in
+     * {@code manager}.
+     *
+     * @param tokens the merged tokens, exactly as {@link #encodeImage} gives them
+     * @param mergerInput per token its 2x2 patch features after the merger's RMSNorm, concatenated
+     *     {@code [tokens, 4 * visionHidden]}, or null unless asked for
+     */
+    public record ImagePass(NDArray tokens, NDArray mergerInput) {}
+
+    /** The image's tokens and, when asked, the merger's input (see {@link ImagePass}). */
+    public ImagePass encodeImageForProjector(QwenPixels pixels, boolean mergerInput, NDManager manager) {
+        try (NDManager step = manager.newSubManager()) {
+            QwenVisionTower.Pass p = vision.forward(pixels, mergerInput, step);
+            p.tokens().attach(manager);
+            if (p.mergerInput() != null) {
+                p.mergerInput().attach(manager);
+            }
+            return new ImagePass(p.tokens(), p.mergerInput());
+        }
+    }
+
+    /** The patch merger's MLP on merger-input rows {@code [n, 4 * visionHidden]}: language-model tokens. */
+    public NDArray mergeRows(NDArray mergerInput) {
+        return vision.mergerMlp(mergerInput);
+    }
+
+    /** The decoder's input embeddings of {@code ids}, {@code [ids, hidden]} in {@code into}. */
+    public NDArray tokenEmbeddings(int[] ids, NDManager into) {
+        return decoder.embed(ids, into);
+    }
+
+    /** Java floats uploaded into {@code into} in the compute dtype. */
+    public NDArray upload(float[] values, Shape shape, NDManager into) {
+        return Precision.to(Upload.floats(into, values, shape), dtype().dataType());
+    }
+
     /** Image tokens computed earlier ({@link #encodeImage}, read back with {@link LlavaModel#floats}), uploaded again. */
     public NDArray imageEmbeddings(float[] values, Shape shape, NDManager into) {
         return Precision.to(Upload.floats(into, values, shape), dtype().dataType());

@@ -84,6 +84,18 @@ final class QwenVisionTower {
      * @return {@code [(gridH / 2) * (gridW / 2), outHidden]} in {@code step}
      */
     NDArray forward(QwenPixels pixels, NDManager step) {
+        return forward(pixels, false, step).tokens();
+    }
+
+    /**
+     * The merged tokens and, when asked, the merger's input: per merged token the four patch features of its
+     * 2x2 block after the merger's RMSNorm, concatenated ({@code [tokens, 4 * hidden]}), both in row-major
+     * token order.
+     */
+    record Pass(NDArray tokens, NDArray mergerInput) {}
+
+    /** As {@link #forward(QwenPixels, NDManager)}, with the merger's input when {@code mergerInput}. */
+    Pass forward(QwenPixels pixels, boolean mergerInput, NDManager step) {
         int merge = vc.spatialMergeSize();
         int unit = merge * merge;
         if (pixels.patchValues() != vc.patchValues()) {
@@ -140,9 +152,15 @@ final class QwenVisionTower {
             }
         }
         NDArray merged = Functional.rmsNorm(x, mergerNorm, EPS).reshape(tokens, (long) unit * vc.hiddenSize());
-        NDArray out = Functional.linear(Functional.gelu(Functional.linear(merged, fc1T, fc1B)), fc2T, fc2B);
+        NDArray out = mergerMlp(merged);
         // back to row-major token order: the token at window position i is token window[i]
-        return out.get(Upload.longs(step, inverse(window)));
+        NDArray rowMajor = Upload.longs(step, inverse(window));
+        return new Pass(out.get(rowMajor), mergerInput ? merged.get(rowMajor) : null);
+    }
+
+    /** The merger's MLP (Linear, exact GELU, Linear) on merger-input rows {@code [n, 4 * hidden]}: {@code [n, out]}. */
+    NDArray mergerMlp(NDArray mergerInput) {
+        return Functional.linear(Functional.gelu(Functional.linear(mergerInput, fc1T, fc1B)), fc2T, fc2B);
     }
 
     /** Attention of {@code x [P, D]} over the whole image ({@code windows} null) or within each window. */

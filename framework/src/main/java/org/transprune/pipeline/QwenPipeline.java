@@ -51,6 +51,7 @@ public final class QwenPipeline implements AnsweringPipeline {
     private final WeightPlanning.WeightPlan weightPlan;
     private final long loadNanos;
     private final Map<String, CachedImage> imageCache = new HashMap<>();
+    private final QwenProjectorStep projectorStep = new QwenProjectorStep();
     private long imageCacheBytes;
 
     /** Bound of the image cache: 256 MiB, as {@link LlavaPipeline#DEFAULT_IMAGE_CACHE_BYTES}. */
@@ -222,7 +223,7 @@ public final class QwenPipeline implements AnsweringPipeline {
             long seed,
             int maxNewTokens) {
         if (strategy != null && strategy.projectorStage() != null) {
-            throw ProjectorStep.unsupported(strategy, "Qwen2.5-VL");
+            return projectorStep.answer(this, question, imageKey, image, strategy, seed, maxNewTokens);
         }
         CachedImage cached = imageKey == null ? null : imageCache.get(imageKey);
         RgbImage rgb = cached == null ? image.get() : null;
@@ -280,6 +281,18 @@ public final class QwenPipeline implements AnsweringPipeline {
     @Override
     public boolean hasCachedImage(String imageKey) {
         return imageKey != null && imageCache.containsKey(imageKey);
+    }
+
+    /**
+     * Whether {@code strategy} can answer about {@code imageKey} without the image being read again: its tokens
+     * are cached or, for a strategy with a projector stage, the tower outputs it needs.
+     */
+    @Override
+    public boolean hasCachedImage(String imageKey, PruningStrategy strategy) {
+        if (strategy != null && strategy.projectorStage() != null) {
+            return projectorStep.hasCached(imageKey, strategy.projectorStage());
+        }
+        return hasCachedImage(imageKey);
     }
 
     /** A short description for logs and provenance. */

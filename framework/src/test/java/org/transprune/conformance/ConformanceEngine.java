@@ -47,6 +47,16 @@ abstract class ConformanceEngine implements AutoCloseable {
         return null;
     }
 
+    /** The tiny Qwen2.5-VL, for strategies with a projector stage on Qwen, or null. */
+    QwenModel qwenModel() {
+        return null;
+    }
+
+    /** The pixels of {@link #qwenModel()}'s fixed image (4 x 4 merged tokens), or null. */
+    QwenPixels qwenPixels() {
+        return null;
+    }
+
     @Override
     public abstract void close();
 
@@ -192,6 +202,16 @@ abstract class ConformanceEngine implements AutoCloseable {
             @Override
             String family() {
                 return "qwen2.5-vl";
+            }
+
+            @Override
+            QwenModel qwenModel() {
+                return model;
+            }
+
+            @Override
+            QwenPixels qwenPixels() {
+                return pixels;
             }
 
             @Override

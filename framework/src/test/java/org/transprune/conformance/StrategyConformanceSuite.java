@@ -34,6 +34,7 @@ import org.transprune.model.HiddenStateObserver;
 import org.transprune.model.InferenceSession;
 import org.transprune.model.LlavaModel;
 import org.transprune.model.ProjectorSignal;
+import org.transprune.model.QwenModel;
 import org.transprune.model.RequestStart;
 import org.transprune.model.StartObserver;
 import org.transprune.model.StartSignal;
@@ -43,6 +44,7 @@ import org.transprune.model.TokenLayout;
 import org.transprune.model.TransitionObserver;
 import org.transprune.pipeline.AnyResProjectorStep;
 import org.transprune.pipeline.ProjectorStep;
+import org.transprune.pipeline.QwenProjectorStep;
 import org.transprune.prune.ChainedStrategy;
 import org.transprune.prune.LayerSignals;
 import org.transprune.prune.MergeRule;
@@ -626,10 +628,13 @@ public abstract class StrategyConformanceSuite {
     protected static Outcome run(
             PruningStrategy strategy, int prefix, int imageTokens, int suffix, long seed, TokenOrigins origins) {
         int[] ids = TinyModels.prompt(prefix, imageTokens, suffix, 11);
+        if (strategy.projectorStage() != null && origins == null && engine.qwenModel() != null) {
+            return runQwenProjector(strategy, ids, prefix, imageTokens, suffix, seed);
+        }
         if (strategy.projectorStage() != null) {
             org.junit.jupiter.api.Assumptions.assumeTrue(
                     origins == null && engine.llavaModel() != null,
-                    "projector-stage strategies run on LLaVA-1.5's single view for now");
+                    "projector-stage strategies run on single views for now");
             LlavaModel model = engine.llavaModel();
             try (InferenceSession session = model.newSession()) {
                 Set<ProjectorSignal> given = new TreeSet<>();
@@ -659,6 +664,44 @@ public abstract class StrategyConformanceSuite {
                 suffix,
                 Set.of(),
                 hooks -> engine.prefill(ids, prefix, imageTokens, origins, hooks));
+    }
+
+    /**
+     * A strategy with a projector stage on the tiny Qwen2.5-VL, through {@link QwenProjectorStep} (a block of
+     * fewer image tokens is the first tokens as one row); a strategy reading signals Qwen's tower lacks must be
+     * refused with a message naming it, and the test then stops there.
+     */
+    private static Outcome runQwenProjector(
+            PruningStrategy strategy, int[] ids, int prefix, int imageTokens, int suffix, long seed) {
+        QwenModel model = engine.qwenModel();
+        Set<ProjectorSignal> wanted = strategy.projectorStage().projectorSignals();
+        try (InferenceSession session = model.newSession()) {
+            QwenProjectorStep.Tower tower =
+                    QwenProjectorStep.encode(model, engine.qwenPixels(), wanted, session.manager());
+            if (imageTokens < tower.count()) {
+                tower = tower.first(imageTokens);
+            }
+            PromptTokens prompt = new PromptTokens(ids, prefix, imageTokens);
+            if (wanted.contains(ProjectorSignal.CLS_ATTENTION) || wanted.contains(ProjectorSignal.TOWER_KEYS)) {
+                QwenProjectorStep.Tower t = tower;
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class,
+                        () -> QwenProjectorStep.enter(model, strategy, t, prompt, session.manager(), seed));
+                assertTrue(e.getMessage().contains("'" + strategy.name() + "'"), e.getMessage());
+                org.junit.jupiter.api.Assumptions.abort("refused on Qwen2.5-VL, as it must be: " + e.getMessage());
+            }
+            Set<ProjectorSignal> given = new TreeSet<>();
+            QwenProjectorStep.Entered e =
+                    QwenProjectorStep.enter(model, recording(strategy, given), tower, prompt, session.manager(), seed);
+            int[] entered = e.prompt().ids();
+            return prefill(
+                    e.run(),
+                    prefix,
+                    imageTokens,
+                    suffix,
+                    given,
+                    hooks -> session.prefill(entered, prefix, e.block(), e.positions(), e.layout(), hooks));
+        }
     }
 
     private static Outcome prefill(

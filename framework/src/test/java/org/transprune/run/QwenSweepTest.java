@@ -67,6 +67,7 @@ class QwenSweepTest {
                                 "strategies:",
                                 "  - test-unpruned",
                                 "  - {name: test-keep, params: {ratios: [0.5]}}",
+                                "  - {name: test-first, params: {tokens: 3, merge: true}}",
                                 "output: runs/qwen")
                         + "\n");
         CliRun dry = CliRun.execute("run", f.toString(), "--dry-run");
@@ -91,8 +92,15 @@ class QwenSweepTest {
             int n = rec.path("image_tokens").asInt();
             seen.add(n);
             boolean keep = rec.path("strategy").asText().equals("test-keep");
-            PruneSchedule schedule =
-                    keep ? PruneSchedule.ofOriginalRatios(n, List.of(2), List.of(0.5)) : PruneSchedule.unpruned(n);
+            boolean first = rec.path("strategy").asText().equals("test-first");
+            PruneSchedule schedule = keep
+                    ? PruneSchedule.ofOriginalRatios(n, List.of(2), List.of(0.5))
+                    : first ? new PruneSchedule(n, List.of(new PruneSchedule.Stage(0, 3))) : PruneSchedule.unpruned(n);
+            if (first) {
+                // before the decoder on Qwen2.5-VL: tokens 0 and 1 kept, the rest merged into one standing at 2
+                assertEquals("[0,1,2]", rec.path("kept_patches").get(0).toString(), rec.toString());
+                assertEquals(1, rec.path("recall").size(), rec.toString());
+            }
             assertEquals(cost.totalFlops(schedule) / 1e12, rec.path("tflops").asDouble(), 1e-18, rec.toString());
             if (keep) {
                 keepHash = rec.path("config").asText();
