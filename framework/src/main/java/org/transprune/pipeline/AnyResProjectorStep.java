@@ -283,7 +283,7 @@ public final class AnyResProjectorStep {
      * The schedule of a request whose projector stage let {@code k} of {@code n} tokens in: that stage,
      * then (for a chain) the in-LLM member's schedule computed for the {@code k} tokens.
      */
-    static PruneSchedule schedule(PruningStrategy strategy, int n, int k, int numLayers) {
+    public static PruneSchedule schedule(PruningStrategy strategy, int n, int k, int numLayers) {
         if (k < 1) {
             throw new IllegalArgumentException("'" + strategy.name() + "' lets no token into the decoder");
         }

@@ -119,4 +119,37 @@ class BudgetSolvingTest {
         assertEquals(fastv.cost().flopsRatio(), fastv.budget().achieved(), 0.0);
         assertTrue(Math.abs(fastv.cost().flopsRatio() - transprune) < 0.005);
     }
+
+    @Test
+    void projectorStagesOnLlavaNextArePricedPerViewAndSolvedOnTheWholeImage() throws IOException {
+        SweepPlan plan = plan(
+                "model: {preset: llava-next-7b}",
+                "benchmarks: [gqa]",
+                "strategies:",
+                "  - {name: visionzip, label: vz64, params: {tokens: 64}}",
+                "  - {name: divprune, label: dp64, params: {tokens: 64}}",
+                "  - {name: visionzip, label: vz480, budget: {tokens: 480}}",
+                "  - {chain: [{name: visionzip, params: {tokens: 128}}, {name: transprune, schedule: llava-1.5}], label: chain}");
+        Map<String, RunConfiguration> byLabel =
+                plan.configurations().stream().collect(Collectors.toMap(RunConfiguration::label, c -> c));
+        // The nominal NeXT image: a base view and four tiles of 576 tokens; each view lets 64 in.
+        for (String label : List.of("vz64", "dp64")) {
+            PruneSchedule s = byLabel.get(label).cost().schedule();
+            assertEquals(2880, s.imageTokens(), label);
+            assertEquals(5 * 64, s.enteringTokens(), label + ": views x tokens enter the decoder");
+        }
+        // A budget of 480 entering tokens is 96 per view.
+        RunConfiguration solved = plan.configurations().stream()
+                .filter(c -> c.label().startsWith("vz480"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no vz480 configuration in " + byLabel.keySet()));
+        assertEquals(480, solved.cost().schedule().enteringTokens());
+        assertEquals(96, ((Number) solved.parameters().get("tokens")).intValue());
+        // A chain's in-LLM member is scheduled on the 5 x 128 tokens that entered.
+        PruneSchedule chain = byLabel.get("chain").cost().schedule();
+        assertEquals(640, chain.enteringTokens());
+        assertEquals(640, chain.stages().get(0).keep());
+        assertTrue(chain.stages().size() > 1, "TransPrune's stages follow the projector stage");
+        assertTrue(chain.stages().get(1).keep() < 640);
+    }
 }
