@@ -70,7 +70,8 @@ public final class PluginJars {
 
     /** Compiles {@code sources} (path under the source root -> text) into {@code classes}, with the services file. */
     public static Path compile(Path classes, Map<String, String> sources, String providerClass) throws IOException {
-        Path src = Files.createTempDirectory("plugin-src");
+        // The sources go beside the classes (a test's temporary folder), so nothing is left in /tmp.
+        Path src = Files.createDirectories(classes.toAbsolutePath().resolveSibling(classes.getFileName() + "-src"));
         List<String> args = new ArrayList<>(List.of(
                 "-d",
                 classes.toString(),
