@@ -46,7 +46,7 @@ class RecordsTest {
                 }
             }
         }
-        assertEquals(20884, samples + summaries);
+        assertEquals(21532, samples + summaries);
         assertEquals(summaryLines, summaries);
         assertTrue(samples > 12_000 && summaries >= 24, samples + " samples, " + summaries + " summaries");
     }
