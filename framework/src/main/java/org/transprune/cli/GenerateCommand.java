@@ -6,10 +6,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.transprune.config.TextConfig;
 import org.transprune.image.Images;
-import org.transprune.image.RgbImage;
 import org.transprune.model.ComputeDtype;
+import org.transprune.pipeline.AnsweringPipeline;
 import org.transprune.pipeline.LlavaPipeline;
-import org.transprune.pipeline.QwenPipeline;
 import org.transprune.prune.PruningStrategy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,27 +44,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PruningStrategy s = strategy.create();
-        RgbImage img = image == null ? null : Images.read(image);
-        if (model.isQwen()) {
-            try (QwenPipeline p = model.openQwen()) {
-                print(
-                        p.describe(),
-                        p.loadNanos(),
-                        p.answer(prompt, img, s, seed, maxNewTokens),
-                        s,
-                        p.model().config().text(),
-                        p.model().dtype());
-            }
-            return 0;
-        }
-        try (LlavaPipeline p = model.open()) {
-            print(
-                    p.describe(),
-                    p.loadNanos(),
-                    p.answer(prompt, img, s, seed, maxNewTokens),
-                    s,
-                    p.model().config().text(),
-                    p.model().dtype());
+        try (AnsweringPipeline p = model.openAny()) {
+            LlavaPipeline.Answer a =
+                    p.answer(prompt, null, () -> image == null ? null : Images.read(image), s, seed, maxNewTokens);
+            print(p.describe(), p.loadNanos(), a, s, p.text(), p.computeDtype());
         }
         return 0;
     }

@@ -9,7 +9,6 @@ import org.transprune.model.EngineSettings;
 import org.transprune.model.WeightPolicy;
 import org.transprune.pipeline.AnsweringPipeline;
 import org.transprune.pipeline.LlavaPipeline;
-import org.transprune.pipeline.QwenPipeline;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -129,13 +128,6 @@ public final class ModelOptions {
     /** Whether {@code --model} is a Qwen2.5-VL checkpoint (its config.json says so). */
     public boolean isQwen() {
         return QwenCheckpoints.isQwen(model);
-    }
-
-    /** Opens {@code --model} as a Qwen2.5-VL checkpoint. */
-    public QwenPipeline openQwen() {
-        applyThreads();
-        return QwenPipeline.open(
-                model, QwenPipeline.Options.of(pipelineOptions()).withMaxPixels(maxPixels));
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import org.transprune.checkpoint.QwenCheckpoints;
 import org.transprune.config.TextConfig;
 import org.transprune.image.RgbImage;
+import org.transprune.model.ComputeDtype;
 import org.transprune.prune.PruningStrategy;
 
 /**
@@ -51,6 +52,9 @@ public interface AnsweringPipeline extends AutoCloseable {
 
     /** The decoder's shape (for the cost of each sample). */
     TextConfig text();
+
+    /** The decoder's compute precision (for the KV-cache figure of an answer). */
+    ComputeDtype computeDtype();
 
     /**
      * Whether the number of image tokens follows the image (LLaVA-NeXT, Qwen2.5-VL): each answer then carries

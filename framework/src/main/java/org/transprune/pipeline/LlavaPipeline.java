@@ -511,6 +511,11 @@ public final class LlavaPipeline implements AnsweringPipeline {
     }
 
     @Override
+    public ComputeDtype computeDtype() {
+        return model.dtype();
+    }
+
+    @Override
     public TextConfig text() {
         return model.config().text();
     }

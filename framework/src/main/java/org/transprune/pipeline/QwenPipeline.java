@@ -307,6 +307,11 @@ public final class QwenPipeline implements AnsweringPipeline {
     }
 
     @Override
+    public ComputeDtype computeDtype() {
+        return model.dtype();
+    }
+
+    @Override
     public TextConfig text() {
         return model.config().text();
     }

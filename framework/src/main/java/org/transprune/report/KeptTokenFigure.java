@@ -183,6 +183,7 @@ public final class KeptTokenFigure {
             Table summaries,
             List<String> methods,
             LoadedBenchmark bench,
+            Map<String, JsonNode> plannedModels,
             int n,
             Path dir,
             List<String> warnings)
@@ -206,7 +207,7 @@ public final class KeptTokenFigure {
                 byUnit.put(s.unitKey(), s);
             }
         }
-        Map<String, Integer> qwenMaxPixels = qwenMaxPixels(records);
+        Map<String, Integer> qwenMaxPixels = qwenMaxPixels(records, plannedModels);
         List<String> keys = new ArrayList<>();
         Map<String, String> categoryOf = new HashMap<>();
         Map<String, Sample> samples = new HashMap<>();
@@ -359,23 +360,29 @@ public final class KeptTokenFigure {
     }
 
     /**
-     * The {@code max_pixels} of each configuration (by hash) whose summary names a Qwen2.5-VL model (the project's
-     * default when the file gave none); configurations of other models, or without a summary yet, are absent.
+     * The {@code max_pixels} of each configuration (by hash) whose model is a Qwen2.5-VL (its model section records
+     * the value used, the project's default when the file gave none), from the run's plan ({@code plannedModels}, so a partial run's configurations are known
+     * before their summaries) and from the summary records; configurations of other models are absent.
      */
-    static Map<String, Integer> qwenMaxPixels(List<RunRecord> records) {
+    static Map<String, Integer> qwenMaxPixels(List<RunRecord> records, Map<String, JsonNode> plannedModels) {
         Map<String, Integer> out = new HashMap<>();
+        plannedModels.forEach((config, model) -> putQwenMaxPixels(out, config, model));
         for (RunRecord r : records) {
             if (r instanceof SummaryRecord s
                     && s.configuration() != null
                     && s.configuration().model() != null) {
-                JsonNode model = s.configuration().model();
-                if (model.hasNonNull("qwen")) {
-                    JsonNode max = model.path("max_pixels");
-                    out.put(s.config(), max.isNumber() ? max.asInt() : QwenImageProcessor.CPU_MAX_PIXELS);
-                }
+                putQwenMaxPixels(out, s.config(), s.configuration().model());
             }
         }
         return out;
+    }
+
+    /** A configuration's model section names {@code max_pixels} exactly when its model is a Qwen2.5-VL. */
+    private static void putQwenMaxPixels(Map<String, Integer> out, String config, JsonNode model) {
+        JsonNode max = model.path("max_pixels");
+        if (max.isNumber()) {
+            out.put(config, max.asInt());
+        }
     }
 
     /** Every image token's origin from a record's AnyRes layout, or null without one. */

@@ -1,5 +1,6 @@
 package org.transprune.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,7 +205,8 @@ public final class RunReport {
                 images.add(PositionalBias.draw(e.getKey(), e.getValue(), target));
             }
             if (options.heatmapSamples() > 0) {
-                images.addAll(figures(specs, records, summaries, options, target, warnings));
+                images.addAll(figures(
+                        specs, RunDirectory.plannedModels(runDir), records, summaries, options, target, warnings));
             }
         }
         for (String image : images) {
@@ -228,6 +230,7 @@ public final class RunReport {
     /** The kept-token figures of every benchmark whose records carry kept patches. */
     private static List<String> figures(
             List<BenchmarkSpec> specs,
+            Map<String, JsonNode> plannedModels,
             List<RunRecord> records,
             Table summaries,
             Options options,
@@ -262,7 +265,7 @@ public final class RunReport {
                 continue;
             }
             out.addAll(KeptTokenFigure.write(
-                    records, summaries, methods, bench, options.heatmapSamples(), target, warnings));
+                    records, summaries, methods, bench, plannedModels, options.heatmapSamples(), target, warnings));
         }
         return out;
     }

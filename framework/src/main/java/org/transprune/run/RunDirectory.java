@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.transprune.bench.Benchmark;
 import org.transprune.bench.Benchmarks;
 import org.transprune.bench.JsonLines;
@@ -75,6 +77,25 @@ public final class RunDirectory {
         }
         return Path.of(
                 JsonLines.MAPPER.readTree(plan.toFile()).path("experiment").asText());
+    }
+
+    /**
+     * The model section of every configuration the run's {@code plan.json} plans, by configuration hash (the
+     * {@code model} object a summary record's configuration carries too), so a report can read a configuration's
+     * model settings before its summary record exists. Empty without a plan.
+     */
+    public static Map<String, JsonNode> plannedModels(Path dir) throws IOException {
+        Path planFile = dir.resolve(PLAN);
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        if (!Files.isRegularFile(planFile)) {
+            return out;
+        }
+        for (JsonNode c : JsonLines.MAPPER.readTree(planFile.toFile()).path("configurations")) {
+            if (c.hasNonNull("hash") && c.hasNonNull("model")) {
+                out.put(c.get("hash").asText(), c.get("model"));
+            }
+        }
+        return out;
     }
 
     /**

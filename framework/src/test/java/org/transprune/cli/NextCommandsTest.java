@@ -113,6 +113,9 @@ class NextCommandsTest {
         Run zero = run("generate", "--model", next.toString(), "--prompt", "hi", "--max-length-cut", "0");
         assertEquals(2, zero.cli().exit());
         assertTrue(zero.err().contains("--max-length-cut"), zero.err());
+        Run pixels = run("generate", "--model", plain.toString(), "--prompt", "hi", "--max-pixels", "100000");
+        assertEquals(2, pixels.cli().exit());
+        assertTrue(pixels.err().contains("--max-pixels") && pixels.err().contains("not a Qwen2.5-VL"), pixels.err());
     }
 
     @Test

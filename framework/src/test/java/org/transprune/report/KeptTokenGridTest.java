@@ -5,13 +5,45 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.transprune.records.SampleRecord;
+import org.transprune.run.RunDirectory;
 
 /** Kept-token figures over a rectangular token grid (Qwen2.5-VL's follows the image), beside the square ones. */
 class KeptTokenGridTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aQwenConfigurationsMaxPixelsComesFromThePlanBeforeItsSummaryExists() throws IOException {
+        // plan.json as a run writes it: a Qwen2.5-VL configuration's model section names max_pixels, LLaVA's not
+        Files.writeString(
+                tmp.resolve(RunDirectory.PLAN),
+                "{\"configurations\": ["
+                        + "{\"strategy\": \"none\", \"hash\": \"q\","
+                        + " \"model\": {\"checkpoint\": \"sha256:1\", \"max_pixels\": 451584}},"
+                        + "{\"strategy\": \"none\", \"hash\": \"l\","
+                        + " \"model\": {\"checkpoint\": \"sha256:2\", \"template\": \"vicuna_v1\"}}],"
+                        + " \"benchmarks\": []}");
+        Map<String, JsonNode> planned = RunDirectory.plannedModels(tmp);
+        assertEquals(2, planned.size());
+        // no summary record yet (a partial run): the plan alone says which configuration is a Qwen2.5-VL
+        Map<String, Integer> max = KeptTokenFigure.qwenMaxPixels(List.of(), planned);
+        assertEquals(Map.of("q", 451_584), max);
+        // so 64 tokens of a 448 x 112 image are drawn 4 x 16, not as LLaVA-1.5's 8 x 8 square
+        assertArrayEquals(new int[] {4, 16}, KeptTokenFigure.tokenGrid(64, 448, 112, max.get("q")));
+        assertArrayEquals(new int[] {8, 8}, KeptTokenFigure.tokenGrid(64, 448, 112, max.get("l")));
+        // no plan: nothing known
+        assertEquals(Map.of(), RunDirectory.plannedModels(tmp.resolve("missing")));
+    }
 
     /** A uniform image of {@code width x height} px in (200, 150, 100). */
     private static BufferedImage image(int width, int height) {

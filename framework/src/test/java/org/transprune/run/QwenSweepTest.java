@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -127,5 +128,10 @@ class QwenSweepTest {
         assertTrue(summarised);
         SweepPlan plan = ExperimentParser.parse(f, ExperimentParser.Mode.DRY_RUN);
         assertEquals(12544, plan.model().identity().get("max_pixels"));
+        // the plan names each configuration's max_pixels, so a report of a partial run lays out its grids too
+        Map<String, JsonNode> planned = RunDirectory.plannedModels(out);
+        assertEquals(3, planned.size());
+        assertTrue(planned.containsKey(keepHash));
+        planned.values().forEach(m -> assertEquals(12544, m.path("max_pixels").asInt(), m.toString()));
     }
 }
