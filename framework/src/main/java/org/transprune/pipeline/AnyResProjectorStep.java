@@ -200,11 +200,7 @@ public final class AnyResProjectorStep {
             signalNanos = System.nanoTime() - t1;
             t2 = System.nanoTime();
             int entering = wholeBlockBudget(stage, n, perView);
-            ProjectorDecision d = stage.decide(inputs, entering, seed);
-            if (d == null) {
-                throw new IllegalStateException("strategy '" + strategy.name() + "' decided nothing (null)");
-            }
-            d.validate(strategy.name(), n, entering);
+            ProjectorDecision d = ProjectorStep.decide(strategy, stage, inputs, n, entering, seed);
             pieces = wholeBlockPieces(strategy, stage, d, block, hidden, plan.origins());
             scores = d.scores();
         } else {

@@ -208,17 +208,28 @@ public final class ProjectorStep {
         long signalNanos = System.nanoTime() - t1;
         long t2 = System.nanoTime();
         int entering = stage.enteringTokens(n);
-        ProjectorDecision decision = stage.decide(inputs, entering, seed);
-        if (decision == null) {
-            throw new IllegalStateException("strategy '" + strategy.name() + "' decided nothing (null)");
-        }
-        decision.validate(strategy.name(), n, entering);
+        ProjectorDecision decision = decide(strategy, stage, inputs, n, entering, seed);
         NDArray block = enteringBlock(model, decision, stage.mergeRule(), tower, projected, m);
         long decisionNanos = System.nanoTime() - t2;
         StrategyRun run = StrategyRun.afterProjector(
                 strategy, n, model.config().text().numLayers(), seed, decision, decisionNanos);
         return new Entered(
                 block, shorten(prompt, decision.tokens()), run, signalNanos, enteringOrigins(model, decision, n));
+    }
+
+    /**
+     * The decision of {@code strategy}'s projector {@code stage} over {@code n} image tokens, checked ({@link
+     * ProjectorDecision#validate}) against the {@code entering} tokens the stage promised: a strategy's mistake
+     * fails here, with its name, rather than in the decoder.
+     */
+    static ProjectorDecision decide(
+            PruningStrategy strategy, ProjectorStage stage, ProjectorInputs inputs, int n, int entering, long seed) {
+        ProjectorDecision d = stage.decide(inputs, entering, seed);
+        if (d == null) {
+            throw new IllegalStateException("strategy '" + strategy.name() + "' decided nothing (null)");
+        }
+        d.validate(strategy.name(), n, entering);
+        return d;
     }
 
     /** LLaVA-1.5's one square view of {@code n} patches, or null when {@code n} is not the tower's grid. */

@@ -244,11 +244,7 @@ public final class QwenProjectorStep {
         long signalNanos = System.nanoTime() - t1;
         long t2 = System.nanoTime();
         int entering = stage.enteringTokens(n);
-        ProjectorDecision decision = stage.decide(inputs, entering, seed);
-        if (decision == null) {
-            throw new IllegalStateException("strategy '" + strategy.name() + "' decided nothing (null)");
-        }
-        decision.validate(strategy.name(), n, entering);
+        ProjectorDecision decision = ProjectorStep.decide(strategy, stage, inputs, n, entering, seed);
         if (decision.leadingCls()) {
             throw new IllegalStateException(
                     "strategy '" + strategy.name() + "' let a [CLS] token in; Qwen2.5-VL's vision tower has none");
