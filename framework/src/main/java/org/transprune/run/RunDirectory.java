@@ -41,7 +41,7 @@ public final class RunDirectory {
     /** Writes {@code plan.json} (atomically: a reader never sees half of it). */
     public static void writePlan(Path dir, SweepPlan plan, Shard shard) throws IOException {
         ObjectNode o = JsonLines.MAPPER.createObjectNode();
-        o.put("experiment", plan.source().toString());
+        o.put("experiment", recorded(dir, plan.source()));
         o.put("name", plan.name());
         o.put("shard", shard.toString());
         ArrayNode configs = o.putArray("configurations");
@@ -55,13 +55,13 @@ public final class RunDirectory {
             ObjectNode n = benches.addObject();
             n.put("label", b.label());
             n.put("name", b.benchmark().name());
-            n.put("questions", String.valueOf(b.questions()));
+            n.put("questions", b.questions() == null ? "null" : recorded(dir, b.questions()));
             if (b.limit() != null) {
                 n.put("limit", b.limit());
             }
             // Every file a report needs, so reports never parse the experiment or open the model.
-            n.put(IMAGES, b.images() == null ? null : b.images().toString());
-            n.put(ANNOTATIONS, b.annotations() == null ? null : b.annotations().toString());
+            n.put(IMAGES, b.images() == null ? null : recorded(dir, b.images()));
+            n.put(ANNOTATIONS, b.annotations() == null ? null : recorded(dir, b.annotations()));
             n.put("on_error", b.onError().name().toLowerCase(Locale.ROOT));
         }
         writeAtomically(
@@ -75,8 +75,8 @@ public final class RunDirectory {
         if (!Files.isRegularFile(plan)) {
             throw new IOException(dir + " is not a run directory (no " + PLAN + ")");
         }
-        return Path.of(
-                JsonLines.MAPPER.readTree(plan.toFile()).path("experiment").asText());
+        return resolved(
+                dir, JsonLines.MAPPER.readTree(plan.toFile()).path("experiment").asText());
     }
 
     /**
@@ -126,13 +126,14 @@ public final class RunDirectory {
             if (recorded.equals("null")) {
                 continue;
             }
-            Path questions = Path.of(recorded);
+            Path questions = resolved(dir, recorded);
             Path images;
             Path annotations;
             if (b.has(IMAGES)) {
-                images = b.hasNonNull(IMAGES) ? Path.of(b.get(IMAGES).asText()) : null;
-                annotations =
-                        b.hasNonNull(ANNOTATIONS) ? Path.of(b.get(ANNOTATIONS).asText()) : null;
+                images = b.hasNonNull(IMAGES) ? resolved(dir, b.get(IMAGES).asText()) : null;
+                annotations = b.hasNonNull(ANNOTATIONS)
+                        ? resolved(dir, b.get(ANNOTATIONS).asText())
+                        : null;
             } else {
                 Path root = dataRoot(questions, bench.defaultQuestionFile());
                 if (root == null) {
@@ -156,6 +157,33 @@ public final class RunDirectory {
                     OnError.valueOf(b.path("on_error").asText("skip").toUpperCase(Locale.ROOT))));
         }
         return out;
+    }
+
+    /**
+     * How {@code plan.json} records a file: relative to the run directory when both lie in the same git checkout
+     * (so a committed run directory, e.g. the reference results, reads the same and is rewritten byte for byte in
+     * every clone), otherwise as an absolute path. {@link #resolved} reads either back.
+     */
+    static String recorded(Path dir, Path file) {
+        Path d = dir.toAbsolutePath().normalize();
+        Path f = file.toAbsolutePath().normalize();
+        Path root = checkoutRoot(d);
+        return root != null && f.startsWith(root) ? d.relativize(f).toString() : f.toString();
+    }
+
+    /** A path {@code plan.json} recorded ({@link #recorded}), made absolute against the run directory. */
+    static Path resolved(Path dir, String recorded) {
+        return dir.toAbsolutePath().normalize().resolve(recorded).normalize();
+    }
+
+    /** The nearest directory at or above {@code dir} holding {@code .git} (a checkout's root), or null. */
+    private static Path checkoutRoot(Path dir) {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve(".git"))) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /** The data root a question file sits under at its default relative path, or null when it does not. */
