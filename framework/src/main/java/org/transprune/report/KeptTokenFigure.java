@@ -361,8 +361,9 @@ public final class KeptTokenFigure {
 
     /**
      * The {@code max_pixels} of each configuration (by hash) whose model is a Qwen2.5-VL (its model section records
-     * the value used, the project's default when the file gave none), from the run's plan ({@code plannedModels}, so a partial run's configurations are known
-     * before their summaries) and from the summary records; configurations of other models are absent.
+     * the value used, the project's default when the file gave none), from the run's plan ({@code plannedModels}:
+     * a partial run's configurations are known before their summaries) and from the summary records;
+     * configurations of other models are absent.
      */
     static Map<String, Integer> qwenMaxPixels(List<RunRecord> records, Map<String, JsonNode> plannedModels) {
         Map<String, Integer> out = new HashMap<>();
