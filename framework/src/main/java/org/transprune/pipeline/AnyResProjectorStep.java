@@ -55,13 +55,7 @@ public final class AnyResProjectorStep {
     private record Piece(float[] row, int standsAt, int[] covers, TokenOrigin origin) {}
 
     boolean hasCached(String imageKey, ProjectorStage stage) {
-        return imageKey != null && cache.containsKey(cacheKey(imageKey, stage.projectorSignals()));
-    }
-
-    private static String cacheKey(String imageKey, Set<ProjectorSignal> wanted) {
-        return imageKey
-                + (wanted.contains(ProjectorSignal.CLS_ATTENTION) ? "|attention" : "")
-                + (wanted.contains(ProjectorSignal.TOWER_KEYS) ? "|keys" : "");
+        return imageKey != null && cache.containsKey(ProjectorStep.cacheKey(imageKey, stage.projectorSignals()));
     }
 
     /** As {@link ProjectorStep#answer}, for a LLaVA-NeXT pipeline. */
@@ -77,7 +71,7 @@ public final class AnyResProjectorStep {
         LlavaModel model = pipeline.model();
         AnyResEncoder encoder = pipeline.anyRes();
         long t0 = System.nanoTime();
-        String key = imageKey == null ? null : cacheKey(imageKey, wanted);
+        String key = imageKey == null ? null : ProjectorStep.cacheKey(imageKey, wanted);
         Views cached = key == null ? null : cache.get(key);
         RgbImage rgb = cached == null ? image.get() : null;
         if (cached == null && rgb == null) {

@@ -88,7 +88,8 @@ public final class ProjectorStep {
                 || anyRes.hasCached(imageKey, stage);
     }
 
-    private static String cacheKey(String imageKey, Set<ProjectorSignal> wanted) {
+    /** The tower cache's key of an image under the signals a stage wants (CLS attention and keys cost extra). */
+    static String cacheKey(String imageKey, Set<ProjectorSignal> wanted) {
         return imageKey
                 + (wanted.contains(ProjectorSignal.CLS_ATTENTION) ? "|attention" : "")
                 + (wanted.contains(ProjectorSignal.TOWER_KEYS) ? "|keys" : "");
