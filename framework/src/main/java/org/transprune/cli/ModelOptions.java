@@ -126,7 +126,7 @@ public final class ModelOptions {
     }
 
     /** Whether {@code --model} is a Qwen2.5-VL checkpoint (its config.json says so). */
-    public boolean isQwen() {
+    private boolean isQwen() {
         return QwenCheckpoints.isQwen(model);
     }
 
